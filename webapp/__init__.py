@@ -1,0 +1,31 @@
+"""Ahya's Flask application: ``create_app()`` wires config, extensions and blueprints."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Create the app.
+
+    Parameters
+    ----------
+    test_config : dict, optional
+        Settings that override the environment (tests pass a temporary
+        instance directory and database here).
+    """
+    instance_path = (test_config or {}).get("INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+
+    from . import config
+    config.load_config(app, test_config)
+
+    from . import assets, errors, i18n, layers_cli
+    i18n.init_app(app)
+    assets.init_app(app)
+    errors.init_app(app)
+    layers_cli.init_app(app)
+
+    from .public import bp as public_bp
+    app.register_blueprint(public_bp)
+    return app

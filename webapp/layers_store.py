@@ -1,0 +1,38 @@
+"""The shipped layers and imported overlays, loaded and validated once per app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+
+from geo.layers import Layers, load_layers
+from geo.maps import Overlay, display_geometries
+from geo.overlays import list_overlays, read_overlay
+
+
+def get_layers() -> Layers:
+    ext = current_app.extensions
+    if "ahya.layers" not in ext:
+        ext["ahya.layers"] = load_layers(current_app.config["LAYERS_DIR"])
+    return ext["ahya.layers"]
+
+
+def get_display_layers() -> Layers:
+    """Layers simplified for the map page (computed once)."""
+    ext = current_app.extensions
+    if "ahya.display" not in ext:
+        layers = get_layers()
+        ext["ahya.display"] = Layers(areas=display_geometries(layers.areas), places=layers.places,
+                                     boundary=display_geometries(layers.boundary))
+    return ext["ahya.display"]
+
+
+def get_overlays() -> list[Overlay]:
+    """Imported overlays from instance/layers, newest last."""
+    directory = Path(current_app.config["LAYERS_INSTANCE_DIR"])
+    overlays = []
+    for meta in list_overlays(directory):
+        gdf = read_overlay(directory, meta["name"])
+        overlays.append(Overlay(title=meta["title"], gdf=gdf, name_field=meta.get("name_field")))
+    return overlays

@@ -1,0 +1,114 @@
+/* Place search over the names in three languages and the alternative names.
+   normalize() mirrors geo/search.py: keep the two in step. */
+(function () {
+  "use strict";
+  var cfg = window.AHYA_MAP;
+  var input = document.getElementById("place-search");
+  var list = document.getElementById("place-results");
+  if (!cfg || !input) { return; }
+  var map = cfg.map;
+  var places = JSON.parse(document.getElementById("ahya-places").textContent);
+  var t = JSON.parse(document.getElementById("ahya-i18n").textContent);
+  var lang = t.lang;
+  var FOLD = { "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي", "ـ": "" };
+
+  function normalize(text) {
+    var s = String(text || "").normalize("NFKD").toLowerCase().replace(/\p{M}/gu, "");
+    s = s.replace(/[أإآٱةىؤئـ]/g, function (c) { return FOLD[c]; });
+    s = s.replace(/['’‘`ʿʾ]/g, "");
+    return s.replace(/[\s\-_.,;:()"\/]+/g, " ").trim();
+  }
+
+  function find(query, limit) {
+    var q = normalize(query);
+    if (!q) { return []; }
+    var scored = [];
+    places.forEach(function (p, i) {
+      var best = null;
+      p.keys.forEach(function (key, k) {
+        var primary = k < p.primary, score = null;
+        if (key === q) { score = primary ? 0 : 1; }
+        else if (key.indexOf(q) === 0) { score = primary ? 2 : 3; }
+        else if (key.indexOf(q) >= 0) { score = primary ? 4 : 5; }
+        if (score !== null && (best === null || score < best)) { best = score; }
+      });
+      if (best !== null) { scored.push([best, i]); }
+    });
+    scored.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+    return scored.slice(0, limit || 8).map(function (s) { return places[s[1]]; });
+  }
+
+  function areaLayer(slug) {
+    var found = null;
+    if (cfg.areas) {
+      cfg.areas.eachLayer(function (l) {
+        if (l.feature && l.feature.properties.slug === slug) { found = l; }
+      });
+    }
+    return found;
+  }
+
+  function go(place) {
+    list.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    input.value = lang === "ar" ? place.name_ar : place.name_en;
+    if (place.bounds) {
+      map.fitBounds([[place.bounds[1], place.bounds[0]], [place.bounds[3], place.bounds[2]]],
+                    { maxZoom: 16 });
+    } else {
+      map.setView([place.lat, place.lon], 16);
+    }
+    var layer = areaLayer(place.slug);
+    if (layer && layer.openTooltip) { layer.openTooltip(layer.getBounds().getCenter()); }
+    document.dispatchEvent(new CustomEvent("ahya:place", { detail: place }));
+  }
+
+  var results = [];
+  function show() {
+    results = find(input.value);
+    list.innerHTML = "";
+    if (!input.value.trim()) { list.hidden = true; return; }
+    if (!results.length) {
+      var none = document.createElement("li");
+      none.textContent = t.noResults; none.className = "none";
+      list.appendChild(none);
+    }
+    results.forEach(function (p, i) {
+      var li = document.createElement("li");
+      li.setAttribute("role", "option"); li.id = "place-option-" + i;
+      li.dataset.slug = p.slug;
+      var main = document.createElement("span");
+      main.textContent = lang === "ar" ? p.name_ar : p.name_en;
+      var other = document.createElement("span");
+      other.className = "other";
+      other.textContent = (lang === "ar" ? p.name_en : p.name_ar) + " · " + p.name_he;
+      li.appendChild(main); li.appendChild(other);
+      li.addEventListener("click", function () { go(p); });
+      list.appendChild(li);
+    });
+    list.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+  }
+
+  var active = -1;
+  function highlight(i) {
+    var items = list.querySelectorAll("li[role=option]");
+    items.forEach(function (li, k) { li.setAttribute("aria-selected", k === i ? "true" : "false"); });
+    active = i;
+    if (items[i]) { input.setAttribute("aria-activedescendant", items[i].id); }
+  }
+
+  input.addEventListener("input", function () { active = -1; show(); });
+  input.addEventListener("keyup", function (e) {
+    if (["ArrowDown", "ArrowUp", "Enter", "Escape"].indexOf(e.key) < 0) { active = -1; show(); }
+  });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowDown") { e.preventDefault(); highlight(Math.min(active + 1, results.length - 1)); }
+    else if (e.key === "ArrowUp") { e.preventDefault(); highlight(Math.max(active - 1, 0)); }
+    else if (e.key === "Enter") {
+      e.preventDefault();
+      if (results.length) { go(results[active >= 0 ? active : 0]); }
+    } else if (e.key === "Escape") { list.hidden = true; }
+  });
+  window.AHYA_SEARCH = { find: find, normalize: normalize, go: go };
+})();
