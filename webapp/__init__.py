@@ -20,12 +20,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import config
     config.load_config(app, test_config)
 
-    from . import assets, errors, i18n, layers_cli
+    from . import assets, errors, i18n, layers_cli, models, store, users_cli  # noqa: F401
+    from .auth.views import init_login
+    from .extensions import csrf, limiter
+    store.init_app(app)
     i18n.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_login(app)
     assets.init_app(app)
     errors.init_app(app)
     layers_cli.init_app(app)
+    users_cli.init_app(app)
 
-    from .public import bp as public_bp
-    app.register_blueprint(public_bp)
+    from . import api, auth, contribute, moderation, public
+    for blueprint in (public.bp, auth.bp, contribute.bp, moderation.bp, api.bp):
+        app.register_blueprint(blueprint)
     return app

@@ -35,4 +35,5 @@ def init_app(app) -> None:
     def language_context():
         lang = current_language()
         other = "en" if lang == "ar" else "ar"
-        return {"lang": lang, "dir": text_direction(lang), "other_lang": other}
+        return {"lang": lang, "dir": text_direction(lang), "other_lang": other,
+                "url_map_endpoints": app.view_functions.keys()}

@@ -6,10 +6,17 @@
   var map = cfg.map;
   var t = JSON.parse(document.getElementById("ahya-i18n").textContent);
 
+  /* U+26F6 (square four corners) is missing from common fonts (DejaVu, Liberation):
+     draw the full screen icon as SVG so it never shows as an empty box. */
+  var FULLSCREEN_ICON = '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" ' +
+    'focusable="false" style="vertical-align:-2px"><path d="M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5" ' +
+    'fill="none" stroke="currentColor" stroke-width="2"/></svg>';
+
   function button(container, label, glyph, onClick) {
     var a = L.DomUtil.create("a", "", container);
     a.href = "#"; a.setAttribute("role", "button"); a.title = label;
-    a.setAttribute("aria-label", label); a.textContent = glyph;
+    a.setAttribute("aria-label", label);
+    if (glyph.charAt(0) === "<") { a.innerHTML = glyph; } else { a.textContent = glyph; }
     L.DomEvent.on(a, "click", function (e) { L.DomEvent.preventDefault(e); onClick(a); });
     L.DomEvent.disableClickPropagation(a);
     return a;
@@ -20,7 +27,7 @@
     onAdd: function () {
       var box = L.DomUtil.create("div", "leaflet-bar ahya-control");
       var page = document.documentElement;
-      var fs = button(box, t.fullscreen, "⛶", function () {
+      var fs = button(box, t.fullscreen, FULLSCREEN_ICON, function () {
         if (document.fullscreenElement) { document.exitFullscreen(); }
         else if (page.requestFullscreen) { page.requestFullscreen(); }
       });

@@ -1,0 +1,223 @@
+"""The public map in a real browser: Leaflet, polygons, search, language switch, controls."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+AREAS = ROOT / "data" / "layers" / "areas.geojson"
+SCREENSHOT = ROOT / "docs" / "screenshot-map.png"
+ARABIC = re.compile(r"[\u0600-\u06FF]")
+
+MAP_READY = "() => !!(window.L && window.AHYA_MAP && window.AHYA_MAP.map && window.AHYA_SEARCH)"
+TILES_LOADED = """() => {
+  const tiles = document.querySelectorAll('.leaflet-tile-pane img.leaflet-tile');
+  return tiles.length > 0 && [...tiles].every(t => t.classList.contains('leaflet-tile-loaded'));
+}"""
+# Paths of the area layer that are drawn in the map's SVG.
+AREA_PATHS = """() => window.AHYA_MAP.areas.getLayers().filter(
+  l => l._path && l._path.isConnected && l._path.tagName.toLowerCase() === 'path'
+       && l._path.ownerSVGElement && l._path.closest('.leaflet-container')).length"""
+
+
+@pytest.fixture(scope="module")
+def area_features() -> list[dict]:
+    return json.loads(AREAS.read_text(encoding="utf-8"))["features"]
+
+
+def _bbox(geometry: dict) -> tuple[float, float, float, float]:
+    def points(coords):
+        if isinstance(coords[0], (int, float)):
+            yield coords
+        else:
+            for c in coords:
+                yield from points(c)
+
+    xs, ys = zip(*((p[0], p[1]) for p in points(geometry["coordinates"])), strict=True)
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def center_inside(bbox: tuple[float, float, float, float], min_zoom: int = 0) -> str:
+    """JS predicate: the map's centre is inside ``bbox`` (lon/lat) at ``min_zoom`` or closer."""
+    minx, miny, maxx, maxy = bbox
+    return ("() => { const c = AHYA_MAP.map.getCenter();"
+            f" return c.lat > {miny} && c.lat < {maxy} && c.lng > {minx} && c.lng < {maxx}"
+            f" && AHYA_MAP.map.getZoom() >= {min_zoom}; }}")
+
+
+def open_map(page, path: str = "/"):
+    page.goto(path)
+    page.wait_for_function(MAP_READY)
+    return page
+
+
+def search(page, text: str) -> list[str]:
+    """Type ``text`` in the search box the way a user would and return the result slugs."""
+    page.fill("#place-search", text)
+    page.dispatch_event("#place-search", "keyup")
+    page.wait_for_selector("#place-results li", state="attached")
+    return page.eval_on_selector_all("#place-results li[data-slug]", "els => els.map(e => e.dataset.slug)")
+
+
+def test_map_loads_in_arabic(page, network):
+    open_map(page)
+    assert page.get_attribute("html", "lang") == "ar"
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert page.evaluate("typeof window.L") == "object"
+    assert page.evaluate("!!AHYA_MAP.map.getContainer() && AHYA_MAP.map.getContainer().isConnected")
+    assert page.evaluate("AHYA_MAP.map.getContainer().classList.contains('leaflet-container')")
+    assert ARABIC.search(page.get_attribute("#place-search", "placeholder"))
+    page.wait_for_function(TILES_LOADED)
+    assert network.console_errors == []
+
+
+def test_all_areas_are_drawn(page, network, area_features):
+    open_map(page)
+    n = len(area_features)
+    assert n > 0
+    page.wait_for_function(f"() => ({AREA_PATHS})() === {n}")
+    assert page.evaluate("AHYA_MAP.areas.getLayers().length") == n
+    # Every interactive SVG path is an area or a place without a polygon.
+    lone_places = page.evaluate("AHYA_MAP.places.getLayers().length")
+    assert page.locator("path.leaflet-interactive").count() == n + lone_places
+    slugs = page.evaluate("AHYA_MAP.areas.getLayers().map(l => l.feature.properties.slug)")
+    assert sorted(slugs) == sorted(f["properties"]["slug"] for f in area_features)
+    assert network.console_errors == []
+
+
+def test_only_local_and_stubbed_tile_requests(page, network):
+    open_map(page)
+    page.wait_for_function(TILES_LOADED)
+    assert network.tiles, "no tile was requested"
+    assert all(re.fullmatch(r"https://tiles\.example\.test/\d+/\d+/\d+\.png", u) for u in network.tiles)
+    # Stubbed tiles arrived as images (Leaflet marks them loaded, not errored).
+    assert page.locator("img.leaflet-tile-loaded").count() > 0
+    assert page.locator("img.leaflet-tile-error").count() == 0
+    assert network.violations == []
+    assert network.foreign_requests() == []
+    assert any(u.endswith("/vendor/leaflet/leaflet.js") for u in network.requests)
+    assert network.console_errors == []
+
+
+def test_search_arabic_moves_map_to_silwan(page, network, area_features):
+    open_map(page)
+    silwan = next(f for f in area_features if f["properties"]["slug"] == "silwan")
+    bbox = _bbox(silwan["geometry"])
+    # Start somewhere else so the move is visible.
+    page.evaluate("AHYA_MAP.map.setView([31.84, 35.18], 13, {animate: false})")
+    assert not page.evaluate(center_inside(bbox))
+
+    slugs = search(page, "سلوان")
+    assert slugs and slugs[0] == "silwan"
+    assert page.is_visible("#place-results")
+    assert page.text_content("#place-results li:first-child span") == silwan["properties"]["name_ar"]
+
+    page.press("#place-search", "Enter")
+    page.wait_for_function(center_inside(bbox, min_zoom=14))
+    assert page.is_hidden("#place-results")
+    assert page.input_value("#place-search") == silwan["properties"]["name_ar"]
+    assert network.console_errors == []
+
+
+def test_search_click_result(page, area_features):
+    open_map(page)
+    page.evaluate("AHYA_MAP.map.setView([31.84, 35.18], 13, {animate: false})")
+    silwan = next(f for f in area_features if f["properties"]["slug"] == "silwan")
+    search(page, "سلوان")
+    page.click("#place-results li[data-slug='silwan']")
+    page.wait_for_function(center_inside(_bbox(silwan["geometry"]), min_zoom=14))
+    assert page.is_hidden("#place-results")
+
+
+@pytest.mark.parametrize(("query", "expected"), [("Silwan", "silwan"), ("Qatamon", "qatamon-1948")])
+def test_search_latin_names(page, network, query, expected):
+    open_map(page)
+    slugs = search(page, query)
+    assert slugs, f"no result for {query!r}"
+    assert slugs[0] == expected
+    assert network.console_errors == []
+
+
+def test_language_switch_to_english_is_remembered(page, network):
+    open_map(page)
+    page.click("#lang-switch")
+    page.wait_for_url(re.compile(r"[?&]lang=en\b"))
+    page.wait_for_function(MAP_READY)
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.get_attribute("html", "dir") == "ltr"
+    placeholder = page.get_attribute("#place-search", "placeholder")
+    assert placeholder.startswith("Find a neighborhood")
+    assert not ARABIC.search(placeholder)
+
+    open_map(page, "/")  # no ?lang=: the session remembers English
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.get_attribute("html", "dir") == "ltr"
+    assert page.get_attribute("#place-search", "placeholder") == placeholder
+    assert network.console_errors == []
+
+
+def test_map_container_stays_ltr_in_rtl_page(page):
+    open_map(page)
+    assert page.evaluate("getComputedStyle(document.documentElement).direction") == "rtl"
+    assert page.evaluate("getComputedStyle(document.querySelector('.leaflet-container')).direction") == "ltr"
+
+
+def test_hover_shows_arabic_tooltip_first(page, network):
+    open_map(page)
+    page.wait_for_function(f"() => ({AREA_PATHS})() > 0")
+    # An area whose own path is on top at its centre, in page coordinates.
+    target = page.evaluate("""() => {
+      const map = AHYA_MAP.map, box = map.getContainer().getBoundingClientRect();
+      for (const layer of AHYA_MAP.areas.getLayers()) {
+        const p = map.latLngToContainerPoint(layer.getCenter());
+        const x = box.left + p.x, y = box.top + p.y;
+        if (x < box.left + 80 || x > box.right - 80 || y < box.top + 80 || y > box.bottom - 80) continue;
+        if (document.elementFromPoint(x, y) === layer._path) {
+          return {x, y, slug: layer.feature.properties.slug};
+        }
+      }
+      return null;
+    }""")
+    assert target, "no area polygon is hoverable at its centre"
+    page.mouse.move(target["x"] - 20, target["y"] - 20)
+    page.mouse.move(target["x"], target["y"], steps=5)
+    tip = page.locator(".leaflet-tooltip .ahya-tip")
+    tip.wait_for(state="visible")
+    assert tip.get_attribute("dir") == "rtl"
+    main = tip.locator("b").inner_text()
+    assert ARABIC.search(main), main
+    text = tip.inner_text().strip()
+    assert text.startswith(main)
+    assert ARABIC.match(text), text
+    assert network.console_errors == []
+
+
+def test_fullscreen_and_locate_controls(page, network):
+    open_map(page)
+    for control in ("#ahya-fullscreen", "#ahya-locate"):
+        button = page.locator(f".leaflet-control-container {control}")
+        assert button.is_visible()
+        assert button.get_attribute("role") == "button"
+        assert ARABIC.search(button.get_attribute("aria-label") or "")
+    assert network.console_errors == []
+
+
+def test_screenshot_of_arabic_map(page, network, area_features):
+    open_map(page)
+    page.wait_for_function(f"() => ({AREA_PATHS})() === {len(area_features)}")
+    page.wait_for_function(TILES_LOADED)
+    # Let the fade-in of the last tiles finish (CSS opacity transition), then shoot.
+    page.wait_for_function("""() => [...document.querySelectorAll('img.leaflet-tile')]
+      .every(t => getComputedStyle(t).opacity === '1')""")
+    page.mouse.move(0, 0)
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+    assert SCREENSHOT.stat().st_size > 10_000
+    assert network.violations == []
+    assert network.console_errors == []

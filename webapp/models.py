@@ -1,0 +1,142 @@
+"""The store: reports, users and the audit log (SQLAlchemy 2, SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+KINDS = ("challenge", "initiative")
+STATUSES = ("pending", "published", "rejected", "archived")
+ROLES = ("organizer", "admin")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="organizer")
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # Changes on password change/logout-everywhere: invalidates existing sessions.
+    session_token: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+
+#: Initiatives name the challenges they address.
+report_addresses = Table(
+    "report_addresses", db.metadata,
+    Column("initiative_id", ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("challenge_id", ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class AddressedCategory(db.Model):
+    """An initiative addresses a whole challenge category (e.g. all housing issues)."""
+
+    __tablename__ = "addressed_categories"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class Report(db.Model):
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    area: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    # Private: the exact point and the seed of the public offset.
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    privacy_seed: Mapped[str] = mapped_column(String(64))
+    precision: Mapped[str] = mapped_column(String(20), default="approximate")
+    public_lon: Mapped[float] = mapped_column(Float)
+    public_lat: Mapped[float] = mapped_column(Float)
+    observed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    organization: Mapped[str] = mapped_column(String(200), default="")
+    link: Mapped[str] = mapped_column(String(500), default="")
+    contact: Mapped[str] = mapped_column(String(300), default="")  # private
+    photo: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(20), default="organizer")  # organizer | public
+    reject_reason: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+    created_by: Mapped[User | None] = relationship()
+    addresses: Mapped[list[Report]] = relationship(
+        secondary=report_addresses,
+        primaryjoin=id == report_addresses.c.initiative_id,
+        secondaryjoin=id == report_addresses.c.challenge_id,
+        backref="addressed_by",
+    )
+    addressed_categories: Mapped[list[AddressedCategory]] = relationship(
+        cascade="all, delete-orphan")
+    events: Mapped[list[AuditEvent]] = relationship(back_populates="report",
+                                                    order_by="AuditEvent.created_at")
+
+    __table_args__ = (
+        Index("ix_reports_status_kind_cat", "status", "kind", "category"),
+        Index("ix_reports_public_point", "status", "public_lon", "public_lat"),
+        Index("ix_reports_area", "area"),
+        Index("ix_reports_created", "created_at"),
+    )
+
+
+class AuditEvent(db.Model):
+    """Who did what to which report, and when. Never holds an IP address."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    action: Mapped[str] = mapped_column(String(20))  # create, edit, publish, reject, archive
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    report: Mapped[Report] = relationship(back_populates="events")
+    user: Mapped[User | None] = relationship()

@@ -1,0 +1,5 @@
+"""The moderation queue and actions for organizers (/moderation)."""
+
+from flask import Blueprint
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")

@@ -1,0 +1,158 @@
+"""Report domain logic shared by forms, moderation, demo data and the API.
+
+Views stay thin: they validate input into plain dicts and call these functions,
+which derive the area and the public point in geo/ and write the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from pathlib import Path
+
+from flask import current_app
+
+from geo.assign import AreaIndex
+from geo.privacy import PRECISIONS, public_point
+from geo.taxonomy import Taxonomy, load_taxonomy
+
+from .extensions import db
+from .layers_store import get_layers
+from .models import AddressedCategory, AuditEvent, Report, User, utcnow
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Fields a public page, API or export may show. Everything else is private.
+PUBLIC_FIELDS = ("id", "kind", "category", "title", "description", "area", "precision",
+                 "observed_on", "organization", "link", "is_demo", "published_at")
+
+
+def get_taxonomy() -> Taxonomy:
+    ext = current_app.extensions
+    if "ahya.taxonomy" not in ext:
+        path = current_app.config.get("TAXONOMY_PATH") or ROOT / "data" / "categories.yaml"
+        ext["ahya.taxonomy"] = load_taxonomy(path)
+    return ext["ahya.taxonomy"]
+
+
+def get_area_index() -> AreaIndex:
+    ext = current_app.extensions
+    if "ahya.area_index" not in ext:
+        ext["ahya.area_index"] = AreaIndex(get_layers().areas)
+    return ext["ahya.area_index"]
+
+
+def locate(lon: float, lat: float) -> str | None:
+    """Area slug for a point: inside a polygon, or the nearest within 250 m; None outside."""
+    return get_area_index().assign_one(lon, lat)
+
+
+def _derive_location(report: Report) -> None:
+    index = get_area_index()
+    report.area = index.assign_one(report.lon, report.lat)
+    if not report.privacy_seed:
+        report.privacy_seed = secrets.token_hex(16)
+    report.public_lon, report.public_lat = public_point(
+        report.lon, report.lat, report.precision, report.area, report.privacy_seed, index)
+
+
+def audit(report: Report, action: str, user: User | None, detail: str = "") -> None:
+    db.session.add(AuditEvent(report=report, user=user, action=action, detail=detail[:2000]))
+
+
+def _apply(report: Report, fields: dict) -> list[str]:
+    """Copy validated fields onto the report; return the names that changed."""
+    changed = []
+    simple = ("kind", "category", "title", "description", "lon", "lat", "precision", "observed_on",
+              "organization", "link", "contact", "photo", "is_demo")
+    for name in simple:
+        if name in fields and getattr(report, name) != fields[name]:
+            setattr(report, name, fields[name])
+            changed.append(name)
+    if "addresses" in fields:
+        ids = sorted(set(fields["addresses"] or []))
+        challenges = db.session.scalars(
+            db.select(Report).where(Report.id.in_(ids), Report.kind == "challenge")).all() if ids else []
+        if sorted(c.id for c in report.addresses) != sorted(c.id for c in challenges):
+            report.addresses = list(challenges)
+            changed.append("addresses")
+    if "addressed_categories" in fields:
+        new = sorted(set(fields["addressed_categories"] or []))
+        if sorted(a.category for a in report.addressed_categories) != new:
+            report.addressed_categories = [AddressedCategory(category=c) for c in new]
+            changed.append("addressed_categories")
+    if report.kind != "initiative":
+        report.addresses = []
+        report.addressed_categories = []
+    return changed
+
+
+def create_report(fields: dict, *, user: User | None, source: str, publish: bool) -> Report:
+    """Store a new report (fields already validated) and log it."""
+    if fields.get("precision", "approximate") not in PRECISIONS:
+        raise ValueError("precision")
+    report = Report(source=source, created_by=user, status="pending", privacy_seed="",
+                    precision=fields.get("precision", "approximate"))
+    _apply(report, fields)
+    _derive_location(report)
+    db.session.add(report)
+    audit(report, "create", user, source)
+    if publish:
+        report.status = "published"
+        report.published_at = utcnow()
+        audit(report, "publish", user)
+    db.session.commit()
+    return report
+
+
+def update_report(report: Report, fields: dict, user: User) -> list[str]:
+    """Edit a report; the area and public point follow a moved point or new precision."""
+    changed = _apply(report, fields)
+    if {"lon", "lat", "precision"} & set(changed):
+        _derive_location(report)
+    if changed:
+        audit(report, "edit", user, ", ".join(changed))
+        db.session.commit()
+    return changed
+
+
+TRANSITIONS = {
+    "publish": ("published", {"pending", "rejected", "archived"}),
+    "reject": ("rejected", {"pending", "published"}),
+    "archive": ("archived", {"pending", "published", "rejected"}),
+}
+
+
+def change_status(report: Report, action: str, user: User, reason: str = "") -> None:
+    """Publish, reject (with a reason) or archive a report; illegal moves raise ValueError."""
+    if action not in TRANSITIONS:
+        raise ValueError(f"unknown action {action!r}")
+    target, allowed_from = TRANSITIONS[action]
+    if report.status not in allowed_from:
+        raise ValueError(f"cannot {action} a {report.status} report")
+    report.status = target
+    if action == "publish":
+        report.published_at = utcnow()
+        report.reject_reason = ""
+    if action == "reject":
+        report.reject_reason = reason[:500]
+    audit(report, action, user, reason)
+    db.session.commit()
+
+
+def public_dict(report: Report) -> dict:
+    """The public view of a report: public fields and the public point, nothing else.
+
+    Every public page, JSON response and export goes through this function, so
+    contact details, the exact point and the privacy seed cannot leak.
+    """
+    out = {name: getattr(report, name) for name in PUBLIC_FIELDS}
+    for name in ("observed_on", "published_at"):
+        if isinstance(out[name], dt.date | dt.datetime):
+            out[name] = out[name].isoformat()
+    out["lon"], out["lat"] = report.public_lon, report.public_lat
+    if report.photo:
+        out["photo"] = report.photo
+    if report.kind == "initiative":
+        out["addresses"] = [c.id for c in report.addresses if c.status == "published"]
+        out["addressed_categories"] = sorted(a.category for a in report.addressed_categories)
+    return out

@@ -1,0 +1,43 @@
+"""``flask users ...``: create and list accounts."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from .auth.accounts import AccountError, create_user
+from .extensions import db
+from .models import ROLES, User
+
+users_cli = AppGroup("users", help="Manage organizer and admin accounts.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), default="organizer", show_default=True)
+@click.option("--name", "display_name", default="", help="Name shown to other organizers.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create(email: str, role: str, display_name: str, password_stdin: bool) -> None:
+    """Create an account (the password is prompted, or read with --password-stdin)."""
+    if password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email, password, role=role, display_name=display_name)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"created {user.role} {user.email}")
+
+
+@users_cli.command("list")
+def list_users() -> None:
+    """List accounts (e-mail, role, active)."""
+    for user in db.session.scalars(db.select(User).order_by(User.email)):
+        click.echo(f"{user.email}\t{user.role}\t{'active' if user.active else 'disabled'}")
+
+
+def init_app(app) -> None:
+    app.cli.add_command(users_cli)
