@@ -12,7 +12,7 @@ import functools
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, time
 from pathlib import Path, PurePosixPath
 
 import fiona
@@ -156,34 +156,37 @@ def _existing(path) -> Path:
 
 
 def _resolve(path: Path, layer: str | None) -> _Source:
-    suffix = path.suffix.lower()
+    suffix, member = path.suffix.lower(), None
     if suffix in ARCHIVES:
         members = _archive_layers(path)
         if len(members) > 1:  # several shapefiles: the layer names one of them
-            member, inner = members[_choose(list(members), layer)], None
+            member, layer = members[_choose(list(members), layer)], None
         else:
-            member, inner = next(iter(members.values())), layer
+            member = next(iter(members.values()))
+        fiona_path = f"/vsizip/{path.resolve()}/{member}"
         kind = FORMATS[PurePosixPath(member).suffix.lower()]
-        source = _Source(f"/vsizip/{path.resolve()}/{member}", kind, {}, inner, [])
-        if kind == "Shapefile":
-            with zipfile.ZipFile(path) as zf:
-                by_lower = {n.lower(): n for n in zf.namelist()}
-                stem = member[: -len(".shp")].lower()
-                dbf = by_lower.get(stem + ".dbf")
-                source.options = _shapefile_options(
-                    stem + ".cpg" in by_lower, zf.read(dbf) if dbf else None, source.warnings)
-        return source
-    if suffix not in FORMATS:
+    elif suffix in FORMATS:
+        fiona_path, kind = str(path), FORMATS[suffix]
+    else:
         raise ImportRejected(f"unsupported file type {suffix or '(no extension)'!r}; use {SUPPORTED}")
-    source = _Source(str(path), FORMATS[suffix], {}, layer, [])
-    if source.kind == "Shapefile":
-        cpg = [p for p in (path.with_suffix(".cpg"), path.with_suffix(".CPG")) if p.is_file()]
-        dbf = [p for p in (path.with_suffix(".dbf"), path.with_suffix(".DBF")) if p.is_file()]
-        source.options = _shapefile_options(bool(cpg), dbf[0].read_bytes() if dbf else None,
-                                            source.warnings)
-    elif source.kind == "CSV":
-        source.options = dict(CSV_OPTIONS)
-    return source
+    warnings, options = [], {}
+    if kind == "Shapefile":
+        options = _shapefile_options(_sidecar(path, member, ".cpg") is not None,
+                                     _sidecar(path, member, ".dbf"), warnings)
+    elif kind == "CSV":
+        options = dict(CSV_OPTIONS)
+    return _Source(fiona_path, kind, options, layer, warnings)
+
+
+def _sidecar(path: Path, member: str | None, ext: str) -> bytes | None:
+    """A shapefile's .cpg/.dbf (any case), beside it on disk or in the same zip."""
+    if member is None:
+        found = [p for p in (path.with_suffix(ext), path.with_suffix(ext.upper())) if p.is_file()]
+        return found[0].read_bytes() if found else None
+    wanted = (member[: -len(".shp")] + ext).lower()
+    with zipfile.ZipFile(path) as zf:
+        name = next((n for n in zf.namelist() if n.lower() == wanted), None)
+        return zf.read(name) if name else None
 
 
 def _choose(names: list[str], layer: str | None) -> str:
@@ -334,8 +337,12 @@ def _check_near(gdf: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, warnings: lis
     near = gdf.geometry.to_crs(METRIC_CRS).intersects(zone)
     km = NEAR_JERUSALEM_M // 1000
     if not near.any():
+        # Mislabelled CSV columns put Jerusalem in the Indian Ocean; say so.
+        swapped = gpd.GeoSeries(shapely.transform(gdf.geometry.values, lambda xy: xy[:, ::-1]),
+                                crs=gdf.crs).to_crs(METRIC_CRS).intersects(zone).any()
+        hint = "; are longitude and latitude swapped?" if swapped else ""
         raise ImportRejected(f"lies outside Jerusalem (no feature within {km} km of the "
-                             "municipal boundary)")
+                             f"municipal boundary{hint})")
     if not near.all():
         warnings.append(f"{int((~near).sum())} of {len(near)} features lie more than {km} km "
                         "outside Jerusalem")
@@ -354,6 +361,6 @@ def _jsonable(gdf: gpd.GeoDataFrame, warnings: list[str]) -> gpd.GeoDataFrame:
                 gdf = gdf.drop(columns=col)
                 warnings.append(f"dropped binary column {col!r}")
             elif any(isinstance(v, date | time) for v in values):
-                gdf[col] = [v.isoformat() if isinstance(v, date | time | datetime) else v
+                gdf[col] = [v.isoformat() if isinstance(v, date | time) else v
                             for v in values]
     return gdf

@@ -6,6 +6,7 @@ file, the feature and the rule, so that a maintainer can fix the data quickly.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +47,11 @@ def read_layer(path: Path) -> gpd.GeoDataFrame:
     if not path.exists():
         raise LayerError(path, "readable", "file does not exist")
     try:
-        return gpd.read_file(path, engine="pyogrio")
+        with warnings.catch_warnings():
+            # GDAL accepts rings whose last point differs from the first; shapely refuses them.
+            # Close them instead of failing the whole file without naming the feature.
+            warnings.filterwarnings("ignore", "Non closed ring detected", RuntimeWarning)
+            return gpd.read_file(path, engine="pyogrio", on_invalid="fix")
     except Exception as exc:  # pyogrio raises several GDAL-specific types
         raise LayerError(path, "readable", str(exc).splitlines()[0]) from exc
 

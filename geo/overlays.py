@@ -74,3 +74,21 @@ def read_overlay(directory: Path, name: str) -> gpd.GeoDataFrame:
     if not valid_name(name):
         raise ValueError(f"invalid overlay name: {name!r}")
     return gpd.read_file(Path(directory) / f"{name}.geojson", engine="pyogrio")
+
+
+def overlay_exists(directory: Path, name: str) -> bool:
+    """True when either file of overlay ``name`` is present (even a half-written one)."""
+    directory = Path(directory)
+    return valid_name(name) and any(
+        (directory / f"{name}{ext}").exists() for ext in (".json", ".geojson"))
+
+
+def remove_overlay(directory: Path, name: str) -> bool:
+    """Delete an overlay's files; returns False when there was nothing to delete."""
+    if not overlay_exists(directory, name):
+        return False
+    directory = Path(directory)
+    # Metadata first: the overlay leaves the listings before its data disappears.
+    for ext in (".json", ".geojson"):
+        (directory / f"{name}{ext}").unlink(missing_ok=True)
+    return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,17 +13,61 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def _postgres_database():
+    """A fresh PostgreSQL database per test when ``TEST_DATABASE_URL`` names a server.
+
+    ``.ci/run`` starts a throwaway server and runs the whole suite a second time this way,
+    so every test proves the same code works on PostgreSQL as on SQLite.
+    """
+    import uuid
+
+    import sqlalchemy as sa
+
+    base = os.environ["TEST_DATABASE_URL"]
+    name = f"ahya_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as con:
+        con.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
+
+    def drop():
+        with admin.connect() as con:
+            con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return url, drop
+
+
 @pytest.fixture
-def app(tmp_path):
+def db_url(tmp_path):
+    """The test's database URL: SQLite in the temporary instance, or a fresh PostgreSQL database."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        yield None
+        return
+    url, drop = _postgres_database()
+    yield url
+    drop()
+
+
+@pytest.fixture
+def app(tmp_path, db_url):
     instance = tmp_path / "instance"
-    app = create_app({
+    config = {
         "TESTING": True,
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": "test",
         "TILE_URL": "https://tiles.example.test/{z}/{x}/{y}.png",
         "TILE_ATTRIBUTION": "test tiles",
-    })
+    }
+    if db_url:
+        config["DATABASE_URL"] = db_url
+        config["SQLALCHEMY_DATABASE_URI"] = db_url
+    app = create_app(config)
     yield app
+    with app.app_context():
+        from webapp.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture
@@ -102,3 +147,12 @@ def make_report(app):
             user = db.session.get(User, user_id) if user_id else None
             return create_report(data, user=user, source=source, publish=publish).id
     return make
+
+
+def pytest_collection_modifyitems(config, items):
+    if not os.environ.get("TEST_DATABASE_URL"):
+        return
+    skip = pytest.mark.skip(reason="SQLite-specific (TEST_DATABASE_URL points at PostgreSQL)")
+    for item in items:
+        if "sqlite_only" in item.keywords:
+            item.add_marker(skip)

@@ -20,9 +20,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import config
     config.load_config(app, test_config)
 
-    from . import assets, errors, i18n, layers_cli, models, store, users_cli  # noqa: F401
+    from . import assets, demo_cli, errors, i18n, layers_cli, logs, models, store, users_cli  # noqa: F401
     from .auth.views import init_login
     from .extensions import csrf, limiter
+    logs.init_app(app)
     store.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
@@ -32,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     layers_cli.init_app(app)
     users_cli.init_app(app)
+    demo_cli.init_app(app)
 
     from . import api, auth, contribute, moderation, public
     for blueprint in (public.bp, auth.bp, contribute.bp, moderation.bp, api.bp):

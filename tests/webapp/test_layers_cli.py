@@ -1,0 +1,138 @@
+"""``flask layers import/list/remove`` through Flask's CLI runner, on real files."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point
+
+GARDENS = {"name_ar": ["حديقة سلوان", "حديقة شعفاط"], "name_en": ["Silwan garden", "Shu'fat garden"]}
+JERUSALEM_POINTS = [Point(35.2360, 31.7680), Point(35.2337, 31.8130)]
+
+
+def write_gardens(path: Path, crs: str = "EPSG:4326") -> Path:
+    gdf = gpd.GeoDataFrame(GARDENS, geometry=JERUSALEM_POINTS, crs="EPSG:4326").to_crs(crs)
+    gdf.to_file(path, engine="pyogrio")
+    return path
+
+
+def page_text(resp) -> str:
+    """The page with JSON's \\uXXXX escapes undone, as the browser reads it."""
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), resp.get_data(as_text=True))
+
+
+@pytest.fixture
+def overlay_dir(app) -> Path:
+    return Path(app.config["LAYERS_INSTANCE_DIR"])
+
+
+def test_import_stores_overlay_and_map_shows_it(runner, client, overlay_dir, tmp_path):
+    src = write_gardens(tmp_path / "gardens.geojson", crs="EPSG:2039")
+    result = runner.invoke(args=["layers", "import", str(src), "--title", "Community gardens"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Imported 2 features from gardens.geojson as 'gardens'")
+    assert sorted(p.name for p in overlay_dir.iterdir()) == ["gardens.geojson", "gardens.json"]
+
+    meta = json.loads((overlay_dir / "gardens.json").read_text(encoding="utf-8"))
+    assert meta["title"] == "Community gardens"
+    assert meta["source_file"] == "gardens.geojson"
+    assert meta["source_layer"] == "gardens"
+    assert meta["features"] == 2
+    assert meta["geometry_types"] == ["Point"]
+    assert meta["name_field"] == "name_ar"
+    assert datetime.fromisoformat(meta["imported_at"]).utcoffset().total_seconds() == 0
+
+    stored = gpd.read_file(overlay_dir / "gardens.geojson", engine="pyogrio")
+    assert list(stored["name_ar"]) == GARDENS["name_ar"]
+    assert stored.geometry.iloc[0].distance(JERUSALEM_POINTS[0]) < 1e-6
+
+    html = page_text(client.get("/?lang=en"))
+    assert "Community gardens" in html
+    assert "حديقة سلوان" in html  # the label field feeds the tooltips
+
+
+def test_defaults_from_the_file_name(runner, overlay_dir, tmp_path):
+    src = write_gardens(tmp_path / "Jerusalem Gardens (2024).geojson")
+    assert runner.invoke(args=["layers", "import", str(src)]).exit_code == 0
+    meta = json.loads((overlay_dir / "jerusalem-gardens-2024.json").read_text(encoding="utf-8"))
+    assert meta["title"] == "Jerusalem Gardens (2024)"
+
+
+def test_arabic_file_name_gets_a_numbered_name(runner, client, overlay_dir, tmp_path):
+    src = write_gardens(tmp_path / "حدائق.geojson")
+    for expected in ("layer-1", "layer-2"):
+        result = runner.invoke(args=["layers", "import", str(src)])
+        assert result.exit_code == 0, result.output
+        meta = json.loads((overlay_dir / f"{expected}.json").read_text(encoding="utf-8"))
+        assert meta["title"] == "حدائق" and meta["source_file"] == "حدائق.geojson"
+    assert "حدائق" in page_text(client.get("/?lang=ar"))
+
+
+def test_rejected_import_stores_nothing(runner, overlay_dir, tmp_path):
+    src = tmp_path / "paris.geojson"
+    gpd.GeoDataFrame({"name": ["Tour Eiffel"]}, geometry=[Point(2.2945, 48.8584)],
+                     crs="EPSG:4326").to_file(src, engine="pyogrio")
+    result = runner.invoke(args=["layers", "import", str(src)])
+    assert result.exit_code != 0
+    assert f"Error: {src}: lies outside Jerusalem" in result.output
+    assert not overlay_dir.exists() or not any(overlay_dir.iterdir())
+
+
+def test_garbage_file_is_rejected(runner, overlay_dir, tmp_path):
+    src = tmp_path / "garbage.geojson"
+    src.write_bytes(b"\x00\xff not json at all")
+    result = runner.invoke(args=["layers", "import", str(src)])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {src}: is not a readable GeoJSON file"
+    assert not overlay_dir.exists() or not any(overlay_dir.iterdir())
+
+
+def test_geopackage_layer_option(runner, overlay_dir, tmp_path):
+    src = tmp_path / "survey.gpkg"
+    write_gardens(src)
+    gpd.GeoDataFrame({"name": ["x"]}, geometry=[JERUSALEM_POINTS[0]], crs=4326).to_file(
+        src, layer="other", engine="pyogrio")
+    result = runner.invoke(args=["layers", "import", str(src)])
+    assert result.exit_code == 1 and "layers (survey, other)" in result.output
+    result = runner.invoke(args=["layers", "import", str(src), "--layer", "other", "--name", "one"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((overlay_dir / "one.json").read_text())["source_layer"] == "other"
+
+
+def test_existing_name_needs_replace(runner, overlay_dir, tmp_path):
+    src = write_gardens(tmp_path / "gardens.geojson")
+    assert runner.invoke(args=["layers", "import", str(src)]).exit_code == 0
+    again = runner.invoke(args=["layers", "import", str(src), "--title", "New"])
+    assert again.exit_code == 1 and "already exists" in again.output
+    assert json.loads((overlay_dir / "gardens.json").read_text())["title"] == "gardens"
+    replaced = runner.invoke(args=["layers", "import", str(src), "--title", "New", "--replace"])
+    assert replaced.exit_code == 0, replaced.output
+    assert json.loads((overlay_dir / "gardens.json").read_text())["title"] == "New"
+
+
+def test_invalid_name_is_refused(runner, overlay_dir, tmp_path):
+    src = write_gardens(tmp_path / "gardens.geojson")
+    result = runner.invoke(args=["layers", "import", str(src), "--name", "../etc"])
+    assert result.exit_code == 1 and "invalid --name" in result.output
+    assert not overlay_dir.exists() or not any(overlay_dir.iterdir())
+
+
+def test_list_and_remove(runner, client, tmp_path):
+    src = write_gardens(tmp_path / "gardens.geojson")
+    runner.invoke(args=["layers", "import", str(src), "--title", "Community gardens"])
+    listing = runner.invoke(args=["layers", "list"])
+    assert listing.exit_code == 0
+    assert re.search(r"^  areas\s+\d+ features$", listing.output, re.M)
+    assert re.search(r"^  boundary\s+1 feature$", listing.output, re.M)
+    assert re.search(r"^  gardens\s+2 features\s+imported \S+\s+Community gardens$", listing.output, re.M)
+
+    assert runner.invoke(args=["layers", "remove", "gardens"]).exit_code == 0
+    assert "(none)" in runner.invoke(args=["layers", "list"]).output
+    assert "Community gardens" not in page_text(client.get("/?lang=en"))
+    missing = runner.invoke(args=["layers", "remove", "gardens"])
+    assert missing.exit_code == 1 and "no imported overlay named 'gardens'" in missing.output

@@ -1,0 +1,33 @@
+"""Logging without IP addresses: the development server's access log names the client
+address; this filter blanks it (and any other address) before a record is written."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_IPV4 = r"\b(?:\d{1,3}\.){3}\d{1,3}\b"
+_IPV6 = r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{0,4}\b|::1\b|::ffff:[0-9.]+"
+_ADDRESS = re.compile(f"{_IPV6}|{_IPV4}")
+
+
+def scrub(text: str) -> str:
+    return _ADDRESS.sub("-", text)
+
+
+class NoAddressFilter(logging.Filter):
+    """Replace IP addresses in the message and its arguments with "-"."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = scrub(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(scrub(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def init_app(app) -> None:
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error", app.logger.name):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, NoAddressFilter) for f in logger.filters):
+            logger.addFilter(NoAddressFilter())
