@@ -20,7 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import config
     config.load_config(app, test_config)
 
-    from . import assets, demo_cli, errors, i18n, layers_cli, logs, models, store, users_cli  # noqa: F401
+    from . import assets, compression, demo_cli, errors, i18n, layers_cli, logs, models, store, users_cli  # noqa: F401
     from .auth.views import init_login
     from .extensions import csrf, limiter
     logs.init_app(app)
@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     init_login(app)
     assets.init_app(app)
+    compression.init_app(app)
     errors.init_app(app)
     layers_cli.init_app(app)
     users_cli.init_app(app)

@@ -1,7 +1,7 @@
-"""Public pages: the map and the about page."""
+"""Public pages: the map, the about page and report permalinks."""
 
 from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from . import views  # noqa: E402,F401
+from . import reports, views  # noqa: E402,F401

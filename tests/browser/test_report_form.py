@@ -1,0 +1,92 @@
+"""The organizer form in a real browser: choose a category, click the map in Silwan, save.
+
+Uses the live server, Chromium and tile stubs of ``tests/browser/conftest.py``; the
+organizer account is created in the live app's database by this test, and the report it
+makes is deleted afterwards (other browser tests count the reports on the shared server).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import SILWAN
+from webapp.auth.accounts import create_user
+from webapp.extensions import db
+from webapp.models import AuditEvent, Report, User
+
+pytestmark = pytest.mark.browser
+
+EMAIL, PASSWORD = "form-organizer@example.org", "correct horse battery"
+PICK_READY = "() => !!(window.L && window.AHYA_PICK && window.AHYA_PICK.map)"
+
+
+@pytest.fixture
+def organizer(live_app):
+    with live_app.app_context():
+        if db.session.scalar(db.select(User).where(User.email == EMAIL)) is None:
+            create_user(EMAIL, PASSWORD, role="organizer")
+        db.session.remove()
+    return EMAIL, PASSWORD
+
+
+@pytest.fixture
+def created_titles(live_app):
+    """Titles of reports this test makes; they are removed at teardown, even on failure."""
+    titles: list[str] = []
+    yield titles
+    with live_app.app_context():
+        for report in db.session.scalars(db.select(Report).where(Report.title.in_(titles))):
+            db.session.execute(db.delete(AuditEvent).where(AuditEvent.report_id == report.id))
+            db.session.delete(report)
+        db.session.commit()
+        db.session.remove()
+
+
+def log_in(page, email: str, password: str) -> None:
+    page.goto("/auth/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.click("form.form button[type=submit]")
+
+
+def test_organizer_adds_a_challenge_by_clicking_the_map(page, network, live_app, organizer,
+                                                         created_titles):
+    log_in(page, *organizer)
+    page.goto("/reports/new")
+    page.wait_for_function(PICK_READY)
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert page.eval_on_selector("#pick-map", "el => getComputedStyle(el).direction") == "ltr"
+
+    page.check("#kind-0")  # challenge
+    # Only the challenge categories are offered now, and the initiative fields are hidden.
+    assert page.eval_on_selector('optgroup[data-kind="initiative"]', "g => g.disabled")
+    assert not page.eval_on_selector('optgroup[data-kind="challenge"]', "g => g.disabled")
+    assert page.is_hidden("#initiative-fields")
+    page.select_option("#category", "housing")
+
+    lon, lat = SILWAN
+    page.evaluate(f"AHYA_PICK.map.setView([{lat}, {lon}], 17, {{animate: false}})")
+    box = page.locator("#pick-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    typed_lat = float(page.input_value("#lat"))
+    typed_lon = float(page.input_value("#lon"))
+    assert typed_lat == pytest.approx(lat, abs=2e-4) and typed_lon == pytest.approx(lon, abs=2e-4)
+    assert page.evaluate("!!AHYA_PICK.marker()")
+
+    title = "بيت مهدد بالهدم في وادي حلوة"
+    created_titles.append(title)
+    page.fill("#title", title)
+    with page.expect_navigation():
+        page.click("form.report-form button[type=submit]")
+    assert "/reports/new" not in page.url
+
+    with live_app.app_context():
+        report = db.session.scalar(db.select(Report).where(Report.title == title))
+        assert report is not None
+        assert (report.kind, report.category, report.area) == ("challenge", "housing", "silwan")
+        assert report.status == "published" and report.precision == "approximate"
+        assert (report.lon, report.lat) == pytest.approx((typed_lon, typed_lat), abs=1e-6)
+        db.session.remove()
+    assert network.foreign_requests() == [] and network.violations == []
+    assert network.console_errors == []

@@ -1,0 +1,36 @@
+"""gzip and cache headers."""
+
+from __future__ import annotations
+
+import gzip
+import re
+
+
+def test_map_page_is_gzipped_when_asked(client):
+    plain = client.get("/")
+    zipped = client.get("/", headers={"Accept-Encoding": "gzip, deflate"})
+    assert "Content-Encoding" not in plain.headers
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    body = gzip.decompress(zipped.data)
+    # folium names its elements randomly per render: compare with the ids masked.
+    mask = re.compile(rb"_[0-9a-f]{32}")
+    assert mask.sub(b"_", body) == mask.sub(b"_", plain.data)
+    assert len(zipped.data) < len(plain.data) / 3
+
+
+def test_small_and_binary_responses_are_not_gzipped(client):
+    resp = client.get("/favicon.ico", headers={"Accept-Encoding": "gzip"})
+    assert resp.status_code == 200
+    assert "Content-Encoding" not in resp.headers or len(resp.data) >= 1024
+
+
+def test_static_urls_are_versioned_and_cached_for_a_year(client):
+    html = client.get("/").get_data(as_text=True)
+    url = re.search(r'href="(/static/css/ahya\.css\?v=[0-9a-f]{10})"', html)
+    assert url, "static URL without a content version"
+    resp = client.get(url.group(1))
+    assert resp.status_code == 200
+    assert "max-age=31536000" in resp.headers["Cache-Control"]
+    assert "immutable" in resp.headers["Cache-Control"]
+    resp.close()

@@ -1,0 +1,107 @@
+"""Query-string parsing for the API: strict, and every error names its parameter.
+
+A bad parameter is an error (HTTP 400), never silently ignored: a client that
+misspells a category must not mistake an unfiltered answer for a filtered one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from werkzeug.datastructures import MultiDict
+
+from geo.taxonomy import KINDS, Taxonomy
+
+from ..queries import DEFAULT_LIMIT, MAX_LIMIT, ReportFilters
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_INTEGER = re.compile(r"[0-9]{1,9}")
+_CATEGORY_ID = re.compile(r"[a-z][a-z0-9-]{0,39}")
+
+
+class ParameterError(ValueError):
+    """A query parameter is malformed; ``parameter`` names it for the client."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(message)
+        self.parameter = parameter
+        self.message = message
+
+    def as_json(self) -> dict:
+        return {"error": self.message, "parameter": self.parameter}
+
+
+def _single(args: MultiDict, name: str) -> str | None:
+    values = args.getlist(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise ParameterError(name, f"'{name}' may be given only once")
+    return values[0].strip()
+
+
+def parse_kind(args: MultiDict) -> str | None:
+    kind = _single(args, "kind")
+    if kind is None:
+        return None
+    if kind not in KINDS:
+        raise ParameterError("kind", f"'kind' must be one of {', '.join(KINDS)}")
+    return kind
+
+
+def parse_categories(args: MultiDict, taxonomy: Taxonomy, kind: str | None) -> tuple[str, ...]:
+    """Repeated ``category=`` (or comma-separated) ids known to the taxonomy for ``kind``."""
+    ids: list[str] = []
+    for value in args.getlist("category"):
+        ids.extend(part.strip() for part in value.split(","))
+    kinds = (kind,) if kind else KINDS
+    for cat in ids:
+        if not any(taxonomy.is_valid(k, cat) for k in kinds):
+            where = f" for kind '{kind}'" if kind else ""
+            # Echo only id-like values: an error message is no place for a client's markup.
+            shown = f" '{cat}'" if _CATEGORY_ID.fullmatch(cat) else ""
+            raise ParameterError("category", f"unknown category{shown}{where}")
+    return tuple(dict.fromkeys(ids))
+
+
+def parse_bbox(args: MultiDict) -> tuple[float, float, float, float] | None:
+    """``bbox=min_lon,min_lat,max_lon,max_lat`` in degrees (EPSG:4326)."""
+    raw = _single(args, "bbox")
+    if raw is None:
+        return None
+    parts = [p.strip() for p in raw.split(",")]
+    if len(parts) != 4 or not all(_NUMBER.fullmatch(p) for p in parts):
+        raise ParameterError("bbox", "'bbox' must be four numbers: min_lon,min_lat,max_lon,max_lat")
+    min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
+    if not all(math.isfinite(v) for v in (min_lon, min_lat, max_lon, max_lat)):
+        raise ParameterError("bbox", "'bbox' values must be finite")
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+        raise ParameterError("bbox", "'bbox' longitudes must be between -180 and 180")
+    if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+        raise ParameterError("bbox", "'bbox' latitudes must be between -90 and 90")
+    if not (min_lon < max_lon and min_lat < max_lat):
+        raise ParameterError("bbox", "'bbox' minimums must be smaller than maximums")
+    return min_lon, min_lat, max_lon, max_lat
+
+
+def parse_limit(args: MultiDict) -> int:
+    raw = _single(args, "limit")
+    if raw is None:
+        return DEFAULT_LIMIT
+    if not _INTEGER.fullmatch(raw) or not 1 <= int(raw) <= MAX_LIMIT:
+        raise ParameterError("limit", f"'limit' must be an integer from 1 to {MAX_LIMIT}")
+    return int(raw)
+
+
+def report_filters(args: MultiDict, taxonomy: Taxonomy) -> ReportFilters:
+    """Validate the query string of a report listing.
+
+    Raises
+    ------
+    ParameterError
+        For the first malformed parameter (kind, category, bbox, limit).
+    """
+    kind = parse_kind(args)
+    return ReportFilters(kind=kind, categories=parse_categories(args, taxonomy, kind),
+                         bbox=parse_bbox(args), limit=parse_limit(args))

@@ -1,0 +1,91 @@
+"""Thin views: the organizer form (/reports/new) and public suggestions (/suggest).
+
+Validation lives in ``forms.py`` and storage in ``reporting.create_report``; a view only
+decides who may post, what status the report gets and where the user goes next.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import photos
+from ..auth.roles import organizer_required
+from ..extensions import db, limiter
+from ..i18n import current_language
+from ..models import Report, User
+from ..reporting import create_report
+from . import bp
+from .areas import area_options
+from .forms import PRECISION_HINTS, NewReportForm, ReportForm, SuggestionForm, form_to_fields, jerusalem_today
+
+
+def save_report(form: ReportForm, *, user: User | None, source: str, publish: bool) -> Report:
+    """Write the photo, then the report; if the report fails, the photo goes too."""
+    photos_dir = current_app.config["PHOTOS_DIR"]
+    photo = form.clean_photo
+    fields = form_to_fields(form)
+    if photo is not None:
+        photos.store(photo, photos_dir)
+    try:
+        return create_report(fields, user=user, source=source, publish=publish)
+    except Exception:
+        db.session.rollback()
+        photos.discard(photo.name if photo else None, photos_dir)
+        raise
+
+
+def render_form(form: ReportForm, template: str, status: int):
+    return render_template(template, form=form, areas=area_options(current_language()),
+                           precision_hints=PRECISION_HINTS, today=jerusalem_today().isoformat(),
+                           tile_url=current_app.config["TILE_URL"],
+                           tile_attribution=current_app.config["TILE_ATTRIBUTION"]), status
+
+
+def _single_arg_url(endpoint: str, report_id: int) -> str:
+    # The other blueprint names its URL argument; read it from the rule instead of guessing.
+    rule = next(current_app.url_map.iter_rules(endpoint))
+    names = sorted(rule.arguments)
+    return url_for(endpoint, **{names[0] if len(names) == 1 else "report_id": report_id})
+
+
+def after_save(report: Report):
+    """Published reports go to their permalink; held ones to moderation, where they are visible."""
+    views = current_app.view_functions
+    if report.status == "published":
+        flash(_("The report is published."))
+        if "public.report_detail" in views:
+            return redirect(_single_arg_url("public.report_detail", report.id))
+    else:
+        flash(_("The report is saved and waits for review."))
+        if "moderation.detail" in views:
+            return redirect(_single_arg_url("moderation.detail", report.id))
+        if "public.report_detail" in views:
+            return redirect(_single_arg_url("public.report_detail", report.id))
+    return redirect(url_for("public.index"))
+
+
+@bp.route("/reports/new", methods=["GET", "POST"])
+@organizer_required
+def new_report():
+    form = NewReportForm()
+    if form.validate_on_submit():
+        publish = not current_app.config["REQUIRE_REVIEW"] and not form.hold.data
+        report = save_report(form, user=current_user._get_current_object(), source="organizer",
+                             publish=publish)
+        return after_save(report)
+    return render_form(form, "contribute/new_report.html", 400 if request.method == "POST" else 200)
+
+
+@bp.route("/suggest", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SUGGEST_RATE_LIMIT"], methods=["POST"])
+def suggest():
+    form = SuggestionForm()
+    if request.method == "POST" and form.website.data:
+        # A bot filled the hidden field: answer exactly like a success, store nothing.
+        return render_template("contribute/thanks.html"), 200
+    if form.validate_on_submit():
+        save_report(form, user=None, source="public", publish=False)
+        return render_template("contribute/thanks.html"), 200
+    return render_form(form, "contribute/suggest.html", 400 if request.method == "POST" else 200)

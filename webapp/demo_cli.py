@@ -1,0 +1,75 @@
+"""``flask demo ...``: load and clear clearly labelled synthetic reports.
+
+Demo reports are never loaded by default. They are real rows with ``is_demo=True``
+and a "[DEMO]"/"[تجريبي]" title prefix, created through ``reporting.create_report``
+so that their area and public point are derived exactly like a real report's.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import delete, func, or_, select
+
+from geo.demo import demo_reports
+
+from .extensions import db
+from .layers_store import get_layers
+from .models import AddressedCategory, AuditEvent, Report, report_addresses
+from .reporting import create_report, get_taxonomy
+
+demo_cli = AppGroup("demo", help="Load or remove synthetic demo reports.")
+#: Keys of geo.demo's dicts that are not report fields.
+_HINTS = ("area_hint", "addresses_idx")
+
+
+def load_demo(count: int, seed: int) -> list[int]:
+    """Create ``count`` published demo reports; return their ids (challenges first)."""
+    rows = demo_reports(get_layers().areas, get_taxonomy().as_dict(), count, seed)
+    ids: list[int] = []
+    for row in rows:
+        fields = {k: v for k, v in row.items() if k not in _HINTS}
+        if row.get("addresses_idx"):
+            # Challenges come first in the list, so the ids they point at already exist.
+            fields["addresses"] = [ids[i] for i in row["addresses_idx"]]
+        report = create_report(fields, user=None, source="organizer", publish=True)
+        ids.append(report.id)
+    return ids
+
+
+def clear_demo() -> int:
+    """Delete every demo report with its audit events and links; return how many."""
+    demo_ids = select(Report.id).where(Report.is_demo.is_(True))
+    n = db.session.scalar(select(func.count()).select_from(Report).where(Report.is_demo.is_(True)))
+    # Explicit deletes rather than relying on ON DELETE CASCADE, which SQLite only honours
+    # with the foreign_keys pragma on.
+    db.session.execute(delete(AuditEvent).where(AuditEvent.report_id.in_(demo_ids)))
+    db.session.execute(delete(report_addresses).where(or_(report_addresses.c.initiative_id.in_(demo_ids),
+                                                          report_addresses.c.challenge_id.in_(demo_ids))))
+    db.session.execute(delete(AddressedCategory).where(AddressedCategory.report_id.in_(demo_ids)))
+    db.session.execute(delete(Report).where(Report.is_demo.is_(True)))
+    db.session.commit()
+    return n
+
+
+@demo_cli.command("load")
+@click.option("--count", default=200, show_default=True, type=click.IntRange(1, 100_000),
+              help="Number of demo reports.")
+@click.option("--seed", type=int, default=None, help="Random seed (same seed, same reports).")
+def load(count: int, seed: int | None) -> None:
+    """Add COUNT published demo reports spread over the areas."""
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    ids = load_demo(count, seed)
+    click.echo(f"loaded {len(ids)} demo reports (seed {seed}); remove them with: flask demo clear")
+
+
+@demo_cli.command("clear")
+def clear() -> None:
+    """Remove every demo report (real reports are kept)."""
+    click.echo(f"removed {clear_demo()} demo reports")
+
+
+def init_app(app) -> None:
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,31 @@
+"""Moderation forms: CSRF-checked status actions, the rejection reason, and the edit form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from ..contribute.forms import ReportForm
+
+REASON_MAX = 500  # Report.reject_reason is String(500)
+
+
+class ActionForm(FlaskForm):
+    """Publish and archive carry no data, only the CSRF token."""
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for rejection"),
+        validators=[DataRequired(message=_l("Please give a reason for the rejection.")),
+                    Length(max=REASON_MAX, message=_l("At most %(max)d characters, please."))],
+    )
+
+
+class EditReportForm(ReportForm):
+    """The shared report form, plus what only a moderator needs: taking a photo down."""
+
+    # A photo can show a face or a house number; organizers must be able to remove it.
+    remove_photo = BooleanField(_l("Remove the current photo"))

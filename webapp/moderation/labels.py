@@ -1,0 +1,56 @@
+"""Human labels for what the database stores as ids (categories, areas, statuses, actions)."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ..contribute.forms import KIND_LABELS, PRECISION_LABELS  # one wording everywhere
+from ..i18n import current_language
+from ..layers_store import get_layers
+from ..reporting import get_taxonomy
+
+STATUS_LABELS = {"pending": _l("Pending"), "published": _l("Published"),
+                 "rejected": _l("Rejected"), "archived": _l("Archived")}
+SOURCE_LABELS = {"organizer": _l("Organizer"), "public": _l("Public suggestion")}
+# Verbs, not participles: in Arabic the audit log reads as verbal nouns (نشر، رفض…).
+ACTION_LABELS = {"create": _l("Create"), "edit": _l("Edit"), "publish": _l("Publish"),
+                 "reject": _l("Reject"), "archive": _l("Archive")}
+
+
+def category_label(kind: str, category: str) -> str:
+    cat = get_taxonomy().get(kind, category)
+    # A category removed from the taxonomy still shows its stored id rather than nothing.
+    return cat.label(current_language()) if cat else category
+
+
+def _area_names() -> dict[str, dict[str, str]]:
+    ext = current_app.extensions
+    if "ahya.moderation.area_names" not in ext:
+        areas = get_layers().areas
+        ext["ahya.moderation.area_names"] = {
+            row["slug"]: {"ar": row.get("name_ar") or "", "en": row.get("name_en") or ""}
+            for row in areas.drop(columns=areas.geometry.name).to_dict("records")
+        }
+    return ext["ahya.moderation.area_names"]
+
+
+def area_label(slug: str | None) -> str:
+    if not slug:
+        return str(_l("Outside the mapped areas"))
+    names = _area_names().get(slug, {})
+    return names.get(current_language()) or names.get("en") or slug
+
+
+def label(table: dict, key: str | None) -> str:
+    return str(table.get(key, key or ""))
+
+
+def template_helpers() -> dict:
+    """Passed to the moderation templates so they never show raw ids."""
+    return {"category_label": category_label, "area_label": area_label,
+            "status_label": lambda s: label(STATUS_LABELS, s),
+            "kind_label": lambda k: label(KIND_LABELS, k),
+            "source_label": lambda s: label(SOURCE_LABELS, s),
+            "action_label": lambda a: label(ACTION_LABELS, a),
+            "precision_label": lambda p: label(PRECISION_LABELS, p)}

@@ -1,0 +1,147 @@
+"""Thin moderation views: the queue, one report in full, status actions, photos.
+
+Status changes go through ``reporting.change_status`` and edits through
+``reporting.update_report``, so every change lands in the audit log.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import photos
+from ..auth.roles import organizer_required
+from ..extensions import db
+from ..models import STATUSES, AuditEvent, Report
+from ..reporting import TRANSITIONS, change_status
+from . import bp
+from .forms import ActionForm, RejectForm
+from .labels import STATUS_LABELS, label, template_helpers
+
+PER_PAGE = 50
+ACTIONS = ("publish", "reject", "archive")
+
+
+@bp.context_processor
+def helpers():
+    return template_helpers()
+
+
+def get_report(report_id: int) -> Report:
+    report = db.session.get(Report, report_id)
+    if report is None:
+        abort(404)
+    return report
+
+
+def render_detail(report: Report, *, reject_form: RejectForm | None = None, error: str | None = None,
+                  status: int = 200):
+    """The detail page; actions that fail re-render it with their errors and an HTTP error code."""
+    events = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.report_id == report.id)
+        .order_by(AuditEvent.created_at, AuditEvent.id)).all()
+    map_data = {
+        "exact": [report.lat, report.lon], "public": [report.public_lat, report.public_lon],
+        "tileUrl": current_app.config["TILE_URL"],
+        "tileAttribution": current_app.config["TILE_ATTRIBUTION"],
+        "exactLabel": _("Exact point (private)"), "publicLabel": _("Public point"),
+    }
+    return render_template(
+        "moderation/detail.html", report=report, events=events, map_data=map_data,
+        action_form=ActionForm(), reject_form=reject_form or RejectForm(), error=error,
+        photo_ok=bool(report.photo and photos.NAME.match(report.photo)),
+        allowed=[a for a in ACTIONS if report.status in TRANSITIONS[a][1]],
+    ), status
+
+
+@bp.get("/")
+@organizer_required
+def queue():
+    status = request.args.get("status", "pending")
+    if status not in STATUSES:
+        message = _("Unknown status “%(status)s”. Choose one of: %(choices)s.",
+                    status=status[:40], choices=", ".join(STATUSES))
+        return render_template("error.html", code=400, message=message), 400
+    query = db.select(Report).where(Report.status == status)
+    if status == "pending":
+        # Oldest first: whoever waited longest is reviewed first.
+        query = query.order_by(Report.created_at.asc(), Report.id.asc())
+    else:
+        query = query.order_by(Report.updated_at.desc(), Report.id.desc())
+    page = request.args.get("page", 1, type=int) or 1
+    pagination = db.paginate(query, page=max(page, 1), per_page=PER_PAGE, error_out=False)
+    counts = dict(db.session.execute(
+        db.select(Report.status, db.func.count()).group_by(Report.status)).all())
+    return render_template("moderation/queue.html", pagination=pagination, status=status,
+                           statuses=STATUSES, counts=counts)
+
+
+@bp.get("/<int:report_id>")
+@organizer_required
+def detail(report_id: int):
+    return render_detail(get_report(report_id))
+
+
+@bp.post("/<int:report_id>/<any(publish, reject, archive):action>")
+@organizer_required
+def act(report_id: int, action: str):
+    report = get_report(report_id)
+    # CSRFProtect has already refused a POST without a valid token (400).
+    reason = ""
+    if action == "reject":
+        form = RejectForm()
+        if not form.validate_on_submit():
+            return render_detail(report, reject_form=form, status=400)
+        reason = form.reason.data.strip()
+    else:
+        form = ActionForm()
+        if not form.validate_on_submit():
+            abort(400)
+    try:
+        change_status(report, action, current_user._get_current_object(), reason)
+    except ValueError:
+        db.session.rollback()
+        status = label(STATUS_LABELS, report.status)
+        if action == "publish":
+            message = _("This report cannot be published: its status is “%(status)s”. "
+                        "Nothing was changed.", status=status)
+        elif action == "reject":
+            message = _("This report cannot be rejected: its status is “%(status)s”. "
+                        "Nothing was changed.", status=status)
+        else:
+            message = _("This report cannot be archived: its status is “%(status)s”. "
+                        "Nothing was changed.", status=status)
+        return render_detail(report, error=message, status=409)
+    if action == "publish":
+        flash(_("“%(title)s” is published.", title=report.title))
+    elif action == "reject":
+        flash(_("“%(title)s” is rejected.", title=report.title))
+    else:
+        flash(_("“%(title)s” is archived.", title=report.title))
+    return redirect(url_for("moderation.queue"))
+
+
+@bp.get("/photos/<filename>")
+@organizer_required
+def photo(filename: str):
+    # Only names the app generates (hex + extension): no path tricks reach the disk.
+    if not photos.NAME.match(filename):
+        abort(404)
+    # Photos may show faces or houses: never cache them in shared caches.
+    resp = send_from_directory(current_app.config["PHOTOS_DIR"], filename, max_age=0)
+    resp.headers["Cache-Control"] = "private, no-store"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+from . import edit  # noqa: E402,F401  (registers the edit route on bp)

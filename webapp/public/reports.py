@@ -1,0 +1,133 @@
+"""Public report pages: the permalink /reports/<id>, published photos, and the map layer's settings.
+
+Only published reports exist here: anything else is a plain 404, so a pending,
+rejected or archived report cannot be told apart from one that never existed.
+Fields come from ``reporting.public_dict``; the exact point, contact and author
+never reach a template.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, render_template, send_from_directory, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from .. import photos, queries
+from ..extensions import db
+from ..i18n import current_language
+from ..layers_store import get_layers
+from ..models import Report
+from ..reporting import get_taxonomy, public_dict
+from . import bp
+
+KIND_LABELS = {"challenge": _l("Challenge"), "initiative": _l("Initiative")}
+
+
+def area_names() -> dict[str, dict[str, str]]:
+    """``{slug: {"ar", "en", "he"}}`` for every area (computed once per app)."""
+    ext = current_app.extensions
+    if "ahya.public.area_names" not in ext:
+        areas = get_layers().areas
+        ext["ahya.public.area_names"] = {
+            row["slug"]: {lang: row.get(f"name_{lang}") or "" for lang in ("ar", "en", "he")}
+            for row in areas.drop(columns=areas.geometry.name).to_dict("records")
+        }
+    return ext["ahya.public.area_names"]
+
+
+def safe_link(url: str) -> str | None:
+    """The link if it is plain http(s); a ``javascript:`` URL must never become clickable."""
+    parts = urlsplit((url or "").strip())
+    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def _summary(report: Report, lang: str) -> dict:
+    """What a list item on a report page shows about a related report."""
+    cat = get_taxonomy().get(report.kind, report.category)
+    names = area_names().get(report.area or "", {})
+    return {"id": report.id, "title": report.title, "is_demo": report.is_demo,
+            "category": cat.label(lang) if cat else report.category,
+            "colour": cat.colour if cat else "#4a4e69",
+            "area": names.get(lang) or names.get("en") or ""}
+
+
+def _related(report: Report, lang: str) -> dict:
+    """The networking lists: who works on a challenge, what an initiative works on."""
+    taxonomy = get_taxonomy()
+    if report.kind == "challenge":
+        found = db.session.scalars(queries.initiatives_for_challenge(report)).all()
+        named_ids = {r.id for r in report.addressed_by}
+        return {
+            "named": [_summary(r, lang) for r in found if r.id in named_ids],
+            "by_category": [_summary(r, lang) for r in found if r.id not in named_ids],
+        }
+    challenges = db.session.scalars(queries.challenges_for_initiative(report)).all()
+    cats = [taxonomy.get("challenge", a.category) for a in report.addressed_categories]
+    return {"challenges": [_summary(r, lang) for r in challenges],
+            "categories": sorted(c.label(lang) for c in cats if c)}
+
+
+@bp.get("/reports/<int:id>")
+def report_detail(id: int):
+    report = db.session.scalars(queries.published_report(id)).first()
+    if report is None:
+        abort(404)
+    lang = current_language()
+    data = public_dict(report)
+    cat = get_taxonomy().get(report.kind, report.category)
+    names = area_names().get(report.area or "")
+    point = {"lat": data["lat"], "lon": data["lon"], "zoom": 16 if report.precision == "exact" else 15,
+             "colour": cat.colour if cat else "#4a4e69",
+             "tiles": current_app.config["TILE_URL"],
+             "attribution": current_app.config["TILE_ATTRIBUTION"]}
+    photo = url_for("public.photo", filename=data["photo"]) if data.get("photo") else None
+    return render_template(
+        "public/report.html", report=data, kind_label=KIND_LABELS.get(report.kind, report.kind),
+        category_label=cat.label(lang) if cat else report.category, category=cat,
+        area_names=names, link=safe_link(data["link"]), photo_url=photo, point=point,
+        related=_related(report, lang),
+        observed_label=format_date(report.observed_on, "long") if report.observed_on else "",
+    )
+
+
+@bp.get("/photos/<filename>")
+def photo(filename: str):
+    """A photo, only while the report it belongs to is published."""
+    # Only names the app generates (hex + extension): no path tricks reach the disk.
+    if not photos.NAME.match(filename):
+        abort(404)
+    owner = db.session.scalars(
+        queries.published().where(Report.photo == filename).limit(1)).first()
+    if owner is None:
+        abort(404)
+    # Short cache: a report can be unpublished, and its photo must then disappear soon.
+    resp = send_from_directory(current_app.config["PHOTOS_DIR"], filename, max_age=300)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+@bp.app_template_global("reports_layer_config")
+def reports_layer_config() -> dict:
+    """Settings for ``static/js/reports-layer.js`` (embedded once in the map page).
+
+    Constant size: the reports themselves are fetched from the API, never inlined.
+    """
+    lang = current_language()
+    return {
+        "api": url_for("api.reports"),
+        "limit": queries.MAX_LIMIT,
+        "lang": lang,
+        "categories": get_taxonomy().as_dict(lang),
+        "strings": {
+            "challenge": _("Challenges"), "initiative": _("Initiatives"),
+            "challengeOne": _("Challenge"), "initiativeOne": _("Initiative"),
+            "legend": _("Legend"), "demo": _("Demo"),
+            "more": _("Read more"), "loadError": _("The reports could not be loaded."),
+            "truncated": _("Only the newest reports are shown."),
+            "organization": _("Organization"),
+        },
+        "dir": "rtl" if lang == "ar" else "ltr",
+    }

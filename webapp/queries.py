@@ -1,0 +1,90 @@
+"""Report queries for public output, as functions on SQLAlchemy ``select()`` statements.
+
+Every public listing starts from :func:`published`, so a pending, rejected or
+archived report can never reach a public page or API response by mistake.
+Filters are applied in SQL (indexes ``ix_reports_status_kind_cat`` and
+``ix_reports_public_point``), never by loading rows and dropping them in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
+
+from .models import AddressedCategory, Report, report_addresses
+
+PUBLIC_STATUS = "published"
+DEFAULT_LIMIT = 500
+MAX_LIMIT = 5000
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    """What a public listing asks for; values are already validated.
+
+    ``bbox`` is ``(min_lon, min_lat, max_lon, max_lat)`` and applies to the
+    public point (the only point a public listing may know about).
+    """
+
+    kind: str | None = None
+    categories: tuple[str, ...] = ()
+    bbox: tuple[float, float, float, float] | None = None
+    limit: int = DEFAULT_LIMIT
+
+
+def published() -> Select:
+    """All published reports."""
+    return select(Report).where(Report.status == PUBLIC_STATUS)
+
+
+def apply_filters(stmt: Select, filters: ReportFilters) -> Select:
+    """Add the kind, category and bounding-box conditions of ``filters`` to ``stmt``."""
+    if filters.kind:
+        stmt = stmt.where(Report.kind == filters.kind)
+    if filters.categories:
+        stmt = stmt.where(Report.category.in_(filters.categories))
+    if filters.bbox:
+        min_lon, min_lat, max_lon, max_lat = filters.bbox
+        stmt = stmt.where(Report.public_lon.between(min_lon, max_lon),
+                          Report.public_lat.between(min_lat, max_lat))
+    return stmt
+
+
+def with_public_relations(stmt: Select) -> Select:
+    """Load what ``reporting.public_dict`` reads, in two queries instead of one per initiative."""
+    return stmt.options(selectinload(Report.addresses), selectinload(Report.addressed_categories))
+
+
+def public_reports(filters: ReportFilters) -> Select:
+    """Published reports matching ``filters``, newest first, ``limit + 1`` rows.
+
+    The extra row tells the caller whether the listing was truncated without a
+    second COUNT query. Ordering by id keeps pages stable for a later cursor.
+    """
+    stmt = apply_filters(published(), filters).order_by(Report.id.desc()).limit(filters.limit + 1)
+    return with_public_relations(stmt)
+
+
+def published_report(report_id: int) -> Select:
+    """One report, only if it is published."""
+    return with_public_relations(published().where(Report.id == report_id))
+
+
+def initiatives_for_challenge(challenge: Report) -> Select:
+    """Published initiatives that name this challenge or address its whole category."""
+    named = select(report_addresses.c.initiative_id).where(
+        report_addresses.c.challenge_id == challenge.id)
+    by_category = select(AddressedCategory.report_id).where(
+        AddressedCategory.category == challenge.category)
+    return (published().where(Report.kind == "initiative",
+                              or_(Report.id.in_(named), Report.id.in_(by_category)))
+            .order_by(Report.id.desc()))
+
+
+def challenges_for_initiative(initiative: Report) -> Select:
+    """Published challenges this initiative names."""
+    named = select(report_addresses.c.challenge_id).where(
+        report_addresses.c.initiative_id == initiative.id)
+    return published().where(Report.kind == "challenge", Report.id.in_(named)).order_by(Report.id.desc())

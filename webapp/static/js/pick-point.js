@@ -1,0 +1,115 @@
+/* The report form's helpers. The form works without them; they add:
+ * - a small Leaflet map: a click fills the latitude/longitude inputs, typed coordinates
+ *   move the marker, choosing a neighborhood flies there and selects "area" precision;
+ * - category options filtered by the chosen type, initiative-only fields hidden for challenges.
+ * window.AHYA_PICK exposes the map for tests.
+ */
+(function () {
+  "use strict";
+  var form = document.querySelector("form.report-form");
+  if (!form) { return; }
+  var lat = form.querySelector("#lat");
+  var lon = form.querySelector("#lon");
+  var area = form.querySelector("#area_name");
+  var category = form.querySelector("#category");
+  var initiative = form.querySelector("#initiative-fields");
+  var JERUSALEM = [31.778, 35.225];
+
+  function checkedKind() {
+    var el = form.querySelector("input[name=kind]:checked");
+    return el ? el.value : "";
+  }
+
+  function syncKind() {
+    var kind = checkedKind();
+    if (category) {
+      category.querySelectorAll("optgroup").forEach(function (group) {
+        var off = kind !== "" && group.dataset.kind !== kind;
+        group.hidden = off;
+        group.disabled = off;
+      });
+      var selected = category.options[category.selectedIndex];
+      if (selected && selected.parentNode.disabled) {
+        // "education" exists for both kinds: keep the id, move to the visible group.
+        var twin = category.querySelector('optgroup[data-kind="' + kind + '"] option[value="' +
+                                          selected.value + '"]');
+        if (twin) { twin.selected = true; } else { category.value = ""; }
+      }
+    }
+    if (initiative) { initiative.hidden = kind === "challenge"; }
+  }
+  form.querySelectorAll("input[name=kind]").forEach(function (el) {
+    el.addEventListener("change", syncKind);
+  });
+  syncKind();
+
+  var el = document.getElementById("pick-map");
+  if (!el || !window.L || !lat || !lon) { return; }
+  el.hidden = false;
+  var map = L.map(el, {scrollWheelZoom: false}).setView(JERUSALEM, 12);
+  L.tileLayer(el.dataset.tileUrl, {attribution: el.dataset.attribution, maxZoom: 19}).addTo(map);
+  var marker = null;
+
+  function place(latlng) {
+    if (marker) { marker.setLatLng(latlng); return; }
+    marker = L.circleMarker(latlng, {radius: 9, color: "#0b5563", weight: 3, fillColor: "#f4a259",
+                                     fillOpacity: 0.9}).addTo(map);
+  }
+
+  function typedPoint() {
+    var a = parseFloat(lat.value.replace("\u066b", ".")), o = parseFloat(lon.value.replace("\u066b", "."));
+    return isFinite(a) && isFinite(o) && Math.abs(a) <= 90 && Math.abs(o) <= 180 ? L.latLng(a, o) : null;
+  }
+
+  function areaOption() {
+    var value = area ? area.value.trim() : "";
+    if (!value) { return null; }
+    var options = document.querySelectorAll("#area-list option");
+    for (var i = 0; i < options.length; i++) {
+      if (options[i].value === value) { return options[i]; }
+    }
+    return null;
+  }
+
+  function setPrecision(value) {
+    var radio = form.querySelector('input[name=precision][value="' + value + '"]');
+    if (radio) { radio.checked = true; }
+  }
+
+  map.on("click", function (e) {
+    place(e.latlng);
+    lat.value = e.latlng.lat.toFixed(6);
+    lon.value = e.latlng.lng.toFixed(6);
+    // The clicked point is now the place: a previously chosen area no longer applies.
+    if (area) { area.value = ""; }
+  });
+
+  function onTyped() {
+    var p = typedPoint();
+    if (p) { place(p); map.panTo(p); }
+  }
+  lat.addEventListener("change", onTyped);
+  lon.addEventListener("change", onTyped);
+
+  function onArea() {
+    var opt = areaOption();
+    if (!opt) { return; }
+    var p = L.latLng(parseFloat(opt.dataset.lat), parseFloat(opt.dataset.lon));
+    place(p);
+    map.setView(p, 15);
+    // The server takes typed coordinates before an area: clear them so the area counts.
+    lat.value = "";
+    lon.value = "";
+    setPrecision("area");
+  }
+  if (area) {
+    area.addEventListener("change", onArea);
+    area.addEventListener("input", onArea);
+  }
+
+  // A re-shown form (after an error) puts the marker back where the user had it.
+  var start = typedPoint();
+  if (start) { place(start); map.setView(start, 16); } else if (areaOption()) { onArea(); }
+
+  window.AHYA_PICK = {map: map, marker: function () { return marker; }};
+}());
