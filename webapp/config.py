@@ -19,6 +19,8 @@ SETTINGS = {
     "DEFAULT_LANGUAGE": ("ar", str),
     "LAYERS_DIR": (str(ROOT / "data" / "layers"), str),
     "MAX_CONTENT_LENGTH": (20 * 1024 * 1024, int),
+    # Counts below this are published as "<k" (1 = no suppression).
+    "MIN_PUBLIC_COUNT": (1, int),
 }
 LANGUAGES = ("ar", "en")
 

@@ -36,3 +36,11 @@ def get_overlays() -> list[Overlay]:
         gdf = read_overlay(directory, meta["name"])
         overlays.append(Overlay(title=meta["title"], gdf=gdf, name_field=meta.get("name_field")))
     return overlays
+
+
+def place_slugs() -> frozenset[str]:
+    """Every gazetteer slug (areas and places without polygons): valid ``area`` filters."""
+    ext = current_app.extensions
+    if "ahya.place_slugs" not in ext:
+        ext["ahya.place_slugs"] = frozenset(get_layers().places["slug"])
+    return ext["ahya.place_slugs"]

@@ -8,6 +8,7 @@ Filters are applied in SQL (indexes ``ix_reports_status_kind_cat`` and
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Select, or_, select
@@ -32,6 +33,30 @@ class ReportFilters:
     categories: tuple[str, ...] = ()
     bbox: tuple[float, float, float, float] | None = None
     limit: int = DEFAULT_LIMIT
+    area: str | None = None
+    since: dt.date | None = None  # observed on or after
+    until: dt.date | None = None  # observed on or before
+    q: str | None = None  # words that must all appear in the title
+
+    def to_args(self, *, with_limit: bool = False) -> list[tuple[str, str]]:
+        """The filters as query-string pairs: a link that reproduces the same view."""
+        args: list[tuple[str, str]] = []
+        if self.kind:
+            args.append(("kind", self.kind))
+        args.extend(("category", c) for c in self.categories)
+        if self.area:
+            args.append(("area", self.area))
+        if self.since:
+            args.append(("since", self.since.isoformat()))
+        if self.until:
+            args.append(("until", self.until.isoformat()))
+        if self.q:
+            args.append(("q", self.q))
+        if self.bbox:
+            args.append(("bbox", ",".join(f"{v:.6f}".rstrip("0").rstrip(".") for v in self.bbox)))
+        if with_limit and self.limit != DEFAULT_LIMIT:
+            args.append(("limit", str(self.limit)))
+        return args
 
 
 def published() -> Select:
@@ -45,6 +70,17 @@ def apply_filters(stmt: Select, filters: ReportFilters) -> Select:
         stmt = stmt.where(Report.kind == filters.kind)
     if filters.categories:
         stmt = stmt.where(Report.category.in_(filters.categories))
+    if filters.area:
+        stmt = stmt.where(Report.area == filters.area)
+    if filters.since:
+        stmt = stmt.where(Report.observed_on >= filters.since)
+    if filters.until:
+        stmt = stmt.where(Report.observed_on <= filters.until)
+    if filters.q:
+        for word in filters.q.split():
+            # LIKE wildcards in the user's words are escaped: they search for themselves.
+            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            stmt = stmt.where(Report.title.ilike(pattern, escape="\\"))
     if filters.bbox:
         min_lon, min_lat, max_lon, max_lat = filters.bbox
         stmt = stmt.where(Report.public_lon.between(min_lon, max_lon),

@@ -6,8 +6,10 @@ misspells a category must not mistake an unfiltered answer for a filtered one.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
+import unicodedata
 
 from werkzeug.datastructures import MultiDict
 
@@ -18,6 +20,8 @@ from ..queries import DEFAULT_LIMIT, MAX_LIMIT, ReportFilters
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[0-9]{1,9}")
 _CATEGORY_ID = re.compile(r"[a-z][a-z0-9-]{0,39}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+MAX_QUERY = 100
 
 
 class ParameterError(ValueError):
@@ -94,14 +98,61 @@ def parse_limit(args: MultiDict) -> int:
     return int(raw)
 
 
-def report_filters(args: MultiDict, taxonomy: Taxonomy) -> ReportFilters:
+def parse_area(args: MultiDict, known_slugs) -> str | None:
+    """``area=<slug>`` of a gazetteer place (area or point)."""
+    slug = _single(args, "area")
+    if not slug:
+        return None
+    if slug not in known_slugs:
+        shown = f" '{slug}'" if _CATEGORY_ID.fullmatch(slug) else ""
+        raise ParameterError("area", f"unknown area{shown}")
+    return slug
+
+
+def parse_date(args: MultiDict, name: str) -> dt.date | None:
+    """An ISO date ``YYYY-MM-DD``."""
+    raw = _single(args, name)
+    if not raw:
+        return None
+    if not _DATE.fullmatch(raw):
+        raise ParameterError(name, f"'{name}' must be a date as YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ParameterError(name, f"'{name}' is not a valid date") from None
+
+
+def parse_query(args: MultiDict) -> str | None:
+    """``q=`` words to find in titles (at most 100 characters, no control characters)."""
+    raw = _single(args, "q")
+    if raw is None:
+        return None
+    text = " ".join(raw.split())
+    if len(text) > MAX_QUERY or any(unicodedata.category(ch) == "Cc" for ch in text):
+        raise ParameterError("q", f"'q' must be text of at most {MAX_QUERY} characters")
+    return text or None
+
+
+def report_filters(args: MultiDict, taxonomy: Taxonomy, known_areas=None) -> ReportFilters:
     """Validate the query string of a report listing.
+
+    Parameters
+    ----------
+    args : MultiDict
+        ``request.args``.
+    taxonomy : Taxonomy
+    known_areas : collection of str, optional
+        Valid ``area`` slugs (every gazetteer place); when None, ``area`` is refused.
 
     Raises
     ------
     ParameterError
-        For the first malformed parameter (kind, category, bbox, limit).
+        For the first malformed parameter (kind, category, area, since, until, q, bbox, limit).
     """
     kind = parse_kind(args)
+    since, until = parse_date(args, "since"), parse_date(args, "until")
+    if since and until and since > until:
+        raise ParameterError("until", "'until' must not be before 'since'")
     return ReportFilters(kind=kind, categories=parse_categories(args, taxonomy, kind),
-                         bbox=parse_bbox(args), limit=parse_limit(args))
+                         area=parse_area(args, known_areas or ()), since=since, until=until,
+                         q=parse_query(args), bbox=parse_bbox(args), limit=parse_limit(args))

@@ -7,6 +7,7 @@ from flask import Response, request, url_for
 from .. import queries
 from ..extensions import db
 from ..i18n import current_language
+from ..layers_store import place_slugs
 from ..reporting import get_taxonomy, public_dict
 from . import bp
 from .geojson import dumps, feature_collection, report_feature
@@ -31,7 +32,7 @@ def _permalink_prefix() -> str:
 def reports():
     """Published reports as a GeoJSON FeatureCollection (public points only)."""
     try:
-        filters = report_filters(request.args, get_taxonomy())
+        filters = report_filters(request.args, get_taxonomy(), place_slugs())
     except ParameterError as exc:
         return _json(exc.as_json(), status=400)
     rows = db.session.scalars(queries.public_reports(filters)).all()
