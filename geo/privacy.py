@@ -64,8 +64,10 @@ def public_point(lon: float, lat: float, precision: str, area: str | None, seed:
     candidates = _draws(seed, _TRIES)
     for angle, dist in candidates:
         plon, plat = index.to_wgs(x + dist * math.cos(angle), y + dist * math.sin(angle))
+        # Check the point as it will be published (rounded), not the unrounded one.
+        plon, plat = round(plon, 6), round(plat, 6)
         if area is None or index.contains(area, plon, plat):
-            return round(plon, 6), round(plat, 6)
+            return plon, plat
     # The area is too small for any 150–300 m offset to stay inside: hide in its centre instead.
     if rep is not None:
         return round(rep[0], 6), round(rep[1], 6)

@@ -35,8 +35,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     layers_cli.init_app(app)
     users_cli.init_app(app)
     demo_cli.init_app(app)
+    from . import backup_cli
+    backup_cli.init_app(app)
+    from . import security
+    security.init_app(app)
 
-    from . import api, auth, contribute, moderation, public
-    for blueprint in (public.bp, auth.bp, contribute.bp, moderation.bp, api.bp):
+    from . import api, auth, contribute, exports, moderation, public
+    from .api import docs as api_docs
+    for blueprint in (public.bp, auth.bp, contribute.bp, moderation.bp, api.bp, exports.bp, api_docs.bp):
         app.register_blueprint(blueprint)
     return app

@@ -56,14 +56,16 @@ def load_config(app, test_config: dict | None = None) -> None:
         raise ValueError(f"DEFAULT_LANGUAGE must be one of {LANGUAGES}")
     app.config.setdefault("LANGUAGES", LANGUAGES)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(app.root_path) / "translations"))
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
-    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
     # Behind HTTPS (production) cookies must not travel in clear text.
     secure = os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes")
-    app.config.setdefault("SESSION_COOKIE_SECURE", secure)
-    app.config.setdefault("REMEMBER_COOKIE_SECURE", secure)
+    cookies = {"SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
+               "REMEMBER_COOKIE_HTTPONLY": True, "REMEMBER_COOKIE_SAMESITE": "Lax",
+               "SESSION_COOKIE_SECURE": secure, "REMEMBER_COOKIE_SECURE": secure}
+    for name, value in cookies.items():
+        # Not setdefault: Flask's defaults already hold SESSION_COOKIE_SAMESITE=None and
+        # SESSION_COOKIE_SECURE=False, so setdefault never applied these. test_config still wins.
+        if name not in (test_config or {}):
+            app.config[name] = value
     app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI", "memory://"))
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("REQUIRE_REVIEW", os.environ.get("REQUIRE_REVIEW", "").lower() in ("1", "true"))

@@ -19,6 +19,7 @@ from .extensions import db
 from .layers_store import get_layers
 from .models import AddressedCategory, AuditEvent, Report, report_addresses
 from .reporting import create_report, get_taxonomy
+from .versioning import bump_data_version
 
 demo_cli = AppGroup("demo", help="Load or remove synthetic demo reports.")
 #: Keys of geo.demo's dicts that are not report fields.
@@ -50,6 +51,7 @@ def clear_demo() -> int:
                                                           report_addresses.c.challenge_id.in_(demo_ids))))
     db.session.execute(delete(AddressedCategory).where(AddressedCategory.report_id.in_(demo_ids)))
     db.session.execute(delete(Report).where(Report.is_demo.is_(True)))
+    bump_data_version()
     db.session.commit()
     return n
 

@@ -6,7 +6,9 @@ import datetime as dt
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -140,3 +142,20 @@ class AuditEvent(db.Model):
 
     report: Mapped[Report] = relationship(back_populates="events")
     user: Mapped[User | None] = relationship()
+
+
+class DataVersion(db.Model):
+    """One row (id 1): a counter bumped in the same transaction as every change to reports.
+
+    API validators (ETag, Last-Modified) and the response cache are keyed on it, so
+    one primary-key read tells whether anything public may have changed.
+    """
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=1)
+    # Whole seconds, strictly increasing per version (see versioning.bump_data_version).
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint("id = 1", name="ck_data_version_single_row"),)

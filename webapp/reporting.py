@@ -19,6 +19,7 @@ from geo.taxonomy import Taxonomy, load_taxonomy
 from .extensions import db
 from .layers_store import get_layers
 from .models import AddressedCategory, AuditEvent, Report, User, utcnow
+from .versioning import bump_data_version
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Fields a public page, API or export may show. Everything else is private.
@@ -100,6 +101,7 @@ def create_report(fields: dict, *, user: User | None, source: str, publish: bool
         report.status = "published"
         report.published_at = utcnow()
         audit(report, "publish", user)
+    bump_data_version()
     db.session.commit()
     return report
 
@@ -111,6 +113,7 @@ def update_report(report: Report, fields: dict, user: User) -> list[str]:
         _derive_location(report)
     if changed:
         audit(report, "edit", user, ", ".join(changed))
+        bump_data_version()
         db.session.commit()
     return changed
 
@@ -136,6 +139,7 @@ def change_status(report: Report, action: str, user: User, reason: str = "") -> 
     if action == "reject":
         report.reject_reason = reason[:500]
     audit(report, action, user, reason)
+    bump_data_version()
     db.session.commit()
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask_migrate import upgrade
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from .extensions import db, migrate
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
+_LOCK_KEY = 0x41687961  # "Ahya": the advisory lock that serialises migrations
 
 
 @event.listens_for(Engine, "connect")
@@ -44,5 +47,35 @@ def init_app(app) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
     if app.config.get("AUTO_MIGRATE", True):
-        with app.app_context():
+        with app.app_context(), _migration_lock(app):
             upgrade(directory=MIGRATIONS)
+
+
+@contextmanager
+def _migration_lock(app):
+    """One process at a time runs the migrations.
+
+    gunicorn starts several workers at once, and each calls create_app(): without
+    a lock two of them can race to create the same table and one fails to boot.
+    PostgreSQL gets an advisory lock; SQLite a file lock next to the database.
+    """
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgresql"):
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _LOCK_KEY})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_KEY})
+                conn.commit()
+    elif url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        lock_path = Path(url.removeprefix("sqlite:///") + ".migrate-lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+    else:
+        yield

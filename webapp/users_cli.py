@@ -7,7 +7,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from .auth.accounts import AccountError, create_user
+from .auth.accounts import AccountError, change_password, create_user, normalize_email
 from .extensions import db
 from .models import ROLES, User
 
@@ -30,6 +30,22 @@ def create(email: str, role: str, display_name: str, password_stdin: bool) -> No
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"created {user.role} {user.email}")
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def set_password(email: str, password_stdin: bool) -> None:
+    """Give an account a new password (ends its sessions and unlocks it)."""
+    if password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        change_password(email, password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"password changed for {normalize_email(email)}")
 
 
 @users_cli.command("list")

@@ -90,3 +90,13 @@ def test_open_redirect_is_refused(client, make_user):
     resp = client.post("/auth/login?next=https://evil.example/", data={
         "email": ORGANIZER[0], "password": ORGANIZER[1], "csrf_token": token})
     assert resp.headers["Location"] == "/"
+
+
+def test_set_password_cli(app, client, runner, make_user):
+    make_user()
+    result = runner.invoke(args=["users", "set-password", ORGANIZER[0]], input="a brand new password\n")
+    assert result.exit_code == 0, result.output
+    assert post_login(client, *ORGANIZER).status_code == 401
+    assert post_login(client, ORGANIZER[0], "a brand new password").status_code == 302
+    missing = runner.invoke(args=["users", "set-password", "nobody@example.org"], input="x" * 12 + "\n")
+    assert missing.exit_code != 0 and "no user" in missing.output

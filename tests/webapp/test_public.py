@@ -95,3 +95,9 @@ def test_404_is_localized_page(client):
     resp = client.get("/no-such-page")
     assert resp.status_code == 404
     assert "هذه الصفحة غير موجودة" in resp.get_data(as_text=True)
+
+
+def test_language_switch_keeps_repeated_filters(client):
+    html = client.get("/reports?category=housing&category=water").get_data(as_text=True)
+    switch = re.search(r'id="lang-switch"[^>]*href="([^"]+)"', html).group(1)
+    assert "category=housing" in switch and "category=water" in switch and "lang=en" in switch

@@ -11,6 +11,7 @@ import math
 import re
 import unicodedata
 
+from itsdangerous import BadData, URLSafeSerializer
 from werkzeug.datastructures import MultiDict
 
 from geo.taxonomy import KINDS, Taxonomy
@@ -22,6 +23,8 @@ _INTEGER = re.compile(r"[0-9]{1,9}")
 _CATEGORY_ID = re.compile(r"[a-z][a-z0-9-]{0,39}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_QUERY = 100
+MAX_CURSOR = 200
+_CURSOR_SALT = "ahya.api.reports.cursor"
 
 
 class ParameterError(ValueError):
@@ -156,3 +159,30 @@ def report_filters(args: MultiDict, taxonomy: Taxonomy, known_areas=None) -> Rep
     return ReportFilters(kind=kind, categories=parse_categories(args, taxonomy, kind),
                          area=parse_area(args, known_areas or ()), since=since, until=until,
                          q=parse_query(args), bbox=parse_bbox(args), limit=parse_limit(args))
+
+
+def _cursor_serializer(secret_key: str) -> URLSafeSerializer:
+    # Signed, so a cursor is only ever a value this server produced: clients cannot craft one
+    # to probe ids or feed arbitrary input into the query.
+    return URLSafeSerializer(secret_key, salt=_CURSOR_SALT)
+
+
+def encode_cursor(last_id: int, secret_key: str) -> str:
+    """The opaque ``cursor`` for the page after the row ``last_id`` (urlsafe base64 + signature)."""
+    return _cursor_serializer(secret_key).dumps(int(last_id))
+
+
+def parse_cursor(args: MultiDict, secret_key: str) -> int | None:
+    """``cursor=`` from a previous page's ``next`` link: the id to continue below, or None."""
+    raw = _single(args, "cursor")
+    if raw is None:
+        return None
+    try:
+        if len(raw) > MAX_CURSOR:
+            raise BadData("too long")
+        last_id = _cursor_serializer(secret_key).loads(raw)
+    except BadData:
+        last_id = None
+    if type(last_id) is not int or last_id < 1:
+        raise ParameterError("cursor", "'cursor' is not valid: use the 'next' link of a previous page")
+    return last_id

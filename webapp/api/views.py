@@ -1,26 +1,61 @@
-"""JSON endpoints: published reports as GeoJSON, and the category taxonomy."""
+"""JSON endpoints: published reports as GeoJSON, the category taxonomy, the OpenAPI document."""
 
 from __future__ import annotations
 
-from flask import Response, request, url_for
+import re
+from urllib.parse import urlencode
+
+from flask import Response, current_app, request, session, url_for
 
 from .. import queries
 from ..extensions import db
 from ..i18n import current_language
 from ..layers_store import place_slugs
+from ..models import Report
 from ..reporting import get_taxonomy, public_dict
 from . import bp
+from .cache import CACHE_CONTROL, PRIVATE_CACHE_CONTROL, cached_json
 from .geojson import dumps, feature_collection, report_feature
-from .params import ParameterError, report_filters
+from .openapi import build_document
+from .params import ParameterError, encode_cursor, parse_cursor, report_filters
+
+#: Response headers a cross-origin script may read (the CORS-safelisted ones need no mention).
+EXPOSED_HEADERS = "ETag, Link"
+ALLOWED_METHODS = "GET, HEAD, OPTIONS"
+#: A preflight's requested headers are echoed back only if they look like header names.
+_HEADER_LIST = re.compile(r"[A-Za-z0-9-]+(?:\s*,\s*[A-Za-z0-9-]+){0,19}")
 
 
 def _json(data, status: int = 200, mimetype: str = "application/json") -> Response:
-    resp = Response(dumps(data), status=status, mimetype=mimetype)
-    # Moderators expect a report they publish to show at once; issue 5 brings ETags.
-    resp.headers["Cache-Control"] = "no-cache"
-    resp.headers["Access-Control-Allow-Origin"] = "*"  # public, read-only data
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return Response(dumps(data), status=status, mimetype=mimetype)
+
+
+@bp.after_app_request
+def api_headers(response: Response) -> Response:
+    """CORS and caching headers on every /api/v1 response, errors and preflights included.
+
+    An app-wide hook rather than a blueprint one: a 404 for an unknown /api/v1 path is
+    not routed to the blueprint, yet a script on another site must still read its body.
+    """
+    if not request.path.startswith(f"{bp.url_prefix}/"):
+        return response
+    # Public, read-only data and no credentials: any origin may read it.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
+        asked = request.headers.get("Access-Control-Request-Headers", "").strip()
+        if asked and _HEADER_LIST.fullmatch(asked):
+            response.headers["Access-Control-Allow-Headers"] = asked
+        response.headers["Access-Control-Max-Age"] = "86400"
+        response.vary.add("Access-Control-Request-Headers")
+    if response.headers.get("Cache-Control") == CACHE_CONTROL and session.modified:
+        # ``?lang=`` stored the language in the session cookie: a shared cache must not
+        # hand that Set-Cookie to somebody else.
+        response.headers["Cache-Control"] = PRIVATE_CACHE_CONTROL
+    response.headers.setdefault("Cache-Control", "no-cache")
+    return response
 
 
 def _permalink_prefix() -> str:
@@ -28,22 +63,52 @@ def _permalink_prefix() -> str:
     return url_for("public.report_detail", id=0).rsplit("/", 1)[0] + "/"
 
 
+def _next_url(last_id: int) -> str:
+    """This request's URL with a cursor after ``last_id``: the same filters, byte for byte."""
+    pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
+    pairs.append(("cursor", encode_cursor(last_id, current_app.config["SECRET_KEY"])))
+    return url_for("api.reports", _external=True) + "?" + urlencode(pairs)
+
+
 @bp.get("/reports")
+@cached_json
 def reports():
-    """Published reports as a GeoJSON FeatureCollection (public points only)."""
+    """Published reports as a GeoJSON FeatureCollection (public points only), newest first.
+
+    Pages are cut by id (keyset pagination): ``cursor`` holds the last id of the previous
+    page, so a report published between two pages shifts nothing and no row repeats.
+    """
     try:
         filters = report_filters(request.args, get_taxonomy(), place_slugs())
+        after = parse_cursor(request.args, current_app.config["SECRET_KEY"])
     except ParameterError as exc:
         return _json(exc.as_json(), status=400)
-    rows = db.session.scalars(queries.public_reports(filters)).all()
+    stmt = queries.public_reports(filters)
+    if after is not None:
+        stmt = stmt.where(Report.id < after)
+    rows = db.session.scalars(stmt).all()
     truncated = len(rows) > filters.limit
     prefix = _permalink_prefix()
-    features = [report_feature(public_dict(r), f"{prefix}{r.id}") for r in rows[:filters.limit]]
-    body = feature_collection(features, count=len(features), limit=filters.limit, truncated=truncated)
-    return _json(body, mimetype="application/geo+json")
+    page = rows[:filters.limit]
+    features = [report_feature(public_dict(r), f"{prefix}{r.id}") for r in page]
+    members = {"count": len(features), "limit": filters.limit, "truncated": truncated}
+    if truncated:
+        members["next"] = _next_url(page[-1].id)
+    resp = _json(feature_collection(features, **members), mimetype="application/geo+json")
+    if truncated:
+        resp.headers["Link"] = f'<{members["next"]}>; rel="next"'  # RFC 8288 (was RFC 5988)
+    return resp
 
 
 @bp.get("/categories")
+@cached_json(by_language=True)
 def categories():
     """The taxonomy: categories per kind with both labels, colour, icon and the label in use."""
     return _json({"lang": current_language(), **get_taxonomy().as_dict(current_language())})
+
+
+@bp.get("/openapi.json")
+@cached_json
+def openapi():
+    """The OpenAPI 3.1 description of this API (servers point at this host)."""
+    return _json(build_document(request.url_root), mimetype="application/json")

@@ -67,3 +67,18 @@ def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
     user.locked_until = None
     db.session.commit()
     return user, None
+
+
+def change_password(email: str, password: str) -> User:
+    """Set a new password; existing sessions end and a lock is lifted."""
+    user = db.session.scalar(db.select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        raise AccountError(f"no user {normalize_email(email)}")
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError(f"password must have at least {MIN_PASSWORD} characters")
+    user.password_hash = generate_password_hash(password)
+    user.session_token = secrets.token_hex(8)
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.commit()
+    return user

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 
 from geo.maps import MapParts, build_public_map, render_parts
 from geo.search import search_index
+from geo.taxonomy import KINDS
 
+from ..api.params import ParameterError, report_filters
 from ..i18n import current_language
-from ..layers_store import get_display_layers, get_layers, get_overlays
+from ..layers_store import get_display_layers, get_layers, get_overlays, place_slugs
+from ..queries import ReportFilters
+from ..reporting import get_taxonomy
 
 
 def layer_labels() -> dict[str, str]:
@@ -36,3 +41,89 @@ def map_page_context() -> dict:
     """What ``index.html`` (and the embed page) need besides the request's filters."""
     layers = get_layers()
     return {"map": build_map_parts(), "places": search_index(layers.places, layers.areas)}
+
+
+# --- the map page's filters ------------------------------------------------------------------
+
+#: What ``report_filters`` reads (``limit`` is checked but means nothing on the map page) ...
+FILTER_PARAMS = ("kind", "category", "area", "since", "until", "q", "bbox", "limit")
+#: ... and the page's own parameters: the map's centre and zoom, and the extra layers.
+VIEW_PARAMS = ("z", "lat", "lon", "choropleth", "choropleth_category", "heat")
+
+
+def filter_labels() -> dict[str, str]:
+    """Translated names of the filter fields (labels, and the "not understood" message)."""
+    return {"kind": _("Type"), "category": _("Categories"), "area": _("Area"),
+            "since": _("Observed from"), "until": _("Observed until"), "q": _("Words in the title"),
+            "bbox": _("Map extent"), "limit": _("Number of reports")}
+
+
+def page_filters(args: MultiDict) -> tuple[ReportFilters, list[str]]:
+    """The report filters of the map page's query string, and the parameters that were dropped.
+
+    A shared link with one bad value should still open the map: each parameter that
+    ``report_filters`` refuses is dropped and named (never echoed: it may be anything),
+    and the rest still apply.
+    """
+    # The form without JavaScript sends its empty fields too (kind=&area=): they mean "any".
+    args = MultiDict([(k, v) for k, v in args.items(multi=True) if v.strip()])
+    dropped: list[str] = []
+    for _attempt in range(len(FILTER_PARAMS) + 1):
+        try:
+            return report_filters(args, get_taxonomy(), place_slugs()), dropped
+        except ParameterError as exc:
+            dropped.append(exc.parameter)
+            args.poplist(exc.parameter)
+    return ReportFilters(), dropped  # unreachable: each round drops one of the known parameters
+
+
+def category_options(lang: str) -> list[dict]:
+    """One checkbox per category id (education, health, other exist for both kinds)."""
+    taxonomy = get_taxonomy()
+    options: dict[str, dict] = {}
+    for kind in KINDS:
+        for cat in taxonomy.categories(kind):
+            entry = options.setdefault(cat.id, {"id": cat.id, "label": cat.label(lang),
+                                                "colour": cat.colour, "kinds": []})
+            entry["kinds"].append(kind)
+    return list(options.values())
+
+
+def area_options(lang: str) -> list[tuple[str, str]]:
+    """(slug, name) of every gazetteer place, sorted by the name in ``lang``."""
+    places = get_layers().places
+    field = f"name_{lang}" if f"name_{lang}" in places.columns else "name_en"
+    pairs = [(slug, name or slug) for slug, name in zip(places["slug"], places[field], strict=True)]
+    return sorted(pairs, key=lambda p: p[1].casefold())
+
+
+def filters_context(args: MultiDict) -> dict:
+    """What the filter panel and ``filters.js`` need: current values, options and strings."""
+    lang = current_language()
+    filters, dropped = page_filters(args)
+    labels = filter_labels()
+    initial = {"kind": filters.kind or "", "category": list(filters.categories),
+               "area": filters.area or "", "q": filters.q or "",
+               "since": filters.since.isoformat() if filters.since else "",
+               "until": filters.until.isoformat() if filters.until else "",
+               "bbox": list(filters.bbox) if filters.bbox else None}
+    names = [labels.get(p, p) for p in dict.fromkeys(dropped)]
+    config = {
+        "initial": initial, "dropped": list(dict.fromkeys(dropped)),
+        "params": [*FILTER_PARAMS, *VIEW_PARAMS],
+        "areasApi": url_for("api.areas"), "areaUrl": request.script_root + "/areas/",
+        "lang": lang, "dir": "rtl" if lang == "ar" else "ltr",
+        "strings": {
+            "shown": _("Reports shown: {count}"), "none": _("No published report matches these filters."),
+            "choropleth": _("Reports per area"), "heat": _("Heatmap of challenges"),
+            "count": _("Count"), "category": _("Category"), "allCategories": _("All categories"),
+            "profile": _("Area profile"), "areasError": _("The area counts could not be loaded."),
+            "challenges": _("Challenges"), "initiatives": _("Initiatives"),
+            "dates": _("The end date must not be before the start date."),
+        },
+    }
+    active = sum(bool(initial[k]) for k in ("kind", "area", "since", "until", "q")) + len(filters.categories)
+    return {"filters": initial, "filter_labels": labels, "filter_config": config, "filter_active": active,
+            "filter_message": (_("Some filters in this link were not understood and were ignored: "
+                                 "%(names)s.", names=_(", ").join(names)) if names else ""),
+            "filter_categories": category_options(lang), "filter_areas": area_options(lang)}

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, send_from_directory
+from flask import current_app, render_template, request, send_from_directory
 
 from . import bp
-from .mapview import map_page_context
+from .mapview import filters_context, map_page_context
 
 
 @bp.get("/")
 def index():
-    return render_template("index.html", **map_page_context())
+    # Filters in the query string are validated like the API's; a bad one is dropped and named
+    # on the page (status 200): a shared link with one broken value still opens the map.
+    return render_template("index.html", **map_page_context(), **filters_context(request.args))
 
 
 @bp.get("/about")

@@ -1,7 +1,10 @@
 /* Challenges and initiatives on the public map.
-   Reports are fetched from /api/v1/reports, never inlined in the page, so the page stays the
-   same size whatever their number. One clustered layer per kind, listed in folium's layer
-   control; a legend; popups built with textContent (report text is user input: never HTML). */
+   Reports are fetched from the API, never inlined in the page, so the page stays the same size
+   whatever their number: grid clusters from /api/v1/clusters when zoomed out, the points of
+   the view from /api/v1/reports?bbox= when zoomed in; fetched again on every move and when the
+   filters change (filters.js). One clustered layer per kind, listed in folium's layer control,
+   and a heatmap of the challenges; a legend; popups built with textContent (report text is
+   user input: never HTML). */
 (function () {
   "use strict";
   var cfg = window.AHYA_MAP;
@@ -166,72 +169,218 @@
   drawLegend();
   map.on("overlayadd overlayremove", drawLegend);
 
-  var state = { layers: layers, loaded: false, count: 0, markers: {} };
+  /* Heatmap of the challenges (folium's Leaflet.heat), off by default, built from the same
+     fetched points as the markers so it follows the filters. */
+  var filters = window.AHYA_FILTERS;
+  var fconfEl = document.getElementById("ahya-filters");
+  var fconf = fconfEl ? JSON.parse(fconfEl.textContent) : null;
+  var heat = null;
+  if (typeof L.heatLayer === "function" && fconf) {
+    heat = L.heatLayer([], { radius: 20, blur: 15, maxZoom: 16 });
+    control.addOverlay(heat, '<span class="ahya-layer-name">' + escapeHtml(fconf.strings.heat) + "</span>");
+    if (filters && filters.initial("heat") === "1") { heat.addTo(map); }
+    map.on("overlayadd overlayremove", function (e) {
+      if (e.layer === heat && filters) { filters.setParam("heat", e.type === "overlayadd" ? "1" : ""); }
+    });
+  }
+
+  /* Zoomed out, the server sends grid clusters (/api/v1/clusters: counts per cell, whatever
+     the number of reports); zoomed in past clusterMaxZoom, the points of the view
+     (/api/v1/reports?bbox=). Either way only what the view needs crosses the network. */
+  var clusterMaxZoom = conf.clusterMaxZoom || 15;  // the server's CLUSTER_MAX_ZOOM wins (max_zoom)
+  var clusterLayer = L.layerGroup().addTo(map);  // not in the layer control: follows the kind layers
+  var state = { layers: layers, loaded: false, count: 0, markers: {}, query: null, heat: heat,
+                mode: null, clusters: null };
   window.AHYA_MAP.reports = state;
+  var clustersUrl = conf.api.replace(/\/reports$/, "/clusters");
 
   /* /#report=<id> (the permalink's "See on the map"): centre on the report and open its popup.
-     A free-standing popup, not the marker's: re-clustering after the zoom would close that one. */
+     A free-standing popup, not the marker's: re-clustering after the zoom would close that one.
+     When clusters are shown the report's marker is not loaded: ask the API for the report. */
+  function showPopup(latlng, props) {
+    map.setView(latlng, Math.max(map.getZoom(), 17), { animate: false });
+    L.popup({ maxWidth: 300, offset: [0, -6] }).setLatLng(latlng).setContent(popupNode(props)).openOn(map);
+  }
   function openFromHash() {
     var m = /^#report=(\d+)$/.exec(window.location.hash);
-    var marker = m && state.markers[m[1]];
-    if (!marker) { return; }
-    var group = layers[marker.feature.properties.kind];
-    if (!map.hasLayer(group)) { group.addTo(map); }
-    map.setView(marker.getLatLng(), Math.max(map.getZoom(), 17), { animate: false });
-    L.popup({ maxWidth: 300, offset: [0, -6] }).setLatLng(marker.getLatLng())
-      .setContent(popupNode(marker.feature.properties)).openOn(map);
+    if (!m) { return; }
+    var marker = state.markers[m[1]];
+    if (marker) {
+      var group = layers[marker.feature.properties.kind];
+      if (!map.hasLayer(group)) { group.addTo(map); }
+      showPopup(marker.getLatLng(), marker.feature.properties);
+      return;
+    }
+    fetch(conf.api + "/" + m[1], { headers: { Accept: "application/geo+json" }, credentials: "same-origin" })
+      .then(function (resp) { return resp.ok ? resp.json() : null; })
+      .then(function (f) {
+        if (!f) { return; }
+        var group = layers[f.properties.kind];
+        if (group && !map.hasLayer(group)) { group.addTo(map); }
+        showPopup([f.geometry.coordinates[1], f.geometry.coordinates[0]], f.properties);
+      })
+      .catch(function () { /* a missing report leaves the map as it is */ });
   }
   window.addEventListener("hashchange", openFromHash);
 
-  function finish() {
-    state.loaded = true;
-    openFromHash();
-    document.dispatchEvent(new CustomEvent("ahya:reports", { detail: { count: state.count } }));
+  /* One load at a time: a marker cluster group cannot stop a chunked addLayers(), so a new
+     request waits for the running one to finish drawing (its fetch is aborted, though). */
+  var chunking = false, queued = null, controller = null, first = true, filterQuery = "";
+
+  function announce(detail) {
+    document.dispatchEvent(new CustomEvent("ahya:reports", { detail: detail }));
   }
 
-  var url = conf.api + (conf.api.indexOf("?") < 0 ? "?" : "&") + "limit=" + conf.limit;
-  fetch(url, { headers: { Accept: "application/geo+json" }, credentials: "same-origin" })
-    .then(function (resp) {
-      if (!resp.ok) { throw new Error("HTTP " + resp.status); }
-      return resp.json();
-    })
-    .then(function (data) {
-      var byKind = { challenge: [], initiative: [] };
-      data.features.forEach(function (f) {
-        if (!byKind[f.properties.kind]) { return; }
-        var marker = makeMarker(f);
-        state.markers[f.properties.id] = marker;
-        byKind[f.properties.kind].push(marker);
+  function finish(query, data) {
+    chunking = false;
+    state.loaded = true;
+    state.query = query;
+    announce({ count: state.count, truncated: !!data.truncated, query: query, mode: state.mode });
+    if (first) {
+      first = false;
+      // The benchmark (scripts/bench.py) and tests wait for this: Leaflet is up and reports drawn.
+      window.AHYA_READY = true;
+      document.dispatchEvent(new CustomEvent("ahya:ready"));
+      openFromHash();
+    }
+    if (queued !== null) { var next = queued; queued = null; load(next); }
+  }
+
+  function clearAll() {
+    KINDS.forEach(function (kind) { layers[kind].clearLayers(); });
+    clusterLayer.clearLayers();
+    state.markers = {};
+  }
+
+  /* Server clusters, counting only the kinds whose layer is shown; a click zooms in. */
+  function drawClusters() {
+    var data = state.clusters;
+    clusterLayer.clearLayers();
+    if (!data) { return; }
+    var shown = KINDS.filter(function (k) { return map.hasLayer(layers[k]); });
+    var total = 0, heatPoints = [];
+    data.features.forEach(function (f) {
+      var p = f.properties, c = f.geometry.coordinates;
+      var n = shown.reduce(function (sum, k) { return sum + (p[k] || 0); }, 0);
+      if (p.challenge) { heatPoints.push([c[1], c[0], p.challenge]); }
+      if (!n) { return; }
+      total += n;
+      var size = n < 10 ? "small" : (n < 100 ? "medium" : "large");
+      var only = shown.length === 1 ? " " + shown[0] : "";
+      var marker = L.marker([c[1], c[0]], {
+        icon: L.divIcon({ html: "<div><span>" + n + "</span></div>", iconSize: L.point(40, 40),
+                          className: "marker-cluster marker-cluster-" + size + " ahya-cluster" + only })
       });
-      state.count = data.features.length;
-      if (data.truncated) { legendStatus.textContent = t.truncated; }
-      // Chunked loading keeps the page responsive; a group on the map reports its last chunk
-      // (done === total) just before drawing it, hence the setTimeout. Count the groups first:
-      // a small group finishes inside addLayers() itself.
-      var chunked = KINDS.filter(function (k) {
-        return clustered && byKind[k].length && map.hasLayer(layers[k]);
+      marker.on("click", function () {
+        map.setView(marker.getLatLng(), Math.min(map.getZoom() + 2, clusterMaxZoom + 1));
       });
-      var pending = chunked.length;
-      KINDS.forEach(function (kind) {
-        var group = layers[kind], markers = byKind[kind];
-        if (chunked.indexOf(kind) >= 0) {
-          group.options.chunkProgress = function (done, total) {
-            if (done < total) { return; }
-            group.options.chunkProgress = null;
-            pending -= 1;
-            if (!pending) { setTimeout(finish, 0); }
-          };
-          group.addLayers(markers);
-        } else if (clustered) {
-          group.addLayers(markers);
-        } else {
-          markers.forEach(function (m) { group.addLayer(m); });
-        }
-      });
-      if (!chunked.length) { finish(); }
-    })
-    .catch(function (err) {
-      legendStatus.textContent = t.loadError;
-      state.error = String(err);
+      clusterLayer.addLayer(marker);
     });
+    state.count = total;
+    if (heat) { heat.setLatLngs(heatPoints); }
+  }
+  map.on("overlayadd overlayremove", function (e) {
+    if (state.mode === "clusters" && KINDS.some(function (k) { return e.layer === layers[k]; })) {
+      drawClusters();
+      announce({ count: state.count, query: state.query, mode: state.mode });
+    }
+  });
+
+  function drawPoints(query, data) {
+    var byKind = { challenge: [], initiative: [] };
+    data.features.forEach(function (f) {
+      if (!byKind[f.properties.kind]) { return; }
+      var marker = makeMarker(f);
+      state.markers[f.properties.id] = marker;
+      byKind[f.properties.kind].push(marker);
+    });
+    state.count = data.features.length;
+    legendStatus.textContent = data.truncated ? t.truncated : "";
+    if (heat) {
+      heat.setLatLngs(byKind.challenge.map(function (m) { return m.getLatLng(); }));
+    }
+    // Chunked loading keeps the page responsive; a group on the map reports its last chunk
+    // (done === total) just before drawing it, hence the setTimeout. Count the groups first:
+    // a small group finishes inside addLayers() itself.
+    var chunked = KINDS.filter(function (k) {
+      return clustered && byKind[k].length && map.hasLayer(layers[k]);
+    });
+    var pending = chunked.length;
+    chunking = pending > 0;
+    KINDS.forEach(function (kind) {
+      var group = layers[kind], markers = byKind[kind];
+      if (chunked.indexOf(kind) >= 0) {
+        group.options.chunkProgress = function (done, total) {
+          if (done < total) { return; }
+          group.options.chunkProgress = null;
+          pending -= 1;
+          if (!pending) { setTimeout(function () { finish(query, data); }, 0); }
+        };
+        group.addLayers(markers);
+      } else if (clustered) {
+        group.addLayers(markers);
+      } else {
+        markers.forEach(function (m) { group.addLayer(m); });
+      }
+    });
+    if (!chunked.length) { finish(query, data); }
+  }
+
+  /* The view's bounds as the API's bbox, a little wider (a short pan needs no new points)
+     and kept inside the valid ranges. */
+  function viewBbox(pad) {
+    var b = map.getBounds().pad(pad);
+    var v = [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90),
+             Math.min(b.getEast(), 180), Math.min(b.getNorth(), 90)];
+    return v.map(function (x) { return x.toFixed(6); }).join(",");
+  }
+
+  /* Fetch what the view needs under the filters ``query`` and redraw. */
+  function load(query) {
+    filterQuery = query;
+    if (chunking) { queued = query; return; }
+    if (controller) { controller.abort(); }
+    controller = typeof AbortController === "function" ? new AbortController() : null;
+    state.loaded = false;
+    var zoom = Math.round(map.getZoom());
+    var mode = zoom <= clusterMaxZoom ? "clusters" : "points";
+    var url = mode === "clusters"
+      ? clustersUrl + "?zoom=" + zoom + "&bbox=" + viewBbox(0.1)
+      : conf.api + (conf.api.indexOf("?") < 0 ? "?" : "&") + "limit=" + conf.limit + "&bbox=" + viewBbox(0.2);
+    url += query ? "&" + query : "";
+    fetch(url, { headers: { Accept: "application/geo+json" }, credentials: "same-origin",
+                 signal: controller ? controller.signal : undefined })
+      .then(function (resp) {
+        if (!resp.ok) { throw new Error("HTTP " + resp.status); }
+        return resp.json();
+      })
+      .then(function (data) {
+        clearAll();
+        state.mode = mode;
+        if (mode === "clusters") {
+          state.clusters = data;
+          legendStatus.textContent = "";
+          drawClusters();
+          finish(query, data);
+          if (data.max_zoom !== undefined && data.max_zoom !== clusterMaxZoom) {
+            clusterMaxZoom = data.max_zoom;
+            if (zoom > clusterMaxZoom) { load(query); }
+          }
+        } else {
+          state.clusters = null;
+          drawPoints(query, data);
+        }
+      })
+      .catch(function (err) {
+        if (err && err.name === "AbortError") { return; }  // replaced by a newer request
+        legendStatus.textContent = t.loadError;
+        state.error = String(err);
+        announce({ error: t.loadError, query: query });
+      });
+  }
+  state.reload = load;
+
+  map.on("moveend", function () { load(filterQuery); });
+  document.addEventListener("ahya:filters", function (e) { load(e.detail.query); });
+  load(filters ? filters.query() : "");
 })();

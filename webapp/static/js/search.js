@@ -1,5 +1,5 @@
-/* Place search over the names in three languages and the alternative names.
-   normalize() mirrors geo/search.py: keep the two in step. */
+/* Place search over the names in three languages and the alternative names; each result
+   also links to the place's profile page. normalize() mirrors geo/search.py: keep the two in step. */
 (function () {
   "use strict";
   var cfg = window.AHYA_MAP;
@@ -83,6 +83,17 @@
       other.className = "other";
       other.textContent = (lang === "ar" ? p.name_en : p.name_ar) + " · " + p.name_he;
       li.appendChild(main); li.appendChild(other);
+      if (t.areaUrl) {
+        // A real link (Tab reaches it, middle-click opens a tab); arrows and Enter still pick
+        // the place on the map, and a click on the link must not also move the map.
+        var profile = document.createElement("a");
+        profile.className = "profile-link";
+        profile.href = t.areaUrl + encodeURIComponent(p.slug);
+        profile.textContent = t.profile;
+        profile.setAttribute("aria-label", t.profile + ": " + main.textContent);
+        profile.addEventListener("click", function (e) { e.stopPropagation(); });
+        li.appendChild(profile);
+      }
       li.addEventListener("click", function () { go(p); });
       list.appendChild(li);
     });

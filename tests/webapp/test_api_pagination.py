@@ -1,0 +1,108 @@
+"""Cursor pagination of GET /api/v1/reports: every report exactly once, cursors that cannot be forged."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from itsdangerous import URLSafeSerializer
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Report
+
+
+def published_ids(app, *where) -> list[int]:
+    with app.app_context():
+        return sorted(db.session.scalars(select(Report.id).where(Report.status == "published", *where)),
+                      reverse=True)
+
+
+def walk(client, url: str) -> tuple[list[int], int]:
+    """Follow ``next`` from ``url``; return every id seen (in order) and the number of pages."""
+    ids: list[int] = []
+    pages = 0
+    while url:
+        resp = client.get(url)
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        data = resp.get_json()
+        pages += 1
+        ids.extend(f["id"] for f in data["features"])
+        url = data.get("next")
+        assert data["truncated"] is bool(url) and data["count"] == len(data["features"])
+        if url:
+            assert resp.headers["Link"] == f'<{url}>; rel="next"'
+            assert url.startswith("http://localhost/api/v1/reports?")
+        else:
+            assert "Link" not in resp.headers
+        assert pages < 1000, "next links must end"
+    return ids, pages
+
+
+def load_demo(app, count: int, make_report) -> None:
+    from webapp.demo_cli import load_demo as load
+
+    with app.app_context():
+        load(count, 11)
+    make_report(publish=False, title="Pending")  # must never appear
+
+
+def test_pages_cover_every_report_exactly_once(app, client, make_report):
+    load_demo(app, 1234, make_report)
+    ids, pages = walk(client, "/api/v1/reports?limit=100")
+    expected = published_ids(app)
+    assert len(expected) == 1234 and pages == 13
+    assert ids == expected  # each once, newest first, nothing else
+    assert len(set(ids)) == len(ids)
+    # The default page and the largest one.
+    first = client.get("/api/v1/reports").get_json()
+    assert first["limit"] == 500 and first["count"] == 500 and first["truncated"] is True
+    assert "limit=" not in first["next"]
+    assert walk(client, "/api/v1/reports")[0] == expected
+    whole = client.get("/api/v1/reports?limit=5000").get_json()
+    assert whole["count"] == 1234 and whole["truncated"] is False and "next" not in whole
+
+
+def test_next_keeps_the_filters(app, client, make_report):
+    load_demo(app, 150, make_report)
+    ids, _ = walk(client, "/api/v1/reports?kind=initiative&limit=7")
+    assert ids == published_ids(app, Report.kind == "initiative")
+    first = client.get("/api/v1/reports?kind=challenge&category=housing,water&limit=2").get_json()
+    query = parse_qs(urlsplit(first["next"]).query)
+    assert query["kind"] == ["challenge"] and query["category"] == ["housing,water"]
+    assert query["limit"] == ["2"] and len(query["cursor"]) == 1
+    ids, _ = walk(client, "/api/v1/reports?kind=challenge&category=housing,water&limit=2")
+    assert ids == published_ids(app, Report.kind == "challenge", Report.category.in_(["housing", "water"]))
+
+
+def test_report_published_between_pages_shifts_nothing(client, make_report):
+    older = [make_report(title=f"Report {i}") for i in range(5)]
+    page1 = client.get("/api/v1/reports?limit=2").get_json()
+    newer = make_report(title="Published meanwhile")
+    ids, _ = walk(client, page1["next"])
+    seen = [f["id"] for f in page1["features"]] + ids
+    assert seen == sorted(older, reverse=True) and newer not in seen
+
+
+@pytest.mark.parametrize("make_cursor", [
+    lambda good: good[:-2] + ("AA" if not good.endswith("AA") else "BB"),  # tampered signature
+    lambda good: URLSafeSerializer("another secret", salt="ahya.api.reports.cursor").dumps(3),
+    lambda good: URLSafeSerializer("test", salt="another purpose").dumps(3),
+    lambda good: URLSafeSerializer("test", salt="ahya.api.reports.cursor").dumps("1 OR 1=1"),
+    lambda good: URLSafeSerializer("test", salt="ahya.api.reports.cursor").dumps(-1),
+    lambda good: URLSafeSerializer("test", salt="ahya.api.reports.cursor").dumps(True),
+    lambda good: "MTIz",  # base64 of an id without a signature
+    lambda good: "",
+    lambda good: good + "x" * 300,
+])
+def test_forged_cursor_is_400(client, make_report, make_cursor):
+    for i in range(3):
+        make_report(title=f"Report {i}")
+    good = parse_qs(urlsplit(client.get("/api/v1/reports?limit=1").get_json()["next"]).query)["cursor"][0]
+    resp = client.get("/api/v1/reports", query_string={"cursor": make_cursor(good)})
+    assert resp.status_code == 400 and resp.get_json()["parameter"] == "cursor"
+
+
+def test_repeated_cursor_is_400(client):
+    resp = client.get("/api/v1/reports?cursor=a&cursor=b")
+    assert resp.status_code == 400 and resp.get_json()["parameter"] == "cursor"

@@ -1,0 +1,309 @@
+"""``flask backup`` / ``flask restore``: a round trip gives back every row, overlay and photo.
+
+The source app is filled through the domain layer (reports of every kind, precision and status,
+Arabic text, links between initiatives and challenges, audit events, a photo and an imported
+overlay); the backup is restored into a second, fresh app and database, and every row of every
+table is compared. Restore refuses, in one line and without changing anything, a non-empty
+database, files that are not Ahya backups, and a backup that fails half-way.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+from shapely.geometry import Point
+
+from tests.conftest import _postgres_database
+from webapp import create_app
+from webapp.extensions import db
+
+ARABIC = "هدم منزل في سلوان — «أمر هدم» رقم ٤٢"
+
+
+@pytest.fixture
+def other_app(tmp_path):
+    """A second app with its own instance folder and an empty database (the restore target)."""
+    config = {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "other"), "SECRET_KEY": "other"}
+    drop = None
+    if os.environ.get("TEST_DATABASE_URL"):
+        url, drop = _postgres_database()
+        config.update(DATABASE_URL=url, SQLALCHEMY_DATABASE_URI=url)
+    app = create_app(config)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if drop:
+        drop()
+
+
+def dump(app) -> dict[str, list[tuple]]:
+    """Every row of every table (alembic_version and any table added later included).
+
+    ``data_version`` is left out: a restore bumps it on purpose (test_restore_bumps_version).
+    """
+    with app.app_context():
+        meta = sa.MetaData()
+        meta.reflect(bind=db.engine)
+        with db.engine.connect() as conn:
+            return {t.name: [tuple(r) for r in conn.execute(
+                        sa.select(t).order_by(*(list(t.primary_key.columns) or list(t.columns))))]
+                    for t in meta.sorted_tables if t.name != "data_version"}
+
+
+def files(app) -> dict[str, bytes]:
+    """Overlay and photo files, by path under the instance folder."""
+    root = Path(app.instance_path)
+    out = {}
+    for key in ("LAYERS_INSTANCE_DIR", "PHOTOS_DIR"):
+        folder = Path(app.config[key])
+        if folder.is_dir():
+            out.update({str(p.relative_to(root)): p.read_bytes() for p in sorted(folder.iterdir())})
+    return out
+
+
+def populate(app, runner, tmp_path) -> None:
+    """Users, 24 reports (2 kinds × 3 precisions × 4 statuses), relations, audit log, photo, overlay."""
+    import datetime as dt
+
+    from webapp import photos
+    from webapp.auth.accounts import create_user
+    from webapp.models import Report, User
+    from webapp.reporting import change_status, create_report, get_area_index, update_report
+
+    with app.app_context():
+        admin = create_user("admin@example.org", "admin staple battery", role="admin",
+                            display_name="مديرة الموقع")
+        organizer = create_user("organizer@example.org", "correct horse battery")
+        locked = create_user("locked@example.org", "locked out battery")
+        locked.failed_logins, locked.active = 3, False
+        locked.locked_until = dt.datetime(2026, 1, 2, 3, 4, 5, 6)  # microseconds must survive
+        db.session.commit()
+        index = get_area_index()
+        points = [index.representative_point(s) for s in index.slugs[:5]]
+        buf = io.BytesIO()
+        Image.new("RGB", (40, 30), (10, 120, 60)).save(buf, format="JPEG")
+        photo = photos.process(io.BytesIO(buf.getvalue()))
+        photos.store(photo, app.config["PHOTOS_DIR"])
+        n, challenges = 0, []
+        for kind in ("challenge", "initiative"):
+            for precision in ("exact", "approximate", "area"):
+                for status in ("pending", "published", "rejected", "archived"):
+                    n += 1
+                    lon, lat = points[n % len(points)]
+                    fields = {
+                        "kind": kind, "category": "housing" if kind == "challenge" else "legal-aid",
+                        "title": f"{n}: {ARABIC}", "description": f"{ARABIC}\nسطر ثانٍ ✓ line 2",
+                        "lon": lon + 1e-4, "lat": lat - 1e-4, "precision": precision,
+                        "observed_on": None if n % 3 else dt.date(2025, 5, n % 28 + 1),
+                        "organization": "لجنة حي البستان" if n % 2 else "", "link": "https://example.org/ع",
+                        "contact": f"+972-5{n:08d} (خاص)", "is_demo": n % 5 == 0,
+                        "photo": photo.name if n == 7 else None,
+                    }
+                    if kind == "initiative":
+                        fields["addresses"] = challenges[:n % 3 + 1]
+                        fields["addressed_categories"] = ["housing", "education"][:n % 2 + 1]
+                    user = None if n % 4 == 1 else db.session.get(User, organizer.id)
+                    source = "public" if user is None else "organizer"
+                    report = create_report(fields, user=user, source=source, publish=False)
+                    if status != "pending":
+                        action = {"published": "publish", "rejected": "reject", "archived": "archive"}[status]
+                        change_status(report, action, admin, "سبب الرفض: مكرر" if action == "reject" else "")
+                    if kind == "challenge" and status == "published":
+                        challenges.append(report.id)
+        update_report(db.session.get(Report, 1), {"title": "عنوان معدّل", "precision": "exact"}, admin)
+    gardens = tmp_path / "gardens.geojson"
+    gpd.GeoDataFrame({"name_ar": ["حديقة سلوان", "حديقة شعفاط"], "area_m2": [120.5, None]},
+                     geometry=[Point(35.2360, 31.7680), Point(35.2337, 31.8130)],
+                     crs="EPSG:4326").to_file(gardens, engine="pyogrio")
+    result = runner.invoke(args=["layers", "import", str(gardens), "--title", "حدائق مجتمعية"])
+    assert result.exit_code == 0, result.output
+
+
+def one_line_error(result) -> str:
+    assert result.exit_code != 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    return lines[0]
+
+
+def test_round_trip_restores_every_row_overlay_and_photo(app, runner, other_app, tmp_path):
+    populate(app, runner, tmp_path)
+    path = tmp_path / "ahya.gpkg"
+    result = runner.invoke(args=["backup", str(path), "--with-users"])
+    assert result.exit_code == 0, result.output
+    assert "24 reports" in result.output and "1 overlays" in result.output
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # private data: owner only
+
+    # An ordinary GeoPackage: the exact points are a layer GIS tools read.
+    layers = dict(pyogrio.list_layers(path))
+    assert layers["reports"] == "Point" and "overlay_gardens" in layers and "users" in layers
+    reports = gpd.read_file(path, layer="reports", engine="pyogrio")
+    assert len(reports) == 24 and reports.crs.to_epsg() == 4326
+    assert reports["title"].str.contains(ARABIC).sum() == 23  # report 1 was retitled
+
+    source = dump(app)
+    result = other_app.test_cli_runner().invoke(args=["restore", str(path)])
+    assert result.exit_code == 0, result.output
+    restored = dump(other_app)
+    assert restored.keys() == source.keys()
+    for table in source:
+        assert restored[table] == source[table], table
+    assert files(other_app) == files(app) and len(files(app)) == 3  # 2 overlay files, 1 photo
+
+    # Ids were kept, so new rows must continue after them (PostgreSQL: the sequences were moved).
+    from webapp.auth.accounts import create_user
+    from webapp.reporting import create_report
+    with other_app.app_context():
+        assert create_user("new@example.org", "a new long password").id == 4
+        fields = {"kind": "challenge", "category": "water", "title": "جديد", "lon": 35.2389, "lat": 31.7698,
+                  "precision": "approximate"}
+        assert create_report(fields, user=None, source="public", publish=False).id == 25
+
+
+def test_without_users_leaves_out_password_hashes(app, runner, other_app, tmp_path):
+    populate(app, runner, tmp_path)
+    path = tmp_path / "no-users.gpkg"
+    assert runner.invoke(args=["backup", str(path)]).exit_code == 0
+    source = dump(app)
+    secrets = [v for row in source["users"] for v in row if isinstance(v, str) and v.startswith("scrypt:")]
+    assert len(secrets) == 3
+    assert not any(s.encode() in path.read_bytes() for s in secrets)
+
+    result = other_app.test_cli_runner().invoke(args=["restore", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "3 account(s) have no password hash" in result.output
+    restored = dump(other_app)
+    for table in source:
+        if table != "users":
+            assert restored[table] == source[table], table
+    with other_app.app_context():
+        users = sa.Table("users", sa.MetaData(), autoload_with=db.engine)
+        names = list(users.c.keys())
+    for old, new in zip(source["users"], restored["users"], strict=True):
+        old, new = dict(zip(names, old, strict=True)), dict(zip(names, new, strict=True))
+        assert new["password_hash"] == "" and new["session_token"] not in ("", old["session_token"])
+        assert {k: v for k, v in new.items() if k not in ("password_hash", "session_token")} == \
+               {k: v for k, v in old.items() if k not in ("password_hash", "session_token")}
+    client = other_app.test_client()
+    html = client.get("/auth/login").get_data(as_text=True)
+    token = html.split('name="csrf_token"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+    resp = client.post("/auth/login", data={"email": "admin@example.org", "password": "admin staple battery",
+                                            "csrf_token": token})
+    assert resp.status_code != 302  # no hash, no sign-in
+
+
+def test_empty_database_round_trip(app, runner, other_app, tmp_path):
+    path = tmp_path / "empty.gpkg"
+    assert runner.invoke(args=["backup", str(path)]).exit_code == 0
+    assert other_app.test_cli_runner().invoke(args=["restore", str(path)]).exit_code == 0
+    assert dump(other_app) == dump(app)
+
+
+def _tamper(path: Path, sql: str) -> None:
+    with sqlite3.connect(path) as con:
+        con.execute(sql)
+    con.close()
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"\x00not a geopackage\xff" * 100)
+
+
+def _plain_sqlite(path: Path) -> None:
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE meta (key TEXT, value TEXT)")
+    con.close()
+
+
+def _other_geopackage(path: Path) -> None:
+    gpd.GeoDataFrame({"name": ["x"]}, geometry=[Point(35.2, 31.7)], crs="EPSG:4326").to_file(
+        path, layer="places", engine="pyogrio")
+
+
+REFUSALS = {
+    "garbage": (_garbage, "not a GeoPackage"),
+    "plain-sqlite": (_plain_sqlite, "not a GeoPackage"),
+    "other-geopackage": (_other_geopackage, "not an Ahya backup"),
+    "other-format": (lambda p: _tamper(p, "UPDATE meta SET value = '99' WHERE key = 'format_version'"),
+                     "backup format '99' is not supported"),
+    "other-revision": (lambda p: _tamper(p, "UPDATE meta SET value = 'abc123' "
+                                            "WHERE key = 'alembic_revision'"),
+                       "database revision 'abc123'"),
+    # The last table fails (a foreign key to a missing report): the rows and files before it must go too.
+    "fails-half-way": (lambda p: _tamper(p, "UPDATE audit_events SET report_id = 999999 WHERE fid = "
+                                            "(SELECT MAX(fid) FROM audit_events)"),
+                       "restore failed, nothing was changed"),
+}
+
+
+@pytest.mark.parametrize("case", list(REFUSALS))
+def test_restore_refuses_without_changing_anything(case, app, runner, other_app, tmp_path):
+    path = tmp_path / f"{case}.gpkg"
+    make, message = REFUSALS[case]
+    if case in ("other-format", "other-revision", "fails-half-way"):  # a real backup, then damaged
+        populate(app, runner, tmp_path)
+        assert runner.invoke(args=["backup", str(path), "--with-users"]).exit_code == 0
+    make(path)
+    before, before_files = dump(other_app), files(other_app)
+    line = one_line_error(other_app.test_cli_runner().invoke(args=["restore", str(path)]))
+    assert message in line
+    assert dump(other_app) == before and files(other_app) == before_files
+    folder = Path(other_app.config["LAYERS_INSTANCE_DIR"])
+    assert not folder.exists() or not any(folder.iterdir())  # no staged temporary files left
+
+
+def test_a_failure_while_writing_files_rolls_back_the_rows(app, runner, other_app, tmp_path, monkeypatch):
+    import webapp.backup
+
+    populate(app, runner, tmp_path)
+    path = tmp_path / "ahya.gpkg"
+    assert runner.invoke(args=["backup", str(path)]).exit_code == 0
+    real_stage, calls = webapp.backup._stage, []
+
+    def failing_stage(*args):
+        calls.append(args[1])
+        if len(calls) == 3:  # the photo, after both overlay files were written
+            raise OSError(28, "No space left on device")
+        real_stage(*args)
+
+    monkeypatch.setattr(webapp.backup, "_stage", failing_stage)
+    before = dump(other_app)
+    line = one_line_error(other_app.test_cli_runner().invoke(args=["restore", str(path)]))
+    assert "nothing was changed ([Errno 28] No space left on device)" in line and len(calls) == 3
+    assert dump(other_app) == before and files(other_app) == {}  # the staged overlay files are gone
+
+
+def test_restore_refuses_a_non_empty_database(app, runner, tmp_path):
+    populate(app, runner, tmp_path)
+    path = tmp_path / "ahya.gpkg"
+    assert runner.invoke(args=["backup", str(path)]).exit_code == 0
+    before, before_files = dump(app), files(app)
+    line = one_line_error(runner.invoke(args=["restore", str(path)]))
+    assert "the database is not empty (3 users, 24 reports" in line
+    assert dump(app) == before and files(app) == before_files
+
+
+def test_restore_bumps_the_data_version(app, runner, other_app, tmp_path, make_report):
+    make_report()
+    path = tmp_path / "v.gpkg"
+    assert runner.invoke(args=["backup", str(path)]).exit_code == 0
+    with app.app_context():
+        from webapp.versioning import current_data_version
+
+        before = current_data_version()
+    assert other_app.test_cli_runner().invoke(args=["restore", str(path)]).exit_code == 0
+    with other_app.app_context():
+        after = current_data_version()
+    # A client holding validators from after the backup must not get 304 for restored data.
+    assert (after.version, after.changed_at) != (before.version, before.changed_at)
+    assert after.version > before.version

@@ -1,0 +1,131 @@
+"""/export/poster.png|pdf: parameters, the data handed to geo.poster, caching, real renders."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlencode
+
+import pytest
+from PIL import Image
+
+from tests.conftest import SILWAN
+
+SHEIKH_JARRAH = (35.2312, 31.7930)
+
+
+@pytest.fixture
+def reports(make_report):
+    return {
+        "a": make_report(title="هدم في سلوان"),
+        "b": make_report(title="Second Silwan order", category="land"),
+        "c": make_report(kind="initiative", category="legal-aid", title="Legal clinic", is_demo=True,
+                         lon=SHEIKH_JARRAH[0], lat=SHEIKH_JARRAH[1]),
+        "hidden": make_report(publish=False, title="not published", lon=SHEIKH_JARRAH[0],
+                              lat=SHEIKH_JARRAH[1]),
+    }
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """Replace the renderer by a recorder: these tests check what the route hands to geo.poster."""
+    seen = []
+
+    def fake(areas, boundary, **kwargs):
+        seen.append(kwargs)
+        return b"%PDF-fake" if kwargs["fmt"] == "pdf" else b"\x89PNG-fake"
+    monkeypatch.setattr("webapp.exports.poster.render_poster", fake)
+    return seen
+
+
+def url(fmt="png", **params) -> str:
+    return f"/export/poster.{fmt}?{urlencode(params, doseq=True)}"
+
+
+def test_png_a4_portrait_arabic(client, reports):
+    title = "حملة السكن في سلوان"
+    resp = client.get(url(lang="ar", title=title, subtitle="بيانات 2026", mode="both"))
+    assert resp.status_code == 200, resp.get_data(as_text=True)[-300:]
+    assert resp.headers["Content-Type"] == "image/png"
+    assert resp.headers["Content-Disposition"].startswith('inline; filename="ahya-poster-')
+    image = Image.open(io.BytesIO(resp.data))
+    assert image.size == (1240, 1754)
+    assert image.info.get("Title") == title  # the user's text reached the poster unchanged
+
+
+def test_pdf_a3_landscape_english(client, reports):
+    resp = client.get(url("pdf", lang="en", paper="a3", orientation="landscape", title="Housing campaign",
+                          mode="points"))
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"] == "application/pdf"
+    assert resp.data.startswith(b"%PDF-") and b"Housing campaign" in resp.data  # the PDF's Title
+
+
+def test_counts_points_and_texts_given_to_the_renderer(client, reports, calls):
+    assert client.get(url(lang="en", mode="both")).status_code == 200
+    kwargs = calls[-1]
+    assert kwargs["counts"]["silwan"] == 2 and kwargs["counts"]["sheikh-jarrah"] == 1
+    assert len(kwargs["points"]) == 3  # published only
+    assert set(kwargs["points"]["colour"]) == {"#b3261e", "#7f4f24", "#3c096c"}
+    point = kwargs["points"].geometry.iloc[0]
+    assert abs(point.x - SILWAN[0]) > 1e-5 or abs(point.y - SILWAN[1]) > 1e-5  # public, not exact
+    assert kwargs["title"] == "Challenges and initiatives in Jerusalem's neighborhoods and villages"
+    assert "Includes demonstration data" in kwargs["sources_text"]
+    assert "OCHA/PCBS" in kwargs["sources_text"] and kwargs["date_text"].startswith("Data as of ")
+    assert (kwargs["paper"], kwargs["orientation"], kwargs["fmt"], kwargs["lang"]) == ("A4", "portrait",
+                                                                                        "png", "en")
+
+
+@pytest.mark.parametrize("mode, counts, points", [("choropleth", True, False), ("points", False, True),
+                                                   ("both", True, True)])
+def test_modes(client, reports, calls, mode, counts, points):
+    assert client.get(url(mode=mode)).status_code == 200
+    assert (calls[-1]["counts"] is not None, calls[-1]["points"] is not None) == (counts, points)
+
+
+def test_filters_apply(client, reports, calls):
+    assert client.get(url(lang="en", kind="challenge", category="land", mode="both")).status_code == 200
+    kwargs = calls[-1]
+    assert kwargs["counts"] == {"silwan": 1} and len(kwargs["points"]) == 1
+    assert kwargs["title"] == "Challenges reported in Jerusalem's neighborhoods and villages"
+    assert "Land & settlement" in kwargs["subtitle"]
+    assert "demonstration" not in kwargs["sources_text"]
+    assert client.get(url(lang="en", category="legal-aid")).status_code == 200
+    assert calls[-1]["title"] == "Community initiatives in Jerusalem's neighborhoods and villages"
+
+
+@pytest.mark.parametrize("params, parameter", [
+    ({"paper": "A5"}, "paper"), ({"orientation": "diagonal"}, "orientation"), ({"mode": "heat"}, "mode"),
+    ({"title": "x" * 121}, "title"), ({"subtitle": "y" * 121}, "subtitle"), ({"title": "bell\x07"}, "title"),
+    ({"paper": ["A4", "A3"]}, "paper"), ({"category": "nope"}, "category"), ({"kind": "x"}, "kind"),
+    ({"since": "2026-02-30"}, "since"), ({"limit": "5"}, "limit"),
+])
+def test_bad_parameters_are_400(client, calls, params, parameter):
+    for fmt in ("png", "pdf"):
+        resp = client.get(url(fmt, **params), headers={"Accept": "application/json"})
+        assert resp.status_code == 400
+        assert resp.get_json()["parameter"] == parameter
+    assert not calls
+
+
+def test_long_arabic_title_at_the_limit_is_accepted(client, calls):
+    title = ("ب" * 119) + "ة"
+    assert client.get(url(title=f"  {title}  ")).status_code == 200
+    assert calls[-1]["title"] == title
+
+
+def test_cached_until_the_data_changes(client, reports, calls, make_report):
+    for _ in range(2):
+        assert client.get(url(mode="points")).status_code == 200
+    assert len(calls) == 1  # the second request is served from the cache
+    assert client.get(url(mode="points", title="other")).status_code == 200
+    assert len(calls) == 2  # other options: another poster
+    make_report(title="a new report")
+    assert client.get(url(mode="points")).status_code == 200
+    assert len(calls) == 3 and len(calls[-1]["points"]) == 4  # new data version: drawn again
+
+
+def test_too_many_points_is_a_clear_400(app, client, reports, calls):
+    app.config["EXPORT_MAX_ROWS"] = 2
+    resp = client.get(url(mode="points"), headers={"Accept": "application/json"})
+    assert resp.status_code == 400 and "narrow the filters" in resp.get_json()["error"]
+    assert client.get(url(mode="choropleth")).status_code == 200  # counts need no rows

@@ -1,0 +1,137 @@
+"""Server-side clusters of the published reports: /api/v1/clusters?zoom=Z&bbox=...&<filters>.
+
+At low zoom the map shows counts, not points: a million markers cannot be sent or drawn, a
+few hundred grid cells can. Cells are ~``CELL_PX`` screen pixels wide at the requested zoom
+and aligned to a global grid (multiples of ``cell_deg``), and the bbox is widened to whole
+cells, so a cell's count does not change while the reader pans. Counts come from the
+in-memory points of :mod:`webapp.pointcache` under the same filters as /api/v1/reports.
+
+Also ``/api/v1/reports/<id>``: one published report as a GeoJSON Feature, so the map can
+open a ``#report=<id>`` permalink while it shows clusters instead of points.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+from flask import Response, current_app, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from geo.aggregate import grid_cells
+
+from .. import queries
+from ..extensions import db
+from ..layers_store import place_slugs
+from ..pointcache import get_points, select_mask
+from ..reporting import get_taxonomy, public_dict
+from . import bp
+from .cache import cached_json
+from .geojson import dumps, report_feature
+from .params import ParameterError, report_filters
+
+#: Highest zoom at which the map asks for clusters; above it, for points (CLUSTER_MAX_ZOOM).
+DEFAULT_MAX_ZOOM = 15
+MAX_ZOOM = 22
+#: Target cell width on screen, in pixels (Web Mercator: 256 px tiles).
+CELL_PX = 60
+#: Above this many grid cells a dense count array is too big: fall back to grid_cells' sort.
+_DENSE_CELLS = 2_000_000
+_ZOOM = re.compile(r"[0-9]{1,2}")
+
+
+def _json(data, status: int = 200) -> Response:
+    return Response(dumps(data), status=status, mimetype="application/geo+json")
+
+
+def parse_zoom(args: MultiDict) -> int:
+    values = args.getlist("zoom")
+    if len(values) != 1 or not _ZOOM.fullmatch(values[0].strip()) or int(values[0]) > MAX_ZOOM:
+        raise ParameterError("zoom", f"'zoom' is required once, an integer from 0 to {MAX_ZOOM}")
+    return int(values[0])
+
+
+def cell_size(zoom: int) -> float:
+    """Cell width in degrees: ``CELL_PX`` pixels at ``zoom`` (360° = 256·2^zoom px)."""
+    return CELL_PX * 360.0 / (256 * 2 ** zoom)
+
+
+def _snap(bbox, cell: float):
+    """The bbox widened to whole cells of the global grid."""
+    min_lon, min_lat, max_lon, max_lat = bbox
+    return (math.floor(min_lon / cell) * cell, math.floor(min_lat / cell) * cell,
+            math.ceil(max_lon / cell) * cell, math.ceil(max_lat / cell) * cell)
+
+
+def _cells(lons, lats, weights: dict[str, np.ndarray], cell: float):
+    """Centre (mean point), total and per-``weights`` counts of each non-empty cell.
+
+    A dense ``bincount`` over the cells of the bbox is O(n), no sort: ~10 ms per million
+    points, several times faster than ``grid_cells``' ``np.unique``. For a very large grid
+    (a wide bbox at a high zoom) ``grid_cells`` is used, with the same cells and centres.
+    """
+    if not lons.size:
+        return np.empty(0), np.empty(0), np.empty(0, np.int64), {k: np.empty(0, np.int64) for k in weights}
+    ix = np.floor(lons / cell).astype(np.int64)
+    iy = np.floor(lats / cell).astype(np.int64)
+    ix -= ix.min()
+    iy -= iy.min()
+    height = int(iy.max()) + 1
+    n_cells = (int(ix.max()) + 1) * height
+    if n_cells > _DENSE_CELLS:
+        cx, cy, counts = grid_cells(lons, lats, cell)
+        # grid_cells orders cells by the same key; recover each point's cell to split the counts.
+        _, inverse = np.unique(ix * height + iy, return_inverse=True)
+        split = {k: np.bincount(inverse, weights=w, minlength=len(counts)).astype(np.int64)
+                 for k, w in weights.items()}
+        return cx, cy, counts, split
+    key = ix * height + iy
+    counts = np.bincount(key, minlength=n_cells)
+    full = np.flatnonzero(counts)
+    sum_lon = np.bincount(key, weights=lons, minlength=n_cells)[full]
+    sum_lat = np.bincount(key, weights=lats, minlength=n_cells)[full]
+    split = {k: np.bincount(key, weights=w, minlength=n_cells)[full].astype(np.int64)
+             for k, w in weights.items()}
+    n = counts[full]
+    return sum_lon / n, sum_lat / n, n, split
+
+
+@bp.get("/clusters")
+@cached_json
+def clusters():
+    """Grid clusters of the published reports matching the filters, inside ``bbox``."""
+    try:
+        zoom = parse_zoom(request.args)
+        filters = report_filters(request.args, get_taxonomy(), place_slugs())
+    except ParameterError as exc:
+        return Response(dumps(exc.as_json()), status=400, mimetype="application/json")
+    cell = cell_size(zoom)
+    points = get_points()
+    bbox = _snap(filters.bbox, cell) if filters.bbox else None
+    mask = select_mask(points, filters, bbox)
+    lons, lats, kinds = points.lon[mask], points.lat[mask], points.kind[mask]
+    weights = {name: (kinds == i).astype(float) for i, name in enumerate(points.kind_names)}
+    cx, cy, counts, split = _cells(lons, lats, weights, cell)
+    features = []
+    for i in range(len(counts)):
+        props = {"count": int(counts[i])}
+        props.update({name: int(split[name][i]) for name in points.kind_names})
+        features.append({"type": "Feature", "properties": props, "geometry": {
+            "type": "Point", "coordinates": [round(float(cx[i]), 6), round(float(cy[i]), 6)]}})
+    return _json({"type": "FeatureCollection", "features": features, "zoom": zoom,
+                  "cell_deg": cell, "total": int(counts.sum()),
+                  "max_zoom": int(current_app.config.get("CLUSTER_MAX_ZOOM", DEFAULT_MAX_ZOOM)),
+                  "bbox": list(bbox) if bbox else None})
+
+
+@bp.get("/reports/<int:report_id>")
+@cached_json
+def report(report_id: int):
+    """One published report as a GeoJSON Feature (404 when it is not published)."""
+    row = db.session.scalars(queries.published_report(report_id)).first()
+    if row is None:
+        return Response(dumps({"error": "no such published report"}), status=404,
+                        mimetype="application/json")
+    url = url_for("public.report_detail", id=row.id)
+    return _json(report_feature(public_dict(row), url))

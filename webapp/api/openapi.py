@@ -1,0 +1,244 @@
+"""The OpenAPI 3.1 document of /api/v1, built from the code's own lists.
+
+Enums come from the taxonomy and the gazetteer, limits from ``queries`` and patterns
+from ``params``, so the document cannot drift from what the endpoints accept. Summaries
+and parameter help are translatable (the /api page shows them in Arabic); the document
+itself is always English. ``x-examples`` lists the requests the /api page shows as curl
+commands; the tests call every one of them.
+"""
+
+from __future__ import annotations
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from geo.privacy import PRECISIONS
+from geo.taxonomy import KINDS
+
+from ..layers_store import place_slugs
+from ..queries import DEFAULT_LIMIT, MAX_LIMIT
+from ..reporting import get_taxonomy
+from .params import _NUMBER, MAX_CURSOR, MAX_QUERY
+
+API_VERSION = "1.0.0"
+SUMMARIES = {
+    "listReports": _l("Published reports as GeoJSON points, newest first, with filters and pages."),
+    "listCategories": _l("The categories of challenges and initiatives: labels in Arabic and English, "
+                         "colour and icon."),
+    "listAreas": _l("Every neighborhood and village polygon with its report counts under the same "
+                    "filters, and classes for a map."),
+    "getArea": _l("One neighborhood or village: its polygon (or point) and its report counts by category."),
+    "getOpenAPI": _l("This description of the API, in OpenAPI 3.1."),
+}
+PARAMETER_HELP = {
+    "kind": _l("Only challenges or only initiatives."),
+    "category": _l("A category id; repeat the parameter or separate ids with commas for several."),
+    "area": _l("The id (slug) of a neighborhood or village."),
+    "since": _l("Observed on or after this date (YYYY-MM-DD)."),
+    "until": _l("Observed on or before this date (YYYY-MM-DD)."),
+    "q": _l("Words that must all appear in the title."),
+    "bbox": _l("Bounding box min_lon,min_lat,max_lon,max_lat in degrees (WGS84), on the public point."),
+    "limit": _l("Reports per page, from 1 to 5000 (500 by default)."),
+    "cursor": _l("Where the next page starts: copy it from the previous page's next link."),
+    "lang": _l("Language of the label field: ar or en."),
+    "measure": _l("What the map classes count: challenge or initiative."),
+    "measure_category": _l("Count only this category for the map classes."),
+    "geometry": _l("none leaves the polygons out, for a map that already has them."),
+    "slug": _l("The id (slug) of a neighborhood or village."),
+}
+SILWAN_BBOX = "35.22,31.75,35.26,31.79"
+
+
+def _ref(kind: str, name: str) -> dict:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def _json_content(schema: str, media: str = "application/json") -> dict:
+    return {media: {"schema": _ref("schemas", schema)}}
+
+
+def _parameters(categories: list[str], slugs: list[str]) -> dict:
+    number = _NUMBER.pattern
+    specs = {
+        "kind": ({"type": "string", "enum": list(KINDS)}, "challenge"),
+        "category": ({"type": "array", "items": {"type": "string", "enum": categories}}, ["housing"]),
+        "area": ({"type": "string", "enum": slugs}, "silwan"),
+        "since": ({"type": "string", "format": "date"}, "2026-01-01"),
+        "until": ({"type": "string", "format": "date"}, "2026-12-31"),
+        "q": ({"type": "string", "maxLength": MAX_QUERY}, "demolition"),
+        "bbox": ({"type": "string", "pattern": rf"^\s*{number}\s*(,\s*{number}\s*){{3}}$"}, SILWAN_BBOX),
+        "limit": ({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}, 100),
+        "cursor": ({"type": "string", "maxLength": MAX_CURSOR}, None),
+        "lang": ({"type": "string", "enum": ["ar", "en"]}, "en"),
+        "measure": ({"type": "string", "enum": list(KINDS), "default": "challenge"}, "initiative"),
+        "measure_category": ({"type": "string", "enum": categories}, "legal-aid"),
+        "geometry": ({"type": "string", "enum": ["full", "none"], "default": "full"}, "none"),
+    }
+    out = {}
+    for name, (schema, example) in specs.items():
+        out[name] = {"name": name, "in": "query", "required": False,
+                     "description": str(PARAMETER_HELP[name]), "schema": schema}
+        if example is not None:
+            out[name]["example"] = example
+        if schema["type"] == "array":
+            out[name].update(style="form", explode=True)
+    out["slug"] = {"name": "slug", "in": "path", "required": True, "example": "silwan",
+                   "description": str(PARAMETER_HELP["slug"]), "schema": {"type": "string", "enum": slugs}}
+    out["If-None-Match"] = {"name": "If-None-Match", "in": "header", "required": False,
+                            "description": "An ETag from an earlier response: 304 if nothing changed.",
+                            "schema": {"type": "string"}}
+    out["If-Modified-Since"] = {"name": "If-Modified-Since", "in": "header", "required": False,
+                                "description": "A Last-Modified date from an earlier response: 304 if "
+                                               "nothing changed since (ignored with If-None-Match).",
+                                "schema": {"type": "string"}}
+    return out
+
+
+def _schemas(categories: list[str]) -> dict:
+    position = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 3}
+    ring = {"type": "array", "items": position, "minItems": 4}
+    count = {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^<[0-9]+$"}],
+             "description": "A count; counts below MIN_PUBLIC_COUNT are published as \"<k\"."}
+    by_category = {"type": "object", "required": list(KINDS), "additionalProperties": False,
+                   "properties": {k: {"type": "object", "propertyNames": {"enum": categories},
+                                      "additionalProperties": _ref("schemas", "Count")} for k in KINDS}}
+    place = {"slug": {"type": "string"}, "name_ar": {"type": "string"}, "name_en": {"type": "string"},
+             "name_he": {"type": "string"}, "kind": {"type": "string"}, "sector": {"type": "string"},
+             "challenges": _ref("schemas", "Count"), "initiatives": _ref("schemas", "Count"),
+             "by_category": _ref("schemas", "CountsByCategory"), "url": {"type": "string"}}
+
+    def obj(properties: dict, required=None, **extra) -> dict:
+        return {"type": "object", "required": list(required or properties), "properties": properties,
+                **extra}
+
+    def geometry(kind: str, coordinates: dict) -> dict:
+        return obj({"type": {"const": kind}, "coordinates": coordinates})
+
+    def feature(id_type: str, geom: dict, props: str) -> dict:
+        return obj({"type": {"const": "Feature"}, "id": {"type": id_type}, "geometry": geom,
+                    "properties": _ref("schemas", props)})
+
+    pair = {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}
+    nullable = {"oneOf": [_ref("schemas", "Polygon"), _ref("schemas", "MultiPolygon"), {"type": "null"}]}
+    return {
+        "Point": geometry("Point", position),
+        "Polygon": geometry("Polygon", {"type": "array", "items": ring}),
+        "MultiPolygon": geometry("MultiPolygon",
+                                 {"type": "array", "items": {"type": "array", "items": ring}}),
+        "ReportProperties": obj({
+            "id": {"type": "integer"}, "kind": {"enum": list(KINDS)}, "category": {"enum": categories},
+            "title": {"type": "string"}, "excerpt": {"type": "string", "maxLength": 201},
+            "area": {"type": ["string", "null"]}, "precision": {"enum": list(PRECISIONS)},
+            "observed_on": {"type": ["string", "null"], "format": "date"},
+            "organization": {"type": "string"}, "link": {"type": "string"}, "is_demo": {"type": "boolean"},
+            "url": {"type": "string", "description": "The report's public page (a path on this host)."},
+        }, additionalProperties=False),
+        "ReportFeature": feature("integer", _ref("schemas", "Point"), "ReportProperties"),
+        "ReportCollection": obj({
+            "type": {"const": "FeatureCollection"}, "count": {"type": "integer", "minimum": 0},
+            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+            "truncated": {"type": "boolean", "description": "More reports follow on the next page."},
+            "next": {"type": "string", "format": "uri",
+                     "description": "The next page (only when truncated)."},
+            "features": {"type": "array", "items": _ref("schemas", "ReportFeature")},
+        }, required=["type", "count", "limit", "truncated", "features"], additionalProperties=False),
+        "Category": obj({"id": {"type": "string"}, "label_en": {"type": "string"},
+                         "label_ar": {"type": "string"}, "label": {"type": "string"},
+                         "colour": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+                         "icon": {"type": "string"}}, additionalProperties=False),
+        "Categories": obj({"lang": {"enum": ["ar", "en"]},
+                           **{k: {"type": "array", "items": _ref("schemas", "Category")} for k in KINDS}},
+                          additionalProperties=False),
+        "Count": count,
+        "CountsByCategory": by_category,
+        "AreaProperties": obj({**place, "value": _ref("schemas", "Count"),
+                               "class": {"type": "integer", "minimum": -1,
+                                         "description": "Map class of value; -1 for zero."}}),
+        "AreaFeature": feature("string", nullable, "AreaProperties"),
+        "AreaCollection": obj({
+            "type": {"const": "FeatureCollection"}, "count": {"type": "integer", "minimum": 0},
+            "filters": {"type": "object", "description": "The filters applied, as query parameters."},
+            "classes": obj({"scheme": {"const": "quantiles"}, "measure": {"enum": list(KINDS)},
+                            "category": {"type": ["string", "null"]},
+                            "breaks": {"type": "array", "items": {"type": "integer"}},
+                            "ranges": {"type": "array", "items": pair},
+                            "zero_class": {"const": -1}}),
+            "features": {"type": "array", "items": _ref("schemas", "AreaFeature")},
+        }),
+        "PlaceProperties": obj({**place, "has_polygon": {"type": "boolean"}}),
+        "Place": feature("string", {"oneOf": [_ref("schemas", "Polygon"), _ref("schemas", "MultiPolygon"),
+                                              _ref("schemas", "Point")]}, "PlaceProperties"),
+        "Error": obj({"error": {"type": "string"}, "status": {"type": "integer"}}, required=["error"]),
+        "ParameterError": obj({"error": {"type": "string"},
+                               "parameter": {"type": "string", "description": "The parameter at fault."}}),
+        "OpenAPIDocument": obj({"openapi": {"type": "string"}, "info": {"type": "object"},
+                                "paths": {"type": "object"}}),
+    }
+
+
+def _operation(op_id: str, params: list[str], schema: str, examples: list[str], *,
+               media: str = "application/geo+json", errors=("400",)) -> dict:
+    ok_headers = {name: _ref("headers", name) for name in ("ETag", "Last-Modified", "Cache-Control")}
+    if op_id == "listReports":
+        ok_headers["Link"] = _ref("headers", "Link")
+    responses = {"200": {"description": "OK", "headers": ok_headers, "content": _json_content(schema, media)},
+                 "304": _ref("responses", "NotModified")}
+    responses.update({code: _ref("responses", {"400": "BadParameter", "404": "NotFound"}[code])
+                      for code in errors})
+    return {"get": {"operationId": op_id, "summary": str(SUMMARIES[op_id]),
+                    "parameters": [_ref("parameters", p) for p in (*params, "If-None-Match",
+                                                                   "If-Modified-Since")],
+                    "responses": responses, "x-examples": examples}}
+
+
+FILTERS = ("kind", "category", "area", "since", "until", "q", "bbox")
+
+
+def build_document(url_root: str) -> dict:
+    """The OpenAPI 3.1 document, with this host's /api/v1 as the server."""
+    taxonomy = get_taxonomy()
+    categories = list(dict.fromkeys(c.id for k in KINDS for c in taxonomy.categories(k)))
+    slugs = sorted(place_slugs())
+    with force_locale("en"):
+        parameters = _parameters(categories, slugs)
+        paths = {
+            "/reports": _operation("listReports", [*FILTERS, "limit", "cursor"], "ReportCollection", [
+                "/reports", "/reports?kind=challenge&category=housing&limit=100",
+                f"/reports?bbox={SILWAN_BBOX}&since=2026-01-01"]),
+            "/areas": _operation("listAreas", [*FILTERS, "measure", "measure_category", "geometry"],
+                                 "AreaCollection", ["/areas?geometry=none",
+                                                    "/areas?kind=initiative&measure=initiative"]),
+            "/areas/{slug}": _operation("getArea", ["slug", *(f for f in FILTERS if f != "area")], "Place",
+                                        ["/areas/silwan"], errors=("400", "404")),
+            "/categories": _operation("listCategories", ["lang"], "Categories", ["/categories?lang=en"],
+                                      media="application/json", errors=()),
+            "/openapi.json": _operation("getOpenAPI", [], "OpenAPIDocument", ["/openapi.json"],
+                                        media="application/json", errors=()),
+        }
+    header = {"schema": {"type": "string"}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Ahya open data API", "version": API_VERSION,
+                 "description": "Published reports (challenges and initiatives) of Ahya, the community "
+                                "map of Jerusalem's neighborhoods and villages, as GeoJSON and JSON. "
+                                "Read-only, no account, any origin (CORS)."},
+        "servers": [{"url": url_root.rstrip("/") + "/api/v1"}],
+        "paths": paths,
+        "components": {
+            "parameters": parameters,
+            "schemas": _schemas(categories),
+            "headers": {
+                "ETag": {**header, "description": "Changes whenever the data or the request changes."},
+                "Last-Modified": {**header, "description": "When the data last changed (HTTP date)."},
+                "Cache-Control": {**header, "description": "public, max-age=0, must-revalidate"},
+                "Link": {**header, "description": 'The next page: <url>; rel="next" (RFC 8288).'},
+            },
+            "responses": {
+                "NotModified": {"description": "Nothing changed since the ETag or date sent; no body.",
+                                "headers": {"ETag": _ref("headers", "ETag")}},
+                "BadParameter": {"description": "A malformed parameter, named in the body.",
+                                 "content": _json_content("ParameterError")},
+                "NotFound": {"description": "No such area.", "content": _json_content("Error")},
+            },
+        },
+    }

@@ -1,0 +1,303 @@
+"""Backup and restore: the whole store in one GeoPackage (``flask backup`` / ``flask restore``).
+
+Format 1, readable in QGIS: ``reports`` is a point layer (EPSG:4326) of the exact, private points
+with every other column; every other table (found by reflection, so a later migration's table
+needs no change here) is an attribute table; ``overlays`` keeps each overlay's files verbatim and
+``overlay_<name>`` shows it as a layer; ``photos`` holds the photo files; ``meta`` the versions.
+Datetimes are ISO text (GeoPackage's DATETIME keeps only milliseconds): values come back exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import math
+import os
+import secrets
+import sqlite3
+import tempfile
+from contextlib import closing
+from importlib import metadata
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import sqlalchemy as sa
+from flask import current_app
+from pyogrio.errors import DataLayerError, DataSourceError
+
+from geo.overlays import list_overlays, overlay_exists, valid_name
+
+from . import photos
+from .extensions import db
+from .versioning import bump_data_version
+
+FORMAT, FORMAT_VERSION = "ahya-backup", "1"
+GPKG_APPLICATION_ID = 0x47504B47  # "GPKG" in the SQLite header
+POINT_TABLE, POINT_COLUMNS = "reports", ("lon", "lat")
+#: Sign-in secrets, written only with ``--with-users``.
+CREDENTIALS = {"users": ("password_hash", "session_token")}
+#: A database with rows here is not empty: restore never merges into existing data. Other
+#: tables (the data-version row a migration inserts) are replaced by the backup's rows.
+CONTENT = ("users", "reports", "audit_events", "addressed_categories", "report_addresses")
+OWN_TABLES = ("meta", "overlays", "photos")
+#: GeoPackage column type, restore's parser and pyogrio dtype per SQLAlchemy type (first match).
+TYPES = ((sa.JSON, "TEXT", json.loads, None), (sa.Boolean, "BOOLEAN", bool, "boolean"),
+         (sa.Integer, "INTEGER", int, "Int64"), (sa.Float, "REAL", float, "Float64"),
+         (sa.Numeric, "TEXT", lambda v: decimal.Decimal(str(v)), None),
+         (sa.LargeBinary, "BLOB", bytes, None), (sa.DateTime, "TEXT", dt.datetime.fromisoformat, None),
+         (sa.Date, "DATE", dt.date.fromisoformat, None))
+
+
+class BackupError(Exception):
+    """A backup cannot be written or restored; ``str()`` is one line for the user."""
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _type(col: sa.Column) -> tuple:
+    return next((t for t in TYPES if isinstance(col.type, t[0])), (None, "TEXT", None, None))
+
+
+def _encode(col: sa.Column, value):
+    if value is None or isinstance(col.type, sa.JSON):
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dt.date):  # datetimes too: ISO text keeps the microseconds
+        return value.isoformat()
+    return value if isinstance(value, int | float | str | bytes) else str(value)  # Decimal: exact text
+
+
+def _decode(col: sa.Column, value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None  # pandas reads a NULL number or string back as NaN
+    parse = _type(col)[2]
+    return parse(value) if parse else value
+
+
+def _layer_column(col: sa.Column, values: list):
+    dtype = _type(col)[3]  # pandas' nullable dtypes: a NULL must not turn a number column into text
+    return pd.array(values, dtype=dtype) if dtype else \
+        pd.Series([_encode(col, v) for v in values], dtype=object)
+
+
+def _attribute_table(con: sqlite3.Connection, name: str, columns: list[tuple[str, str]], rows) -> None:
+    """An attribute table registered in gpkg_contents (GeoPackage wants an integer ``fid`` key)."""
+    defs = ", ".join(f"{_q(n)} {t}" for n, t in columns)
+    con.execute(f"CREATE TABLE {_q(name)} (fid INTEGER PRIMARY KEY AUTOINCREMENT, {defs})")
+    con.executemany(f"INSERT INTO {_q(name)} ({', '.join(_q(n) for n, _ in columns)}) "  # noqa: S608 (quoted)
+                    f"VALUES ({', '.join('?' * len(columns))})", rows)
+    con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, last_change) "
+                "VALUES (?, 'attributes', ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))", (name, name))
+
+
+def _reflect(conn) -> tuple[dict[str, sa.Table], str]:
+    """The database's tables, parents before children (foreign keys), and its alembic revision."""
+    meta = sa.MetaData()
+    meta.reflect(bind=conn)
+    revision = ",".join(sorted(conn.scalars(sa.text("SELECT version_num FROM alembic_version")))) \
+        if "alembic_version" in meta.tables else ""
+    return {t.name: t for t in meta.sorted_tables if t.name != "alembic_version"}, revision
+
+
+def _snapshot(with_users: bool) -> tuple[dict, str]:
+    """Every table's columns and rows, read in one transaction so that they agree with each other."""
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN")  # pysqlite would start a transaction only before a write
+        else:
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        tables, revision = _reflect(conn)
+        data = {}
+        for name, table in tables.items():
+            if name in OWN_TABLES or name.startswith("overlay_"):  # they would overwrite each other
+                raise BackupError(f"database table {name!r} has the name of a backup layer")
+            columns = [c for c in table.columns if with_users or c.name not in CREDENTIALS.get(name, ())]
+            order = list(table.primary_key.columns) or columns
+            data[name] = (columns, conn.execute(sa.select(*columns).order_by(*order)).all())
+        return data, revision
+
+
+def backup(path, with_users: bool = False) -> dict[str, int]:
+    """Write everything into the GeoPackage ``path`` (replaced atomically); returns counts."""
+    target = Path(path)
+    data, revision = _snapshot(with_users)
+    layers_dir, photos_dir = (Path(current_app.config[k]) for k in ("LAYERS_INSTANCE_DIR", "PHOTOS_DIR"))
+    overlays = list_overlays(layers_dir)
+    photo_files = sorted(p for p in photos_dir.glob("*") if photos.NAME.match(p.name))
+    meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "app_version": metadata.version("ahya"),
+            "alembic_revision": revision, "with_users": "1" if with_users else "0",
+            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "tables": json.dumps(list(data))}
+    try:
+        # Written beside the target and renamed at the end: a failed backup never replaces a good one.
+        with tempfile.TemporaryDirectory(prefix=".ahya-backup-", dir=target.parent) as work:
+            _write(Path(work) / "backup.gpkg", data, meta, layers_dir, overlays, photo_files)
+            os.replace(Path(work) / "backup.gpkg", target)
+    except (OSError, sqlite3.Error, DataLayerError, DataSourceError) as exc:
+        raise BackupError(f"{target}: cannot write the backup: {exc}") from None
+    return {**{name: len(rows) for name, (_, rows) in data.items()},
+            "overlays": len(overlays), "photos": len(photo_files)}
+
+
+def _write(tmp: Path, data: dict, meta: dict, layers_dir: Path, overlays: list, photo_files: list) -> None:
+    columns, rows = data[POINT_TABLE]
+    at = {c.name: i for i, c in enumerate(columns)}
+    attrs = {c.name: _layer_column(c, [r[i] for r in rows]) for i, c in enumerate(columns)
+             if c.name not in POINT_COLUMNS}
+    points = gpd.points_from_xy(*([r[at[n]] for r in rows] for n in POINT_COLUMNS))
+    gpd.GeoDataFrame(attrs, geometry=points, crs="EPSG:4326").to_file(
+        tmp, layer=POINT_TABLE, driver="GPKG", engine="pyogrio", geometry_type="Point")
+    for overlay in overlays:
+        gpd.read_file(layers_dir / f"{overlay['name']}.geojson", engine="pyogrio").to_file(
+            tmp, layer=f"overlay_{overlay['name']}", driver="GPKG", engine="pyogrio")
+    with closing(sqlite3.connect(tmp)) as con, con:
+        for name, (columns, rows) in data.items():
+            if name != POINT_TABLE:
+                _attribute_table(con, name, [(c.name, _type(c)[1]) for c in columns],
+                                 ([_encode(c, v) for c, v in zip(columns, r, strict=True)] for r in rows))
+        _attribute_table(con, "overlays", [("name", "TEXT"), ("meta", "TEXT"), ("geojson", "TEXT")],
+                         ((m["name"], *((layers_dir / (m["name"] + ext)).read_text(encoding="utf-8")
+                                        for ext in (".json", ".geojson"))) for m in overlays))
+        # A generator: one photo in memory at a time.
+        _attribute_table(con, "photos", [("name", "TEXT"), ("data", "BLOB")],
+                         ((p.name, p.read_bytes()) for p in photo_files))
+        _attribute_table(con, "meta", [("key", "TEXT"), ("value", "TEXT")], meta.items())
+    tmp.chmod(0o600)  # contacts, exact points (and maybe password hashes): owner only
+
+
+def _open(path: Path) -> tuple[sqlite3.Connection, dict[str, str]]:
+    """Open a backup read-only and check that it is one this version can restore."""
+    if not path.is_file():
+        raise BackupError(f"{path}: no such file")
+    con = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        if con.execute("PRAGMA application_id").fetchone()[0] != GPKG_APPLICATION_ID:
+            raise BackupError("not a GeoPackage")
+        has_meta = con.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
+        meta = dict(con.execute("SELECT key, value FROM meta")) if has_meta else {}
+        if meta.get("format") != FORMAT:
+            raise BackupError("not an Ahya backup")
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise BackupError(f"backup format {meta.get('format_version')!r} is not supported "
+                              f"(this Ahya reads format {FORMAT_VERSION})")
+        return con, meta
+    except (sqlite3.Error, BackupError) as exc:
+        con.close()
+        reason = exc if isinstance(exc, BackupError) else f"not a GeoPackage ({exc})"
+        raise BackupError(f"{path}: {reason}") from None
+
+
+def _read_tables(path: Path, con: sqlite3.Connection, names: list[str]) -> dict[str, tuple[list, list]]:
+    """Column names and raw rows of every database table in the backup."""
+    out = {}
+    for name in names:
+        if name == POINT_TABLE:
+            frame = gpd.read_file(path, layer=name, engine="pyogrio")
+            geom = frame.geometry
+            frame = pd.DataFrame(frame.drop(columns=geom.name)).assign(lon=geom.x, lat=geom.y)
+            out[name] = (list(frame.columns), list(frame.itertuples(index=False, name=None)))
+        else:
+            cur = con.execute(f"SELECT * FROM {_q(name)} ORDER BY fid")  # noqa: S608 (quoted name)
+            keep = [i for i, d in enumerate(cur.description) if d[0] != "fid"]
+            out[name] = ([cur.description[i][0] for i in keep], [tuple(r[i] for i in keep) for r in cur])
+    return out
+
+
+def _check_files(con: sqlite3.Connection, layers_dir: Path, photos_dir: Path) -> list[tuple]:
+    """Refuse before writing anything if a restored file would replace a different one."""
+    overlays = con.execute("SELECT name, meta, geojson FROM overlays ORDER BY fid").fetchall()
+    for name, *_ in overlays:
+        if not valid_name(name) or overlay_exists(layers_dir, name):
+            raise BackupError(f"overlay {name!r}: invalid name, or it already exists in {layers_dir}")
+    for name, data in con.execute("SELECT name, data FROM photos"):
+        existing = photos_dir / str(name)
+        if not photos.NAME.match(name or "") or (existing.exists() and existing.read_bytes() != data):
+            raise BackupError(f"photo {name!r}: invalid name, or a different file exists in {photos_dir}")
+    return overlays
+
+
+def _stage(directory: Path, name: str, data: bytes, staged: list) -> None:
+    """Write ``data`` under a temporary name; it is renamed into place after the commit."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=directory, prefix=f".{name}.", suffix=".tmp", delete=False) as fh:
+        staged.append((Path(fh.name), directory / name))
+        fh.write(data)
+
+
+def _load(conn, meta: dict, backup: dict) -> dict[str, int]:
+    """Insert every row, keeping ids; any problem raises and the caller's transaction rolls back."""
+    if conn.dialect.name == "sqlite":  # the write lock now: nobody may write between check and insert
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    target, revision = _reflect(conn)
+    if meta.get("alembic_revision") != revision:
+        raise BackupError(f"the backup has database revision {meta.get('alembic_revision')!r}, this database "
+                          f"{revision!r}: restore with Ahya {meta.get('app_version')}, then upgrade")
+    if set(backup) != set(target):
+        raise BackupError(f"the backup's tables {sorted(backup)} differ from the database's {sorted(target)}")
+    found = [f"{n} {name}" for name in CONTENT if name in target
+             if (n := conn.scalar(sa.select(sa.func.count()).select_from(target[name])))]
+    if found:
+        raise BackupError(f"the database is not empty ({', '.join(found)}); restore needs an empty database")
+    counts = {}
+    for name, table in target.items():
+        names, rows = backup[name]
+        blank = [c for c in CREDENTIALS.get(name, ()) if c not in names]
+        if set(names) | set(blank) != set(table.c.keys()):
+            raise BackupError(f"table {name}: the backup's columns differ from the database's")
+        if name not in CONTENT:
+            conn.execute(table.delete())
+        # Without a hash nobody can sign in until given a new password; a fresh session token
+        # ends any session that was open when the backup was made.
+        records = [{**{n: _decode(table.c[n], v) for n, v in zip(names, row, strict=True)},
+                    **{c: secrets.token_hex(8) if c == "session_token" else "" for c in blank}}
+                   for row in rows]
+        if records:
+            conn.execute(table.insert(), records)
+        counts[name] = len(records)
+    if conn.dialect.name == "postgresql":
+        # Ids were inserted explicitly: move each serial sequence past them so new rows don't collide.
+        for table, col in ((t, c) for t in target.values() for c in t.primary_key.columns):
+            if seq := conn.scalar(sa.text("SELECT pg_get_serial_sequence(:t, :c)"),
+                                  {"t": _q(table.name), "c": col.name}):
+                conn.execute(sa.text(f"SELECT setval(:s, COALESCE(MAX({_q(col.name)}), 0) + 1, false) "  # noqa: S608
+                                     f"FROM {_q(table.name)}"), {"s": seq})
+    return counts
+
+
+def restore(path) -> dict[str, int]:
+    """Restore into an empty database, all or nothing: rows in one transaction, files renamed after it."""
+    source = Path(path)
+    con, meta = _open(source)
+    layers_dir, photos_dir = (Path(current_app.config[k]) for k in ("LAYERS_INSTANCE_DIR", "PHOTOS_DIR"))
+    staged: list[tuple[Path, Path]] = []
+    committed = False
+    try:
+        backup = _read_tables(source, con, json.loads(meta.get("tables", "[]")))
+        with db.engine.begin() as conn:
+            counts = _load(conn, meta, backup)
+            overlays = _check_files(con, layers_dir, photos_dir)
+            for name, meta_text, geojson in overlays:
+                # The data before the metadata, as save_overlay does: listed only when complete.
+                _stage(layers_dir, f"{name}.geojson", geojson.encode("utf-8"), staged)
+                _stage(layers_dir, f"{name}.json", meta_text.encode("utf-8"), staged)
+            for name, data in con.execute("SELECT name, data FROM photos"):
+                if not (photos_dir / name).exists():
+                    _stage(photos_dir, name, data, staged)
+        committed = True
+    except (sa.exc.SQLAlchemyError, sqlite3.Error, DataLayerError, DataSourceError, OSError, ValueError,
+            TypeError, KeyError) as exc:
+        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise BackupError(f"{source}: restore failed, nothing was changed ({detail})") from None
+    finally:
+        con.close()
+        for tmp, final in staged:
+            os.replace(tmp, final) if committed else tmp.unlink(missing_ok=True)
+    # Validators issued after the backup was taken must not match the restored data.
+    bump_data_version()
+    db.session.commit()
+    return {**counts, "overlays": len(overlays), "photos": sum(f.parent == photos_dir for _, f in staged)}

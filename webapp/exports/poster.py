@@ -1,0 +1,99 @@
+"""``/export/poster.png`` and ``.pdf``: a printable campaign map of the filtered reports."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from threading import Lock
+
+from flask import current_app, request
+from flask_babel import gettext as _
+
+from geo.poster import render_poster
+from geo.taxonomy import KINDS
+
+from ..api.params import ParameterError
+from ..extensions import limiter
+from ..i18n import current_language
+from ..layers_store import get_layers
+from ..queries import ReportFilters
+from ..reporting import get_taxonomy
+from ..stats import grouped_counts
+from ..versioning import current_data_version
+from . import bp, data
+from .params import PosterOptions, export_filters, poster_options
+from .responses import attachment, file_name, refuse_parameter, refuse_too_many
+from .views import export_rate_limit
+
+MEDIA_TYPES = {"png": "image/png", "pdf": "application/pdf"}
+#: Rendered posters kept per app (a few hundred KB each): the same poster asked twice in a row
+#: (preview, then print) is drawn once. The data version is part of the key, so any change to
+#: the reports makes every cached poster unreachable.
+CACHE_SIZE = 16
+_lock = Lock()
+
+
+def default_title(filters: ReportFilters) -> str:
+    """A title from the filters' kind, or from their categories when those belong to one kind."""
+    taxonomy = get_taxonomy()
+    kinds = {k for c in filters.categories for k in KINDS if taxonomy.is_valid(k, c)}
+    kind = filters.kind or (kinds.pop() if len(kinds) == 1 else None)
+    if kind == "challenge":
+        return _("Challenges reported in Jerusalem's neighborhoods and villages")
+    if kind == "initiative":
+        return _("Community initiatives in Jerusalem's neighborhoods and villages")
+    return _("Challenges and initiatives in Jerusalem's neighborhoods and villages")
+
+
+def _cache() -> OrderedDict:
+    return current_app.extensions.setdefault("ahya.exports.posters", OrderedDict())
+
+
+def _render(filters: ReportFilters, options: PosterOptions, fmt: str, lang: str) -> bytes:
+    counts = points = None
+    if options.mode in ("choropleth", "both"):
+        frame = grouped_counts(filters)
+        counts = {str(k): int(v) for k, v in frame.groupby("area")["count"].sum().items()}
+    if options.mode in ("points", "both"):
+        points = data.poster_points(data.labelled(data.public_rows(filters, data.cap()), lang))
+    sources = data.sources_lines()
+    if data.has_demo(filters):
+        sources.append(_("Includes demonstration data, not real reports."))
+    layers = get_layers()
+    return render_poster(
+        layers.areas, layers.boundary, points=points, counts=counts,
+        title=options.title or default_title(filters), subtitle=options.subtitle or
+        data.filter_summary(filters, lang), lang=lang, paper=options.paper,
+        orientation=options.orientation, fmt=fmt,
+        legend_title=_("Categories") if options.mode == "points" else _("Reports per area"),
+        sources_text="\n".join(sources), date_text=data.date_text())
+
+
+@bp.get("/export/poster.<any(png, pdf):fmt>")
+@limiter.limit(export_rate_limit)
+def poster(fmt: str):
+    """The poster in the page language; ``paper``, ``orientation``, ``mode``, ``title``, ``subtitle``
+    and the report filters come from the query string (see ``params.poster_options``)."""
+    try:
+        filters = export_filters(request.args)
+        options = poster_options(request.args)
+    except ParameterError as exc:
+        return refuse_parameter(exc)
+    lang = current_language()
+    # The version is read before the data (see versioning): a cached poster never shows older
+    # data than its key names. The date is in the key because it is printed on the poster.
+    key = (tuple(current_data_version()), data.today(), lang, fmt, options, tuple(filters.to_args()))
+    cache = _cache()
+    with _lock:
+        body = cache.get(key)
+        if body is not None:
+            cache.move_to_end(key)
+    if body is None:
+        try:
+            body = _render(filters, options, fmt, lang)
+        except data.TooManyRows as exc:
+            return refuse_too_many(exc)
+        with _lock:
+            cache[key] = body
+            while len(cache) > CACHE_SIZE:
+                cache.popitem(last=False)
+    return attachment(body, MEDIA_TYPES[fmt], file_name("poster", f".{fmt}"), inline=True)

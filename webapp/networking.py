@@ -1,0 +1,218 @@
+"""Networking: which other areas face the same challenges, and which initiatives answer them.
+
+This is the point of Ahya: a neighbourhood that reports a housing problem should
+see the other neighbourhoods that report one too, and the initiatives that work
+on housing, so that they can find each other. An initiative "addresses" a
+challenge category when it names a published challenge of that category
+(``report_addresses``) or addresses the whole category (``AddressedCategory``).
+
+Everything is answered in SQL with ``GROUP BY`` and window functions: the
+number of rows loaded is bounded by the caps, never by the size of the database.
+Only published reports are ever considered, on both sides of a link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Integer, case, exists, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased
+
+from .extensions import db
+from .models import AddressedCategory, Report, report_addresses
+from .queries import PUBLIC_STATUS, with_public_relations
+
+
+@dataclass(frozen=True)
+class AreaCount:
+    """An area and its number of published challenges of one category."""
+
+    slug: str
+    count: int
+
+
+@dataclass(frozen=True)
+class LinkedInitiative:
+    """A published initiative and how it addresses a challenge category.
+
+    ``named``: it names at least one published challenge of the category;
+    ``whole_category``: it addresses the whole category; ``in_facing_area``: it is
+    located in an area that reports a challenge of that category itself.
+    """
+
+    report: Report
+    named: bool
+    whole_category: bool
+    in_facing_area: bool
+
+
+@dataclass
+class CategoryNetwork:
+    """The network of one challenge category, seen from one area."""
+
+    category: str
+    areas: list[AreaCount] = field(default_factory=list)
+    areas_total: int = 0
+    initiatives: list[LinkedInitiative] = field(default_factory=list)
+    initiatives_total: int = 0
+
+
+def challenge_categories(area: str) -> list[str]:
+    """Challenge categories with at least one published challenge in ``area``, most reported first.
+
+    Parameters
+    ----------
+    area : str
+        Area slug.
+
+    Returns
+    -------
+    list of str
+        Category ids; ties are broken by id so the order is stable.
+    """
+    n = func.count(Report.id)
+    stmt = (select(Report.category).where(Report.status == PUBLIC_STATUS, Report.kind == "challenge",
+                                          Report.area == area)
+            .group_by(Report.category).order_by(n.desc(), Report.category))
+    return list(db.session.scalars(stmt))
+
+
+def areas_facing(categories: list[str], *, exclude: str | None = None,
+                 limit: int = 8) -> dict[str, tuple[list[AreaCount], int]]:
+    """Other areas with published challenges of each category.
+
+    Parameters
+    ----------
+    categories : list of str
+        Challenge category ids.
+    exclude : str, optional
+        Area slug to leave out (the area whose page asks).
+    limit : int
+        At most this many areas per category, those with the most challenges first.
+
+    Returns
+    -------
+    dict
+        ``{category: ([AreaCount, ...], number of areas before the cap)}`` for every
+        requested category (empty lists where no other area reports it).
+    """
+    out: dict[str, tuple[list[AreaCount], int]] = {c: ([], 0) for c in categories}
+    if not categories:
+        return out
+    n = func.count(Report.id)
+    stmt = (select(Report.category, Report.area, n)
+            .where(Report.status == PUBLIC_STATUS, Report.kind == "challenge",
+                   Report.category.in_(categories), Report.area.is_not(None))
+            .group_by(Report.category, Report.area)
+            .order_by(Report.category, n.desc(), Report.area))
+    if exclude:
+        stmt = stmt.where(Report.area != exclude)
+    # One row per (category, area): bounded by categories × areas, not by the number of reports.
+    for category, area, count in db.session.execute(stmt):
+        shown, total = out[category]
+        if len(shown) < limit:
+            shown.append(AreaCount(area, int(count)))
+        out[category] = (shown, total + 1)
+    return out
+
+
+def _links(categories: list[str]):
+    """(category, initiative id, named, whole) for every published link to the categories."""
+    challenge = aliased(Report)
+    one, zero = literal(1, Integer), literal(0, Integer)
+    named = (select(challenge.category.label("category"),
+                    report_addresses.c.initiative_id.label("rid"),
+                    one.label("named"), zero.label("whole"))
+             .join(challenge, challenge.id == report_addresses.c.challenge_id)
+             # A link to an unpublished challenge must not reveal that challenge's category.
+             .where(challenge.status == PUBLIC_STATUS, challenge.kind == "challenge",
+                    challenge.category.in_(categories)))
+    whole = (select(AddressedCategory.category, AddressedCategory.report_id, zero, one)
+             .where(AddressedCategory.category.in_(categories)))
+    links = union_all(named, whole).subquery("links")
+    # An initiative can both name a challenge and address its whole category: one row each.
+    return (select(links.c.category, links.c.rid, func.max(links.c.named).label("named"),
+                   func.max(links.c.whole).label("whole"))
+            .group_by(links.c.category, links.c.rid).subquery("pairs"))
+
+
+def initiatives_addressing(categories: list[str], *, exclude_area: str | None = None,
+                           limit: int = 5) -> dict[str, tuple[list[LinkedInitiative], int]]:
+    """Published initiatives that address each challenge category.
+
+    Initiatives located in an area that reports the same category come first (they
+    are where the problem is shared), then the newest. A window function ranks and
+    counts per category, so at most ``limit`` rows per category are loaded.
+
+    Parameters
+    ----------
+    categories : list of str
+        Challenge category ids.
+    exclude_area : str, optional
+        Leave out initiatives located in this area (the page lists its own already).
+    limit : int
+        At most this many initiatives per category.
+
+    Returns
+    -------
+    dict
+        ``{category: ([LinkedInitiative, ...], number before the cap)}`` for every
+        requested category.
+    """
+    out: dict[str, tuple[list[LinkedInitiative], int]] = {c: ([], 0) for c in categories}
+    if not categories:
+        return out
+    pairs = _links(categories)
+    facing_report = aliased(Report)
+    facing = exists().where(facing_report.status == PUBLIC_STATUS, facing_report.kind == "challenge",
+                            facing_report.category == pairs.c.category,
+                            facing_report.area == Report.area)
+    facing_flag = case((facing, 1), else_=0)
+    ranked = (select(pairs.c.category, pairs.c.named, pairs.c.whole, Report.id.label("id"),
+                     facing_flag.label("facing"),
+                     func.row_number().over(partition_by=pairs.c.category,
+                                            order_by=(facing_flag.desc(), Report.id.desc())).label("rank"),
+                     func.count().over(partition_by=pairs.c.category).label("total"))
+              .join(Report, Report.id == pairs.c.rid)
+              .where(Report.status == PUBLIC_STATUS, Report.kind == "initiative"))
+    if exclude_area:
+        ranked = ranked.where(or_(Report.area.is_(None), Report.area != exclude_area))
+    ranked = ranked.subquery("ranked")
+    stmt = with_public_relations(
+        select(ranked.c.category, ranked.c.named, ranked.c.whole, ranked.c.facing, ranked.c.total, Report)
+        .join(Report, Report.id == ranked.c.id)
+        .where(ranked.c.rank <= limit)
+        .order_by(ranked.c.category, ranked.c.rank))
+    for category, named, whole, facing_value, total, report in db.session.execute(stmt):
+        shown, _ = out[category]
+        shown.append(LinkedInitiative(report, bool(named), bool(whole), bool(facing_value)))
+        out[category] = (shown, int(total))
+    return out
+
+
+def same_challenge_elsewhere(area: str, categories: list[str] | None = None, *, area_limit: int = 8,
+                             initiative_limit: int = 5) -> list[CategoryNetwork]:
+    """For each challenge category of ``area``: the other areas facing it and the initiatives on it.
+
+    Parameters
+    ----------
+    area : str
+        Area slug of the page.
+    categories : list of str, optional
+        Categories to look at, in display order; by default those of
+        :func:`challenge_categories`.
+    area_limit, initiative_limit : int
+        Caps per category (the totals before the cap are returned too).
+
+    Returns
+    -------
+    list of CategoryNetwork
+        One per category, in the order of ``categories``.
+    """
+    if categories is None:
+        categories = challenge_categories(area)
+    areas = areas_facing(categories, exclude=area, limit=area_limit)
+    initiatives = initiatives_addressing(categories, exclude_area=area, limit=initiative_limit)
+    return [CategoryNetwork(category=c, areas=areas[c][0], areas_total=areas[c][1],
+                            initiatives=initiatives[c][0], initiatives_total=initiatives[c][1])
+            for c in categories]

@@ -1,0 +1,103 @@
+"""Security headers: a strict Content-Security-Policy with a per-request nonce, and friends.
+
+Scripts run only from our own origin or from an inline ``<script>`` carrying this request's
+nonce (``nonce="{{ csp_nonce() }}"`` in the templates). An injected ``<script>`` or ``on…=``
+attribute therefore never runs, even if escaping were ever missed somewhere.
+
+``style-src`` keeps ``'unsafe-inline'``: folium writes ``<style>`` blocks and ``style="…"``
+attributes into the map, Leaflet and our own JS build marker HTML with inline styles, and the
+templates colour swatches with ``style="background:…"``. CSS cannot run script, so the cost is
+limited to CSS-based tricks on pages that hold no secret worth exfiltrating that way.
+
+``frame-ancestors`` belongs to ``webapp.exports.framing`` (``/embed`` is the one frameable page):
+whichever of the two hooks runs second keeps the other's directives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import secrets
+from urllib.parse import urlsplit
+
+from flask import current_app, g, request
+from flask.signals import before_render_template
+
+from geo.maps import MapParts
+
+EMBED_ENDPOINT = "exports.embed"
+_SCRIPT_OPEN = re.compile(r"<script\b(?![^>]*\bnonce=)", re.I)
+PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=()"
+
+
+def csp_nonce() -> str:
+    """This request's nonce (made on first use, so every template of the request shares it)."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def add_nonce(html: str, nonce: str) -> str:
+    """``html`` with ``nonce`` on every ``<script>`` tag that has none (folium's header scripts)."""
+    return _SCRIPT_OPEN.sub(f'<script nonce="{nonce}"', html)
+
+
+def tile_source(tile_url: str) -> str:
+    """The CSP source for the configured tile server (``{s}`` subdomains become ``*``)."""
+    parts = urlsplit(tile_url)
+    if not parts.scheme or not parts.netloc:
+        return ""
+    host = re.sub(r"\{[^}]*\}", "*", parts.netloc)
+    return f"{parts.scheme}://{host}"
+
+
+def policy(nonce: str, tile_url: str) -> list[str]:
+    return [
+        "default-src 'self'",
+        f"script-src 'self' 'nonce-{nonce}'",
+        "style-src 'self' 'unsafe-inline'",
+        " ".join(filter(None, ["img-src 'self' data:", tile_source(tile_url)])),
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+    ]
+
+
+def _frame_ancestors(existing: str | None) -> str:
+    """The ``frame-ancestors`` directive already set by framing.py, else the same rule here."""
+    for directive in (existing or "").split(";"):
+        if directive.strip().lower().startswith("frame-ancestors"):
+            return directive.strip()
+    return "frame-ancestors *" if request.endpoint == EMBED_ENDPOINT else "frame-ancestors 'none'"
+
+
+def set_headers(response):
+    headers = response.headers
+    directives = policy(csp_nonce(), current_app.config.get("TILE_URL", ""))
+    directives.append(_frame_ancestors(headers.get("Content-Security-Policy")))
+    headers["Content-Security-Policy"] = "; ".join(directives)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    headers["Permissions-Policy"] = PERMISSIONS_POLICY
+    return response
+
+
+def _nonce_map_parts(sender, template, context, **extra):
+    """Give folium's own ``<script>`` tags (in the map header and body) this request's nonce.
+
+    The map is rendered by ``geo.maps.render_parts`` (pure, knows no request); its parts reach
+    the templates as ``map``, so they are nonced here, just before rendering.
+    """
+    parts = context.get("map")
+    if isinstance(parts, MapParts):
+        nonce = csp_nonce()
+        context["map"] = dataclasses.replace(parts, header=add_nonce(parts.header, nonce),
+                                             html=add_nonce(parts.html, nonce))
+
+
+def init_app(app) -> None:
+    app.add_template_global(csp_nonce)
+    app.after_request(set_headers)
+    before_render_template.connect(_nonce_map_parts, app)
