@@ -19,6 +19,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import config
     config.load_config(app, test_config)
+    if app.config["TRUSTED_PROXIES"] > 0:
+        # Behind nginx the client address and scheme come from X-Forwarded-*: without this the
+        # rate limit would count every visitor as the proxy, and cookies would miss HTTPS.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     from . import assets, compression, demo_cli, errors, i18n, layers_cli, logs, models, store, users_cli  # noqa: F401
     from .auth.views import init_login

@@ -19,6 +19,8 @@ SETTINGS = {
     "DEFAULT_LANGUAGE": ("ar", str),
     "LAYERS_DIR": (str(ROOT / "data" / "layers"), str),
     "MAX_CONTENT_LENGTH": (20 * 1024 * 1024, int),
+    # Reverse proxies in front of the app (nginx: 1): their X-Forwarded-* headers are trusted.
+    "TRUSTED_PROXIES": (0, int),
     # Counts below this are published as "<k" (1 = no suppression).
     "MIN_PUBLIC_COUNT": (1, int),
 }

@@ -48,3 +48,13 @@ def test_bad_default_language_is_refused(tmp_path, monkeypatch):
         assert "DEFAULT_LANGUAGE" in str(exc)
     else:
         raise AssertionError("DEFAULT_LANGUAGE=fr was accepted")
+
+
+def test_trusted_proxy_setting(tmp_path, monkeypatch):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"})
+    assert isinstance(app.wsgi_app, ProxyFix)
+    monkeypatch.delenv("TRUSTED_PROXIES")
+    assert not isinstance(create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x"}).wsgi_app, ProxyFix)
