@@ -7,7 +7,9 @@ import logging
 import re
 
 _IPV4 = r"\b(?:\d{1,3}\.){3}\d{1,3}\b"
-_IPV6 = r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{0,4}\b|::1\b|::ffff:[0-9.]+"
+# Full eight-group form, or any compressed form (it always contains "::"); times such as
+# 10:00:00 have neither, so log timestamps survive.
+_IPV6 = r"(?<![\w:])(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|[0-9a-fA-F:]*::[0-9a-fA-F:.]*)(?![\w:])"
 _ADDRESS = re.compile(f"{_IPV6}|{_IPV4}")
 
 

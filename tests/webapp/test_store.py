@@ -48,3 +48,8 @@ def test_access_log_has_no_ip_address(caplog):
         logger.info('%s - - "GET /x"', "2001:db8::1")
     assert "203.0.113.9" not in caplog.text and "2001:db8::1" not in caplog.text
     assert scrub("::1 and 127.0.0.1") == "- and -"
+
+
+def test_scrub_keeps_log_times():
+    assert scrub('203.0.113.9 - - [25/Nov/2026 10:00:00] "GET /"') == '- - - [25/Nov/2026 10:00:00] "GET /"'
+    assert scrub("fe80:0:0:0:0:0:0:1 and ::ffff:10.0.0.1") == "- and -"
