@@ -11,6 +11,8 @@ from .layers import METRIC_CRS
 
 #: A point just outside every polygon still belongs to the nearest area within this distance.
 NEAREST_MAX_M = 250.0
+#: Segments per quarter circle of the buffers that pre-select areas near a point.
+_QUAD_SEGS = 4
 
 
 class AreaIndex:
@@ -31,6 +33,10 @@ class AreaIndex:
         self._to_metric = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
         self._to_wgs = Transformer.from_crs(METRIC_CRS, "EPSG:4326", always_xy=True)
         self.by_slug = dict(zip(self.slugs, range(len(self.slugs)), strict=True))
+        # Prepared geometries make contains_xy fast (prepare() caches in place, results unchanged).
+        shapely.prepare(self.geoms)
+        self.bounds = shapely.bounds(self.geoms)
+        self._buffers: dict[float, shapely.STRtree] = {}  # built on first use, per distance
 
     def assign(self, lons, lats, nearest_m: float = NEAREST_MAX_M) -> np.ndarray:
         """Slug of the area containing each point (object array; None outside).
@@ -43,19 +49,68 @@ class AreaIndex:
         out = np.full(lons.shape, None, dtype=object)
         if not lons.size:
             return out
-        points = shapely.points(lons, lats)
-        pt_idx, area_idx = self.tree.query(points, predicate="within")
-        # A point on a shared edge lies in two areas: keep the first for stability.
-        first = np.unique(pt_idx, return_index=True)[1]
-        out[pt_idx[first]] = self.slugs[area_idx[first]]
-        missing = np.flatnonzero(out == None)  # noqa: E711 (numpy elementwise)
+        found = self._containing(lons, lats)
+        out[found >= 0] = self.slugs[found[found >= 0]]
+        missing = np.flatnonzero(found < 0)
+        if missing.size and nearest_m > 0:
+            # Only points within some area's bbox grown by nearest_m can be that close to it:
+            # the (slow) projection and nearest search skip everything else.
+            missing = missing[self._near_bounds(lons[missing], lats[missing], nearest_m)]
         if missing.size and nearest_m > 0:
             x, y = self._to_metric.transform(lons[missing], lats[missing])
-            near_pts = shapely.points(x, y)
-            p_idx, a_idx = self.metric_tree.query_nearest(near_pts, max_distance=nearest_m)
-            first = np.unique(p_idx, return_index=True)[1]
-            out[missing[p_idx[first]]] = self.slugs[a_idx[first]]
+            p_idx, a_idx = self._nearest(shapely.points(x, y), nearest_m)
+            out[missing[p_idx]] = self.slugs[a_idx]
         return out
+
+    def _nearest(self, points: np.ndarray, metres: float) -> tuple[np.ndarray, np.ndarray]:
+        """(point, area) index pairs: each point's nearest area within ``metres`` (metric CRS).
+
+        Candidates come from the areas grown by ``metres`` (a point-in-polygon test), then the
+        exact distance decides: ~10x faster than ``query_nearest``, which measures the distance
+        to many large polygons per point. The buffers circumscribe the true distance zone
+        (chords of the round corners lie inside it otherwise), so no point is missed.
+        """
+        key = float(metres)
+        if key not in self._buffers:
+            grown = key / np.cos(np.pi / (4 * _QUAD_SEGS)) + 0.5
+            buffers = shapely.buffer(self.metric, grown, quad_segs=_QUAD_SEGS)
+            self._buffers[key] = shapely.STRtree(buffers)
+        p_idx, a_idx = self._buffers[key].query(points, predicate="intersects")
+        dist = shapely.distance(self.metric[a_idx], points[p_idx])
+        keep = dist <= metres
+        p_idx, a_idx, dist = p_idx[keep], a_idx[keep], dist[keep]
+        # Per point the smallest distance, ties to the first area (like query_nearest's order).
+        order = np.lexsort((a_idx, dist, p_idx))
+        first = order[np.unique(p_idx[order], return_index=True)[1]]
+        return p_idx[first], a_idx[first]
+
+    def _containing(self, lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
+        """Index of the first area strictly containing each point, -1 for none.
+
+        One ``contains_xy`` per area on the points of its bbox, found by binary search in
+        the points sorted by longitude: no shapely Point objects (their creation alone costs
+        more than the whole test), ~10x faster than ``STRtree.query(predicate="within")``.
+        """
+        found = np.full(lons.shape, -1, dtype=np.int64)
+        order = np.argsort(lons, kind="stable")
+        sorted_lons = lons[order]
+        for i, (x0, y0, x1, y1) in enumerate(self.bounds):
+            lo = np.searchsorted(sorted_lons, x0, side="left")
+            hi = np.searchsorted(sorted_lons, x1, side="right")
+            cand = order[lo:hi]
+            cand = cand[(lats[cand] >= y0) & (lats[cand] <= y1) & (found[cand] < 0)]
+            if cand.size:
+                found[cand[shapely.contains_xy(self.geoms[i], lons[cand], lats[cand])]] = i
+        return found
+
+    def _near_bounds(self, lons: np.ndarray, lats: np.ndarray, metres: float) -> np.ndarray:
+        """Mask of the points inside at least one area's bbox grown by ``metres`` (conservative)."""
+        dlat = metres / 110_000.0  # a degree of latitude is >= 110.5 km
+        dlon = dlat / np.cos(np.radians(np.abs(self.bounds[:, [1, 3]]).max()))
+        near = np.zeros(lons.shape, dtype=bool)
+        for x0, y0, x1, y1 in self.bounds:
+            near |= (lons >= x0 - dlon) & (lons <= x1 + dlon) & (lats >= y0 - dlat) & (lats <= y1 + dlat)
+        return near
 
     def assign_one(self, lon: float, lat: float) -> str | None:
         return self.assign([lon], [lat])[0]

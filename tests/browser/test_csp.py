@@ -95,7 +95,7 @@ def test_popup_inserts_user_text_as_text(page, network, reports):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.add_init_script(LISTEN)
     rid = reports["published"]
-    page.goto(f"/?lat=31.7698&lon=35.2389&z=19")
+    page.goto("/?lat=31.7698&lon=35.2389&z=19")
     page.wait_for_function("() => !!(window.AHYA_MAP && AHYA_MAP.reports && AHYA_MAP.reports.loaded)")
     marker = page.locator(f'.leaflet-marker-pane .ahya-report-marker[data-id="{rid}"]')
     marker.wait_for()

@@ -25,7 +25,8 @@ def db_count(app, **filters) -> int:
 def reports(make_report):
     ids = []
     for i in range(12):
-        ids.append(make_report(title=f"Housing {i}", lon=35.2389 + 0.01 * (i % 4), lat=31.7698 + 0.01 * (i % 3),
+        ids.append(make_report(title=f"Housing {i}", lon=35.2389 + 0.01 * (i % 4),
+                               lat=31.7698 + 0.01 * (i % 3),
                                observed_on=dt.date(2026, 1 + i % 6, 1)))
     for i in range(5):
         ids.append(make_report(kind="initiative", category="education", title=f"School {i}",

@@ -126,6 +126,6 @@ def test_cached_until_the_data_changes(client, reports, calls, make_report):
 
 def test_too_many_points_is_a_clear_400(app, client, reports, calls):
     app.config["EXPORT_MAX_ROWS"] = 2
-    resp = client.get(url(mode="points"), headers={"Accept": "application/json"})
+    resp = client.get(url(mode="points", lang="en"), headers={"Accept": "application/json"})
     assert resp.status_code == 400 and "narrow the filters" in resp.get_json()["error"]
     assert client.get(url(mode="choropleth")).status_code == 200  # counts need no rows

@@ -1,0 +1,331 @@
+"""Ahya at scale: page, API, browser, area assignment and ingest, side by side for N reports.
+
+    python scripts/bench.py                    # 1k, 10k, 100k, 1M (several minutes)
+    python scripts/bench.py --quick --json out.json   # 1k and 10k only (< 60 s)
+
+Everything runs against a TEMPORARY instance (SQLite) that is deleted at the end. Reports are
+bulk-inserted with SQLAlchemy Core (executemany, 50k rows a chunk) and the database grows from
+one size to the next. Areas come from ``AreaIndex.assign`` (vectorised); public points use a
+vectorised approximation of ``geo.privacy``: a random 150-300 m offset, without its check that
+the offset stays inside the area (so a few public points fall just outside their area).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from webapp import create_app  # noqa: E402
+
+SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000, "1M": 1_000_000}
+QUICK = ("1k", "10k")
+CITY = (35.10, 31.70, 35.30, 31.88)  # lon/lat box around the municipal boundary
+STREET = (35.2285, 31.7765, 35.2317, 31.7792)  # ~300 m box in the centre
+NAIVE_MAX = 100_000  # the inlined folium page is built only up to this many points
+TILE_HOST = "tiles.example.test"
+REQUESTS = 30
+CHUNK = 50_000
+
+
+def make_app(instance: Path):
+    # Rate limits off: the ingest measure is about the form's own cost, not the limiter's.
+    return create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False,
+                       "TILE_URL": f"https://{TILE_HOST}/{{z}}/{{x}}/{{y}}.png", "TILE_ATTRIBUTION": "bench"})
+
+
+def insert_reports(app, n: int, rng: np.random.Generator) -> float:
+    """Add ``n`` published synthetic reports; returns seconds."""
+    from geo.demo import random_points_in_polygons
+    from webapp.extensions import db
+    from webapp.layers_store import get_layers
+    from webapp.models import Report, utcnow
+    from webapp.reporting import get_area_index, get_taxonomy
+    from webapp.versioning import bump_data_version
+
+    start = time.perf_counter()
+    with app.app_context():
+        index, tax = get_area_index(), get_taxonomy().as_dict()
+        lons, lats, _ = random_points_in_polygons(get_layers().areas.geometry.values, n, rng)
+        areas = index.assign(lons, lats)
+        x, y = index.to_metric(lons, lats)
+        angle, dist = rng.uniform(0, 2 * np.pi, n), rng.uniform(150, 300, n)
+        plon, plat = index.to_wgs(x + dist * np.cos(angle), y + dist * np.sin(angle))
+        kinds = np.where(rng.random(n) < 0.6, "challenge", "initiative")
+        cats = {k: [c["id"] for c in tax[k]] for k in tax}
+        days = rng.integers(0, 3 * 365, n)
+        now, today = utcnow(), dt.date.today()
+        seeds = rng.bytes(16 * n).hex()
+        table = Report.__table__
+        for lo in range(0, n, CHUNK):
+            rows = [{"kind": str(kinds[i]), "category": cats[kinds[i]][i % len(cats[kinds[i]])],
+                     "title": f"Bench report {i}", "description": "Synthetic benchmark report.",
+                     "area": areas[i], "lon": float(lons[i]), "lat": float(lats[i]),
+                     "privacy_seed": seeds[32 * i:32 * i + 32], "precision": "approximate",
+                     "public_lon": round(float(plon[i]), 6), "public_lat": round(float(plat[i]), 6),
+                     "observed_on": today - dt.timedelta(days=int(days[i])), "status": "published",
+                     "organization": "", "link": "", "contact": "", "is_demo": True, "source": "organizer",
+                     "reject_reason": "", "created_at": now, "updated_at": now, "published_at": now}
+                    for i in range(lo, min(n, lo + CHUNK))]
+            db.session.execute(table.insert(), rows)
+        bump_data_version()
+        db.session.commit()
+    return time.perf_counter() - start
+
+
+class Server:
+    """The app (plus the naive page at /naive.html) on a werkzeug server in a thread."""
+
+    def __init__(self, app, static: Path):
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class Quiet(WSGIRequestHandler):
+            def log_request(self, *a):
+                pass
+
+        def wsgi(environ, start_response):
+            if environ["PATH_INFO"] == "/naive.html":
+                body = (static / "naive.html").read_bytes()
+                start_response("200 OK", [("Content-Type", "text/html"), ("Content-Length", str(len(body)))])
+                return [body]
+            return app(environ, start_response)
+
+        self.httpd = make_server("127.0.0.1", 0, wsgi, threaded=True, request_handler=Quiet)
+        self.port = self.httpd.server_port
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def get(self, path: str) -> tuple[int, float]:
+        con = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        start = time.perf_counter()
+        con.request("GET", path)
+        resp = con.getresponse()
+        body = resp.read()
+        elapsed = time.perf_counter() - start
+        con.close()
+        assert resp.status == 200, (path, resp.status, body[:200])
+        return len(body), elapsed
+
+    def latency(self, path_for) -> dict:
+        """Bytes and p50/p95 (ms) of REQUESTS requests; ``path_for(i)`` gives each URL."""
+        times, size = [], 0
+        for i in range(REQUESTS):  # bounded loop
+            size, t = self.get(path_for(i))
+            times.append(t * 1000)
+        return {"bytes": size, "p50_ms": round(statistics.median(times), 2),
+                "p95_ms": round(float(np.percentile(times, 95)), 2)}
+
+
+def bbox_arg(b, jitter: float = 0.0) -> str:
+    return ",".join(f"{v + jitter:.6f}" for v in b)
+
+
+def api_measures(server: Server) -> dict:
+    city = lambda j: f"/api/v1/clusters?zoom=12&bbox={bbox_arg(CITY, j)}"  # noqa: E731
+    street = lambda j: f"/api/v1/reports?limit=5000&bbox={bbox_arg(STREET, j)}"  # noqa: E731
+    start = time.perf_counter()
+    server.get(city(0))  # first request after a change loads the in-memory points
+    load_s = time.perf_counter() - start
+    # "cold": a distinct bbox each time (a cache miss: computed); "warm": the same URL (LRU hit).
+    return {"pointcache_load_s": round(load_s, 3),
+            "city_clusters_cold": server.latency(lambda i: city(1e-6 * (i + 1))),
+            "city_clusters_warm": server.latency(lambda i: city(0)),
+            "street_points_cold": server.latency(lambda i: street(1e-6 * (i + 1))),
+            "street_points_warm": server.latency(lambda i: street(0))}
+
+
+def build_naive(app, static: Path, n: int) -> dict:
+    """A folium page with every public point inlined in a MarkerCluster (the naive approach)."""
+    import folium
+    from folium.plugins import MarkerCluster
+
+    from geo.maps import local_assets
+    from webapp.extensions import db
+    from webapp.models import Report
+
+    start = time.perf_counter()
+    with app.app_context():
+        pts = db.session.execute(db.select(Report.public_lat, Report.public_lon).limit(n)).all()
+    m = folium.Map(location=[31.78, 35.22], zoom_start=12, tiles=None)
+    folium.TileLayer(f"https://{TILE_HOST}/{{z}}/{{x}}/{{y}}.png", attr="bench", max_zoom=19).add_to(m)
+    local_assets(m, "/vendor")
+    cluster = MarkerCluster()
+    cluster.default_js = [("markercluster", "/vendor/markercluster/leaflet.markercluster.js")]
+    cluster.default_css = [("mc", "/vendor/markercluster/MarkerCluster.css"),
+                           ("mcd", "/vendor/markercluster/MarkerCluster.Default.css")]
+    cluster.add_to(m)
+    for lat, lon in pts:  # one folium object per point: what "inline everything" means
+        folium.Marker([lat, lon]).add_to(cluster)
+    html = m.get_root().render().replace(
+        "</body>", "<script>window.addEventListener('load', function () {"
+        " requestAnimationFrame(function () { window.AHYA_READY = true; }); });</script></body>")
+    (static / "naive.html").write_text(html, encoding="utf-8")
+    return {"build_s": round(time.perf_counter() - start, 2), "bytes": len(html.encode())}
+
+
+def browser_ready(browser, base: str, path: str, runs: int = 3) -> float:
+    """Median seconds from navigation to ``window.AHYA_READY`` in a fresh context (tiles stubbed)."""
+    times = []
+    for _ in range(runs):
+        ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+        ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base)
+                  else r.fulfill(status=204) if TILE_HOST in r.request.url else r.abort())
+        page = ctx.new_page()
+        start = time.perf_counter()
+        page.goto(base + path, timeout=300_000)
+        page.wait_for_function("() => window.AHYA_READY === true", timeout=300_000, polling=20)
+        times.append(time.perf_counter() - start)
+        ctx.close()
+    return round(statistics.median(times), 3)
+
+
+def page_measure(app) -> dict:
+    client = app.test_client()
+    times, size = [], 0
+    for _ in range(5):
+        start = time.perf_counter()
+        size = len(client.get("/").data)
+        times.append(time.perf_counter() - start)
+    return {"bytes": size, "server_ms": round(statistics.median(times) * 1000, 1)}
+
+
+def assign_throughput(app, n: int = 1_000_000) -> dict:
+    from webapp.reporting import get_area_index
+
+    rng = np.random.default_rng(1)
+    lons, lats = rng.uniform(CITY[0], CITY[2], n), rng.uniform(CITY[1], CITY[3], n)
+    with app.app_context():
+        index = get_area_index()
+        index.assign(lons[:1000], lats[:1000])  # warm-up
+        start = time.perf_counter()
+        out = index.assign(lons, lats)
+        elapsed = time.perf_counter() - start
+    return {"points": n, "seconds": round(elapsed, 3), "points_per_s": round(n / elapsed),
+            "assigned": int((out != None).sum())}  # noqa: E711
+
+
+def ingest_throughput(app, n: int = 300) -> dict:
+    import re
+
+    from webapp.auth.accounts import create_user
+    from webapp.extensions import db
+    from webapp.models import Report
+
+    with app.app_context():
+        create_user("bench@example.org", "bench password long", role="organizer")
+        before = db.session.scalar(db.select(db.func.count()).select_from(Report))
+    client = app.test_client()
+    token = lambda url: re.search(r'name="csrf_token"[^>]*value="([^"]+)"',  # noqa: E731
+                                  client.get(url).get_data(as_text=True)).group(1)
+    client.post("/auth/login", data={"email": "bench@example.org", "password": "bench password long",
+                                     "csrf_token": token("/auth/login")})
+    csrf, rng = token("/reports/new"), np.random.default_rng(2)
+    start = time.perf_counter()
+    for i in range(n):  # bounded loop
+        data = {"kind": "challenge", "category": "housing", "precision": "approximate",
+                "lon": f"{35.2389 + rng.uniform(-0.003, 0.003):.6f}",
+                "lat": f"{31.7698 + rng.uniform(-0.003, 0.003):.6f}", "area_name": "",
+                "title": f"Ingest benchmark {i}", "description": "Bench.", "observed_on": "2026-01-01",
+                "organization": "", "link": "", "contact": "", "csrf_token": csrf}
+        resp = client.post("/reports/new", data=data, content_type="multipart/form-data")
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
+    elapsed = time.perf_counter() - start
+    with app.app_context():
+        after = db.session.scalar(db.select(db.func.count()).select_from(Report))
+    return {"submissions": n, "seconds": round(elapsed, 2), "reports_per_s": round(n / elapsed, 1),
+            "stored": after - before, "count_matches": after - before == n}
+
+
+def machine() -> dict:
+    return {"nproc": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+
+
+def run(labels: list[str]) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    rng, results = np.random.default_rng(0), {"machine": machine(), "sizes": {}}
+    with tempfile.TemporaryDirectory(prefix="ahya-bench-") as tmp, sync_playwright() as pw:
+        app, static = make_app(Path(tmp) / "instance"), Path(tmp)
+        server, base = Server(app, static), None
+        base = f"http://127.0.0.1:{server.port}"
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+        total = 0
+        for label in sorted(labels, key=SIZES.get):
+            n = SIZES[label]
+            res = {"n": n, "insert_s": round(insert_reports(app, n - total, rng), 2)}
+            total = n
+            res["page"] = page_measure(app)
+            res["api"] = api_measures(server)
+            res["map_ready_s"] = browser_ready(browser, base, "/")
+            if n <= NAIVE_MAX:
+                res["naive"] = build_naive(app, static, n)
+                res["naive"]["ready_s"] = browser_ready(browser, base, "/naive.html", runs=1)
+                res["naive_ratio"] = round(res["naive"]["ready_s"] / res["map_ready_s"], 1)
+            else:  # extrapolate the largest naive build linearly: the page grows per point
+                last = max((r for r in results["sizes"].values() if "naive" in r), key=lambda r: r["n"],
+                           default=None)
+                k = n / last["n"] if last else 0
+                res["naive"] = {"not_run": "would take > {:.0f} s to build and ~{:.0f} MB".format(
+                    last["naive"]["build_s"] * k, last["naive"]["bytes"] * k / 1e6) if last else "no data"}
+            results["sizes"][label] = res
+            print(f"# {label}: done", file=sys.stderr, flush=True)
+        browser.close()
+        results["assign"] = assign_throughput(app)
+        results["ingest"] = ingest_throughput(app)
+        server.httpd.shutdown()
+    return results
+
+
+def table(r: dict) -> str:
+    rows = ["| N | page HTML | page server | map ready | naive folium ready (build, size) | ratio "
+            "| city clusters p50/p95 cold (warm) | bytes | street points p50/p95 cold (warm) | bytes |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for label, s in r["sizes"].items():
+        a, nv = s["api"], s["naive"]
+        naive = nv.get("not_run") or f'{nv["ready_s"]} s ({nv["build_s"]} s, {nv["bytes"] / 1e6:.1f} MB)'
+        c, cw, st, sw = (a["city_clusters_cold"], a["city_clusters_warm"],
+                         a["street_points_cold"], a["street_points_warm"])
+        rows.append(f'| {label} | {s["page"]["bytes"] / 1000:.0f} KB | {s["page"]["server_ms"]} ms '
+                    f'| {s["map_ready_s"]} s | {naive} | {s.get("naive_ratio", "—")}× '
+                    f'| {c["p50_ms"]}/{c["p95_ms"]} ms ({cw["p50_ms"]}/{cw["p95_ms"]}) | {c["bytes"]} '
+                    f'| {st["p50_ms"]}/{st["p95_ms"]} ms ({sw["p50_ms"]}/{sw["p95_ms"]}) | {st["bytes"]} |')
+    a, g = r["assign"], r["ingest"]
+    rows.append(f'\nArea assignment: {a["points_per_s"]:,} points/s ({a["points"]:,} points in '
+                f'{a["seconds"]} s). Ingest: {g["reports_per_s"]} reports/s ({g["submissions"]} form '
+                f'submissions, {g["stored"]} stored, count matches: {g["count_matches"]}).')
+    rows.append(f'Machine: {r["machine"]["nproc"]} cores, Python {r["machine"]["python"]}, '
+                f'{r["machine"]["platform"]}.')
+    return "\n".join(rows)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated of " + ",".join(SIZES))
+    parser.add_argument("--quick", action="store_true", help="small sizes only (" + ",".join(QUICK) + ")")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    args = parser.parse_args(argv)
+    labels = list(QUICK) if args.quick else [s.strip() for s in args.sizes.split(",") if s.strip()]
+    if unknown := [s for s in labels if s not in SIZES]:
+        parser.error(f"unknown sizes: {unknown}")
+    results = run(labels)
+    print(table(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,130 @@
+"""Who may call what: every route of the app, discovered from ``app.url_map``.
+
+A route is public only if its endpoint is in ``PUBLIC`` below; every other route must be wrapped
+by ``organizer_required`` or ``admin_required`` (found by walking the view's ``__wrapped__``
+chain), so a new route that is neither fails here until someone decides what it is. Then the
+decision is checked by behaviour: anonymous users are sent to the login page (or get 401/403)
+on every method, organizers get 403 on admin routes, and public routes answer without login.
+"""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.routing.converters import AnyConverter, IntegerConverter
+
+from tests.conftest import csrf_token
+
+#: Endpoints anyone may call. Adding one here is a decision: say why in the review.
+PUBLIC = {
+    "static", "vendor.vendor_file", "public.report_detail", "public.photo", "public.area_profile",
+    "public.city_feed", "public.area_feed", "public.report_list", "public.index", "public.about",
+    "public.favicon", "auth.login", "auth.logout", "contribute.suggest", "api.areas", "api.area",
+    "api.reports", "api.categories", "api.openapi", "api.clusters", "api.report", "api_docs.page",
+    "exports.index", "exports.download", "exports.unknown", "exports.standalone_map", "exports.embed",
+    "exports.poster",
+}
+ORGANIZER, ADMIN = "organizer_required", "admin_required"
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def role_of(view) -> str | None:
+    """``admin_required``/``organizer_required`` if one of them wraps ``view``, else None."""
+    found = None
+    while view is not None:
+        code = getattr(view, "__code__", None)
+        qualname = getattr(code, "co_qualname", "")
+        for role in (ADMIN, ORGANIZER):
+            if qualname.startswith(role + ".") and found != ADMIN:
+                found = role
+        view = getattr(view, "__wrapped__", None)
+    return found
+
+
+def _value(converter, report_id: int):
+    if isinstance(converter, IntegerConverter):
+        return report_id
+    if isinstance(converter, AnyConverter):
+        return next(iter(converter.items)) if hasattr(converter, "items") else "x"
+    return "silwan"
+
+
+def rules(app, report_id: int):
+    """(endpoint, url, methods, role) of every rule, arguments filled in."""
+    from flask import url_for
+
+    out = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            args = {name: _value(rule._converters[name], report_id) for name in rule.arguments}
+            if rule.endpoint == "static":
+                args = {"filename": "css/ahya.css"}
+            elif rule.endpoint == "vendor.vendor_file":
+                args = {"package": "leaflet", "filename": "leaflet.js"}
+            url = url_for(rule.endpoint, **args)
+            methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+            out.append((rule.endpoint, url, methods, role_of(app.view_functions[rule.endpoint])))
+    return out
+
+
+@pytest.fixture
+def report_id(make_report):
+    return make_report(publish=False)
+
+
+def _refused(resp) -> bool:
+    if resp.status_code in (401, 403):
+        return True
+    return resp.status_code == 302 and "/auth/login" in resp.headers.get("Location", "")
+
+
+def test_every_route_is_public_or_protected(app, report_id):
+    undecided = [(e, u) for e, u, _m, role in rules(app, report_id) if role is None and e not in PUBLIC]
+    assert undecided == [], "routes neither in PUBLIC nor behind a role decorator"
+    both = [e for e, _u, _m, role in rules(app, report_id) if role and e in PUBLIC]
+    assert both == [], "protected routes listed as public"
+    assert {e for e, *_rest in rules(app, report_id)} >= PUBLIC - {"api.clusters"}
+
+
+def test_anonymous_users_are_refused_everywhere_but_public_routes(app, client, report_id):
+    # A valid CSRF token, so POSTs reach the login check instead of stopping at CSRF (400).
+    token = csrf_token(client, "/auth/login")
+    checked = 0
+    for endpoint, url, methods, role in rules(app, report_id):
+        if role is None:
+            continue
+        for method in methods:
+            resp = client.open(url, method=method, data={"csrf_token": token})
+            assert _refused(resp), f"anonymous {method} {url} ({endpoint}) answered {resp.status_code}"
+            checked += 1
+    assert checked >= 6  # the moderation and contribute routes at least
+
+
+def test_public_routes_answer_without_login(app, client, report_id):
+    for endpoint, url, methods, role in rules(app, report_id):
+        if role is not None or "GET" not in methods:
+            continue
+        resp = client.get(url)
+        assert not _refused(resp), f"public {url} ({endpoint}) refused: {resp.status_code}"
+        assert resp.status_code < 500, f"{url}: {resp.status_code}"
+
+
+def test_organizers_reach_organizer_routes_but_not_admin_ones(app, client, login, report_id):
+    login("organizer")
+    for _endpoint, url, methods, role in rules(app, report_id):
+        if role is None or "GET" not in methods:
+            continue
+        resp = client.get(url)
+        if role == ADMIN:
+            assert resp.status_code == 403, f"organizer reached admin route {url}"
+        else:
+            assert not _refused(resp), f"organizer refused on {url}: {resp.status_code}"
+
+
+def test_role_of_sees_through_other_decorators():
+    from webapp.auth.roles import admin_required, organizer_required
+
+    def view():
+        return ""
+    assert role_of(view) is None
+    assert role_of(organizer_required(view)) == ORGANIZER
+    assert role_of(admin_required(organizer_required(view))) == ADMIN

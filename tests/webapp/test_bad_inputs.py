@@ -1,0 +1,110 @@
+"""The bad-input corpus (tests/fixtures/bad/cases/*.json): refused cleanly, nothing changed.
+
+Each case is refused with a 4xx (forms, API) or a non-zero exit and one clear ``Error:`` line
+(``flask layers import``), never a 500 or a traceback; afterwards every table has the same row
+count and the photo and overlay folders hold the same files. See tests/fixtures/bad/README.md.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests.conftest import SILWAN, csrf_token
+from tests.fixtures.bad.make_files import build
+
+BAD = Path(__file__).resolve().parents[1] / "fixtures" / "bad"
+CASES = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted((BAD / "cases").glob("*.json"))}
+URLS = {"new_report": "/reports/new", "suggest": "/suggest"}
+VALID = {"kind": "challenge", "category": "housing", "lon": str(SILWAN[0]), "lat": str(SILWAN[1]),
+         "area_name": "", "precision": "approximate", "title": "A valid title",
+         "description": "A valid description.", "observed_on": "2025-05-01", "organization": "Org",
+         "link": "https://example.org/", "contact": "someone@example.org"}
+
+
+@pytest.fixture(scope="session")
+def bad_files(tmp_path_factory) -> Path:
+    return build(tmp_path_factory.mktemp("bad_files"))
+
+
+def snapshot(app) -> dict:
+    """Row count of every table, and every file under the photo and overlay folders."""
+    import sqlalchemy as sa
+
+    from webapp.extensions import db
+
+    with app.app_context():
+        rows = {t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t))
+                for t in db.metadata.sorted_tables}
+    files = {}
+    for key in ("PHOTOS_DIR", "LAYERS_INSTANCE_DIR"):
+        folder = Path(app.config[key])
+        files[key] = sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
+    return {"rows": rows, "files": files}
+
+
+def post_form(client, case: dict, bad_files: Path):
+    url = URLS[case["target"]]
+    data = {k: v for k, v in {**VALID, **case.get("fields", {})}.items() if v is not None}
+    data["csrf_token"] = csrf_token(client, url)
+    if "raw_fields" in case:
+        # Bytes that are not UTF-8 can only travel in a hand-made body.
+        body = "&".join(f"{quote(k)}={quote(v)}" for k, v in data.items())
+        body += "".join(f"&{k}={v}" for k, v in case["raw_fields"].items())
+        return client.post(url, data=body.encode("ascii"), content_type="application/x-www-form-urlencoded")
+    if "file" in case:
+        data["photo"] = (io.BytesIO((bad_files / case["file"]).read_bytes()), case["file"])
+    return client.post(url, data=data, content_type="multipart/form-data")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, bad_files, name):
+    case = CASES[name]
+    target = case["target"]
+    if target == "new_report":
+        login()
+    before = snapshot(app)
+    if target in URLS:
+        resp = post_form(client, case, bad_files)
+        if case["expect"] == "no-500":  # decoded to U+FFFD and accepted (see the case's note)
+            assert resp.status_code < 500, f"{name}: {resp.status_code}"
+            return
+        assert 400 <= resp.status_code < 500, f"{name}: {resp.status_code}"
+    elif target == "api":
+        resp = client.get(case["query"])
+        assert resp.status_code == case["expect"], f"{name}: {resp.status_code}"
+        assert resp.is_json and "error" in resp.get_json()
+    elif target == "layers_import":
+        result = runner.invoke(args=["layers", "import", str(bad_files / case["file"])])
+        crashed = (AssertionError, TypeError, ValueError, KeyError)
+        assert not isinstance(result.exception, crashed), result.exception
+        if case["expect"] == "repaired":
+            assert result.exit_code == 0, result.output
+            _assert_valid_overlay(app)
+            return
+        assert result.exit_code != 0, f"{name} was imported: {result.output}"
+        errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+        assert len(errors) == 1 and "Traceback" not in result.output, result.output
+    else:
+        raise AssertionError(f"unknown target {target!r} in {name}")
+    assert snapshot(app) == before, name
+
+
+def _assert_valid_overlay(app) -> None:
+    import geopandas as gpd
+
+    stored = list(Path(app.config["LAYERS_INSTANCE_DIR"]).glob("*.geojson"))
+    assert len(stored) == 1
+    gdf = gpd.read_file(stored[0])
+    assert gdf.geometry.is_valid.all() and not gdf.geometry.is_empty.any()
+
+
+def test_the_corpus_is_big_enough_and_documented():
+    assert len(CASES) >= 60
+    readme = (BAD / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in CASES if name not in readme]
+    assert missing == [], "cases missing from tests/fixtures/bad/README.md"
