@@ -67,12 +67,14 @@ class AreaIndex:
 
         Candidates come from the areas grown by ``metres`` (a point-in-polygon test), then the
         exact distance decides: ~10x faster than ``query_nearest``, which measures the distance
-        to many large polygons per point. The buffers circumscribe the true distance zone
-        (chords of the round corners lie inside it otherwise), so no point is missed.
+        to many large polygons per point. The buffers are grown enough to contain the true
+        distance zone (round corners drawn as chords, GEOS' input simplification), so no point
+        is missed.
         """
         key = float(metres)
         if key not in self._buffers:
-            grown = key / np.cos(np.pi / (4 * _QUAD_SEGS)) + 0.5
+            # + 2 %: GEOS simplifies the input rings by up to 1 % of the distance when buffering.
+            grown = key / np.cos(np.pi / (4 * _QUAD_SEGS)) + 0.02 * key + 0.5
             buffers = shapely.buffer(self.metric, grown, quad_segs=_QUAD_SEGS)
             self._buffers[key] = shapely.STRtree(buffers)
         p_idx, a_idx = self._buffers[key].query(points, predicate="intersects")
