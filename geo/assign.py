@@ -13,6 +13,8 @@ from .layers import METRIC_CRS
 NEAREST_MAX_M = 250.0
 #: Segments per quarter circle of the buffers that pre-select areas near a point.
 _QUAD_SEGS = 4
+#: Below this many points the spatial index is cheaper than one pass per area.
+_FEW = 64
 
 
 class AreaIndex:
@@ -94,6 +96,12 @@ class AreaIndex:
         more than the whole test), ~10x faster than ``STRtree.query(predicate="within")``.
         """
         found = np.full(lons.shape, -1, dtype=np.int64)
+        if lons.size < _FEW:  # a form's single point: one tree query beats a loop over the areas
+            pt_idx, area_idx = self.tree.query(shapely.points(lons, lats), predicate="within")
+            order = np.lexsort((area_idx, pt_idx))
+            first = order[np.unique(pt_idx[order], return_index=True)[1]]
+            found[pt_idx[first]] = area_idx[first]
+            return found
         order = np.argsort(lons, kind="stable")
         sorted_lons = lons[order]
         for i, (x0, y0, x1, y1) in enumerate(self.bounds):

@@ -65,9 +65,9 @@ def display_geometries(gdf: gpd.GeoDataFrame, tolerance_m: float = 5.0) -> gpd.G
 def name_tip(row: dict, lang: str) -> str:
     """Tooltip HTML: the name in ``lang`` first, then the two others; all escaped."""
     first, *others = LANG_NAME_FIELDS.get(lang, LANG_NAME_FIELDS["ar"])
-    main = html.escape(str(row.get(first) or ""))
+    main = escape_html(row.get(first) or "")
     rest = " · ".join(
-        f'<bdi lang="{f[-2:]}">{html.escape(str(row.get(f) or ""))}</bdi>' for f in others if row.get(f)
+        f'<bdi lang="{f[-2:]}">{escape_html(row.get(f) or "")}</bdi>' for f in others if row.get(f)
     )
     return f'<div class="ahya-tip" dir="{"rtl" if lang == "ar" else "ltr"}"><b>{main}</b><br>{rest}</div>'
 
@@ -78,8 +78,18 @@ def _with_tips(gdf: gpd.GeoDataFrame, lang: str, keep: tuple[str, ...]) -> gpd.G
     return out
 
 
+def escape_html(value) -> str:
+    """``html.escape`` plus ``{`` as ``&#123;``.
+
+    branca renders each element's output again as a Jinja template (``Element(rendered)``),
+    so a name such as ``{{7*7}}`` in an imported file would be evaluated on the server.
+    The entity displays as ``{`` and gives Jinja nothing to evaluate.
+    """
+    return html.escape(str(value)).replace("{", "&#123;")
+
+
 def overlay_tip(value) -> str:
-    return f'<div class="ahya-tip">{html.escape(str(value))}</div>'
+    return f'<div class="ahya-tip">{escape_html(value)}</div>'
 
 
 def build_public_map(areas: gpd.GeoDataFrame, places: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
@@ -134,7 +144,7 @@ def build_public_map(areas: gpd.GeoDataFrame, places: gpd.GeoDataFrame, boundary
             cols.append("_tip")
         kwargs = {"tooltip": folium.GeoJsonTooltip(fields=["_tip"], labels=False)} if "_tip" in cols else {}
         folium.GeoJson(
-            gdf[cols], name=html.escape(overlay.title),
+            gdf[cols], name=escape_html(overlay.title),
             marker=folium.CircleMarker(radius=5, weight=2, fill=True, fill_opacity=0.7),
             style_function=lambda f: {"color": "#7b2cbf", "weight": 2, "fillOpacity": 0.1},
             **kwargs,

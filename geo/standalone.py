@@ -5,14 +5,14 @@ them from the vendored packages) and returns HTML. Nothing is linked: Leaflet, i
 ``data:`` URIs), the layers and the popups are all inside the file, so it keeps working when
 the app is gone; only the background tiles come from the tile server, and simply stay blank
 offline. Every piece of text that reaches HTML (names, titles, descriptions, labels) goes
-through :func:`html.escape` here, because folium puts popup and tooltip strings into the page
-as HTML and layer names into the layer control as HTML.
+through :func:`geo.maps.escape_html` here (``html.escape`` plus ``{``, which branca would
+evaluate as Jinja), because folium puts popup and tooltip strings into the page as HTML and
+layer names into the layer control as HTML.
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import json
 import re
 from collections.abc import Mapping
@@ -23,7 +23,7 @@ import geopandas as gpd
 import pandas as pd
 from folium.template import Template
 
-from .maps import JERUSALEM_CENTER, name_tip, render_parts
+from .maps import JERUSALEM_CENTER, escape_html, name_tip, render_parts
 
 #: Text the page needs, with English fallbacks; callers pass translations.
 DEFAULT_TEXT = {
@@ -110,7 +110,7 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
 
 def report_popup(row: Mapping, text: Mapping[str, str], lang: str) -> str:
     """Popup HTML for one report row, every value escaped (folium inserts it as HTML)."""
-    esc = html.escape
+    esc = escape_html  # also "{": branca renders folium output again as Jinja
     direction = "rtl" if lang == "ar" else "ltr"
     kind_label = text.get(f"{_value(row, 'kind')}One", _value(row, "kind"))
     category = _value(row, "category_label") or _value(row, "category")
@@ -190,11 +190,11 @@ def _legend(reports: gpd.GeoDataFrame, text: Mapping[str, str]) -> str:
         if rows.empty:
             continue
         counts = rows.groupby(["category_label", "colour"], sort=False).size()
-        items = "".join(f'<li><i style="background:{_colour(colour)}"></i>{html.escape(str(label))}'
+        items = "".join(f'<li><i style="background:{_colour(colour)}"></i>{escape_html(str(label))}'
                         f" ({n})</li>" for (label, colour), n in counts.items())
-        blocks.append(f"<h2>{html.escape(text[kind])}</h2><ul>{items}</ul>")
+        blocks.append(f"<h2>{escape_html(text[kind])}</h2><ul>{items}</ul>")
     # Collapsible, bottom right (Leaflet's attribution corner): a popup rarely opens there.
-    summary = f'<summary>{html.escape(text["legend"])}</summary>'
+    summary = f'<summary>{escape_html(text["legend"])}</summary>'
     return f'<details class="sa-legend" dir="auto" open>{summary}{"".join(blocks)}</details>'
 
 
@@ -224,7 +224,7 @@ def build_standalone_html(areas: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, r
         Published count per area slug (possibly suppressed, e.g. ``"<3"``) for the tooltips.
     """
     text = {**DEFAULT_TEXT, **{k: v for k, v in text.items() if v is not None}}
-    esc = html.escape
+    esc = escape_html  # also "{": branca renders folium output again as Jinja
     reports = reports.copy()
     if "category_label" not in reports.columns:
         reports["category_label"] = reports["category"] if "category" in reports.columns else ""

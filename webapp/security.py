@@ -18,10 +18,12 @@ from __future__ import annotations
 import dataclasses
 import re
 import secrets
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
-from flask import current_app, g, request
+from flask import Request, current_app, g, request
 from flask.signals import before_render_template
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser
 
 from geo.maps import MapParts
 
@@ -97,7 +99,29 @@ def _nonce_map_parts(sender, template, context, **extra):
                                              html=add_nonce(parts.html, nonce))
 
 
+class _ReplacingFormDataParser(FormDataParser):
+    """Decode urlencoded bodies like multipart ones: bytes that are not UTF-8 become U+FFFD.
+
+    Werkzeug keeps them percent-encoded instead (the byte 0xFF arrives as the text "%FF"),
+    which a form cannot tell from text someone typed; as U+FFFD the report and rejection
+    forms refuse them with a clear message (``webapp.contribute.forms.valid_text``).
+    """
+
+    def _parse_urlencoded(self, stream, mimetype, content_length, options):
+        if (self.max_form_memory_size is not None and content_length is not None
+                and content_length > self.max_form_memory_size):
+            raise RequestEntityTooLarge()
+        items = parse_qsl(stream.read().decode("utf-8", "replace"), keep_blank_values=True,
+                          errors="replace")
+        return stream, self.cls(items), self.cls()
+
+
+class AhyaRequest(Request):
+    form_data_parser_class = _ReplacingFormDataParser
+
+
 def init_app(app) -> None:
+    app.request_class = AhyaRequest
     app.add_template_global(csp_nonce)
     app.after_request(set_headers)
     before_render_template.connect(_nonce_map_parts, app)

@@ -7,11 +7,9 @@ import re
 
 import pytest
 
-from tests.conftest import ROOT
-
 
 def filter_config(html: str) -> dict:
-    match = re.search(r'<script type="application/json" id="ahya-filters">(.*?)</script>', html, re.S)
+    match = re.search(r'<script[^>]*id="ahya-filters">(.*?)</script>', html, re.S)
     assert match, "the page has no filter settings"
     return json.loads(match.group(1))
 
@@ -114,23 +112,3 @@ def test_scripts_and_heat_plugin_are_served_locally(client):
     assert '/vendor/folium/leaflet_heat.min.js' in html
     resp = client.get("/vendor/folium/leaflet_heat.min.js")
     assert resp.status_code == 200 and b"heatLayer" in resp.data
-
-
-def test_pending_arabic_covers_the_new_strings():
-    """Every msgid the filters and choropleth use has Arabic, in the catalogue or pending."""
-    from babel.messages.pofile import read_po
-
-    with open(ROOT / "webapp/translations/ar/LC_MESSAGES/messages.po", "rb") as fh:
-        known = {str(m.id) for m in read_po(fh) if m.id and m.string}
-    pending = json.loads((ROOT / "webapp/translations/pending/mapfilters.json").read_text("utf-8"))
-    assert all(re.search(r"[\u0600-\u06FF،]", v) for v in pending.values())
-    for key, value in pending.items():
-        assert re.findall(r"%\(\w+\)s|\{\w+\}", key) == re.findall(r"%\(\w+\)s|\{\w+\}", value), key
-    from babel.messages.extract import extract_from_file
-
-    keywords = {"_": None, "_l": None, "gettext": None}
-    found = [*extract_from_file("python", ROOT / "webapp/public/mapview.py", keywords=keywords),
-             *extract_from_file("jinja2", ROOT / "webapp/templates/index.html", keywords=keywords)]
-    used = {m[1] for m in found}
-    missing = sorted(m for m in used if m not in known and m not in pending)
-    assert not missing, missing

@@ -160,20 +160,3 @@ def test_api_page(client, doc, lang):
         for example in op["x-examples"]:
             assert f"curl -s {shlex.quote('http://localhost/api/v1' + example)}\n" in text, example
     assert client.get("/api/").status_code == 200
-
-
-def test_api_page_strings_have_arabic():
-    """Every message of the page and the document has an Arabic translation, merged or pending."""
-    import json
-
-    from babel.messages.extract import extract_from_dir
-    from babel.messages.pofile import read_po
-
-    from tests.conftest import ROOT
-
-    with open(ROOT / "webapp/translations/ar/LC_MESSAGES/messages.po", "rb") as fh:
-        known = {str(m.id): m.string for m in read_po(fh) if m.id and m.string}
-    known.update(json.loads((ROOT / "webapp/translations/pending/api.json").read_text(encoding="utf-8")))
-    method_map = [("webapp/api/**.py", "python"), ("webapp/templates/api/**.html", "jinja2")]
-    found = {m[2] for m in extract_from_dir(str(ROOT), method_map, keywords={"_": None, "_l": None})}
-    assert found and not sorted(f for f in found if not known.get(f))

@@ -49,6 +49,19 @@ def _length(name: str) -> Length:
     return Length(max=TEXT_LIMITS[name], message=_l("At most %(max)d characters, please."))
 
 
+def valid_text(form, field) -> None:
+    """Refuse text that was not valid UTF-8.
+
+    Werkzeug decodes form bodies with ``errors="replace"``: bytes that are not UTF-8 arrive
+    as U+FFFD. Storing them would silently replace what the person wrote, so say so instead.
+    """
+    if isinstance(field.data, str) and "\ufffd" in field.data:
+        raise ValidationError(str(INVALID_TEXT))
+
+
+INVALID_TEXT = _l("This field contains characters that are not valid text.")
+
+
 def jerusalem_today() -> dt.date:
     # The reporters are in Jerusalem: "today" is theirs, not the server's UTC date.
     return dt.datetime.now(JERUSALEM).date()
@@ -177,7 +190,12 @@ class ReportForm(FlaskForm):
     # --- the location as a whole ------------------------------------------------------------
 
     def validate(self, extra_validators=None) -> bool:
-        fields_ok = super().validate(extra_validators)
+        # Every text field (including those of subclasses) refuses undecodable bytes first.
+        extra = dict(extra_validators or {})
+        for name, field in self._fields.items():
+            if isinstance(field.data, str):
+                extra[name] = [valid_text, *extra.get(name, [])]
+        fields_ok = super().validate(extra)
         self._resolve_point()
         return fields_ok and not self.point_errors
 

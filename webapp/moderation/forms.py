@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..contribute.forms import ReportForm
+from ..contribute.forms import ReportForm, valid_text
 
 REASON_MAX = 500  # Report.reject_reason is String(500)
 
@@ -19,7 +19,7 @@ class ActionForm(FlaskForm):
 class RejectForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason for rejection"),
-        validators=[DataRequired(message=_l("Please give a reason for the rejection.")),
+        validators=[valid_text, DataRequired(message=_l("Please give a reason for the rejection.")),
                     Length(max=REASON_MAX, message=_l("At most %(max)d characters, please."))],
     )
 
