@@ -109,6 +109,16 @@ def test_enums_come_from_the_taxonomy(app, doc):
     assert not bbox.match("1,2,3") and not bbox.match("a,b,c,d")
 
 
+def required_query(doc, op) -> str:
+    """The required query parameters of an operation with their examples (e.g. zoom=12)."""
+    pairs = []
+    for ref in op["parameters"]:
+        param = resolve(doc, ref)
+        if param["in"] == "query" and param.get("required"):
+            pairs.append(f"{param['name']}={param['example']}")
+    return "&".join(pairs)
+
+
 def test_every_documented_path_answers_as_documented(client, doc, data):
     for path, method, op in operations(doc):
         assert method == "get"
@@ -119,7 +129,8 @@ def test_every_documented_path_answers_as_documented(client, doc, data):
         # Without parameters too (required path parameters aside): the unfiltered answer.
         bare = re.sub(r"\{(\w+)\}", lambda m: str(resolve(doc, doc["components"]["parameters"][
             m.group(1)])["example"]), path)
-        call_and_check(client, doc, op, bare)
+        needed = required_query(doc, op)
+        call_and_check(client, doc, op, bare + (f"?{needed}" if needed else ""))
         if "ETag" in resp.headers:  # /areas gets its validators from the api/areas.py owner
             again = client.get("/api/v1" + url, headers={"If-None-Match": resp.headers["ETag"]})
             assert again.status_code == 304 and "304" in op["responses"] and again.data == b""
@@ -134,9 +145,11 @@ def test_every_curl_example_answers_as_documented(client, doc, data):
 def test_documented_errors(client, doc):
     for path, _method, op in operations(doc):
         url = example_request(doc, path, op).split("?")[0]
+        needed = required_query(doc, op)
+        prefix = f"?{needed}&" if needed else "?"
         if "400" in op["responses"]:
-            call_and_check(client, doc, op, url + "?kind=nope", "400")
-            assert client.get(f"/api/v1{url}?kind=nope").get_json()["parameter"] == "kind"
+            call_and_check(client, doc, op, url + prefix + "kind=nope", "400")
+            assert client.get(f"/api/v1{url}{prefix}kind=nope").get_json()["parameter"] == "kind"
         if "404" in op["responses"]:
             call_and_check(client, doc, op, re.sub(r"[^/]+$", "no-such-place", url), "404")
 

@@ -29,6 +29,9 @@ SUMMARIES = {
                     "filters, and classes for a map."),
     "getArea": _l("One neighborhood or village: its polygon (or point) and its report counts by category."),
     "getOpenAPI": _l("This description of the API, in OpenAPI 3.1."),
+    "listClusters": _l("Counts of published reports per grid cell for a zoom level: what a map "
+                       "shows when zoomed out."),
+    "getReport": _l("One published report as a GeoJSON feature."),
 }
 PARAMETER_HELP = {
     "kind": _l("Only challenges or only initiatives."),
@@ -45,6 +48,8 @@ PARAMETER_HELP = {
     "measure_category": _l("Count only this category for the map classes."),
     "geometry": _l("none leaves the polygons out, for a map that already has them."),
     "slug": _l("The id (slug) of a neighborhood or village."),
+    "zoom": _l("The map zoom level (0 to 22): cells are about 60 pixels wide at that zoom."),
+    "report_id": _l("The number of a published report."),
 }
 SILWAN_BBOX = "35.22,31.75,35.26,31.79"
 
@@ -73,6 +78,7 @@ def _parameters(categories: list[str], slugs: list[str]) -> dict:
         "measure": ({"type": "string", "enum": list(KINDS), "default": "challenge"}, "initiative"),
         "measure_category": ({"type": "string", "enum": categories}, "legal-aid"),
         "geometry": ({"type": "string", "enum": ["full", "none"], "default": "full"}, "none"),
+        "zoom": ({"type": "integer", "minimum": 0, "maximum": 22}, 12),
     }
     out = {}
     for name, (schema, example) in specs.items():
@@ -84,6 +90,10 @@ def _parameters(categories: list[str], slugs: list[str]) -> dict:
             out[name].update(style="form", explode=True)
     out["slug"] = {"name": "slug", "in": "path", "required": True, "example": "silwan",
                    "description": str(PARAMETER_HELP["slug"]), "schema": {"type": "string", "enum": slugs}}
+    out["zoom"]["required"] = True
+    out["report_id"] = {"name": "report_id", "in": "path", "required": True, "example": 1,
+                        "description": str(PARAMETER_HELP["report_id"]),
+                        "schema": {"type": "integer", "minimum": 1}}
     out["If-None-Match"] = {"name": "If-None-Match", "in": "header", "required": False,
                             "description": "An ETag from an earlier response: 304 if nothing changed.",
                             "schema": {"type": "string"}}
@@ -168,6 +178,16 @@ def _schemas(categories: list[str]) -> dict:
         "PlaceProperties": obj({**place, "has_polygon": {"type": "boolean"}}),
         "Place": feature("string", {"oneOf": [_ref("schemas", "Polygon"), _ref("schemas", "MultiPolygon"),
                                               _ref("schemas", "Point")]}, "PlaceProperties"),
+        "ClusterCollection": obj({
+            "type": {"const": "FeatureCollection"}, "zoom": {"type": "integer"},
+            "cell_deg": {"type": "number"}, "total": {"type": "integer", "minimum": 0},
+            "max_zoom": {"type": "integer", "description": "Above this zoom, ask /reports?bbox= for points."},
+            "bbox": {"type": ["array", "null"], "items": {"type": "number"}},
+            "features": {"type": "array", "items": obj({
+                "type": {"const": "Feature"}, "geometry": _ref("schemas", "Point"),
+                "properties": obj({"count": {"type": "integer", "minimum": 1}},
+                                  additionalProperties={"type": "integer", "minimum": 0})})},
+        }),
         "Error": obj({"error": {"type": "string"}, "status": {"type": "integer"}}, required=["error"]),
         "ParameterError": obj({"error": {"type": "string"},
                                "parameter": {"type": "string", "description": "The parameter at fault."}}),
@@ -210,6 +230,10 @@ def build_document(url_root: str) -> dict:
                                                     "/areas?kind=initiative&measure=initiative"]),
             "/areas/{slug}": _operation("getArea", ["slug", *(f for f in FILTERS if f != "area")], "Place",
                                         ["/areas/silwan"], errors=("400", "404")),
+            "/reports/{report_id}": _operation("getReport", ["report_id"], "ReportFeature",
+                                               ["/reports/1"], errors=("404",)),
+            "/clusters": _operation("listClusters", ["zoom", *FILTERS], "ClusterCollection", [
+                f"/clusters?zoom=12&bbox={SILWAN_BBOX}", "/clusters?zoom=11&kind=challenge"]),
             "/categories": _operation("listCategories", ["lang"], "Categories", ["/categories?lang=en"],
                                       media="application/json", errors=()),
             "/openapi.json": _operation("getOpenAPI", [], "OpenAPIDocument", ["/openapi.json"],
@@ -238,7 +262,7 @@ def build_document(url_root: str) -> dict:
                                 "headers": {"ETag": _ref("headers", "ETag")}},
                 "BadParameter": {"description": "A malformed parameter, named in the body.",
                                  "content": _json_content("ParameterError")},
-                "NotFound": {"description": "No such area.", "content": _json_content("Error")},
+                "NotFound": {"description": "No such area or published report.", "content": _json_content("Error")},
             },
         },
     }
