@@ -85,10 +85,14 @@ def test_page_size_does_not_grow_with_reports(demo_data):
 
 def test_markers_match_the_api(page, network, demo_data):
     open_map(page)
-    assert page.evaluate("AHYA_MAP.reports.count") == demo_data["count"]
+    # Compare with the API at this moment: other browser modules share the live server and
+    # may have left a published report of their own beside the demo data.
+    total = api(page)["count"]
+    assert total >= demo_data["count"]
+    assert page.evaluate("AHYA_MAP.reports.count") == total
     view = page.evaluate(VIEW_BBOX)
     expected = api(page, "&bbox=" + view)["count"]
-    assert expected == demo_data["count"] == api(page)["count"]  # every demo point is in the first view
+    assert expected == total  # every published point is in the first view
     page.wait_for_function(f"() => ({RENDERED})() === {expected}", timeout=15_000)
     # The reports came from the API, not from the page: the city view is zoomed out, so as
     # server-side clusters (/api/v1/clusters) rather than points (/api/v1/reports).

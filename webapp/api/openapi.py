@@ -262,7 +262,8 @@ def build_document(url_root: str) -> dict:
                                 "headers": {"ETag": _ref("headers", "ETag")}},
                 "BadParameter": {"description": "A malformed parameter, named in the body.",
                                  "content": _json_content("ParameterError")},
-                "NotFound": {"description": "No such area or published report.", "content": _json_content("Error")},
+                "NotFound": {"description": "No such area or published report.",
+                             "content": _json_content("Error")},
             },
         },
     }
