@@ -117,8 +117,11 @@ class Report(db.Model):
     )
     addressed_categories: Mapped[list[AddressedCategory]] = relationship(
         cascade="all, delete-orphan")
+    # Deleting a report (demo clear, tests) takes its audit trail with it; the database's
+    # ON DELETE CASCADE does the work, the ORM must not try to blank report_id first.
     events: Mapped[list[AuditEvent]] = relationship(back_populates="report",
-                                                    order_by="AuditEvent.created_at")
+                                                    order_by="AuditEvent.created_at",
+                                                    cascade="all, delete-orphan", passive_deletes=True)
 
     __table_args__ = (
         Index("ix_reports_status_kind_cat", "status", "kind", "category"),

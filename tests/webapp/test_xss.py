@@ -453,6 +453,7 @@ def _count_reports(app) -> int:
 @pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
 @pytest.mark.parametrize("url", ["/reports/new", "/suggest"])
 def test_invalid_utf8_in_a_form_is_refused_with_a_message(app, client, login, url, encoding):
+    client.get("/?lang=en")  # the message is checked in English
     from urllib.parse import quote
 
     login()
@@ -476,6 +477,7 @@ def test_invalid_utf8_in_a_form_is_refused_with_a_message(app, client, login, ur
 
 
 def test_invalid_utf8_in_a_reject_reason_is_refused(app, client, login, make_report):
+    client.get("/?lang=en")  # the message is checked in English
     login()
     report_id = make_report(publish=False)
     token = csrf_token(client, f"/moderation/{report_id}")
