@@ -44,3 +44,15 @@ def place_slugs() -> frozenset[str]:
     if "ahya.place_slugs" not in ext:
         ext["ahya.place_slugs"] = frozenset(get_layers().places["slug"])
     return ext["ahya.place_slugs"]
+
+
+def place_names() -> dict[str, dict[str, str]]:
+    """``{slug: {"ar", "en", "he"}}`` for every gazetteer place (areas included), once per app."""
+    ext = current_app.extensions
+    if "ahya.place_names" not in ext:
+        places = get_layers().places
+        ext["ahya.place_names"] = {
+            row["slug"]: {lang: row.get(f"name_{lang}") or "" for lang in ("ar", "en", "he")}
+            for row in places.drop(columns=places.geometry.name).to_dict("records")
+        }
+    return ext["ahya.place_names"]

@@ -21,9 +21,8 @@ from geo.export import to_frame
 
 from .. import queries
 from ..extensions import db
-from ..layers_store import get_display_layers, get_layers
+from ..layers_store import get_display_layers, get_layers, place_names
 from ..models import Report
-from ..public.reports import area_names
 from ..reporting import get_taxonomy, public_dict
 from ..stats import area_totals, grouped_counts, public_count
 
@@ -81,7 +80,7 @@ def public_rows(filters: queries.ReportFilters, limit: int) -> list[dict]:
 
 def labelled(rows: list[dict], lang: str) -> list[dict]:
     """Public rows plus labels a reader needs: category label and colour, area name, permalink."""
-    taxonomy, names = get_taxonomy(), area_names()
+    taxonomy, names = get_taxonomy(), place_names()
     # url_for once, not per row (100,000 rows): the id / file name is the last path segment.
     permalink = url_for("public.report_detail", id=0, _external=True).rsplit("/", 1)[0] + "/"
     photo_base = url_for("public.photo", filename="x.jpg", _external=True).rsplit("/", 1)[0] + "/"

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..contribute.forms import KIND_LABELS, PRECISION_LABELS  # one wording everywhere
 from ..i18n import current_language
-from ..layers_store import get_layers
+from ..layers_store import place_names
 from ..reporting import get_taxonomy
 
 STATUS_LABELS = {"pending": _l("Pending"), "published": _l("Published"),
@@ -24,21 +23,10 @@ def category_label(kind: str, category: str) -> str:
     return cat.label(current_language()) if cat else category
 
 
-def _area_names() -> dict[str, dict[str, str]]:
-    ext = current_app.extensions
-    if "ahya.moderation.area_names" not in ext:
-        areas = get_layers().areas
-        ext["ahya.moderation.area_names"] = {
-            row["slug"]: {"ar": row.get("name_ar") or "", "en": row.get("name_en") or ""}
-            for row in areas.drop(columns=areas.geometry.name).to_dict("records")
-        }
-    return ext["ahya.moderation.area_names"]
-
-
 def area_label(slug: str | None) -> str:
     if not slug:
         return str(_l("Outside the mapped areas"))
-    names = _area_names().get(slug, {})
+    names = place_names().get(slug, {})
     return names.get(current_language()) or names.get("en") or slug
 
 

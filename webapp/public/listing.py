@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
@@ -25,7 +25,7 @@ from .. import queries
 from ..api import params
 from ..extensions import db
 from ..i18n import current_language
-from ..layers_store import get_layers, place_slugs
+from ..layers_store import place_names, place_slugs
 from ..models import Report
 from ..reporting import get_taxonomy, public_dict
 from . import bp
@@ -128,18 +128,6 @@ def parse_listing(args: MultiDict, taxonomy: Taxonomy, known_areas) -> tuple[Lis
     filters = queries.ReportFilters(kind=kind, categories=categories or (), area=area, since=since,
                                     until=until, q=q, bbox=bbox)
     return Listing(filters, sort, order, int(page)), {}
-
-
-def place_names() -> dict[str, dict[str, str]]:
-    """``{slug: {"ar", "en", "he"}}`` for every gazetteer place (areas and points), once per app."""
-    ext = current_app.extensions
-    if "ahya.listing.place_names" not in ext:
-        places = get_layers().places
-        ext["ahya.listing.place_names"] = {
-            row["slug"]: {lang: row.get(f"name_{lang}") or "" for lang in ("ar", "en", "he")}
-            for row in places.drop(columns=places.geometry.name).to_dict("records")
-        }
-    return ext["ahya.listing.place_names"]
 
 
 def place_label(slug: str | None, lang: str) -> str:

@@ -18,24 +18,12 @@ from flask_babel import lazy_gettext as _l
 from .. import photos, queries
 from ..extensions import db
 from ..i18n import current_language
-from ..layers_store import get_layers
+from ..layers_store import place_names
 from ..models import Report
 from ..reporting import get_taxonomy, public_dict
 from . import bp
 
 KIND_LABELS = {"challenge": _l("Challenge"), "initiative": _l("Initiative")}
-
-
-def area_names() -> dict[str, dict[str, str]]:
-    """``{slug: {"ar", "en", "he"}}`` for every area (computed once per app)."""
-    ext = current_app.extensions
-    if "ahya.public.area_names" not in ext:
-        areas = get_layers().areas
-        ext["ahya.public.area_names"] = {
-            row["slug"]: {lang: row.get(f"name_{lang}") or "" for lang in ("ar", "en", "he")}
-            for row in areas.drop(columns=areas.geometry.name).to_dict("records")
-        }
-    return ext["ahya.public.area_names"]
 
 
 def safe_link(url: str) -> str | None:
@@ -47,7 +35,7 @@ def safe_link(url: str) -> str | None:
 def _summary(report: Report, lang: str) -> dict:
     """What a list item on a report page shows about a related report."""
     cat = get_taxonomy().get(report.kind, report.category)
-    names = area_names().get(report.area or "", {})
+    names = place_names().get(report.area or "", {})
     return {"id": report.id, "title": report.title, "is_demo": report.is_demo,
             "category": cat.label(lang) if cat else report.category,
             "colour": cat.colour if cat else "#4a4e69",
@@ -78,7 +66,7 @@ def report_detail(id: int):
     lang = current_language()
     data = public_dict(report)
     cat = get_taxonomy().get(report.kind, report.category)
-    names = area_names().get(report.area or "")
+    names = place_names().get(report.area or "")
     point = {"lat": data["lat"], "lon": data["lon"], "zoom": 16 if report.precision == "exact" else 15,
              "colour": cat.colour if cat else "#4a4e69",
              "tiles": current_app.config["TILE_URL"],
