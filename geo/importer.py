@@ -3,14 +3,13 @@
 Files are read through fiona: uploads are small, and fiona shows layers, schema,
 CRS and feature count before any feature is read.  A file that cannot become a
 sensible overlay raises :class:`ImportRejected` with a one-line reason written
-for the person importing it (callers prefix the file name).
+for the person importing it (callers prefix the file name).  Zip and KMZ
+archives are checked and read in place by :mod:`geo.archives`.
 """
 
 from __future__ import annotations
 
 import functools
-import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path, PurePosixPath
@@ -22,19 +21,15 @@ import pandas as pd
 import shapely
 from pyproj.exceptions import CRSError, ProjError
 
+from .archives import ArchiveRejected, dataset_members, is_archive, read_member, vsizip_path
 from .layers import METRIC_CRS
 
 MAX_FEATURES = 50_000
-MAX_ZIP_BYTES = 200 * 1024 * 1024
-MAX_ZIP_MEMBERS = 1000
 #: A layer must come this close to the municipal boundary to count as "in Jerusalem".
 NEAR_JERUSALEM_M = 5_000
 
 FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "Shapefile", ".gpkg": "GeoPackage",
            ".kml": "KML", ".csv": "CSV"}
-ARCHIVES = (".zip", ".kmz")
-#: Inside an archive, the first suffix present wins (a .csv next to a .shp is usually a table).
-ARCHIVE_PRIORITY = (".shp", ".gpkg", ".kml", ".geojson", ".json", ".csv")
 #: Their specifications fix coordinates to WGS84 longitude/latitude; CSV has no CRS at all
 #: and is assumed to be longitude/latitude too.
 WGS84_FORMATS = {"GeoJSON", "KML", "CSV"}
@@ -93,7 +88,7 @@ def list_file_layers(path) -> list[str]:
         The file is missing, unsupported or unreadable.
     """
     path = _existing(path)
-    members = _archive_layers(path) if path.suffix.lower() in ARCHIVES else {}
+    members = _archive_layers(path) if is_archive(path) else {}
     return list(members) if len(members) > 1 else _fiona_layers(_resolve(path, None))
 
 
@@ -157,13 +152,13 @@ def _existing(path) -> Path:
 
 def _resolve(path: Path, layer: str | None) -> _Source:
     suffix, member = path.suffix.lower(), None
-    if suffix in ARCHIVES:
+    if is_archive(path):
         members = _archive_layers(path)
         if len(members) > 1:  # several shapefiles: the layer names one of them
             member, layer = members[_choose(list(members), layer)], None
         else:
             member = next(iter(members.values()))
-        fiona_path = f"/vsizip/{path.resolve()}/{member}"
+        fiona_path = vsizip_path(path, member)
         kind = FORMATS[PurePosixPath(member).suffix.lower()]
     elif suffix in FORMATS:
         fiona_path, kind = str(path), FORMATS[suffix]
@@ -183,10 +178,7 @@ def _sidecar(path: Path, member: str | None, ext: str) -> bytes | None:
     if member is None:
         found = [p for p in (path.with_suffix(ext), path.with_suffix(ext.upper())) if p.is_file()]
         return found[0].read_bytes() if found else None
-    wanted = (member[: -len(".shp")] + ext).lower()
-    with zipfile.ZipFile(path) as zf:
-        name = next((n for n in zf.namelist() if n.lower() == wanted), None)
-        return zf.read(name) if name else None
+    return read_member(path, member[: -len(".shp")] + ext)
 
 
 def _choose(names: list[str], layer: str | None) -> str:
@@ -200,29 +192,12 @@ def _choose(names: list[str], layer: str | None) -> str:
 def _archive_layers(path: Path) -> dict[str, str]:
     """Safe-to-read dataset members of a zip archive, keyed by layer name (file stem)."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ImportRejected("is not a valid zip archive") from exc
-    if len(infos) > MAX_ZIP_MEMBERS:
-        raise ImportRejected(f"zip archive has {len(infos)} files (limit {MAX_ZIP_MEMBERS})")
-    total = sum(info.file_size for info in infos)
-    if total > MAX_ZIP_BYTES:
-        raise ImportRejected(f"zip archive unpacks to {total / 2**20:.0f} MB "
-                             f"(limit {MAX_ZIP_BYTES // 2**20} MB)")
-    for info in infos:
-        name = info.filename.replace("\\", "/")
-        if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in name.split("/"):
-            raise ImportRejected(f"zip archive contains an unsafe path: {info.filename!r}")
-    # macOS adds "__MACOSX/._x.shp" resource forks that look like datasets but are not.
-    names = [i.filename for i in infos if not i.is_dir() and not i.filename.startswith("__MACOSX/")
-             and not PurePosixPath(i.filename).name.startswith("._")]
-    for suffix in ARCHIVE_PRIORITY:
-        found = [n for n in names if n.lower().endswith(suffix)]
-        if found:
-            by_stem = {PurePosixPath(n).stem: n for n in sorted(found)}
-            return by_stem if len(by_stem) == len(found) else {n: n for n in sorted(found)}
-    raise ImportRejected(f"zip archive contains no {SUPPORTED} file")
+        members = dataset_members(path)
+    except ArchiveRejected as exc:
+        raise ImportRejected(str(exc)) from exc
+    if not members:
+        raise ImportRejected(f"zip archive contains no {SUPPORTED} file")
+    return members
 
 
 def _shapefile_options(has_cpg: bool, dbf: bytes | None, warnings: list[str]) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import csrf_token
-from tests.webapp.test_xss import report_form
+from tests.webapp.xss_helpers import report_form
 
 INVALID_TEXT = "This field contains characters that are not valid text."
 

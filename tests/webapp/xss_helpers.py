@@ -1,7 +1,9 @@
-"""Stored XSS: the 40 payloads of tests/fixtures/xss_payloads.txt, entered through the real
-forms and the real ``flask layers import`` command, come out inert on every page and export.
+"""Shared by the stored-XSS tests (``test_xss_pages.py``, ``test_xss_data.py``): the 40
+payloads of tests/fixtures/xss_payloads.txt, the HTML inspection, and the ``world`` fixture
+that enters them through the real forms and the real ``flask layers import`` command.
 
-One module-scoped app holds everything (it takes a few seconds to build):
+One app holds everything (it takes a few seconds to build), built once per test session and
+shared by every XSS module:
 
 * report *i* carries payload *i* in its title, description, organization and contact, and a
   web link ending in the payload (the link validator accepts http(s) links only); reports
@@ -18,13 +20,9 @@ tags without a nonce that the templates themselves write (vendor files, JSON dat
 
 from __future__ import annotations
 
-import csv
-import html
-import io
 import json
 import os
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -137,6 +135,7 @@ class World:
     reports: list[int] = field(default_factory=list)  # report i carries payload i
     baseline_scripts: set = field(default_factory=set)
     baseline_report: int = 0
+    drop: object = None  # drops the PostgreSQL database, if one was made
 
     def get(self, url: str, status: int = 200):
         resp = self.client.get(url)
@@ -187,12 +186,27 @@ def baseline_pages(world: World) -> list[str]:
     return [*HTML_PAGES, f"/reports/{world.baseline_report}", f"/moderation/{world.baseline_report}"]
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
+_WORLD = pytest.StashKey["World"]()
+
+
+@pytest.fixture(scope="session")
+def world(request, tmp_path_factory) -> World:
+    """The app holding every payload, built on first use and shared by all XSS modules.
+
+    Each test module that imports this fixture gets its own fixture definition; the config
+    stash makes them all return the same world instead of building one per module.
+    """
+    stash = request.config.stash
+    if _WORLD not in stash:
+        stash[_WORLD] = build_world(tmp_path_factory.mktemp("xss"))
+        request.addfinalizer(lambda: close_world(stash[_WORLD]))
+    return stash[_WORLD]
+
+
+def build_world(tmp) -> World:
     from webapp import create_app
     from webapp.auth.accounts import create_user
 
-    tmp = tmp_path_factory.mktemp("xss")
     config = {"TESTING": True, "INSTANCE_PATH": str(tmp / "instance"), "SECRET_KEY": "test",
               "TILE_URL": "https://tiles.example.test/{z}/{x}/{y}.png", "TILE_ATTRIBUTION": "test tiles",
               "SUGGEST_RATE_LIMIT": "1000 per hour"}
@@ -235,203 +249,19 @@ def world(tmp_path_factory):
         # Every overlay gets a payload title; the names are spread over them, a few each.
         import_overlay(runner, tmp / f"o{i}.geojson", points[i::8] if i < 8 else points[i:i + 1],
                        payload, f"xss{i}")
-    yield world
-    with app.app_context():
+    world.drop = drop
+    return world
+
+
+def close_world(world: World) -> None:
+    with world.app.app_context():
         from webapp.extensions import db
 
         db.session.remove()
         db.engine.dispose()
-    if drop:
-        drop()
+    if world.drop:
+        world.drop()
 
 
 def published_payloads() -> list[str]:
     return [p for i, p in enumerate(PAYLOADS) if i != STILL_REJECTED]
-
-
-# --- the checks -------------------------------------------------------------------------------
-
-def test_the_payload_file_has_forty_payloads():
-    assert len(PAYLOADS) == 40 and len(set(PAYLOADS)) == 40
-    assert all(len(p) <= 120 for p in PAYLOADS)
-
-
-@pytest.mark.parametrize("url", HTML_PAGES)
-def test_html_page_is_inert(world, url):
-    text = world.get(url).get_data(as_text=True)
-    problems = html_problems(url, text, world.baseline_scripts, PAYLOADS + [link_for(p) for p in PAYLOADS])
-    assert problems == [], "\n".join(problems)
-
-
-def test_report_list_pages_show_every_payload_as_text(world):
-    seen = ""
-    for page in range(1, 20):
-        url = f"/reports?page={page}"
-        resp = world.client.get(url)
-        if resp.status_code == 404:
-            break
-        text = resp.get_data(as_text=True)
-        problems = html_problems(url, text, world.baseline_scripts, PAYLOADS)
-        assert problems == [], "\n".join(problems)
-        if page > 1 and html.unescape(text) in seen:
-            break
-        seen += html.unescape(text)
-        if all(p in seen for p in published_payloads()):
-            break
-    missing = [p for p in published_payloads() if p not in seen]
-    assert missing == [], f"/reports: titles not listed: {missing}"
-
-
-def test_report_pages_are_inert_and_show_the_payload(world):
-    problems = []
-    for i, (report_id, payload) in enumerate(zip(world.reports, PAYLOADS, strict=True)):
-        urls = [f"/moderation/{report_id}"] + ([] if i == STILL_REJECTED else [f"/reports/{report_id}"])
-        for url in urls:
-            text = world.get(url).get_data(as_text=True)
-            problems += html_problems(url, text, world.baseline_scripts, [payload, link_for(payload)])
-            if payload not in html.unescape(text):
-                problems.append(f"{url}: payload {payload!r} is not shown as text")
-        # The rejection reason: in the audit log of every report, and as the reason of #39.
-        if payload not in html.unescape(world.get(f"/moderation/{report_id}").get_data(as_text=True)):
-            problems.append(f"/moderation/{report_id}: reject reason {payload!r} is not shown")
-    assert problems == [], "\n".join(problems)
-
-
-def test_rejected_report_is_not_public(world):
-    world.get(f"/reports/{world.reports[STILL_REJECTED]}", status=404)
-
-
-def shown_text(text: str) -> str:
-    """The page as a reader sees it: entities decoded, and every JS/JSON string literal decoded
-    too (folium puts tooltips and popups in script as HTML inside JSON strings)."""
-    decoded = [html.unescape(text)]
-    for literal in STRING_LITERAL.findall(text):
-        try:
-            decoded.append(html.unescape(json.loads(f'"{literal}"')))
-        except ValueError:
-            continue
-    return "\n".join(decoded)
-
-
-STRING_LITERAL = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
-
-
-@pytest.mark.parametrize("url", ["/", "/?lang=en", "/embed"])
-def test_overlay_titles_and_names_are_shown_verbatim(world, url):
-    # Also catches template injection: "{{7*7}}" must not come out as "49".
-    shown = shown_text(world.get(url).get_data(as_text=True))
-    missing = [p for p in PAYLOADS if p not in shown]
-    assert missing == [], f"{url}: overlay titles/names not shown verbatim: {missing}"
-
-
-def test_standalone_map_shows_report_fields_verbatim(world):
-    shown = shown_text(world.get("/export/map.html").get_data(as_text=True))
-    missing = [p for p in published_payloads() if p not in shown]
-    assert missing == [], f"/export/map.html: report titles not shown verbatim: {missing}"
-    assert "Organization: 49" not in shown, "/export/map.html: {{7*7}} was evaluated"
-
-
-def _xml(url: str, body: bytes) -> ET.Element:
-    assert b"<!DOCTYPE" not in body and b"<!ENTITY" not in body, url
-    try:
-        return ET.fromstring(body)  # noqa: S314 - our own response, DTDs refused above
-    except ET.ParseError as exc:  # pragma: no cover - the failure message is the point
-        raise AssertionError(f"{url}: not well-formed XML: {exc}") from exc
-
-
-@pytest.mark.parametrize("url", ["/feed.atom", "/feed.atom?lang=en", "/areas/silwan/feed.atom"])
-def test_atom_feeds_carry_payloads_as_text(world, url):
-    root = _xml(url, world.get(url).data)
-    tags = {el.tag.split("}")[-1] for el in root.iter()}
-    assert tags <= {"feed", "title", "subtitle", "id", "updated", "link", "author", "name", "uri",
-                    "email", "entry", "summary", "content", "category", "published", "generator",
-                    "icon", "logo", "rights", "contributor", "point"}, f"{url}: unexpected elements {tags}"
-    titles = {el.text for el in root.iter() if el.tag.endswith("}title")}
-    texts = {el.text for el in root.iter() if el.text}
-    for el in root.iter():
-        if el.get("type") in ("html", "xhtml") and el.text:
-            problems = html_problems(f"{url} <{el.tag}>", el.text, set(), PAYLOADS)
-            assert problems == [], "\n".join(problems)
-    # Feeds list the latest entries; whatever they list must be exact text.
-    listed = [p for p in published_payloads() if p in titles or f"[Demo] {p}" in titles]
-    assert listed, f"{url}: no payload title in {sorted(t for t in titles if t)[:5]}"
-    for payload in listed:
-        assert any(payload in t for t in texts), f"{url}: {payload!r}"
-
-
-def test_api_round_trips_payloads(world):
-    body = world.get("/api/v1/reports?limit=500").get_json()
-    assert body is not None, "/api/v1/reports: not JSON"
-    text = json.dumps(body, ensure_ascii=False)
-    values = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-        elif isinstance(node, str):
-            values.add(node)
-    walk(body)
-    missing = [p for p in published_payloads() if p not in values]
-    assert missing == [], f"/api/v1/reports: payloads not round-tripped as strings: {missing}"
-    assert PAYLOADS[STILL_REJECTED] not in values or PAYLOADS[STILL_REJECTED] in text
-    for i in (0, 4, 33):
-        one = world.get(f"/api/v1/reports/{world.reports[i]}").get_json()
-        walk(one)
-        assert PAYLOADS[i] in json.dumps(one, ensure_ascii=False), f"/api/v1/reports/<{i}>: {PAYLOADS[i]!r}"
-    areas = world.get("/api/v1/areas").get_json()
-    assert areas is not None, "/api/v1/areas: not JSON"
-
-
-def test_geojson_export_round_trips(world):
-    data = json.loads(world.get("/export/reports.geojson").data)
-    titles = {f["properties"].get("title") for f in data["features"]}
-    missing = [p for p in published_payloads() if p not in titles]
-    assert missing == [], f"/export/reports.geojson: {missing}"
-    for feature in data["features"]:
-        props = feature["properties"]
-        if props.get("title") in PAYLOADS:
-            p = props["title"]
-            assert props.get("description") == p and props.get("organization") == p, f"geojson: {p!r}"
-
-
-def _neutral(payload: str) -> str:
-    return "'" + payload if payload[:1] in ("=", "+", "-", "@") else payload
-
-
-def test_csv_export_cells_equal_the_payloads(world):
-    text = world.get("/export/reports.csv").get_data(as_text=True)
-    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    assert rows and "title" in rows[0], f"/export/reports.csv: header {list(rows[0]) if rows else None}"
-    by_title = {r["title"]: r for r in rows}
-    for payload in published_payloads():
-        cell = _neutral(payload)
-        assert cell in by_title, f"/export/reports.csv: no title cell equal to {cell!r}"
-        row = by_title[cell]
-        for column in ("description", "organization"):
-            if column in row:
-                assert row[column] == cell, f"/export/reports.csv {column}: {row[column]!r} != {cell!r}"
-
-
-def test_kml_export_carries_payloads_as_text(world):
-    url = "/export/reports.kml"
-    root = _xml(url, world.get(url).data)
-    tags = {el.tag.split("}")[-1] for el in root.iter()}
-    assert not tags & {"script", "img", "svg", "iframe", "a", "body", "style"}, f"{url}: {tags}"
-    names = {el.text for el in root.iter() if el.tag.split("}")[-1] == "name"}
-    missing = [p for p in published_payloads() if p not in names]
-    assert missing == [], f"{url}: names not equal to the payloads: {missing}"
-    for el in root.iter():
-        if el.tag.split("}")[-1] == "description" and el.text and "<" in el.text:
-            problems = html_problems(f"{url} <description>", el.text, set(), PAYLOADS)
-            assert problems == [], "\n".join(problems)
-
-
-@pytest.mark.parametrize("payload", [PAYLOADS[0], PAYLOADS[1], PAYLOADS[37]])
-def test_poster_with_a_payload_title_is_a_png(world, payload):
-    resp = world.client.get("/export/poster.png", query_string={"title": payload})
-    assert resp.status_code == 200, f"/export/poster.png?title={payload!r}: {resp.status_code}"
-    assert resp.mimetype == "image/png" and resp.data.startswith(b"\x89PNG\r\n\x1a\n")
