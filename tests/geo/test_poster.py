@@ -20,6 +20,7 @@ from geo.poster import (
     POSTER_FONT_NAME,
     class_labels,
     font_path,
+    poster_classes,
     register_fonts,
     render_poster,
 )
@@ -144,3 +145,45 @@ def test_bad_arguments(layers):
 def test_class_labels():
     assert class_labels([2.0, 5.0, 9.0], np.array([0, 1, 2, 3, 5, 9])) == ["1–2", "3–5", "6–9"]
     assert class_labels([4.0], np.array([0, 4, 4])) == ["4"]
+
+
+def test_class_labels_from_a_start():
+    assert class_labels([7.0, 12.0], np.array([0, 7, 9, 12]), start=5) == ["5–7", "8–12"]
+
+
+def test_poster_classes_without_suppression_tell_small_counts_apart():
+    classes, labels = poster_classes([0, 1, 2, 3, 4, 5, 6, 7, 10, 20, 30])
+    assert classes[0] == -1 and classes[1] != classes[4]
+    assert labels[0] == "1–2" and len(labels) == 5
+
+
+def test_poster_classes_put_every_small_count_in_one_class():
+    values = np.array([0, 1, 2, 3, 4, 5, 6, 7, 10, 20, 30])
+    classes, labels = poster_classes(values, min_count=5)
+    assert classes[0] == -1  # zero keeps its own blank class
+    assert set(classes[(values > 0) & (values < 5)]) == {0} and labels[0] == "<5"
+    assert (classes[values >= 5] >= 1).all()  # no count of 5 or more shares the "<5" shade
+    assert len(labels) == 5 and labels[1].startswith("5")
+    # No other label names a number below 5: the legend says no more than "<5".
+    numbers = [int(n) for label in labels[1:] for n in label.split("–")]
+    assert min(numbers) == 5
+    # Classes never go down as the count goes up.
+    assert (np.diff(classes[values >= 5]) >= 0).all()
+    # Only small counts: one class; none: the usual classes, nothing labelled "<5".
+    classes, labels = poster_classes([0, 1, 3], min_count=5)
+    assert classes.tolist() == [-1, 0, 0] and labels == ["<5"]
+    classes, labels = poster_classes([0, 5, 9], min_count=5)
+    assert classes.tolist() == [-1, 0, 1] and labels == ["5–7", "8–9"]
+
+
+def test_small_counts_below_the_threshold_draw_the_same_poster(layers, counts):
+    """With min_count=5 a poster cannot tell an area's 1 from its 4: the pixels are the same."""
+    def render(small: int, **kwargs) -> np.ndarray:
+        shown = {slug: (small if 0 < n < 5 else n) for slug, n in counts.items()}
+        data = render_poster(layers.areas, layers.boundary, counts=shown, labels_for_larger_areas=False,
+                             **TEXT, **kwargs)
+        return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+    assert any(0 < n < 5 for n in counts.values())
+    assert (render(1, min_count=5) == render(4, min_count=5)).all()
+    assert not (render(1) == render(4)).all()  # without the setting, the shades differ

@@ -105,3 +105,126 @@ def test_single_report_feature(client, reports, make_report):
     assert resp.get_json()["properties"]["id"] == reports[0]
     hidden = make_report(publish=False, title="Hidden")
     assert client.get(f"/api/v1/reports/{hidden}").status_code == 404
+
+
+# --- MIN_PUBLIC_COUNT: small-count suppression of the published counts --------------------------
+
+def cell_centre(ix: int, iy: int, zoom: int = 12) -> tuple[float, float]:
+    """The middle of grid cell (ix, iy) at ``zoom``, in degrees: far from any cell edge."""
+    from webapp.api.clusters import cell_size
+
+    cell = cell_size(zoom)
+    return round((ix + 0.5) * cell, 6), round((iy + 0.5) * cell, 6)
+
+
+# Four cells side by side in Jerusalem at zoom 12 (cells of ~0.0206°): cell x 1708 is at lon ~35.19.
+SMALL, MIXED, EXACT, TWO_SMALL = (cell_centre(1708 + 2 * i, 1542) for i in range(4))
+
+
+@pytest.fixture
+def small_counts(make_report):
+    """2 challenges | 7 challenges + 2 initiatives | 6 challenges | 3 challenges + 3 initiatives."""
+    def put(where, n, kind="challenge"):
+        category = "housing" if kind == "challenge" else "education"
+        for _ in range(n):
+            make_report(kind=kind, category=category, precision="exact", lon=where[0], lat=where[1])
+    put(SMALL, 2)
+    put(MIXED, 7)
+    put(MIXED, 2, "initiative")
+    put(EXACT, 6)
+    put(TWO_SMALL, 3)
+    put(TWO_SMALL, 3, "initiative")
+
+
+def clusters_by_cell(client, query: str = f"zoom=12&bbox={CITY}") -> tuple[dict, dict]:
+    resp = client.get(f"/api/v1/clusters?{query}")
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    cells = {}
+    for f in body["features"]:
+        lon, lat = f["geometry"]["coordinates"]
+        cells[min((SMALL, MIXED, EXACT, TWO_SMALL), key=lambda c: abs(c[0] - lon))] = f["properties"]
+    return body, cells
+
+
+def test_without_suppression_every_count_is_exact(client, small_counts):
+    body, cells = clusters_by_cell(client)
+    assert cells[SMALL] == {"count": 2, "challenge": 2, "initiative": 0}
+    assert cells[MIXED] == {"count": 9, "challenge": 7, "initiative": 2}
+    assert body["total"] == 23 and body["total_is_lower_bound"] is False and body["min_count"] == 1
+
+
+def test_suppressed_cells_and_kinds(app, client, small_counts):
+    app.config["MIN_PUBLIC_COUNT"] = 5
+    body, cells = clusters_by_cell(client)
+    assert len(cells) == 4
+    # Fewer than 5 reports: the cell keeps its position, its counts are "<5".
+    assert cells[SMALL] == {"count": "<5", "challenge": "<5", "initiative": 0}
+    # 2 initiatives are hidden; an exact 7 would give them away (9 - 7), so it is a bound: ≥ 9 - 4.
+    assert cells[MIXED] == {"count": 9, "challenge": ">4", "initiative": "<5"}
+    assert cells[EXACT] == {"count": 6, "challenge": 6, "initiative": 0}
+    # Two hidden kinds that add up to 5 or more: 6 - nothing reveals only the cell's count.
+    assert cells[TWO_SMALL] == {"count": 6, "challenge": "<5", "initiative": "<5"}
+    # No exact count from 1 to 4 anywhere in the response.
+    assert not [v for p in cells.values() for v in p.values() if isinstance(v, int) and 0 < v < 5]
+    # The total counts the suppressed cell as 1 (not 2) and says it is a lower bound.
+    assert body["total"] == 1 + 9 + 6 + 6 and body["total_is_lower_bound"] is True
+    assert body["min_count"] == 5
+
+
+def test_totals_of_two_bboxes_do_not_reveal_a_suppressed_cell(app, client, small_counts):
+    """Two views one cell apart: the difference of their totals is not the hidden count (2)."""
+    app.config["MIN_PUBLIC_COUNT"] = 5
+    west = SMALL[0] - 0.005
+    east = SMALL[0] + 0.005
+    with_small, _ = clusters_by_cell(client, f"zoom=12&bbox={west},31.7,35.4,31.9")
+    without, _ = clusters_by_cell(client, f"zoom=12&bbox={east + 0.011},31.7,35.4,31.9")
+    assert with_small["total"] - without["total"] == 1
+
+
+def test_kind_filter_is_suppressed_too(app, client, small_counts):
+    app.config["MIN_PUBLIC_COUNT"] = 5
+    _, cells = clusters_by_cell(client, f"zoom=12&bbox={CITY}&kind=initiative")
+    assert cells[MIXED] == cells[TWO_SMALL] == {"count": "<5", "challenge": 0, "initiative": "<5"}
+
+
+def test_suppressed_response_matches_the_openapi_schema(app, client, small_counts):
+    from jsonschema import Draft202012Validator
+
+    app.config["MIN_PUBLIC_COUNT"] = 5
+    doc = client.get("/api/v1/openapi.json").get_json()
+    body, _ = clusters_by_cell(client)
+    schema = {**doc["components"]["schemas"]["ClusterCollection"], "components": doc["components"]}
+    Draft202012Validator(schema).validate(body)
+    body["features"][0]["properties"]["count"] = "2"  # the schema does reject other strings
+    assert not Draft202012Validator(schema).is_valid(body)
+
+
+def test_etag_and_cache_follow_the_setting(app, client, small_counts):
+    """The API cache keys on MIN_PUBLIC_COUNT (a deployment setting): a restart with another
+    value answers a conditional GET with new counts, not a 304."""
+    query = f"/api/v1/clusters?zoom=12&bbox={CITY}"
+    first = client.get(query)
+    assert first.status_code == 200
+    app.config["MIN_PUBLIC_COUNT"] = 5
+    for name in ("ahya.api_deploy", "ahya.api_cache"):  # what a restart of the process drops
+        app.extensions.pop(name, None)
+    again = client.get(query, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and again.headers["ETag"] != first.headers["ETag"]
+    assert again.get_json()["total_is_lower_bound"] is True
+
+
+@pytest.mark.parametrize("count, split, k, expected", [
+    (3, {"challenge": 3, "initiative": 0}, 1, {"count": 3, "challenge": 3, "initiative": 0}),
+    (1, {"challenge": 0, "initiative": 1}, 2, {"count": "<2", "challenge": 0, "initiative": "<2"}),
+    (100, {"challenge": 98, "initiative": 2}, 5, {"count": 100, "challenge": ">95", "initiative": "<5"}),
+    (12, {"challenge": 5, "initiative": 7}, 5, {"count": 12, "challenge": 5, "initiative": 7}),
+    # Three kinds, two hidden adding up to 4 (< 5): the smallest exact kind is hidden as well.
+    (20, {"a": 2, "b": 2, "c": 6, "d": 10}, 5, {"count": 20, "a": "<5", "b": "<5", "c": ">4", "d": 10}),
+])
+def test_public_cell(count, split, k, expected):
+    from webapp.api.clusters import public_cell
+
+    got = public_cell(count, split, k)
+    assert got == expected
+    assert list(got) == ["count", *split]  # same keys, same order

@@ -129,3 +129,27 @@ def test_too_many_points_is_a_clear_400(app, client, reports, calls):
     resp = client.get(url(mode="points", lang="en"), headers={"Accept": "application/json"})
     assert resp.status_code == 400 and "narrow the filters" in resp.get_json()["error"]
     assert client.get(url(mode="choropleth")).status_code == 200  # counts need no rows
+
+
+def test_suppression_setting_reaches_the_renderer(app, client, reports, calls):
+    assert client.get(url(lang="en", mode="choropleth")).status_code == 200
+    assert calls[-1]["min_count"] == 1 and "share one shade" not in calls[-1]["sources_text"]
+    app.config["MIN_PUBLIC_COUNT"] = 3
+    assert client.get(url(lang="en", mode="choropleth")).status_code == 200
+    assert len(calls) == 2  # another setting, another poster: not the cached one
+    kwargs = calls[-1]
+    assert kwargs["min_count"] == 3
+    assert kwargs["counts"]["silwan"] == 2  # exact counts go in; geo.poster shades them as "<3"
+    assert 'Areas with fewer than 3 reports share one shade, shown as "<3".' in kwargs["sources_text"]
+    assert client.get(url(lang="en", mode="points")).status_code == 200
+    assert "share one shade" not in calls[-1]["sources_text"]  # no shading, no note
+
+
+@pytest.mark.parametrize("fmt, magic", [("png", b"\x89PNG\r\n\x1a\n"), ("pdf", b"%PDF-")])
+def test_poster_with_suppression_renders(app, client, reports, fmt, magic):
+    app.config["MIN_PUBLIC_COUNT"] = 3
+    resp = client.get(url(fmt, lang="ar", mode="both"))
+    assert resp.status_code == 200, resp.get_data(as_text=True)[-300:]
+    assert resp.data.startswith(magic)
+    if fmt == "png":
+        assert Image.open(io.BytesIO(resp.data)).size == (1240, 1754)

@@ -6,6 +6,17 @@ and aligned to a global grid (multiples of ``cell_deg``), and the bbox is widene
 cells, so a cell's count does not change while the reader pans. Counts come from the
 in-memory points of :mod:`webapp.pointcache` under the same filters as /api/v1/reports.
 
+Small-count suppression (``MIN_PUBLIC_COUNT=k``, see :func:`public_cell`): a cell of fewer
+than k reports keeps its position but publishes ``"count": "<k"``; a kind counted 1..k-1 in a
+cell is published as ``"<k"``, and when that would let ``count`` minus the other kinds reveal it,
+one more kind is published as a lower bound (``">m"``). The response's ``total`` then counts each
+suppressed cell as one report and says so (``total_is_lower_bound``): an exact total would give a
+suppressed cell away by subtraction, from this response or from two bboxes one cell apart.
+Suppression is about published *counts* only: zoomed in past ``CLUSTER_MAX_ZOOM`` the map shows
+the individual points by design (each already at its public location precision), and a cell's
+centre is the mean of those public points. As in /api/v1/areas, each response is suppressed on its
+own: answers to different filters are different publications.
+
 Also ``/api/v1/reports/<id>``: one published report as a GeoJSON Feature, so the map can
 open a ``#report=<id>`` permalink while it shows clusters instead of points.
 """
@@ -19,13 +30,14 @@ import numpy as np
 from flask import Response, current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from geo.aggregate import grid_cells
+from geo.aggregate import grid_cells, suppress
 
 from .. import queries
 from ..extensions import db
 from ..layers_store import place_slugs
 from ..pointcache import get_points, select_mask
 from ..reporting import get_taxonomy, public_dict
+from ..stats import min_public_count
 from . import bp
 from .cache import cached_json
 from .geojson import dumps, report_feature
@@ -97,6 +109,31 @@ def _cells(lons, lats, weights: dict[str, np.ndarray], cell: float):
     return sum_lon / n, sum_lat / n, n, split
 
 
+def public_cell(count: int, split: dict[str, int], k: int) -> dict:
+    """A cell's properties as published under ``MIN_PUBLIC_COUNT=k``: ``count`` and per-kind counts.
+
+    With ``k`` 1 everything is exact. Otherwise a cell of fewer than k reports publishes
+    ``"<k"`` for its count and for each kind it has (zero stays 0, as in :func:`suppress`). In a
+    cell of k or more, a kind counted 1..k-1 is ``"<k"``; the hidden kinds must add up to k or
+    more, or ``count`` minus the exact kinds would reveal their sum (with one hidden kind, the
+    kind itself). If they do not, the smallest exact kind (which is ≥ k) is hidden too, as
+    ``">m"``: a lower bound that the other numbers of the cell already imply.
+    """
+    if k <= 1:
+        return {"count": count, **split}
+    if count < k:
+        return {"count": f"<{k}", **{name: suppress(n, k) for name, n in split.items()}}
+    props = {"count": count, **{name: suppress(n, k) for name, n in split.items()}}
+    hidden = [name for name, n in split.items() if 0 < n < k]
+    if hidden and sum(split[name] for name in hidden) < k:
+        # One exists: the kinds not hidden add up to more than 0 and each is ≥ k.
+        extra = min((name for name in split if split[name] >= k), key=split.__getitem__)
+        rest = count - sum(n for name, n in split.items() if name not in hidden and name != extra)
+        low = max(k, rest - (k - 1) * len(hidden))  # extra = rest - hidden, each hidden ≤ k-1
+        props[extra] = f">{low - 1}"
+    return props
+
+
 @bp.get("/clusters")
 @cached_json
 def clusters():
@@ -113,14 +150,18 @@ def clusters():
     lons, lats, kinds = points.lon[mask], points.lat[mask], points.kind[mask]
     weights = {name: (kinds == i).astype(float) for i, name in enumerate(points.kind_names)}
     cx, cy, counts, split = _cells(lons, lats, weights, cell)
-    features = []
+    k = min_public_count()
+    features, total, lower_bound = [], 0, False
     for i in range(len(counts)):
-        props = {"count": int(counts[i])}
-        props.update({name: int(split[name][i]) for name in points.kind_names})
+        props = public_cell(int(counts[i]), {name: int(split[name][i]) for name in points.kind_names}, k)
+        if isinstance(props["count"], str):
+            total, lower_bound = total + 1, True  # a suppressed cell holds at least one report
+        else:
+            total += props["count"]
         features.append({"type": "Feature", "properties": props, "geometry": {
             "type": "Point", "coordinates": [round(float(cx[i]), 6), round(float(cy[i]), 6)]}})
     return _json({"type": "FeatureCollection", "features": features, "zoom": zoom,
-                  "cell_deg": cell, "total": int(counts.sum()),
+                  "cell_deg": cell, "total": total, "total_is_lower_bound": lower_bound, "min_count": k,
                   "max_zoom": int(current_app.config.get("CLUSTER_MAX_ZOOM", DEFAULT_MAX_ZOOM)),
                   "bbox": list(bbox) if bbox else None})
 

@@ -178,15 +178,30 @@ def _schemas(categories: list[str]) -> dict:
         "PlaceProperties": obj({**place, "has_polygon": {"type": "boolean"}}),
         "Place": feature("string", {"oneOf": [_ref("schemas", "Polygon"), _ref("schemas", "MultiPolygon"),
                                               _ref("schemas", "Point")]}, "PlaceProperties"),
+        "ClusterCount": {
+            "oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": "^<[0-9]+$"},
+                      {"type": "string", "pattern": "^>[0-9]+$"}],
+            "description": "A count of one kind in a cell. Below MIN_PUBLIC_COUNT it is \"<k\"; \">m\" "
+                           "(at least m + 1) hides a kind whose exact count would reveal a \"<k\" "
+                           "one by subtraction from the cell's count."},
         "ClusterCollection": obj({
             "type": {"const": "FeatureCollection"}, "zoom": {"type": "integer"},
-            "cell_deg": {"type": "number"}, "total": {"type": "integer", "minimum": 0},
+            "cell_deg": {"type": "number"},
+            "total": {"type": "integer", "minimum": 0,
+                      "description": "Reports in the cells; a cell published as \"<k\" adds 1."},
+            "total_is_lower_bound": {"type": "boolean",
+                                     "description": "Some cell is suppressed: the total is a lower bound."},
+            "min_count": {"type": "integer", "minimum": 1,
+                          "description": "MIN_PUBLIC_COUNT: counts below it are published as \"<k\" "
+                                         "(1: no suppression)."},
             "max_zoom": {"type": "integer", "description": "Above this zoom, ask /reports?bbox= for points."},
             "bbox": {"type": ["array", "null"], "items": {"type": "number"}},
             "features": {"type": "array", "items": obj({
                 "type": {"const": "Feature"}, "geometry": _ref("schemas", "Point"),
-                "properties": obj({"count": {"type": "integer", "minimum": 1}},
-                                  additionalProperties={"type": "integer", "minimum": 0})})},
+                "properties": obj({"count": {
+                    "oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": "^<[0-9]+$"}],
+                    "description": "Reports in the cell; \"<k\" when fewer than MIN_PUBLIC_COUNT."}},
+                    additionalProperties=_ref("schemas", "ClusterCount"))})},
         }),
         "Error": obj({"error": {"type": "string"}, "status": {"type": "integer"}}, required=["error"]),
         "ParameterError": obj({"error": {"type": "string"},

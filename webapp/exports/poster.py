@@ -1,4 +1,9 @@
-"""``/export/poster.png`` and ``.pdf``: a printable campaign map of the filtered reports."""
+"""``/export/poster.png`` and ``.pdf``: a printable campaign map of the filtered reports.
+
+With ``MIN_PUBLIC_COUNT=k`` the areas counted 1..k-1 share one shade and the legend label "<k"
+(:func:`geo.poster.poster_classes`), and a line under the map says so. The points mode draws
+public points, each at its public location precision, as the map does.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from ..i18n import current_language
 from ..layers_store import get_layers
 from ..queries import ReportFilters
 from ..reporting import get_taxonomy
-from ..stats import grouped_counts
+from ..stats import grouped_counts, min_public_count
 from ..versioning import current_data_version
 from . import bp, data
 from .params import PosterOptions, export_filters, poster_options
@@ -58,6 +63,9 @@ def _render(filters: ReportFilters, options: PosterOptions, fmt: str, lang: str)
     sources = data.sources_lines()
     if data.has_demo(filters):
         sources.append(_("Includes demonstration data, not real reports."))
+    k = min_public_count()
+    if counts is not None and k > 1:
+        sources.append(_("Areas with fewer than %(k)d reports share one shade, shown as \"<%(k)d\".", k=k))
     layers = get_layers()
     return render_poster(
         layers.areas, layers.boundary, points=points, counts=counts,
@@ -65,7 +73,7 @@ def _render(filters: ReportFilters, options: PosterOptions, fmt: str, lang: str)
         data.filter_summary(filters, lang), lang=lang, paper=options.paper,
         orientation=options.orientation, fmt=fmt,
         legend_title=_("Categories") if options.mode == "points" else _("Reports per area"),
-        sources_text="\n".join(sources), date_text=data.date_text())
+        sources_text="\n".join(sources), date_text=data.date_text(), min_count=k)
 
 
 @bp.get("/export/poster.<any(png, pdf):fmt>")
@@ -81,7 +89,8 @@ def poster(fmt: str):
     lang = current_language()
     # The version is read before the data (see versioning): a cached poster never shows older
     # data than its key names. The date is in the key because it is printed on the poster.
-    key = (tuple(current_data_version()), data.today(), lang, fmt, options, tuple(filters.to_args()))
+    key = (tuple(current_data_version()), data.today(), lang, fmt, options, tuple(filters.to_args()),
+           min_public_count())
     cache = _cache()
     with _lock:
         body = cache.get(key)
