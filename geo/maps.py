@@ -7,12 +7,14 @@ files from PyPI packages), so a page asks no host but the app and the tile serve
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass, field
 
 import folium
 import geopandas as gpd
 import shapely
+from branca.element import Template
 
 from .layers import METRIC_CRS
 
@@ -78,6 +80,51 @@ def _with_tips(gdf: gpd.GeoDataFrame, lang: str, keep: tuple[str, ...]) -> gpd.G
     return out
 
 
+def area_collection(areas: gpd.GeoDataFrame, lang: str) -> dict:
+    """The areas as the GeoJSON FeatureCollection the map page's area layer loads.
+
+    Parameters
+    ----------
+    areas : GeoDataFrame
+        Area polygons in EPSG:4326 (already simplified for display) with ``slug``,
+        the three names, ``kind`` and ``sector``.
+    lang : {"ar", "en"}
+        Language of the tooltips (``_tip``, escaped HTML, the name in ``lang`` first).
+
+    Returns
+    -------
+    dict
+        One feature per area, in layer order, ``id`` = slug; properties ``slug``, ``kind``,
+        ``sector``, the three names and ``_tip``.
+    """
+    keep = ("slug", "kind", "sector", "name_ar", "name_en", "name_he")
+    rows = _with_tips(areas, lang, keep).drop(columns=areas.geometry.name).to_dict("records")
+    # shapely's writer is several times faster than GeoDataFrame.to_json / __geo_interface__.
+    geoms = shapely.to_geojson(areas.geometry.values)
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": row["slug"], "properties": row, "geometry": json.loads(g)}
+        for row, g in zip(rows, geoms, strict=True)]}
+
+
+class DeferredGeoJson(folium.map.Layer):
+    """An empty ``L.geoJSON`` overlay listed in the layer control; the page fills it.
+
+    The area polygons are most of a map page's weight (~170 KB): the page fetches them
+    from a cached URL instead, in parallel with the report clusters, so the HTML stays
+    small and the polygons are cached by the browser across pages.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJSON(null, {});
+        {% endmacro %}
+    """)
+
+    def __init__(self, name: str):
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "DeferredGeoJson"
+
+
 def escape_html(value) -> str:
     """``html.escape`` plus ``{`` as ``&#123;``.
 
@@ -92,15 +139,18 @@ def overlay_tip(value) -> str:
     return f'<div class="ahya-tip">{escape_html(value)}</div>'
 
 
-def build_public_map(areas: gpd.GeoDataFrame, places: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
+def build_public_map(places: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
                      *, lang: str, labels: dict[str, str], tile_url: str, tile_attribution: str,
                      overlays: list[Overlay] = (), asset_base: str = "/vendor") -> folium.Map:
     """The public map: areas, places without polygons, the outline and imported overlays.
 
+    The area layer is a :class:`DeferredGeoJson`, empty in the page: the page's script
+    loads :func:`area_collection` into it (``names["areas"]``).
+
     Parameters
     ----------
-    areas, places, boundary : GeoDataFrame
-        Validated layers in EPSG:4326 (``areas`` already simplified for display).
+    places, boundary : GeoDataFrame
+        Validated layers in EPSG:4326 (``boundary`` already simplified for display).
     lang : {"ar", "en"}
         Language of tooltips (other names follow the first).
     labels : dict
@@ -121,12 +171,7 @@ def build_public_map(areas: gpd.GeoDataFrame, places: gpd.GeoDataFrame, boundary
         style_function=lambda f: {"color": "#3b2f2f", "weight": 3, "fill": False, "dashArray": "6 4"},
     ).add_to(m)
 
-    area_layer = folium.GeoJson(
-        _with_tips(areas, lang, ("slug", "kind", "sector")), name=labels["areas"],
-        style_function=_area_style,
-        highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.35},
-        tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True),
-    ).add_to(m)
+    area_layer = DeferredGeoJson(labels["areas"]).add_to(m)
 
     lone = places[~places["has_area"].astype(bool)]
     place_layer = folium.GeoJson(
@@ -156,12 +201,6 @@ def build_public_map(areas: gpd.GeoDataFrame, places: gpd.GeoDataFrame, boundary
     m._ahya_names = {"map": m.get_name(), "areas": area_layer.get_name(),
                      "places": place_layer.get_name(), "control": control.get_name()}
     return m
-
-
-def _area_style(feature):
-    east = feature["properties"].get("sector") == "east"
-    return {"color": "#0b5563" if east else "#5c677d", "weight": 1.2,
-            "fillColor": "#2a9d8f" if east else "#adb5bd", "fillOpacity": 0.18}
 
 
 def render_parts(m: folium.Map) -> MapParts:

@@ -18,7 +18,9 @@ AREAS = ROOT / "data" / "layers" / "areas.geojson"
 SCREENSHOT = ROOT / "docs" / "screenshot-map.png"
 ARABIC = re.compile(r"[\u0600-\u06FF]")
 
-MAP_READY = "() => !!(window.L && window.AHYA_MAP && window.AHYA_MAP.map && window.AHYA_SEARCH)"
+# The area polygons and the search index arrive by fetch (webapp/static/js/map-data.js).
+MAP_READY = ("() => !!(window.L && window.AHYA_MAP && window.AHYA_MAP.map && window.AHYA_SEARCH"
+             " && window.AHYA_MAP.areasLoaded)")
 TILES_LOADED = """() => {
   const tiles = document.querySelectorAll('.leaflet-tile-pane img.leaflet-tile');
   return tiles.length > 0 && [...tiles].every(t => t.classList.contains('leaflet-tile-loaded'));

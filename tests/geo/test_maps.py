@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 from geo.layers import METRIC_CRS, load_layers
-from geo.maps import Overlay, build_public_map, display_geometries, name_tip, render_parts
+from geo.maps import Overlay, area_collection, build_public_map, display_geometries, name_tip, render_parts
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = {"areas": "Areas", "places": "Places", "boundary": "Boundary"}
@@ -30,20 +30,31 @@ def display_areas(layers):
     return display_geometries(layers.areas)
 
 
-def render(layers, areas, lang, overlays=()):
-    m = build_public_map(areas, layers.places, layers.boundary, lang=lang, labels=LABELS,
+def render(layers, lang, overlays=()):
+    boundary = display_geometries(layers.boundary)  # as the app passes it
+    m = build_public_map(layers.places, boundary, lang=lang, labels=LABELS,
                          tile_url=TILE_URL, tile_attribution="test tiles", overlays=list(overlays))
     return render_parts(m)
 
 
 @pytest.fixture(scope="module")
-def parts_ar(layers, display_areas):
-    return render(layers, display_areas, "ar")
+def parts_ar(layers):
+    return render(layers, "ar")
 
 
 @pytest.fixture(scope="module")
-def parts_en(layers, display_areas):
-    return render(layers, display_areas, "en")
+def parts_en(layers):
+    return render(layers, "en")
+
+
+@pytest.fixture(scope="module")
+def areas_ar(display_areas):
+    return area_collection(display_areas, "ar")
+
+
+@pytest.fixture(scope="module")
+def areas_en(display_areas):
+    return area_collection(display_areas, "en")
 
 
 def layer_data(script: str, var: str) -> dict:
@@ -150,12 +161,28 @@ def test_map_names(parts_ar):
         assert re.search(rf"\b(?:var|let|const) {var} = ", parts_ar.script), var
 
 
-def test_one_feature_per_area(parts_ar, display_areas):
-    data = layer_data(parts_ar.script, parts_ar.names["areas"])
-    slugs = [f["properties"]["slug"] for f in data["features"]]
+def test_one_feature_per_area(areas_ar, display_areas):
+    slugs = [f["properties"]["slug"] for f in areas_ar["features"]]
     assert slugs == list(display_areas["slug"])
+    assert [f["id"] for f in areas_ar["features"]] == slugs
     assert len(slugs) >= 100
-    assert {f["geometry"]["type"] for f in data["features"]} <= {"Polygon", "MultiPolygon"}
+    assert {f["geometry"]["type"] for f in areas_ar["features"]} <= {"Polygon", "MultiPolygon"}
+    rebuilt = shapely.from_geojson([json.dumps(f["geometry"]) for f in areas_ar["features"]])
+    assert shapely.equals_exact(rebuilt, display_areas.geometry.values, tolerance=1e-9).all()
+    silwan = next(f["properties"] for f in areas_ar["features"] if f["id"] == "silwan")
+    assert {silwan["name_ar"], silwan["name_en"], silwan["sector"]} == {"سلوان", "Silwan", "east"}
+
+
+def test_area_polygons_are_not_in_the_page(parts_ar, display_areas):
+    """The area layer is an empty overlay the page fills from a URL: the script stays small."""
+    var = parts_ar.names["areas"]
+    assert re.search(rf"var {var} = L\.geoJSON\(null, \{{\}}\);", parts_ar.script)
+    assert re.search(rf"{var}\.addTo\({parts_ar.names['map']}\)", parts_ar.script)
+    assert not re.search(re.escape(var) + r"_add\(", parts_ar.script)
+    assert "سلوان" not in parts_ar.script  # an area's name: in the collection, not the page
+    # Listed in the layer control under its label, like the layers folium draws itself.
+    assert re.search(rf'"Areas"\s*:\s*{var}\b', parts_ar.script)
+    assert len(parts_ar.script.encode()) < 60_000
 
 
 def test_places_layer_has_only_places_without_area(parts_ar, layers):
@@ -172,8 +199,7 @@ def test_places_layer_has_only_places_without_area(parts_ar, layers):
     ("en", ("name_en", "name_ar", "name_he"), "ltr"),
 ])
 def test_tooltips_name_first_in_page_language(request, display_areas, lang, order, direction):
-    parts = request.getfixturevalue(f"parts_{lang}")
-    data = layer_data(parts.script, parts.names["areas"])
+    data = request.getfixturevalue(f"areas_{lang}")
     rows = {r["slug"]: r for r in display_areas.drop(columns="geometry").to_dict("records")}
     for feature in data["features"]:
         row = rows[feature["properties"]["slug"]]
@@ -185,12 +211,11 @@ def test_tooltips_name_first_in_page_language(request, display_areas, lang, orde
         assert f'<bdi lang="{order[2][-2:]}">{third}</bdi>' in tip
 
 
-def test_silwan_tooltip(parts_ar, parts_en):
-    def tip(parts):
-        data = layer_data(parts.script, parts.names["areas"])
+def test_silwan_tooltip(areas_ar, areas_en):
+    def tip(data):
         return next(f["properties"]["_tip"] for f in data["features"] if f["properties"]["slug"] == "silwan")
-    assert "<b>سلوان</b>" in tip(parts_ar)
-    assert "<b>Silwan</b>" in tip(parts_en)
+    assert "<b>سلوان</b>" in tip(areas_ar)
+    assert "<b>Silwan</b>" in tip(areas_en)
 
 
 def test_name_tip_escapes():
@@ -201,13 +226,13 @@ def test_name_tip_escapes():
     assert 'lang="he"' not in tip  # empty names are left out
 
 
-def test_overlay_names_are_escaped(layers, display_areas):
+def test_overlay_names_are_escaped(layers):
     overlay = gpd.GeoDataFrame(
         {"title": [EVIL, "Ordinary & plain", None]},
         geometry=[shapely.Point(35.2, 31.77), shapely.Point(35.21, 31.78), shapely.Point(35.22, 31.79)],
         crs=4326,
     )
-    parts = render(layers, display_areas.head(3), "ar",
+    parts = render(layers, "ar",
                    overlays=[Overlay(title=f"Imported {EVIL}", gdf=overlay, name_field="title")])
     for text in (parts.header, parts.html, parts.script):
         assert "<script>alert" not in text
@@ -228,9 +253,9 @@ def test_overlay_names_are_escaped(layers, display_areas):
     assert not any("<script>" in label for label in decoded)
 
 
-def test_overlay_without_name_field(layers, display_areas):
+def test_overlay_without_name_field(layers):
     overlay = gpd.GeoDataFrame({"title": [EVIL]}, geometry=[shapely.Point(35.2, 31.77)], crs=4326)
-    parts = render(layers, display_areas.head(3), "en",
+    parts = render(layers, "en",
                    overlays=[Overlay(title="Plain", gdf=overlay, name_field=None)])
     overlay_data = [d for d in all_layer_data(parts.script)
                     if d["features"] and d["features"][0]["geometry"]["coordinates"] == [35.2, 31.77]]

@@ -34,3 +34,28 @@ def test_static_urls_are_versioned_and_cached_for_a_year(client):
     assert "max-age=31536000" in resp.headers["Cache-Control"]
     assert "immutable" in resp.headers["Cache-Control"]
     resp.close()
+
+
+def test_static_and_vendor_files_are_gzipped_and_revalidate(client):
+    for url in ("/vendor/leaflet/leaflet.js", "/static/js/reports-layer.js", "/static/css/map.css"):
+        plain = client.get(url)
+        zipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert "Content-Encoding" not in plain.headers
+        assert zipped.headers["Content-Encoding"] == "gzip", url
+        assert gzip.decompress(zipped.data) == plain.data
+        assert len(zipped.data) < len(plain.data)
+        assert "Accept-Encoding" in zipped.headers["Vary"]
+        # Served again from the compressed copy; the weak ETag still revalidates.
+        again = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert again.data == zipped.data
+        etag = zipped.headers["ETag"]
+        assert etag.startswith("W/")
+        assert client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": etag}).status_code == 304
+
+
+def test_range_requests_on_static_files_are_not_gzipped(client):
+    resp = client.get("/vendor/leaflet/leaflet.js",
+                      headers={"Accept-Encoding": "gzip", "Range": "bytes=0-99"})
+    assert resp.status_code == 206
+    assert "Content-Encoding" not in resp.headers
+    assert len(resp.data) == 100

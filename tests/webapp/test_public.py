@@ -39,19 +39,31 @@ def test_unknown_lang_falls_back_to_default(client):
     assert '<html lang="ar" dir="rtl">' in html
 
 
-def test_map_contains_every_area_and_place_names(client):
-    html = page_text(client.get("/"))
+def data_urls(client, lang: str = "ar") -> dict:
+    """The URLs of the area polygons and the search index that the map page fetches."""
+    html = client.get(f"/?lang={lang}").get_data(as_text=True)
+    match = re.search(r"dataUrls: (\{[^}]*\})", html)
+    assert match, "the page names no data URLs"
+    return json.loads(match.group(1))
+
+
+def test_map_loads_every_area_and_place_names(client):
+    urls = data_urls(client)
+    fetched = client.get(urls["areas"]).get_json(force=True)
     areas = json.loads((ROOT / "data/layers/areas.geojson").read_text(encoding="utf-8"))
-    for feature in areas["features"]:
-        assert f'"slug": "{feature["properties"]["slug"]}"' in html
-    assert "سلوان" in html and "סילואן" in html
+    assert [f["properties"]["slug"] for f in fetched["features"]] == \
+        [f["properties"]["slug"] for f in areas["features"]]
+    index = client.get(urls["places"]).get_json()
+    silwan = next(p for p in index if p["slug"] == "silwan")
+    assert (silwan["name_ar"], silwan["name_he"]) == ("سلوان", "סילואן")
 
 
 def test_tooltips_follow_language(client):
-    ar = page_text(client.get("/?lang=ar"))
-    en = page_text(client.get("/?lang=en"))
-    assert '<b>سلوان</b><br><bdi lang="en">Silwan</bdi>' in ar
-    assert '<b>Silwan</b><br><bdi lang="ar">سلوان</bdi>' in en
+    def tip(lang):
+        data = client.get(data_urls(client, lang)["areas"]).get_json(force=True)
+        return next(f["properties"]["_tip"] for f in data["features"] if f["id"] == "silwan")
+    assert '<b>سلوان</b><br><bdi lang="en">Silwan</bdi>' in tip("ar")
+    assert '<b>Silwan</b><br><bdi lang="ar">سلوان</bdi>' in tip("en")
 
 
 def test_page_loads_assets_only_from_the_app(client):

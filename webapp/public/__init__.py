@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from . import areas, feeds, listing, reports, views  # noqa: E402,F401
+from . import areas, feeds, listing, mapdata, reports, views  # noqa: E402,F401

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from geo.maps import MapParts, build_public_map, render_parts
-from geo.search import search_index
 from geo.taxonomy import KINDS
 
 from ..api.params import ParameterError, report_filters
@@ -15,6 +14,7 @@ from ..i18n import current_language
 from ..layers_store import get_display_layers, get_layers, get_overlays, place_slugs
 from ..queries import ReportFilters
 from ..reporting import get_taxonomy
+from .mapdata import asset_urls
 
 
 def layer_labels() -> dict[str, str]:
@@ -27,7 +27,7 @@ def build_map_parts(asset_base: str | None = None) -> MapParts:
     layers = get_layers()
     display = get_display_layers()
     m = build_public_map(
-        display.areas, layers.places, display.boundary, lang=current_language(),
+        layers.places, display.boundary, lang=current_language(),
         labels=layer_labels(),
         tile_url=current_app.config["TILE_URL"],
         tile_attribution=current_app.config["TILE_ATTRIBUTION"],
@@ -38,9 +38,12 @@ def build_map_parts(asset_base: str | None = None) -> MapParts:
 
 
 def map_page_context() -> dict:
-    """What ``index.html`` (and the embed page) need besides the request's filters."""
-    layers = get_layers()
-    return {"map": build_map_parts(), "places": search_index(layers.places, layers.areas)}
+    """What ``index.html`` (and the embed page) need besides the request's filters.
+
+    The area polygons and the search index are not in the page: ``map_data`` holds their
+    cached URLs, which the page's scripts fetch.
+    """
+    return {"map": build_map_parts(), "map_data": asset_urls(current_language())}
 
 
 # --- the map page's filters ------------------------------------------------------------------

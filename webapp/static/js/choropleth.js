@@ -22,9 +22,7 @@
   var MAIN = conf.lang === "ar" ? "name_ar" : "name_en";
   var OTHERS = conf.lang === "ar" ? ["name_en", "name_he"] : ["name_ar", "name_he"];
 
-  var names = {};
-  var placesEl = document.getElementById("ahya-places");
-  if (placesEl) { JSON.parse(placesEl.textContent).forEach(function (p) { names[p.slug] = p; }); }
+  var names = cfg.placeNames || {};  // filled by map-data.js
 
   function node(tag, className, text) {
     var el = document.createElement(tag);
@@ -100,8 +98,12 @@
   cfg.areas.on("click", onClick);
   if (cfg.places) { cfg.places.on("click", onClick); }
 
-  var layer = L.geoJSON({ type: "FeatureCollection",
-                          features: cfg.areas.getLayers().map(function (l) { return l.feature; }) }, {
+  /* The same polygons as the area layer, once map-data.js has loaded them. */
+  var areasReady = (cfg.areasReady || Promise.resolve()).then(function () {
+    layer.addData({ type: "FeatureCollection",
+                    features: cfg.areas.getLayers().map(function (l) { return l.feature; }) });
+  });
+  var layer = L.geoJSON(null, {
     style: style,
     className: "ahya-choropleth",
     onEachFeature: function (feature, l) {
@@ -220,6 +222,7 @@
         if (!resp.ok) { throw new Error("HTTP " + resp.status); }
         return resp.json();
       })
+      .then(function (data) { return areasReady.then(function () { return data; }); })
       .then(function (data) {
         state.counts = {};
         data.features.forEach(function (f) { state.counts[f.id] = f.properties; });

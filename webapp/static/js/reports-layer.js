@@ -21,12 +21,8 @@
     categories[kind] = {};
     (conf.categories[kind] || []).forEach(function (c) { categories[kind][c.id] = c; });
   });
-  /* Area names come from the search index already in the page (one entry per area slug). */
-  var areaNames = {};
-  var placesEl = document.getElementById("ahya-places");
-  if (placesEl) {
-    JSON.parse(placesEl.textContent).forEach(function (p) { areaNames[p.slug] = p; });
-  }
+  /* Area names come from the search index (map-data.js fills it; one entry per slug). */
+  var areaNames = cfg.placeNames || {};
 
   function escapeHtml(text) {
     return String(text).replace(/[&<>"']/g, function (c) {
@@ -238,10 +234,13 @@
     announce({ count: state.count, truncated: !!data.truncated, query: query, mode: state.mode });
     if (first) {
       first = false;
-      // The benchmark (scripts/bench.py) and tests wait for this: Leaflet is up and reports drawn.
-      window.AHYA_READY_AT = performance.now();
-      window.AHYA_READY = true;
-      document.dispatchEvent(new CustomEvent("ahya:ready"));
+      // The benchmark (scripts/bench.py) and tests wait for this: Leaflet is up, the reports
+      // and the area polygons (fetched in parallel by map-data.js) are drawn.
+      (cfg.areasReady || Promise.resolve()).then(function () {
+        window.AHYA_READY_AT = performance.now();
+        window.AHYA_READY = true;
+        document.dispatchEvent(new CustomEvent("ahya:ready"));
+      });
       openFromHash();
     }
     if (queued !== null) { var next = queued; queued = null; load(next); }
@@ -259,17 +258,22 @@
     clusterLayer.clearLayers();
     if (!data) { return; }
     var shown = KINDS.filter(function (k) { return map.hasLayer(layers[k]); });
-    var total = 0, heatPoints = [];
+    var total = 0, bound = false, heatPoints = [];
+    // MIN_PUBLIC_COUNT: a count may be "<k" (suppressed) or ">m" (a lower bound). Labelled as
+    // published, and counted as the least it can be (1, m + 1), so the total is a lower bound.
+    function least(v) { return typeof v !== "string" ? v || 0 : v[0] === "<" ? 1 : Number(v.slice(1)) + 1; }
     data.features.forEach(function (f) {
       var p = f.properties, c = f.geometry.coordinates;
-      var n = shown.reduce(function (sum, k) { return sum + (p[k] || 0); }, 0);
-      if (p.challenge) { heatPoints.push([c[1], c[0], p.challenge]); }
+      var v = shown.length === KINDS.length ? p.count : shown.length ? p[shown[0]] : 0;
+      var n = least(v);
+      if (p.challenge) { heatPoints.push([c[1], c[0], least(p.challenge)]); }
       if (!n) { return; }
       total += n;
+      bound = bound || typeof v === "string";
       var size = n < 10 ? "small" : (n < 100 ? "medium" : "large");
       var only = shown.length === 1 ? " " + shown[0] : "";
       var marker = L.marker([c[1], c[0]], {
-        icon: L.divIcon({ html: "<div><span>" + n + "</span></div>", iconSize: L.point(40, 40),
+        icon: L.divIcon({ html: "<div><span>" + escapeHtml(v) + "</span></div>", iconSize: L.point(40, 40),
                           className: "marker-cluster marker-cluster-" + size + " ahya-cluster" + only })
       });
       marker.on("click", function () {
@@ -277,7 +281,7 @@
       });
       clusterLayer.addLayer(marker);
     });
-    state.count = total;
+    state.count = bound ? total + "+" : total;
     if (heat) { heat.setLatLngs(heatPoints); }
   }
   map.on("overlayadd overlayremove", function (e) {

@@ -7,7 +7,7 @@
   var list = document.getElementById("place-results");
   if (!cfg || !input) { return; }
   var map = cfg.map;
-  var places = JSON.parse(document.getElementById("ahya-places").textContent);
+  var places = cfg.placeIndex || [];  // filled by map-data.js when the index has loaded
   var t = JSON.parse(document.getElementById("ahya-i18n").textContent);
   var lang = t.lang;
   var FOLD = { "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي", "ـ": "" };
@@ -121,5 +121,8 @@
       if (results.length) { go(results[active >= 0 ? active : 0]); }
     } else if (e.key === "Escape") { list.hidden = true; }
   });
-  window.AHYA_SEARCH = { find: find, normalize: normalize, go: go };
+  (cfg.placesReady || Promise.resolve()).then(function () {
+    window.AHYA_SEARCH = { find: find, normalize: normalize, go: go };
+    if (input.value.trim()) { show(); }  // typed before the index arrived
+  });
 })();

@@ -1,0 +1,46 @@
+/* The map page's static data, fetched from cached, versioned URLs rather than inlined (the area
+   polygons alone would be most of the page's weight): the polygons go into AHYA_MAP.areas, the
+   place-search index into AHYA_MAP.placeIndex / placeNames (by slug).
+   AHYA_MAP.areasReady and placesReady are promises the other scripts wait on. They never reject:
+   a failed load leaves a usable map, without polygons or search. */
+(function () {
+  "use strict";
+  var cfg = window.AHYA_MAP;
+  if (!cfg || !cfg.map || !cfg.areas || !window.L) { return; }
+  var urls = cfg.dataUrls || {};
+  var EAST = { color: "#0b5563", weight: 1.2, fillColor: "#2a9d8f", fillOpacity: 0.18 };
+  var OTHER = { color: "#5c677d", weight: 1.2, fillColor: "#adb5bd", fillOpacity: 0.18 };
+  var HIGHLIGHT = { weight: 3, fillOpacity: 0.35 };
+
+  function getJson(url) {
+    if (!url) { return Promise.resolve(null); }
+    return fetch(url, { credentials: "same-origin" })
+      .then(function (resp) { return resp.ok ? resp.json() : null; })
+      .catch(function () { return null; });
+  }
+
+  cfg.placeIndex = [];
+  cfg.placeNames = {};
+  cfg.placesReady = getJson(urls.places).then(function (list) {
+    (list || []).forEach(function (p) { cfg.placeIndex.push(p); cfg.placeNames[p.slug] = p; });
+    return cfg.placeIndex;
+  });
+
+  var areas = cfg.areas;
+  areas.options.style = function (feature) {
+    return feature.properties.sector === "east" ? EAST : OTHER;
+  };
+  // One tooltip for the whole layer (as folium binds it), reused from area to area.
+  // _tip is HTML escaped by the server (geo.maps.name_tip).
+  areas.bindTooltip(function (layer) { return layer.feature.properties._tip || ""; }, { sticky: true });
+  areas.on({
+    mouseover: function (e) { e.layer.setStyle(HIGHLIGHT); },
+    mouseout: function (e) { areas.resetStyle(e.layer); }
+  });
+  cfg.areasLoaded = false;
+  cfg.areasReady = getJson(urls.areas).then(function (data) {
+    if (data && data.features) { areas.addData(data); }
+    cfg.areasLoaded = true;
+    return areas;
+  });
+})();
