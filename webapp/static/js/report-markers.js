@@ -1,0 +1,105 @@
+/* Report markers and popups for the public map (used by reports-layer.js).
+   Popups are built with textContent: report text is user input, never HTML. Marker HTML holds
+   taxonomy values only (colour, icon), escaped anyway.
+   AHYA_REPORT_MARKERS(conf, areaNames) → { makeMarker, popupNode, markerHtml, node, escapeHtml };
+   conf is the #ahya-reports settings, areaNames the place names by slug (map-data.js
+   fills that object once the search index has loaded). */
+(function () {
+  "use strict";
+  window.AHYA_REPORT_MARKERS = function (conf, areaNames) {
+    var t = conf.strings;
+    var KINDS = ["challenge", "initiative"];
+    var categories = {};
+    KINDS.forEach(function (kind) {
+      categories[kind] = {};
+      (conf.categories[kind] || []).forEach(function (c) { categories[kind][c.id] = c; });
+    });
+
+    function escapeHtml(text) {
+      return String(text).replace(/[&<>"']/g, function (c) {
+        return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+      });
+    }
+
+    function node(tag, className, text) {
+      var el = document.createElement(tag);
+      if (className) { el.className = className; }
+      if (text !== undefined && text !== null) { el.textContent = text; }
+      return el;
+    }
+
+    function category(kind, id) {
+      return categories[kind][id] || { id: id, label: id, colour: "#4a4e69", icon: "•" };
+    }
+
+    /* The marker's look as HTML; only taxonomy values (colour, icon) go in, escaped anyway. */
+    function markerHtml(kind, cat, demo, id) {
+      var icon = String(cat.icon || "•");
+      var cls = "ahya-report-marker " + kind + (demo ? " demo" : "") + (icon.length > 1 ? " small-text" : "");
+      var data = id === undefined ? "" : ' data-id="' + escapeHtml(id) + '"';
+      return '<span class="' + cls + '"' + data + ' style="background:' + escapeHtml(cat.colour) + '">' +
+        escapeHtml(icon) + "</span>";
+    }
+
+    function formatDate(iso) {
+      if (!iso) { return ""; }
+      var d = new Date(iso + "T00:00:00Z");
+      if (isNaN(d.getTime())) { return iso; }
+      // Latin digits, like the server-rendered pages.
+      return d.toLocaleDateString(conf.lang === "ar" ? "ar-u-nu-latn" : "en",
+                                  { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
+    }
+
+    function popupNode(props) {
+      var cat = category(props.kind, props.category);
+      var box = node("div", "ahya-report-popup");
+      box.setAttribute("dir", conf.dir);
+      box.setAttribute("lang", conf.lang);
+      var kicker = node("p", "meta");
+      var catEl = node("span", "cat", cat.label);
+      catEl.style.color = cat.colour;
+      kicker.appendChild(catEl);
+      kicker.appendChild(document.createTextNode(" · " + t[props.kind + "One"]));
+      if (props.is_demo) { kicker.appendChild(node("span", "demo-badge", t.demo)); }
+      box.appendChild(kicker);
+      var title = node("h3", "", props.title);
+      title.setAttribute("dir", "auto");
+      box.appendChild(title);
+      var place = areaNames[props.area];
+      var meta = [place ? (conf.lang === "ar" ? place.name_ar : place.name_en) : "",
+                  formatDate(props.observed_on)].filter(Boolean);
+      if (meta.length) { box.appendChild(node("p", "meta", meta.join(" · "))); }
+      if (props.organization) {
+        var org = node("p", "meta", t.organization + ": " + props.organization);
+        org.setAttribute("dir", "auto");
+        box.appendChild(org);
+      }
+      if (props.excerpt) {
+        var text = node("p", "excerpt", props.excerpt);
+        text.setAttribute("dir", "auto");
+        box.appendChild(text);
+      }
+      var more = node("a", "more", t.more);
+      more.href = props.url;
+      box.appendChild(node("p")).appendChild(more);
+      return box;
+    }
+
+    function makeMarker(feature) {
+      var p = feature.properties, c = feature.geometry.coordinates;
+      var cat = category(p.kind, p.category);
+      var marker = L.marker([c[1], c[0]], {
+        title: p.title + " · " + cat.label,  // Leaflet sets it as the title attribute (text, not HTML)
+        alt: cat.label,
+        icon: L.divIcon({ className: "ahya-report-icon", html: markerHtml(p.kind, cat, p.is_demo, p.id),
+                          iconSize: [26, 26], iconAnchor: [13, 13], popupAnchor: [0, -12] })
+      });
+      marker.feature = feature;
+      marker.bindPopup(function () { return popupNode(p); }, { maxWidth: 300 });
+      return marker;
+    }
+
+    return { makeMarker: makeMarker, popupNode: popupNode, markerHtml: markerHtml, node: node,
+             escapeHtml: escapeHtml };
+  };
+})();
