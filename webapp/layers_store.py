@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import current_app
@@ -28,13 +29,34 @@ def get_display_layers() -> Layers:
     return ext["ahya.display"]
 
 
+def overlays_signature() -> tuple:
+    """Name, size and modification time of every file in instance/layers (a few ``stat`` calls).
+
+    Overlays are imported by the CLI or another worker process: this is how a process sees
+    that its cached overlays (and rendered maps) are out of date, without reading them.
+    """
+    directory = Path(current_app.config["LAYERS_INSTANCE_DIR"])
+    try:
+        entries = [(e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in os.scandir(directory)
+                   if e.is_file()]
+    except OSError:  # no overlay imported yet: the directory does not exist
+        return ()
+    return tuple(sorted(entries))
+
+
 def get_overlays() -> list[Overlay]:
-    """Imported overlays from instance/layers, newest last."""
+    """Imported overlays from instance/layers, newest last (read again when a file changed)."""
+    ext = current_app.extensions
+    signature = overlays_signature()
+    cached = ext.get("ahya.overlays")
+    if cached is not None and cached[0] == signature:
+        return cached[1]
     directory = Path(current_app.config["LAYERS_INSTANCE_DIR"])
     overlays = []
     for meta in list_overlays(directory):
         gdf = read_overlay(directory, meta["name"])
         overlays.append(Overlay(title=meta["title"], gdf=gdf, name_field=meta.get("name_field")))
+    ext["ahya.overlays"] = (signature, overlays)
     return overlays
 
 

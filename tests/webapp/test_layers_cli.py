@@ -136,3 +136,18 @@ def test_list_and_remove(runner, client, tmp_path):
     assert "Community gardens" not in page_text(client.get("/?lang=en"))
     missing = runner.invoke(args=["layers", "remove", "gardens"])
     assert missing.exit_code == 1 and "no imported overlay named 'gardens'" in missing.output
+
+
+def test_rendered_map_follows_imports_and_removals(runner, client, tmp_path):
+    """The rendered base map is cached per process; a change of overlay files renders it again."""
+    first = client.get("/?lang=en").get_data(as_text=True)
+    assert client.get("/?lang=en").get_data(as_text=True).count("var map_") == 1
+    assert "Community gardens" not in first
+    src = write_gardens(tmp_path / "gardens.geojson")
+    assert runner.invoke(args=["layers", "import", str(src), "--title", "Community gardens"]).exit_code == 0
+    assert "Community gardens" in page_text(client.get("/?lang=en"))
+    assert "Community gardens" in page_text(client.get("/?lang=ar"))
+    assert runner.invoke(args=["layers", "remove", "gardens"]).exit_code == 0
+    assert "Community gardens" not in page_text(client.get("/?lang=en"))
+    # Same map variable names as before the import: the first rendering came back from the cache.
+    assert re.search(r"var (map_[0-9a-f]+)", first).group(1) in client.get("/?lang=en").get_data(as_text=True)
