@@ -21,7 +21,7 @@ PUBLIC = {
     "public.favicon", "auth.login", "auth.logout", "contribute.suggest", "api.areas", "api.area",
     "api.reports", "api.categories", "api.openapi", "api.clusters", "api.report", "api_docs.page",
     "exports.index", "exports.download", "exports.unknown", "exports.standalone_map", "exports.embed",
-    "exports.poster",
+    "exports.poster", "public.map_areas", "public.map_places",
 }
 ORGANIZER, ADMIN = "organizer_required", "admin_required"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -46,7 +46,10 @@ def _text(resp) -> str:
 
 def _baseline(client) -> str:
     """Public text before any report exists: coordinates already there cannot be leaks."""
-    return "".join(_text(client.get(url)) for url in ("/", "/?lang=en", "/about"))
+    # The area polygons (now fetched by the map page, not inlined) hold many coordinates.
+    return "".join(_text(client.get(url)) for url in (
+        "/", "/?lang=en", "/about", "/map/ar/areas.geojson", "/map/en/areas.geojson", "/map/places.json",
+        "/api/v1/areas"))
 
 
 def _points(app, baseline: str, n: int):
