@@ -280,6 +280,10 @@ def restore(path) -> dict[str, int]:
         backup = _read_tables(source, con, json.loads(meta.get("tables", "[]")))
         with db.engine.begin() as conn:
             counts = _load(conn, meta, backup)
+            # In the same transaction as the rows: validators issued after the backup was taken
+            # must not match the restored data, and every worker's point cache reloads in full
+            # (the restored rows' changed_version values come from another history).
+            bump_data_version(conn, full_reload=True)
             overlays = _check_files(con, layers_dir, photos_dir)
             for name, meta_text, geojson in overlays:
                 # The data before the metadata, as save_overlay does: listed only when complete.
@@ -297,7 +301,4 @@ def restore(path) -> dict[str, int]:
         con.close()
         for tmp, final in staged:
             os.replace(tmp, final) if committed else tmp.unlink(missing_ok=True)
-    # Validators issued after the backup was taken must not match the restored data.
-    bump_data_version()
-    db.session.commit()
     return {**counts, "overlays": len(overlays), "photos": sum(f.parent == photos_dir for _, f in staged)}

@@ -107,6 +107,9 @@ class Report(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    # The data version (versioning.bump_data_version) of the transaction that last changed the
+    # row: the point cache reloads only ``changed_version > the version it holds``.
+    changed_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     created_by: Mapped[User | None] = relationship()
     addresses: Mapped[list[Report]] = relationship(
@@ -128,6 +131,7 @@ class Report(db.Model):
         Index("ix_reports_public_point", "status", "public_lon", "public_lat"),
         Index("ix_reports_area", "area"),
         Index("ix_reports_created", "created_at"),
+        Index("ix_reports_changed_version", "changed_version"),
     )
 
 
@@ -160,5 +164,8 @@ class DataVersion(db.Model):
     version: Mapped[int] = mapped_column(BigInteger, default=1)
     # Whole seconds, strictly increasing per version (see versioning.bump_data_version).
     changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # A cache of reports at a version <= this one must reload in full instead of replaying
+    # ``Report.changed_version``: set by deletes, restores and changes that were not stamped.
+    reload_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     __table_args__ = (CheckConstraint("id = 1", name="ck_data_version_single_row"),)

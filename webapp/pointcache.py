@@ -2,19 +2,27 @@
 
 Cluster counts at low zoom cover the whole city: a SQL ``GROUP BY`` over a million rows
 takes seconds, numpy masks over arrays already in memory take milliseconds. The arrays are
-loaded once per data version (:func:`webapp.versioning.current_data_version`) and rebuilt on
-the first request after any change, so they are never older than the committed data.
+labelled with the data version (:mod:`webapp.versioning`) they were read at and brought up to
+date on the first request after any change, so they are never older than the committed data.
+
+The update is incremental: only the rows whose ``changed_version`` is above the cached version
+are read (an index range: milliseconds at a million reports), their ids removed from the arrays
+and the ones that are public now inserted again, keeping the arrays sorted by id. The result is
+exactly what a full load at that version gives (tests/webapp/test_pointcache.py checks it). A
+full load happens instead on the first request, when the version went backwards (a restore), when
+``reload_version`` says a change could not be replayed row by row (deletes, restores, unstamped
+changes), or when too many rows changed for an update to be worth it.
 
 Only public columns are loaded (id, kind, category, area, observed_on, public point): the
 exact point never enters this cache. Each worker process holds its own copy (~30 bytes per
-report: ~30 MB at a million).
+report: ~30 MB at a million); threads of a worker share it, one refresh at a time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from flask import current_app
@@ -23,33 +31,50 @@ from sqlalchemy import String, cast, select
 from .extensions import db
 from .models import Report
 from .queries import PUBLIC_STATUS, ReportFilters, apply_filters
-from .versioning import current_data_version
+from .versioning import current_data_version, read_state
 
 #: ``day`` of a report without ``observed_on``: matches no since/until filter, like SQL NULL.
 NO_DAY = np.iinfo(np.int32).min
 _EPOCH = dt.date(1970, 1, 1)
 _LOCK = threading.Lock()
 _KEY = "ahya.pointcache"
+#: An update reads at most this share of the cached rows (and this many at least) before a
+#: full load is cheaper: a bulk import of many rows is simply loaded again.
+UPDATE_MAX_SHARE, UPDATE_MIN_ROWS = 0.25, 10_000
+# Public columns, in the order of ``Points``' arrays. observed_on as ISO text ('YYYY-MM-DD' on
+# SQLite and PostgreSQL): numpy parses a million of those at once, where SQLAlchemy's Date type
+# would build a million date objects.
+_COLUMNS = (Report.id, Report.kind, Report.category, Report.area, cast(Report.observed_on, String(10)),
+            Report.public_lon, Report.public_lat)
+_CODED = ("kind", "category", "area")
+_DTYPES = {"kind": np.int8, "category": np.int16, "area": np.int16}
 
 
 @dataclass(frozen=True)
 class Points:
     """Parallel arrays, one element per published report; codes index the ``*_names`` tuples."""
 
-    generation: tuple
-    ids: np.ndarray          # int64
+    generation: tuple        # (changed_at, version) of the data version the arrays hold
+    ids: np.ndarray          # int64, ascending
     kind: np.ndarray         # int8 code into kind_names
     category: np.ndarray     # int16 code into category_names
     area: np.ndarray         # int16 code into area_names (-1: no area)
     day: np.ndarray          # int32 days since 1970-01-01 (NO_DAY: unknown)
     lon: np.ndarray          # float64 public longitude
     lat: np.ndarray          # float64 public latitude
-    kind_names: tuple[str, ...]
+    kind_names: tuple[str, ...]      # sorted, each used by at least one point
     category_names: tuple[str, ...]
     area_names: tuple[str, ...]
+    #: Points per name of kind, category and area (aligned with the names): lets an update
+    #: drop a name that fell out of use without scanning the arrays.
+    name_counts: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def version(self) -> int:
+        return self.generation[1]
 
 
 def _codes(values: list, missing: int = -1) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -61,39 +86,147 @@ def _codes(values: list, missing: int = -1) -> tuple[np.ndarray, tuple[str, ...]
     return codes, names
 
 
-def _load(generation) -> Points:
-    # Core select of plain columns: no ORM objects, ~1 s per million rows on SQLite.
-    # observed_on as ISO text ('YYYY-MM-DD' on SQLite and PostgreSQL): numpy parses a million
-    # of those at once, where SQLAlchemy's Date type would build a million date objects.
-    cols = (Report.id, Report.kind, Report.category, Report.area, cast(Report.observed_on, String(10)),
-            Report.public_lon, Report.public_lat)
-    rows = db.session.execute(select(*cols).where(Report.status == PUBLIC_STATUS)
-                              .order_by(Report.id)).all()
+def _days(values: list) -> np.ndarray:
+    # datetime64[D] turns None into NaT; NaT becomes NO_DAY.
+    d64 = np.array([d and d[:10] for d in values], dtype="datetime64[D]")
+    return np.where(np.isnat(d64), NO_DAY, d64.astype("int64")).astype(np.int32)
+
+
+def _columns(rows) -> dict:
+    """Rows of ``_COLUMNS`` as arrays (codes with their names) in the rows' order."""
     ids, kinds, cats, areas, days, lons, lats = (list(c) for c in zip(*rows, strict=True)) if rows \
         else ([], [], [], [], [], [], [])
-    kind, kind_names = _codes(kinds)
-    category, category_names = _codes(cats)
-    area, area_names = _codes(areas)
-    # datetime64[D] turns None into NaT; NaT becomes NO_DAY below.
-    d64 = np.array([d and d[:10] for d in days], dtype="datetime64[D]")
-    day = np.where(np.isnat(d64), NO_DAY, d64.astype("int64")).astype(np.int32)
-    return Points(generation, np.asarray(ids, dtype=np.int64), kind.astype(np.int8), category, area, day,
-                  np.asarray(lons, dtype=float), np.asarray(lats, dtype=float),
-                  kind_names, category_names, area_names)
+    out = {"ids": np.asarray(ids, dtype=np.int64), "day": _days(days),
+           "lon": np.asarray(lons, dtype=float), "lat": np.asarray(lats, dtype=float)}
+    out["name_counts"] = {}
+    for name, values in zip(_CODED, (kinds, cats, areas), strict=True):
+        codes, names = _codes(values)
+        out[name], out[f"{name}_names"] = codes.astype(_DTYPES[name]), names
+        out["name_counts"][name] = _count(codes, len(names))
+    return out
+
+
+def _count(codes: np.ndarray, n: int) -> np.ndarray:
+    return np.bincount(codes[codes >= 0].astype(np.intp), minlength=n)
+
+
+def _load(generation) -> Points:
+    """Every published point, read in full."""
+    # Core select of plain columns: no ORM objects, ~1 s per million rows on SQLite.
+    rows = db.session.execute(select(*_COLUMNS).where(Report.status == PUBLIC_STATUS)
+                              .order_by(Report.id)).all()
+    return Points(generation=generation, **_columns(rows))
+
+
+def _changed_rows(since: int, limit: int):
+    """(id, status, public columns...) of the rows changed after version ``since``, at most ``limit``."""
+    stmt = select(Report.status, *_COLUMNS).where(Report.changed_version > since).limit(limit)
+    return db.session.execute(stmt).all()
+
+
+def _recode(codes: np.ndarray, names: tuple, wanted: tuple) -> np.ndarray:
+    """``codes`` into ``names`` as codes into ``wanted`` (-1 stays -1, as do names not wanted)."""
+    if names == wanted:
+        return codes
+    position = {name: i for i, name in enumerate(wanted)}
+    # One slot more at the end: code -1 indexes it and stays -1.
+    table = np.array([position.get(name, -1) for name in names] + [-1], dtype=np.int64)
+    return table[codes].astype(codes.dtype)
+
+
+#: Above this many removals + insertions, numpy's delete/insert beat copying runs one by one.
+_RUNS_MAX = 512
+
+
+def _splice(old: np.ndarray, drop: np.ndarray, at: np.ndarray, new: np.ndarray, n_out: int) -> np.ndarray:
+    """A new array: ``old`` without the elements at ``drop``, with ``new[j]`` before ``old[at[j]]``.
+
+    ``drop`` and ``at`` are ascending positions in ``old``. The old arrays are never changed in
+    place: other threads may be reading them.
+    """
+    if len(drop) + len(at) > _RUNS_MAX:
+        kept_at = at - np.searchsorted(drop, at)
+        return np.insert(np.delete(old, drop), kept_at, new.astype(old.dtype, copy=False))
+    out = np.empty(n_out, dtype=old.dtype)
+    # Events in old positions; at a tie the insertion comes first (new[j] sorts before old[i]).
+    events = sorted([(int(i), 1, 0) for i in drop] + [(int(i), 0, j) for j, i in enumerate(at)])
+    src = dst = 0
+    for i, is_drop, j in events:
+        if i > src:  # copy the run of old elements up to this event
+            out[dst:dst + i - src] = old[src:i]
+            dst, src = dst + i - src, i
+        if is_drop:
+            src = i + 1
+        else:
+            out[dst] = new[j]
+            dst += 1
+    out[dst:] = old[src:]
+    return out
+
+
+def _merge(points: Points, rows, generation) -> Points:
+    """``points`` with the changed ``rows`` applied: the same arrays a full load would give."""
+    changed = np.unique(np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows)))
+    new = _columns(sorted((r[1:] for r in rows if r[0] == PUBLIC_STATUS), key=lambda r: r[0]))
+    # Every changed id goes (deleted, unpublished, moved or edited in place) ...
+    pos = np.searchsorted(points.ids, changed)
+    found = pos < len(points.ids)
+    found[found] = points.ids[pos[found]] == changed[found]
+    drop = pos[found]
+    # ... and the ones public now come back at their place in id order.
+    at = np.searchsorted(points.ids, new["ids"])
+    n_out = len(points) - len(drop) + len(new["ids"])
+    out = {name: _splice(getattr(points, name), drop, at, new[name], n_out)
+           for name in ("ids", "day", "lon", "lat")}
+    out["name_counts"] = {}
+    for name in _CODED:
+        old_names, add_names = getattr(points, f"{name}_names"), new[f"{name}_names"]
+        names = old_names + tuple(n for n in add_names if n not in old_names)
+        old_codes, add_codes = getattr(points, name), _recode(new[name], add_names, names)
+        counts = np.zeros(len(names), dtype=np.int64)
+        counts[:len(old_names)] = points.name_counts[name]
+        counts -= _count(old_codes[drop], len(names))
+        counts += _count(add_codes, len(names))
+        codes = _splice(old_codes, drop, at, add_codes, n_out)
+        # Names sorted and only those in use, as a full load has them (rarely changes: then O(n)).
+        wanted = tuple(sorted(n for n, c in zip(names, counts, strict=True) if c))
+        if wanted != names:
+            codes = _recode(codes, names, wanted)
+            counts = counts[[names.index(n) for n in wanted]]
+        out[name], out[f"{name}_names"], out["name_counts"][name] = codes, wanted, counts
+    return Points(generation=generation, **out)
+
+
+def _refresh(points: Points | None) -> Points:
+    """The points at the version committed now: ``points`` updated, or a full load."""
+    # Read fresh, not the version remembered for the request: a request that started before
+    # the cache was updated finds it already newer and uses it (newer data, never older).
+    state = read_state()
+    generation = (state.changed_at, state.version)
+    if points is not None and points.generation == generation:
+        return points
+    # Rows are read after the version: they are at least as new as the label they get.
+    if points is None or state.version < points.version or points.version <= state.reload_version:
+        return _load(generation)
+    limit = max(UPDATE_MIN_ROWS, int(len(points) * UPDATE_MAX_SHARE))
+    rows = _changed_rows(points.version, limit)
+    if len(rows) >= limit:
+        return _load(generation)
+    return _merge(points, rows, generation)
 
 
 def get_points() -> Points:
-    """The published points at the current data version (reloaded when the version changed)."""
+    """The published points at the current data version (updated when the version changed)."""
     version, changed_at = current_data_version()
     generation = (changed_at, version)
     ext = current_app.extensions
     points = ext.get(_KEY)
     if points is not None and points.generation == generation:
         return points
-    with _LOCK:  # one reload per version, not one per concurrent request
+    with _LOCK:  # one refresh at a time, not one per concurrent request
         points = ext.get(_KEY)
         if points is None or points.generation != generation:
-            points = _load(generation)
+            points = _refresh(points)
             ext[_KEY] = points
     return points
 

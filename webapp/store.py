@@ -21,6 +21,11 @@ _LOCK_KEY = 0x41687961  # "Ahya": the advisory lock that serialises migrations
 def _sqlite_pragmas(dbapi_connection, _record):
     # WAL lets readers go on while a report is written; the busy timeout makes
     # concurrent writers wait instead of failing with "database is locked".
+    # synchronous=NORMAL: with WAL a commit appends to the log without an fsync (the log is
+    # synced at checkpoints), so a form post costs no disk flush. A crash of the app or of
+    # every worker loses nothing committed; only a power cut or OS crash can lose the last
+    # commits before the next checkpoint, and never corrupts the database. FULL would fsync
+    # on every commit for that last guarantee.
     if isinstance(dbapi_connection, sqlite3.Connection):
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA journal_mode=WAL")

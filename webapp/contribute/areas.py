@@ -37,11 +37,14 @@ def _norm(text: str) -> str:
 
 
 def area_options(lang: str) -> list[dict]:
-    """``[{slug, name, other, lon, lat}]`` sorted by the name in ``lang``."""
-    other = "en" if lang == "ar" else "ar"
-    rows = [{"slug": r["slug"], "name": r[lang], "other": r[other], "lon": r["lon"], "lat": r["lat"]}
-            for r in _catalogue()["rows"]]
-    return sorted(rows, key=lambda r: r["name"].casefold())
+    """``[{slug, name, other, lon, lat}]`` sorted by the name in ``lang`` (built once per language)."""
+    options = _catalogue().setdefault("options", {})
+    if lang not in options:
+        other = "en" if lang == "ar" else "ar"
+        rows = [{"slug": r["slug"], "name": r[lang], "other": r[other], "lon": r["lon"], "lat": r["lat"]}
+                for r in _catalogue()["rows"]]
+        options[lang] = sorted(rows, key=lambda r: r["name"].casefold())
+    return options[lang]
 
 
 def find_area(text: str | None) -> str | None:

@@ -11,6 +11,7 @@ import datetime as dt
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -67,6 +68,17 @@ def jerusalem_today() -> dt.date:
     return dt.datetime.now(JERUSALEM).date()
 
 
+def _category_choices(lang: str) -> tuple[list, list]:
+    """The category list's groups and the addressed-category choices in ``lang``, built once per app."""
+    cache = current_app.extensions.setdefault("ahya.contribute.choices", {})
+    if lang not in cache:
+        taxonomy = get_taxonomy()
+        groups = [(k, KIND_GROUP_LABELS[k], [(c.id, c.label(lang)) for c in taxonomy.categories(k)])
+                  for k in KINDS]
+        cache[lang] = groups, choices((c.id, c.label(lang)) for c in taxonomy.categories("challenge"))
+    return cache[lang]
+
+
 class ReportForm(FlaskForm):
     """Every field of a report. Used as is by the moderation edit page.
 
@@ -96,13 +108,10 @@ class ReportForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        lang = current_language()
-        taxonomy = get_taxonomy()
-        self.category.groups = [(k, KIND_GROUP_LABELS[k], [(c.id, c.label(lang)) for c in
-                                                           taxonomy.categories(k)]) for k in KINDS]
+        groups, addressed = _category_choices(current_language())
+        self.category.groups = groups
         self.category.selected_kind = self.kind.data
-        self.addressed_categories.choices = choices((c.id, c.label(lang))
-                                                    for c in taxonomy.categories("challenge"))
+        self.addressed_categories.choices = list(addressed)
         self.point: tuple[float, float] | None = None
         self.point_from_area = False
         self.point_errors: list[str] = []

@@ -6,7 +6,7 @@ decides who may post, what status the report gets and where the user goes next.
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -50,15 +50,33 @@ def _single_arg_url(endpoint: str, report_id: int) -> str:
     return url_for(endpoint, **{names[0] if len(names) == 1 else "report_id": report_id})
 
 
+#: Flashed messages kept in the session until a page shows them (the newest ones).
+MAX_FLASHES = 3
+
+
+def flash_latest(message: str) -> None:
+    """``flash`` that keeps only the newest ``MAX_FLASHES`` messages waiting in the session.
+
+    A client that posts without following the redirect (a script, a benchmark) never shows
+    its messages: unbounded, they would pile up in the signed session cookie, which every
+    request then decodes and re-signs (the cost grows with each post) and which a browser
+    drops once it passes ~4 KB, logging the organizer out.
+    """
+    waiting = session.get("_flashes")
+    if waiting and len(waiting) >= MAX_FLASHES:
+        session["_flashes"] = waiting[-(MAX_FLASHES - 1):]
+    flash(message)
+
+
 def after_save(report: Report):
     """Published reports go to their permalink; held ones to moderation, where they are visible."""
     views = current_app.view_functions
     if report.status == "published":
-        flash(_("The report is published."))
+        flash_latest(_("The report is published."))
         if "public.report_detail" in views:
             return redirect(_single_arg_url("public.report_detail", report.id))
     else:
-        flash(_("The report is saved and waits for review."))
+        flash_latest(_("The report is saved and waits for review."))
         if "moderation.detail" in views:
             return redirect(_single_arg_url("moderation.detail", report.id))
         if "public.report_detail" in views:
