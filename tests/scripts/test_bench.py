@@ -33,8 +33,13 @@ def test_quick_benchmark_writes_every_measurement(tmp_path):
         api = size["api"]
         for name in ("city_clusters_cold", "city_clusters_warm", "street_points_cold", "street_points_warm"):
             assert api[name]["bytes"] > 0 and 0 < api[name]["p50_ms"] <= api[name]["p95_ms"], name
+        assert api["after_one_change_ms"] > 0
     assert data["assign"]["points"] == 1_000_000 and data["assign"]["points_per_s"] > 0
     ingest = data["ingest"]
-    assert ingest["submissions"] == ingest["stored"] == 300 and ingest["count_matches"] is True
-    assert ingest["reports_per_s"] > 0
+    assert ingest["submissions"] == ingest["stored"] == 900 and ingest["count_matches"] is True
+    assert len(ingest["rounds"]) == 3 and ingest["reports_per_s"] > 0
+    # Sizes, not speeds: the page is the same whatever the number of reports, and only the app
+    # and the tile server were asked for anything.
+    assert len({size["page"]["bytes"] for size in data["sizes"].values()}) == 1
+    assert all(size["foreign_requests"] == [] for size in data["sizes"].values())
     assert data["machine"]["nproc"] >= 1
