@@ -20,7 +20,8 @@ from sqlalchemy.orm import aliased
 
 from .extensions import db
 from .models import AddressedCategory, Report, report_addresses
-from .queries import PUBLIC_STATUS, with_public_relations
+from .queries import PUBLIC_STATUS, ReportFilters, with_public_relations
+from .stats import grouped_counts
 
 
 @dataclass(frozen=True)
@@ -70,11 +71,9 @@ def challenge_categories(area: str) -> list[str]:
     list of str
         Category ids; ties are broken by id so the order is stable.
     """
-    n = func.count(Report.id)
-    stmt = (select(Report.category).where(Report.status == PUBLIC_STATUS, Report.kind == "challenge",
-                                          Report.area == area)
-            .group_by(Report.category).order_by(n.desc(), Report.category))
-    return list(db.session.scalars(stmt))
+    frame = grouped_counts(ReportFilters(kind="challenge", area=area))
+    frame = frame.sort_values(["count", "category"], ascending=[False, True])
+    return list(dict.fromkeys(frame["category"]))
 
 
 def areas_facing(categories: list[str], *, exclude: str | None = None,
@@ -99,16 +98,11 @@ def areas_facing(categories: list[str], *, exclude: str | None = None,
     out: dict[str, tuple[list[AreaCount], int]] = {c: ([], 0) for c in categories}
     if not categories:
         return out
-    n = func.count(Report.id)
-    stmt = (select(Report.category, Report.area, n)
-            .where(Report.status == PUBLIC_STATUS, Report.kind == "challenge",
-                   Report.category.in_(categories), Report.area.is_not(None))
-            .group_by(Report.category, Report.area)
-            .order_by(Report.category, n.desc(), Report.area))
-    if exclude:
-        stmt = stmt.where(Report.area != exclude)
+    frame = grouped_counts(ReportFilters(kind="challenge", categories=tuple(categories)))
+    frame = frame[frame["area"].notna() & (frame["area"] != exclude)]
     # One row per (category, area): bounded by categories × areas, not by the number of reports.
-    for category, area, count in db.session.execute(stmt):
+    frame = frame.sort_values(["category", "count", "area"], ascending=[True, False, True])
+    for category, area, count in zip(frame["category"], frame["area"], frame["count"], strict=True):
         shown, total = out[category]
         if len(shown) < limit:
             shown.append(AreaCount(area, int(count)))

@@ -25,6 +25,7 @@ import threading
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from flask import current_app
 from sqlalchemy import String, cast, select
 
@@ -46,6 +47,8 @@ UPDATE_MAX_SHARE, UPDATE_MIN_ROWS = 0.25, 10_000
 # would build a million date objects.
 _COLUMNS = (Report.id, Report.kind, Report.category, Report.area, cast(Report.observed_on, String(10)),
             Report.public_lon, Report.public_lat)
+#: Names of ``_COLUMNS`` in the arrays.
+_NAMES = ("ids", "kind", "category", "area", "day", "lon", "lat")
 _CODED = ("kind", "category", "area")
 _DTYPES = {"kind": np.int8, "category": np.int16, "area": np.int16}
 
@@ -77,30 +80,27 @@ class Points:
         return self.generation[1]
 
 
-def _codes(values: list, missing: int = -1) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Small integer codes for a column of a few distinct strings (None → ``missing``)."""
-    names = tuple(sorted({v for v in values if v is not None}))
-    lookup = {name: i for i, name in enumerate(names)}
-    codes = np.fromiter((lookup.get(v, missing) if v is not None else missing for v in values),
-                        dtype=np.int16, count=len(values))
-    return codes, names
+def _codes(values) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Small integer codes for a column of a few distinct strings (None → -1), names sorted."""
+    codes, names = pd.factorize(pd.Series(values, dtype=object), sort=True)  # hashing, not a sort
+    return codes.astype(np.int16), tuple(names)
 
 
-def _days(values: list) -> np.ndarray:
-    # datetime64[D] turns None into NaT; NaT becomes NO_DAY.
-    d64 = np.array([d and d[:10] for d in values], dtype="datetime64[D]")
+def _days(values) -> np.ndarray:
+    # 'YYYY-MM-DD' text (SQLite and PostgreSQL alike); datetime64[D] turns None into NaT → NO_DAY.
+    text = pd.Series(values, dtype=object).str[:10].to_numpy(dtype=object, na_value=None)
+    d64 = np.array(text, dtype="datetime64[D]")
     return np.where(np.isnat(d64), NO_DAY, d64.astype("int64")).astype(np.int32)
 
 
 def _columns(rows) -> dict:
     """Rows of ``_COLUMNS`` as arrays (codes with their names) in the rows' order."""
-    ids, kinds, cats, areas, days, lons, lats = (list(c) for c in zip(*rows, strict=True)) if rows \
-        else ([], [], [], [], [], [], [])
-    out = {"ids": np.asarray(ids, dtype=np.int64), "day": _days(days),
-           "lon": np.asarray(lons, dtype=float), "lat": np.asarray(lats, dtype=float)}
+    frame = pd.DataFrame.from_records(rows, columns=_NAMES, coerce_float=False, nrows=len(rows))
+    out = {"ids": frame["ids"].to_numpy(dtype=np.int64), "day": _days(frame["day"]),
+           "lon": frame["lon"].to_numpy(dtype=float), "lat": frame["lat"].to_numpy(dtype=float)}
     out["name_counts"] = {}
-    for name, values in zip(_CODED, (kinds, cats, areas), strict=True):
-        codes, names = _codes(values)
+    for name in _CODED:
+        codes, names = _codes(frame[name])
         out[name], out[f"{name}_names"] = codes.astype(_DTYPES[name]), names
         out["name_counts"][name] = _count(codes, len(names))
     return out
@@ -110,11 +110,26 @@ def _count(codes: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(codes[codes >= 0].astype(np.intp), minlength=n)
 
 
+def _fetch_all(stmt) -> list[tuple]:
+    """Every row of ``stmt`` as plain tuples from the driver's cursor, in the session's transaction.
+
+    At a million rows SQLAlchemy's Row objects cost as much as the query itself (~1.7 s on
+    SQLite): the statement is compiled once (literal values: only constants of this module)
+    and fetched raw.
+    """
+    conn = db.session.connection()
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def _load(generation) -> Points:
-    """Every published point, read in full."""
-    # Core select of plain columns: no ORM objects, ~1 s per million rows on SQLite.
-    rows = db.session.execute(select(*_COLUMNS).where(Report.status == PUBLIC_STATUS)
-                              .order_by(Report.id)).all()
+    """Every published point, read in full (~2 s per million rows on SQLite)."""
+    rows = _fetch_all(select(*_COLUMNS).where(Report.status == PUBLIC_STATUS).order_by(Report.id))
     return Points(generation=generation, **_columns(rows))
 
 
