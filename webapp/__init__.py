@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+
 from flask import Flask
+
+_frozen = False
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -51,4 +55,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api import docs as api_docs
     for blueprint in (public.bp, auth.bp, contribute.bp, moderation.bp, api.bp, exports.bp, api_docs.bp):
         app.register_blueprint(blueprint)
+    _freeze_long_lived()
     return app
+
+
+def _freeze_long_lived() -> None:
+    """Move what exists now (the modules, classes and functions of ~20 libraries: ~200,000
+    objects) out of the garbage collector's reach, once per process.
+
+    Every full collection would scan them again: ~60 ms, falling on a random request (the
+    benchmark saw API p95 at 100 ms for p50 at 30 ms). They live as long as the process anyway.
+    """
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.freeze()
