@@ -331,8 +331,9 @@ def table(r: dict) -> str:
         naive = nv.get("not_run") or f'{nv["ready_s"]} s ({nv["build_s"]} s, {nv["bytes"] / 1e6:.1f} MB)'
         c, cw, st, sw = (a["city_clusters_cold"], a["city_clusters_warm"],
                          a["street_points_cold"], a["street_points_warm"])
+        ratio = f'{s["naive_ratio"]}×' if "naive_ratio" in s else "—"
         rows.append(f'| {label} | {s["page"]["bytes"] / 1000:.0f} KB | {s["page"]["server_ms"]} ms '
-                    f'| {s["map_ready_s"]} s | {naive} | {s.get("naive_ratio", "—")}× '
+                    f'| {s["map_ready_s"]} s | {naive} | {ratio} '
                     f'| {c["p50_ms"]}/{c["p95_ms"]} ms ({cw["p50_ms"]}/{cw["p95_ms"]}) | {c["bytes"]} '
                     f'| {st["p50_ms"]}/{st["p95_ms"]} ms ({sw["p50_ms"]}/{sw["p95_ms"]}) | {st["bytes"]} '
                     f'| {a["after_one_change_ms"]} ms |')

@@ -48,9 +48,8 @@ def db_url(tmp_path):
     drop()
 
 
-@pytest.fixture
-def app(tmp_path, db_url):
-    instance = tmp_path / "instance"
+def app_config(instance, db_url: str | None) -> dict:
+    """The test app's settings: a temporary instance, and PostgreSQL when the run asks for it."""
     config = {
         "TESTING": True,
         "INSTANCE_PATH": str(instance),
@@ -61,7 +60,12 @@ def app(tmp_path, db_url):
     if db_url:
         config["DATABASE_URL"] = db_url
         config["SQLALCHEMY_DATABASE_URI"] = db_url
-    app = create_app(config)
+    return config
+
+
+@pytest.fixture
+def app(tmp_path, db_url):
+    app = create_app(app_config(tmp_path / "instance", db_url))
     yield app
     with app.app_context():
         from webapp.extensions import db

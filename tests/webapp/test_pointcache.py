@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from sqlalchemy import delete, text, update
 
-from tests.conftest import ROOT, SILWAN
+from tests.conftest import ROOT, SILWAN, app_config
 from webapp import create_app, pointcache
 from webapp.extensions import db
 from webapp.models import DataVersion, Report, User
@@ -34,11 +34,7 @@ FIELDS = {"kind": "challenge", "category": "housing", "title": "Demolition order
 @pytest.fixture
 def worker2(app, db_url):
     """A second app (another worker process) on the same database, with its own cache."""
-    config = {"TESTING": True, "INSTANCE_PATH": app.instance_path, "SECRET_KEY": "test",
-              "TILE_URL": "https://tiles.example.test/{z}/{x}/{y}.png", "TILE_ATTRIBUTION": "test tiles"}
-    if db_url:
-        config["DATABASE_URL"] = config["SQLALCHEMY_DATABASE_URI"] = db_url
-    other = create_app(config)
+    other = create_app(app_config(app.instance_path, db_url))
     yield other
     with other.app_context():
         db.session.remove()
