@@ -18,11 +18,20 @@ MIN_SIZE = 1024
 YEAR = 365 * 24 * 3600
 
 
+def accepts_gzip() -> bool:
+    """Whether the current request's client accepts a gzip-encoded body."""
+    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
+
+
+def _gzippable(response) -> bool:
+    """Not encoded yet, a text type, and the client accepts gzip."""
+    return ("Content-Encoding" not in response.headers and accepts_gzip()
+            and (response.mimetype or "").startswith(COMPRESSIBLE))
+
+
 def _gzip_response(response):
     if (response.direct_passthrough or response.status_code < 200 or response.status_code >= 300
-            or "Content-Encoding" in response.headers
-            or "gzip" not in request.headers.get("Accept-Encoding", "").lower()
-            or not (response.mimetype or "").startswith(COMPRESSIBLE)):
+            or not _gzippable(response)):
         return response
     data = response.get_data()
     if len(data) < MIN_SIZE:
@@ -51,9 +60,7 @@ def _gzip_file_response(response, cache: dict):
     ``_gzip_response``; Leaflet alone is 147 KB, 40 KB compressed: worth it on a phone.
     Range requests (206) and revalidations (304) are left alone.
     """
-    if (response.status_code != 200 or "Content-Encoding" in response.headers
-            or "gzip" not in request.headers.get("Accept-Encoding", "").lower()
-            or not (response.mimetype or "").startswith(COMPRESSIBLE)):
+    if response.status_code != 200 or not _gzippable(response):
         return response
     etag, _weak = response.get_etag()
     key = (request.path, etag)

@@ -19,7 +19,7 @@ from flask import Response, abort, current_app, request, url_for
 from geo.maps import area_collection
 from geo.search import search_index
 
-from ..compression import YEAR
+from ..compression import YEAR, accepts_gzip
 from ..layers_store import get_display_layers, get_layers
 from . import bp
 
@@ -67,7 +67,7 @@ def _send(asset: Asset) -> Response:
     current = request.args.get("v") == asset.etag
     if asset.etag in request.if_none_match:
         resp = Response(status=304)
-    elif "gzip" in request.headers.get("Accept-Encoding", "").lower():
+    elif accepts_gzip():
         resp = Response(asset.gzipped, mimetype=asset.mimetype)
         resp.headers["Content-Encoding"] = "gzip"
     else:
