@@ -110,8 +110,12 @@ class Report(db.Model):
     # The data version (versioning.bump_data_version) of the transaction that last changed the
     # row: the point cache reloads only ``changed_version > the version it holds``.
     changed_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # An initiative's organization as a record; ``organization`` (free text) stays for old data.
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="SET NULL"), nullable=True, index=True)
 
     created_by: Mapped[User | None] = relationship()
+    organization_record: Mapped[Organization | None] = relationship(back_populates="initiatives")
     addresses: Mapped[list[Report]] = relationship(
         secondary=report_addresses,
         primaryjoin=id == report_addresses.c.initiative_id,
@@ -132,6 +136,116 @@ class Report(db.Model):
         Index("ix_reports_area", "area"),
         Index("ix_reports_created", "created_at"),
         Index("ix_reports_changed_version", "changed_version"),
+    )
+
+
+ORG_KINDS = ("community_group", "ngo", "school", "service", "cooperative", "religious", "other")
+
+
+class Organization(db.Model):
+    """A group that acts: community group, NGO, school, service...
+
+    Only what the organization chooses to publish is stored: its public website, phone and
+    e-mail, never a person's private details. Reviewed like reports (``status``).
+    """
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name_ar: Mapped[str] = mapped_column(String(200), default="")
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(30), default="community_group")
+    description: Mapped[str] = mapped_column(Text, default="")
+    website: Mapped[str] = mapped_column(String(500), default="")
+    public_phone: Mapped[str] = mapped_column(String(40), default="")
+    public_email: Mapped[str] = mapped_column(String(254), default="")
+    logo: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    reject_reason: Mapped[str] = mapped_column(String(500), default="")
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+    created_by: Mapped[User | None] = relationship()
+    areas: Mapped[list[OrganizationArea]] = relationship(cascade="all, delete-orphan",
+                                                         passive_deletes=True)
+    categories: Mapped[list[OrganizationCategory]] = relationship(cascade="all, delete-orphan",
+                                                                  passive_deletes=True)
+    initiatives: Mapped[list[Report]] = relationship(back_populates="organization_record")
+    events: Mapped[list[OrganizationEvent]] = relationship(
+        back_populates="organization", order_by="OrganizationEvent.created_at",
+        cascade="all, delete-orphan", passive_deletes=True)
+
+    __table_args__ = (Index("ix_organizations_status", "status"),)
+
+
+class OrganizationArea(db.Model):
+    """An area (place slug) an organization serves."""
+
+    __tablename__ = "organization_areas"
+
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    area: Mapped[str] = mapped_column(String(80), primary_key=True, index=True)
+
+
+class OrganizationCategory(db.Model):
+    """A challenge category an organization works on."""
+
+    __tablename__ = "organization_categories"
+
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class OrganizationEvent(db.Model):
+    """Audit log of organizations (create, edit, publish, reject, archive). No IP address."""
+
+    __tablename__ = "organization_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    action: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="events")
+    user: Mapped[User | None] = relationship()
+
+
+class ConnectRequest(db.Model):
+    """A message from a resident or group to an organization or an initiative.
+
+    Private: the sender's name, reply channel and message are shown to organizers only and
+    forwarded by e-mail when a mail server is configured. Exactly one target is set.
+    """
+
+    __tablename__ = "connect_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), nullable=True, index=True)
+    report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), nullable=True, index=True)
+    sender_name: Mapped[str] = mapped_column(String(120))
+    reply_channel: Mapped[str] = mapped_column(String(300))  # private
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="new")  # new | read | archived
+    forwarded_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    organization: Mapped[Organization | None] = relationship()
+    report: Mapped[Report | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("(organization_id IS NULL) <> (report_id IS NULL)",
+                        name="ck_connect_requests_one_target"),
+        Index("ix_connect_requests_status", "status"),
     )
 
 
