@@ -110,6 +110,9 @@ class Report(db.Model):
     # The data version (versioning.bump_data_version) of the transaction that last changed the
     # row: the point cache reloads only ``changed_version > the version it holds``.
     changed_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # The idempotency key a browser sends with a form (a random UUID made when the form is
+    # first submitted): an offline-queued form that is sent twice is stored once. Not public.
+    client_key: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
     created_by: Mapped[User | None] = relationship()
     addresses: Mapped[list[Report]] = relationship(
@@ -132,6 +135,7 @@ class Report(db.Model):
         Index("ix_reports_area", "area"),
         Index("ix_reports_created", "created_at"),
         Index("ix_reports_changed_version", "changed_version"),
+        Index("ux_reports_client_key", "client_key", unique=True),
     )
 
 
