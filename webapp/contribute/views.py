@@ -19,8 +19,8 @@ from ..models import Report, User
 from ..reporting import create_report
 from . import bp
 from .areas import area_options
-from .idempotency import json_outcome, json_refusal, posted_key, stored_report, wants_json
 from .forms import PRECISION_HINTS, NewReportForm, ReportForm, SuggestionForm, form_to_fields, jerusalem_today
+from .idempotency import json_outcome, json_refusal, posted_key, stored_report, wants_json
 
 
 def save_report(form: ReportForm, *, user: User | None, source: str, publish: bool) -> Report:
