@@ -78,4 +78,5 @@ def manifest():
         "icons": [{"src": url_for("static", filename=f"icons/icon-{size}.png"), "sizes": f"{size}x{size}",
                    "type": "image/png", "purpose": "any"} for size in (192, 512)],
     }
-    return Response(json.dumps(body, ensure_ascii=False), content_type="application/manifest+json; charset=utf-8")
+    return Response(json.dumps(body, ensure_ascii=False),
+                    content_type="application/manifest+json; charset=utf-8")
