@@ -146,3 +146,76 @@ def test_an_offline_suggestion_arrives_once_with_its_photo(offline_app, offline_
     assert again.get_json() == {"status": "duplicate"}
     assert len(reports(offline_app)) == 1
     assert foreign == [] and errors == []
+
+
+def test_a_refused_queued_form_shows_the_servers_message_and_is_not_resent(offline_app, offline_page):
+    """An organizer's form kept offline, refused by the server (outside Jerusalem) once online."""
+    from tests.browser.test_report_form import log_in
+    from webapp.auth.accounts import create_user
+
+    context, page, foreign, errors = offline_page
+    with offline_app.app_context():
+        create_user("offline-organizer@example.org", "correct horse battery", role="organizer")
+        db.session.remove()
+    log_in(page, "offline-organizer@example.org", "correct horse battery")
+    posts = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.goto("/reports/new")
+    page.wait_for_function("() => window.AHYA_OFFLINE && window.AHYA_OFFLINE.ready")
+    before = len(reports(offline_app))
+
+    context.set_offline(True)
+    page.check("#kind-0")
+    page.select_option("#category", "housing")
+    page.fill("#lat", "32.08")  # Tel Aviv
+    page.fill("#lon", "34.78")
+    page.fill("#title", "خارج القدس")
+    page.click("form.report-form button[type=submit]")
+    page.wait_for_function("() => window.AHYA_OFFLINE.waiting === 1")
+
+    context.set_offline(False)
+    page.wait_for_function("() => window.AHYA_OFFLINE.refused === 1 && !window.AHYA_OFFLINE.sending")
+    status = page.inner_text("#offline-status")
+    assert "لم يُقبل" in status and "خارج الحدود البلدية للقدس" in status, status  # the server's own message
+    assert len(reports(offline_app)) == before
+    sent = len(posts)
+    assert sent == 1
+
+    page.reload()  # online again: a refused form is listed, never sent again
+    page.wait_for_function("() => window.AHYA_OFFLINE && window.AHYA_OFFLINE.ready")
+    assert page.evaluate("() => window.AHYA_OFFLINE.refused") == 1
+    assert len(posts) == sent
+    page.click("#offline-status button")  # "Remove"
+    page.wait_for_function("() => window.AHYA_OFFLINE.refused === 0")
+    assert foreign == [] and errors == []
+
+
+def test_a_post_lost_on_the_way_is_kept_by_the_worker_and_sent_once(offline_app, offline_page, stub_tile):
+    """The page believes it is online but the post never arrives: the worker keeps the form."""
+    context, page, foreign, errors = offline_page
+    page.goto("/suggest")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => window.AHYA_OFFLINE && window.AHYA_OFFLINE.ready")
+    before = len(reports(offline_app))
+    dropped = []
+
+    def drop_first_post(route):
+        if route.request.method == "POST" and not dropped:
+            dropped.append(route.request.url)
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    context.route("**/suggest", drop_first_post)
+    page.check("#kind-0")
+    page.select_option("#category", "roads")
+    page.fill("#lat", str(SILWAN[1]))
+    page.fill("#lon", str(SILWAN[0]))
+    page.fill("#title", "طريق مغلق")
+    page.click("form.report-form button[type=submit]")
+    page.wait_for_function("() => window.AHYA_OFFLINE && window.AHYA_OFFLINE.sent === 1"
+                           " && window.AHYA_OFFLINE.waiting === 0")
+    assert len(dropped) == 1
+    titles = [r.title for r in reports(offline_app)]
+    assert len(titles) == before + 1 and titles.count("طريق مغلق") == 1
+    assert foreign == [] and errors == []
