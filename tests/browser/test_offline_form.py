@@ -187,6 +187,18 @@ def test_a_refused_queued_form_shows_the_servers_message_and_is_not_resent(offli
     assert len(posts) == sent
     page.click("#offline-status button")  # "Remove"
     page.wait_for_function("() => window.AHYA_OFFLINE.refused === 0")
+
+    # Online, with the worker in control: an ordinary post still redirects to the new report.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.check("#kind-0")
+    page.select_option("#category", "housing")
+    page.fill("#lat", str(SILWAN[1]))
+    page.fill("#lon", str(SILWAN[0]))
+    page.fill("#title", "بلاغ عادي")
+    with page.expect_navigation():
+        page.click("form.report-form button[type=submit]")
+    assert re.search(r"/reports/\d+$", page.url), page.url
+    assert [r.title for r in reports(offline_app)].count("بلاغ عادي") == 1
     assert foreign == [] and errors == []
 
 
