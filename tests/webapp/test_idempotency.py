@@ -105,3 +105,24 @@ def test_the_hidden_key_field_is_on_both_forms(client, login):
     assert 'name="client_key"' in client.get(SUGGEST).get_data(as_text=True)
     login()
     assert 'name="client_key"' in client.get(NEW).get_data(as_text=True)
+
+
+def test_a_queued_post_still_meets_the_honeypot(app, client):
+    resp = post_json(client, SUGGEST, valid_data(client_key=str(uuid.uuid4()), website="http://spam.example"))
+    assert (resp.status_code, resp.get_json()) == (200, {"status": "stored"})  # a bot learns nothing
+    assert counts(app) == (0, 0, 0)
+
+
+def test_queued_posts_count_against_the_rate_limit(tmp_path):
+    from webapp import create_app
+
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "inst"), "SECRET_KEY": "t",
+                      "SUGGEST_RATE_LIMIT": "2 per minute"})
+    client = app.test_client()
+    key = str(uuid.uuid4())
+    # Repeats of one key count too: a retry loop cannot get around the limit.
+    answers = [post_json(client, SUGGEST, valid_data(client_key=key)).status_code for _ in range(2)]
+    assert answers == [200, 200]
+    refused = post_json(client, SUGGEST, valid_data(client_key=str(uuid.uuid4())))
+    assert refused.status_code == 429 and refused.get_json()["error"]
+    assert counts(app)[0] == 1
