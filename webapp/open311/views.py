@@ -9,6 +9,7 @@ GeoReport error body, never an HTML page.
 from __future__ import annotations
 
 import json
+from functools import wraps
 
 from flask import Response, request, url_for
 from flask_babel import force_locale
@@ -43,7 +44,7 @@ def error(fmt: str, code: int, description: str) -> Response:
     return _respond(fmt, open311.error_body(code, description), "errors", "error", code)
 
 
-def _lang(fmt: str) -> str:
+def _lang() -> str:
     lang = request.args.get("lang", "ar")
     if lang not in LANGS:
         raise open311.Open311Error("lang must be ar or en")
@@ -63,8 +64,6 @@ def _services(lang: str) -> list[dict]:
 
 def _handled(view):
     """Turn parameter errors into GeoReport 400 answers in the URL's format."""
-    from functools import wraps
-
     @wraps(view)
     def wrapper(*args, fmt: str = "json", **kwargs):
         try:
@@ -86,7 +85,7 @@ def discovery(fmt: str = "json"):
 @bp.get(f"/services.{FMT}")
 @_handled
 def services(fmt: str):
-    return _respond(fmt, _services(_lang(fmt)), "services", "service")
+    return _respond(fmt, _services(_lang()), "services", "service")
 
 
 @bp.get(f"/services/<code>.{FMT}")
@@ -125,7 +124,7 @@ def _service_condition(codes: list[str]):
 @bp.get(f"/requests.{FMT}")
 @_handled
 def requests(fmt: str):
-    lang = _lang(fmt)
+    lang = _lang()
     args = request.args
     stmt = queries.published()
     if "service_request_id" in args:
@@ -160,7 +159,7 @@ def requests(fmt: str):
 @bp.get(f"/requests/<req_id>.{FMT}")
 @_handled
 def request_detail(req_id: str, fmt: str):
-    lang = _lang(fmt)
+    lang = _lang()
     report_id = open311.parse_request_id(req_id)
     report = db.session.scalars(queries.published_report(report_id)).first() if report_id else None
     if report is None:
