@@ -50,7 +50,14 @@
         return store.add({path: path, fields: fields, created: Date.now(), state: "waiting", message: ""});
       });
     },
-    addFormData: function (path, formData) { return root.AhyaQueue.add(path, fieldsOf(formData)); },
+    addFormData: function (path, formData) {
+      var fields = fieldsOf(formData).filter(function (pair) { return pair[0] !== "client_key" || pair[1]; });
+      // A form posted before the page's script gave it a key gets one now: every retry sends it.
+      if (!fields.some(function (pair) { return pair[0] === "client_key"; }) && root.crypto && root.crypto.randomUUID) {
+        fields.push(["client_key", root.crypto.randomUUID()]);
+      }
+      return root.AhyaQueue.add(path, fields);
+    },
     fieldsOf: fieldsOf,
     all: function () { return run("readonly", function (store) { return store.getAll(); }); },
     put: function (record) { return run("readwrite", function (store) { return store.put(record); }); },
