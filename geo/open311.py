@@ -1,7 +1,7 @@
 """Open311 GeoReport v2 (read only): categories as services, public reports as requests.
 
 Pure mapping, no Flask: the web layer (``webapp/open311``) passes in the taxonomy, public
-report dicts (``webapp.reporting.public_dict``) and the few values it knows (area names,
+report dicts (``webapp.store.reporting.public_dict``) and the few values it knows (area names,
 photo URLs), and gets back plain dicts and XML bytes.
 
 Service codes are ``<kind>.<category id>`` (``challenge.housing``, ``initiative.education``):

@@ -23,7 +23,7 @@ from tests.browser.conftest import APP_HOST, TILE_HOST, VIEWPORT, _QuietHandler
 from tests.conftest import SILWAN, csrf_token
 from webapp import create_app
 from webapp.extensions import db
-from webapp.models import Report
+from webapp.store.models import Report
 
 pytestmark = pytest.mark.browser
 

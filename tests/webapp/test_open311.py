@@ -48,8 +48,8 @@ def children(el: ET.Element) -> dict[str, ET.Element]:
 def world(app, make_report):
     """Published, pending, rejected and archived reports; a photo on one published report."""
     from webapp.extensions import db
-    from webapp.models import Report, User
-    from webapp.reporting import change_status
+    from webapp.store.models import Report, User
+    from webapp.store.reporting import change_status
 
     photos = Path(app.config["PHOTOS_DIR"])
     photos.mkdir(parents=True, exist_ok=True)
@@ -103,7 +103,7 @@ def test_discovery_xml(client):
 
 
 def test_services_are_the_categories(app, client):
-    from webapp.reporting import get_taxonomy
+    from webapp.store.reporting import get_taxonomy
 
     with app.app_context():
         taxonomy = get_taxonomy()

@@ -18,7 +18,7 @@ import re
 from flask import request
 
 from ..extensions import db
-from ..models import Report
+from ..store.models import Report
 
 _KEY = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 

@@ -15,7 +15,7 @@ from flask import Response, current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from ..assets import VENDOR_DIRS
+from ..web.assets import VENDOR_DIRS
 from . import bp
 
 #: The form pages the worker caches (network first, the cached copy when offline).

@@ -17,11 +17,11 @@ from sqlalchemy import and_, false, or_
 
 from geo import open311
 
-from .. import queries
 from ..extensions import db
-from ..layers_store import place_names
-from ..models import KINDS, Report
-from ..reporting import get_taxonomy, public_dict
+from ..store import queries
+from ..store.layers import place_names
+from ..store.models import KINDS, Report
+from ..store.reporting import get_taxonomy, public_dict
 from . import bp
 
 LANGS = ("ar", "en")
