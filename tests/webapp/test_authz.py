@@ -22,6 +22,11 @@ PUBLIC = {
     "api.reports", "api.categories", "api.openapi", "api.clusters", "api.report", "api_docs.page",
     "exports.index", "exports.download", "exports.unknown", "exports.standalone_map", "exports.embed",
     "exports.poster", "public.map_areas", "public.map_places",
+    # Open311 GeoReport v2, read only: published reports at their public point, like /api/v1.
+    "open311.discovery", "open311.services", "open311.service", "open311.requests",
+    "open311.request_detail", "open311.unknown",
+    # Offline capture: the service worker and the web app manifest of the report forms.
+    "offline.service_worker", "offline.manifest",
 }
 ORGANIZER, ADMIN = "organizer_required", "admin_required"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

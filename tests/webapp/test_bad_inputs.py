@@ -78,6 +78,10 @@ def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, ba
         resp = client.get(case["query"])
         assert resp.status_code == case["expect"], f"{name}: {resp.status_code}"
         assert resp.is_json and "error" in resp.get_json()
+    elif target == "open311":
+        resp = client.get(case["query"])
+        assert resp.status_code == case["expect"], f"{name}: {resp.status_code}"
+        _assert_georeport_error(resp, case["expect"])
     elif target == "layers_import":
         result = runner.invoke(args=["layers", "import", str(bad_files / case["file"])])
         crashed = (AssertionError, TypeError, ValueError, KeyError)
@@ -92,6 +96,17 @@ def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, ba
     else:
         raise AssertionError(f"unknown target {target!r} in {name}")
     assert snapshot(app) == before, name
+
+
+def _assert_georeport_error(resp, code: int) -> None:
+    """The GeoReport v2 error body, in the format the URL asked for."""
+    import xml.etree.ElementTree as ET
+
+    if resp.is_json:
+        assert resp.get_json() == [{"code": code, "description": resp.get_json()[0]["description"]}]
+        return
+    root = ET.fromstring(resp.data)  # noqa: S314 - our own response
+    assert root.tag == "errors" and root.findtext("error/code") == str(code), resp.data
 
 
 def _assert_valid_overlay(app) -> None:

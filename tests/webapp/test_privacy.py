@@ -169,11 +169,18 @@ def public_get_urls(app, world) -> list[str]:
 
 def test_no_private_data_in_any_public_response(app, client, world):
     urls = public_get_urls(app, world)
-    for required in ("/", "/about", "/api/v1/reports", "/api/v1/categories",
+    for required in ("/", "/about", "/api/v1/reports", "/api/v1/categories", "/open311/v2/requests.json",
+                     "/open311/v2/requests.xml",
                      *(f"/reports/{i}" for i in world["published"] + world["hidden"])):
         assert required in urls, required
     urls += [f"/api/v1/reports{q}" for q in API_QUERIES] + ["/?lang=en", "/about?lang=en"]
     urls += [f"/reports/{i}?lang=en" for i in world["published"]]
+    # Open311: every report id in both formats (discovery tries only the first id), and the list.
+    urls += [f"/open311/v2/requests/{i}.{fmt}" for i in world["published"] + world["hidden"]
+             for fmt in ("json", "xml")]
+    every_id = ",".join(map(str, world["published"] + world["hidden"]))
+    urls += [f"/open311/v2/requests.json?{q}" for q in ("lang=en", "status=closed", "status=open,closed",
+                                                          f"service_request_id={every_id}")]
 
     statuses = {}
     for url in urls:

@@ -129,3 +129,30 @@ def test_poster_with_a_payload_title_is_a_png(world, payload):
     resp = world.client.get("/export/poster.png", query_string={"title": payload})
     assert resp.status_code == 200, f"/export/poster.png?title={payload!r}: {resp.status_code}"
     assert resp.mimetype == "image/png" and resp.data.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+OPEN311_REQUEST_TAGS = {"service_requests", "request", "service_request_id", "status", "status_notes",
+                        "service_name", "service_code", "description", "agency_responsible",
+                        "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
+                        "address", "address_id", "zipcode", "lat", "long", "media_url"}
+
+
+@pytest.mark.parametrize("url", ["/open311/v2/requests.xml", "/open311/v2/requests.xml?lang=en"])
+def test_open311_xml_carries_payloads_as_escaped_text(world, url):
+    body = world.get(url).data
+    root = _xml(url, body)
+    tags = {el.tag for el in root.iter()}
+    assert tags <= OPEN311_REQUEST_TAGS, f"{url}: unexpected elements {tags - OPEN311_REQUEST_TAGS}"
+    agencies = {el.text for el in root.iter("agency_responsible")}
+    descriptions = [el.text or "" for el in root.iter("description")]
+    missing = [p for p in published_payloads() if p not in agencies]
+    assert missing == [], f"{url}: organizations not equal to the payloads: {missing}"
+    for payload in published_payloads():
+        assert any(d.startswith(payload) for d in descriptions), f"{url}: {payload!r}"
+    assert b"<script" not in body.lower() and b"<img" not in body.lower()
+
+
+def test_open311_json_round_trips_payloads(world):
+    body = world.get("/open311/v2/requests.json").get_json()
+    agencies = {r["agency_responsible"] for r in body}
+    assert [p for p in published_payloads() if p not in agencies] == []

@@ -17,8 +17,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
-from wtforms import BooleanField, DateField, RadioField, StringField, TextAreaField, URLField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, DateField, HiddenField, RadioField, StringField, TextAreaField, URLField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from geo.privacy import PRECISIONS
 
@@ -232,8 +232,24 @@ class ReportForm(FlaskForm):
         self.point = point
 
 
+#: A browser-made idempotency key: a UUID (``crypto.randomUUID()``), any case.
+CLIENT_KEY = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+def _lower(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def client_key_field() -> HiddenField:
+    """The hidden idempotency key (see ``webapp/static/js/offline-form.js``): optional, a UUID."""
+    return HiddenField(filters=[_lower], validators=[
+        Optional(), Regexp(CLIENT_KEY, message=_l("This form is damaged. Please reload the page."))])
+
+
 class NewReportForm(ReportForm):
     """The organizer's form: may hold a report back for review instead of publishing it."""
+
+    client_key = client_key_field()
 
     hold = BooleanField(_l("Do not publish yet: send it to the moderation queue first"))
 
@@ -243,6 +259,7 @@ class SuggestionForm(ReportForm):
 
     # Hidden by CSS; people leave it empty, form-filling bots do not.
     website = StringField(_l("Leave this field empty"))
+    client_key = client_key_field()
 
 
 def form_to_fields(form: ReportForm) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from ..auth.roles import organizer_required
 from ..extensions import db, limiter
@@ -19,13 +20,21 @@ from ..web.i18n import current_language
 from . import bp
 from .areas import area_options
 from .forms import PRECISION_HINTS, NewReportForm, ReportForm, SuggestionForm, form_to_fields, jerusalem_today
+from .idempotency import json_outcome, json_refusal, posted_key, stored_report, wants_json
 
 
 def save_report(form: ReportForm, *, user: User | None, source: str, publish: bool) -> Report:
-    """Write the photo, then the report; if the report fails, the photo goes too."""
+    """Write the photo, then the report; if the report fails, the photo goes too.
+
+    A post whose client key another post stored in the meantime (a race of two retries) fails
+    on the unique index: the caller then answers as for a repeat (``stored_once``).
+    """
     photos_dir = current_app.config["PHOTOS_DIR"]
     photo = form.clean_photo
     fields = form_to_fields(form)
+    key = getattr(form, "client_key", None)
+    if key is not None and key.data:
+        fields["client_key"] = key.data
     if photo is not None:
         photos.store(photo, photos_dir)
     try:
@@ -68,6 +77,16 @@ def flash_latest(message: str) -> None:
     flash(message)
 
 
+def stored_once(form: ReportForm, **save):
+    """Save the form's report, or None if its client key was stored by a concurrent post."""
+    try:
+        return save_report(form, **save)
+    except IntegrityError:
+        if stored_report(posted_key()) is None:
+            raise
+        return None
+
+
 def after_save(report: Report):
     """Published reports go to their permalink; held ones to moderation, where they are visible."""
     views = current_app.view_functions
@@ -88,12 +107,33 @@ def after_save(report: Report):
 @organizer_required
 def new_report():
     form = NewReportForm()
+    if request.method == "POST":
+        # A repeat of a stored post (an offline retry): the same answer, nothing stored.
+        report = stored_report(posted_key())
+        if report is not None:
+            return organizer_outcome(report, "duplicate")
     if form.validate_on_submit():
         publish = not current_app.config["REQUIRE_REVIEW"] and not form.hold.data
-        report = save_report(form, user=current_user._get_current_object(), source="organizer",
+        report = stored_once(form, user=current_user._get_current_object(), source="organizer",
                              publish=publish)
-        return after_save(report)
+        if report is None:
+            return organizer_outcome(stored_report(posted_key()), "duplicate")
+        return organizer_outcome(report, "stored")
+    if request.method == "POST" and wants_json():
+        return json_refusal(form)
     return render_form(form, "contribute/new_report.html", 400 if request.method == "POST" else 200)
+
+
+def organizer_outcome(report: Report, status: str):
+    """Redirect to the report, or (queued posts) say where it is in JSON."""
+    response = after_save(report)
+    return json_outcome(status, response.location) if wants_json() else response
+
+
+def suggestion_outcome(status: str):
+    if wants_json():
+        return json_outcome(status)
+    return render_template("contribute/thanks.html"), 200
 
 
 @bp.route("/suggest", methods=["GET", "POST"])
@@ -102,8 +142,12 @@ def suggest():
     form = SuggestionForm()
     if request.method == "POST" and form.website.data:
         # A bot filled the hidden field: answer exactly like a success, store nothing.
-        return render_template("contribute/thanks.html"), 200
+        return suggestion_outcome("stored")
+    if request.method == "POST" and stored_report(posted_key()) is not None:
+        return suggestion_outcome("duplicate")
     if form.validate_on_submit():
-        save_report(form, user=None, source="public", publish=False)
-        return render_template("contribute/thanks.html"), 200
+        report = stored_once(form, user=None, source="public", publish=False)
+        return suggestion_outcome("stored" if report is not None else "duplicate")
+    if request.method == "POST" and wants_json():
+        return json_refusal(form)
     return render_form(form, "contribute/suggest.html", 400 if request.method == "POST" else 200)

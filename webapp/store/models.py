@@ -113,6 +113,9 @@ class Report(db.Model):
     # An initiative's organization as a record; ``organization`` (free text) stays for old data.
     organization_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="SET NULL"), nullable=True, index=True)
+    # The idempotency key a browser sends with a form (a random UUID made when the form is
+    # first submitted): an offline-queued form that is sent twice is stored once. Not public.
+    client_key: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
     created_by: Mapped[User | None] = relationship()
     organization_record: Mapped[Organization | None] = relationship(back_populates="initiatives")
@@ -136,6 +139,7 @@ class Report(db.Model):
         Index("ix_reports_area", "area"),
         Index("ix_reports_created", "created_at"),
         Index("ix_reports_changed_version", "changed_version"),
+        Index("ux_reports_client_key", "client_key", unique=True),
     )
 
 

@@ -65,7 +65,7 @@ def _apply(report: Report, fields: dict) -> list[str]:
     """Copy validated fields onto the report; return the names that changed."""
     changed = []
     simple = ("kind", "category", "title", "description", "lon", "lat", "precision", "observed_on",
-              "organization", "link", "contact", "photo", "is_demo")
+              "organization", "link", "contact", "photo", "is_demo", "client_key")
     for name in simple:
         if name in fields and getattr(report, name) != fields[name]:
             setattr(report, name, fields[name])

@@ -60,6 +60,9 @@ def policy(nonce: str, tile_url: str) -> list[str]:
         "style-src 'self' 'unsafe-inline'",
         " ".join(filter(None, ["img-src 'self' data:", tile_source(tile_url)])),
         "connect-src 'self'",
+        # The report forms' service worker (/sw.js) and web app manifest: our own origin only.
+        "worker-src 'self'",
+        "manifest-src 'self'",
         "font-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",

@@ -1,0 +1,13 @@
+"""Offline capture: the service worker (``/sw.js``) and the web app manifest.
+
+The report forms (``/reports/new``, ``/suggest``) and their assets are cached by the service
+worker; a form sent without a connection waits in IndexedDB and is sent when the connection
+returns (``static/js/offline-form.js``), once, thanks to its idempotency key
+(``webapp/contribute/idempotency.py``).
+"""
+
+from flask import Blueprint
+
+bp = Blueprint("offline", __name__)
+
+from . import views  # noqa: E402,F401

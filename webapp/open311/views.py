@@ -1,0 +1,174 @@
+"""Thin views for Open311 GeoReport v2 (read only).
+
+Categories are services, published reports are service requests (public point and public
+fields only: every report goes through ``reporting.public_dict``). Every answer is JSON or XML
+as the URL's extension says; a bad parameter answers 400 and an unknown id 404, both with the
+GeoReport error body, never an HTML page.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from flask import Response, request, url_for
+from flask_babel import force_locale
+from sqlalchemy import and_, false, or_
+
+from geo import open311
+
+from ..extensions import db
+from ..store import queries
+from ..store.layers import place_names
+from ..store.models import KINDS, Report
+from ..store.reporting import get_taxonomy, public_dict
+from . import bp
+
+LANGS = ("ar", "en")
+FMT = "<any(json, xml):fmt>"
+CHANGESET = "2026-12-03T00:00:00Z"  # when this endpoint's behaviour last changed
+
+
+def _respond(fmt: str, data, root: str, item_tag: str | None, status: int = 200) -> Response:
+    if fmt == "xml":
+        body, mimetype = open311.to_xml(root, item_tag, data), "text/xml"
+    else:
+        body, mimetype = json.dumps(data, ensure_ascii=False).encode(), "application/json"
+    response = Response(body, status=status, content_type=f"{mimetype}; charset=utf-8")
+    response.headers["Access-Control-Allow-Origin"] = "*"  # open data, like /api/v1
+    return response
+
+
+def error(fmt: str, code: int, description: str) -> Response:
+    """A GeoReport error answer: ``[{"code", "description"}]`` or ``<errors><error>…``."""
+    return _respond(fmt, open311.error_body(code, description), "errors", "error", code)
+
+
+def _lang() -> str:
+    lang = request.args.get("lang", "ar")
+    if lang not in LANGS:
+        raise open311.Open311Error("lang must be ar or en")
+    return lang
+
+
+def _kind_labels(lang: str) -> dict[str, str]:
+    from ..contribute.forms import KIND_LABELS
+
+    with force_locale(lang):
+        return {kind: str(label) for kind, label in KIND_LABELS.items()}
+
+
+def _services(lang: str) -> list[dict]:
+    return open311.services(get_taxonomy(), KINDS, lang, _kind_labels(lang))
+
+
+def _handled(view):
+    """Turn parameter errors into GeoReport 400 answers in the URL's format."""
+    @wraps(view)
+    def wrapper(*args, fmt: str = "json", **kwargs):
+        try:
+            return view(*args, fmt=fmt, **kwargs)
+        except open311.Open311Error as exc:
+            return error(fmt, 400, str(exc))
+    return wrapper
+
+
+@bp.get("/discovery")
+@bp.get(f"/discovery.{FMT}")
+@_handled
+def discovery(fmt: str = "json"):
+    doc = open311.discovery(url_for("open311.discovery", _external=True).rsplit("/", 1)[0],
+                            CHANGESET, url_for("public.about", _external=True))
+    return _respond(fmt, doc, "discovery", None)
+
+
+@bp.get(f"/services.{FMT}")
+@_handled
+def services(fmt: str):
+    return _respond(fmt, _services(_lang()), "services", "service")
+
+
+@bp.get(f"/services/<code>.{FMT}")
+@_handled
+def service(code: str, fmt: str):
+    if code not in {s["service_code"] for s in _services("ar")}:
+        return error(fmt, 404, "unknown service_code")
+    return _respond(fmt, open311.service_definition(code), "service_definition", None)
+
+
+def _as_requests(reports: list[Report], lang: str) -> list[dict]:
+    taxonomy = get_taxonomy()
+    names = place_names()
+    out = []
+    for report in reports:
+        data = public_dict(report)
+        cat = taxonomy.get(data["kind"], data["category"])
+        photo = (url_for("public.photo", filename=data["photo"], _external=True)
+                 if data.get("photo") else None)
+        area = names.get(data["area"] or "", {})
+        out.append(open311.service_request(
+            data, status=report.status, service_name=cat.label(lang) if cat else data["category"],
+            address=area.get(lang) or area.get("en") or "", media_url=photo))
+    return out
+
+
+def _service_condition(codes: list[str]):
+    known = {s["service_code"] for s in _services("ar")}
+    bad = [c for c in codes if c not in known]
+    if bad:
+        raise open311.Open311Error(f"unknown service_code: {', '.join(bad[:5])[:200]}")
+    pairs = [open311.split_service_code(c) for c in codes]
+    return or_(*(and_(Report.kind == kind, Report.category == cat) for kind, cat in pairs))
+
+
+@bp.get(f"/requests.{FMT}")
+@_handled
+def requests(fmt: str):
+    lang = _lang()
+    args = request.args
+    stmt = queries.published()
+    if "service_request_id" in args:
+        # The spec: a list of ids overrides every other filter.
+        ids = open311.parse_list("service_request_id", args["service_request_id"])
+        if len(ids) > open311.MAX_IDS:
+            raise open311.Open311Error(f"at most {open311.MAX_IDS} service_request_id values")
+        wanted = [open311.parse_request_id(i) for i in ids]
+        stmt = stmt.where(Report.id.in_([i for i in wanted if i is not None]))
+    else:
+        if "service_code" in args:
+            stmt = stmt.where(_service_condition(open311.parse_list("service_code", args["service_code"])))
+        start = open311.parse_datetime("start_date", args["start_date"]) if "start_date" in args else None
+        end = open311.parse_datetime("end_date", args["end_date"]) if "end_date" in args else None
+        if start and end and start > end:
+            raise open311.Open311Error("start_date is after end_date")
+        if start:
+            stmt = stmt.where(Report.published_at >= start)
+        if end:
+            stmt = stmt.where(Report.published_at <= end)
+        if "status" in args:
+            statuses = open311.parse_list("status", args["status"], open311.STATUSES)
+            # Only published (open) reports are public: closed ones are never shown.
+            if "open" not in statuses:
+                stmt = stmt.where(false())
+    stmt = queries.with_public_relations(
+        stmt.order_by(Report.published_at.desc(), Report.id.desc()).limit(open311.MAX_REQUESTS))
+    reports = db.session.scalars(stmt).all()
+    return _respond(fmt, _as_requests(reports, lang), "service_requests", "request")
+
+
+@bp.get(f"/requests/<req_id>.{FMT}")
+@_handled
+def request_detail(req_id: str, fmt: str):
+    lang = _lang()
+    report_id = open311.parse_request_id(req_id)
+    report = db.session.scalars(queries.published_report(report_id)).first() if report_id else None
+    if report is None:
+        return error(fmt, 404, "unknown service_request_id")
+    return _respond(fmt, _as_requests([report], lang), "service_requests", "request")
+
+
+@bp.get("/<path:rest>")
+def unknown(rest: str):
+    """Anything else under /open311/v2 (another format, a typo): a GeoReport 404, not a page."""
+    fmt = "xml" if rest.endswith(".xml") else "json"
+    return error(fmt, 404, "unknown resource: see /open311/v2/discovery.json")
