@@ -55,6 +55,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api import docs as api_docs
     for blueprint in (public.bp, auth.bp, contribute.bp, moderation.bp, api.bp, exports.bp, api_docs.bp):
         app.register_blueprint(blueprint)
+    from . import cards, connect
+    from .connect import mail as connect_mail
+    connect_mail.init_app(app)
+    app.register_blueprint(connect.bp)
+    app.register_blueprint(cards.bp)
     _freeze_long_lived()
     return app
 
