@@ -76,7 +76,8 @@ def render_card(areas: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *, highligh
         metric[chosen].plot(ax=ax, color=HIGHLIGHT, edgecolor=HIGHLIGHT_EDGE, linewidth=1.0, zorder=3)
     outline.boundary.plot(ax=ax, color="#3b2f2f", linewidth=1.6, linestyle=(0, (5, 3)), zorder=4)
     if points:
-        pts = gpd.GeoSeries(gpd.points_from_xy(*zip(*points, strict=True)), crs="EPSG:4326").to_crs(METRIC_CRS)
+        xy = gpd.points_from_xy(*zip(*points, strict=True))
+        pts = gpd.GeoSeries(xy, crs="EPSG:4326").to_crs(METRIC_CRS)
         ax.scatter(pts.x, pts.y, s=160, c=HIGHLIGHT, edgecolors="white", linewidths=2, zorder=5)
     _fit(ax, outline.total_bounds, fig)
 
@@ -92,7 +93,8 @@ def render_card(areas: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *, highligh
                   va="top", color=INK)
         y -= 0.16
     if subtitle:
-        _fit_text(fig, subtitle, x=right, y=y, size=26, max_width=max_width, ha="right", va="top", color=MUTED)
+        _fit_text(fig, subtitle, x=right, y=y, size=26, max_width=max_width, ha="right", va="top",
+                  color=MUTED)
     fig.text(right, 0.07, footer or "أحياء · Ahya", fontsize=22, family=POSTER_FONT_NAME, ha="right",
              va="bottom", color=MUTED, weight="bold",
              path_effects=[withStroke(linewidth=3, foreground="white")])

@@ -101,7 +101,8 @@ def area(slug: str):
 
 @bp.get("/organization/<int:id>.png")
 def organization(id: int):
-    org = db.session.scalars(select(Organization).where(Organization.id == id, Organization.status == "published")
+    org = db.session.scalars(select(Organization)
+                             .where(Organization.id == id, Organization.status == "published")
                              .options(selectinload(Organization.areas))).first()
     if org is None:
         abort(404)

@@ -14,20 +14,7 @@ from sqlalchemy import event
 from tests.webapp.test_networking import point_in
 from webapp import networking
 from webapp.extensions import db
-from webapp.models import Organization, OrganizationArea, OrganizationCategory, Report
-
-
-@pytest.fixture
-def make_org(app):
-    def make(name, areas, categories, status="published", **fields):
-        with app.app_context():
-            org = Organization(name_ar=f"{name} بالعربية", name_en=name, status=status, **fields)
-            org.areas = [OrganizationArea(area=a) for a in areas]
-            org.categories = [OrganizationCategory(category=c) for c in categories]
-            db.session.add(org)
-            db.session.commit()
-            return org.id
-    return make
+from webapp.models import Report
 
 
 @pytest.fixture
@@ -46,8 +33,9 @@ def world(app, make_report, make_org):
         "far": make_org("Shuafat Housing", ["shuafat"], ["housing"]),
         "pending": make_org("Pending Housing Org", ["at-tur"], ["housing"], status="pending"),
         "other_topic": make_org("Water Only Org", ["at-tur"], ["water"]),
-        "initiative": at("beit-hanina", kind="initiative", category="legal-aid", title="Beit Hanina housing desk",
-                         addressed_categories=["housing"], link="https://desk.example.org/"),
+        "initiative": at("beit-hanina", kind="initiative", category="legal-aid",
+                         title="Beit Hanina housing desk", addressed_categories=["housing"],
+                         link="https://desk.example.org/"),
         "hidden_initiative": at("silwan", kind="initiative", category="legal-aid", publish=False,
                                 title="Unpublished housing desk", addressed_categories=["housing"]),
         "javascript_link": make_org("Bad Link Org", ["jabal-al-mukabbir"], ["housing"],
@@ -58,7 +46,8 @@ def world(app, make_report, make_org):
 
 def _helpers(html: str) -> list[tuple[str, int]]:
     section = html.split('id="who-can-help"', 1)[1].split("</section>", 1)[0]
-    return [(k, int(i)) for k, i in re.findall(r'data-kind="(organization|initiative)" data-id="(\d+)"', section)]
+    pairs = re.findall(r'data-kind="(organization|initiative)" data-id="(\d+)"', section)
+    return [(k, int(i)) for k, i in pairs]
 
 
 def test_challenge_page_lists_who_can_help_nearest_first(client, world):
@@ -117,7 +106,8 @@ def test_query_count_does_not_grow_with_the_data(app, runner, make_org):
         listener = lambda *args: seen.append(args[2])  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
-            found = networking.who_can_help(["housing", "water", "education"], (35.2389, 31.7698), area="silwan")
+            found = networking.who_can_help(["housing", "water", "education"], (35.2389, 31.7698),
+                                            area="silwan")
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
         return len(seen), found

@@ -23,7 +23,8 @@ class ConnectForm(FlaskForm):
     sender_name = StringField(_l("Your name or your group's name"), filters=[_strip], validators=[
         DataRequired(_l("Please write your name.")), Length(max=LIMITS["sender_name"], message=_TOO_LONG),
         valid_text])
-    reply_channel = StringField(_l("How to reach you (phone, e-mail or other)"), filters=[_strip], validators=[
+    reply_channel = StringField(_l("How to reach you (phone, e-mail or other)"), filters=[_strip],
+                                validators=[
         DataRequired(_l("Please say how they can answer you.")),
         Length(max=LIMITS["reply_channel"], message=_TOO_LONG), valid_text])
     message = TextAreaField(_l("Message"), filters=[_strip], validators=[

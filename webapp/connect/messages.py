@@ -32,7 +32,8 @@ def messages():
     counts = dict(db.session.execute(select(ConnectRequest.status, func.count())
                                      .group_by(ConnectRequest.status)).all())
     page = db.paginate(select(ConnectRequest).where(ConnectRequest.status == status)
-                       .options(selectinload(ConnectRequest.organization), selectinload(ConnectRequest.report))
+                       .options(selectinload(ConnectRequest.organization),
+                                selectinload(ConnectRequest.report))
                        .order_by(ConnectRequest.created_at.desc(), ConnectRequest.id.desc()),
                        per_page=PER_PAGE, error_out=False)
     return render_template("connect/messages.html", pagination=page, status=status, statuses=STATUSES,

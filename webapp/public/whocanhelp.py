@@ -42,11 +42,12 @@ def _entry(helper: networking.Helper, lang: str) -> dict:
     names = place_names()
     if helper.organization is not None:
         org = helper.organization
-        other = org.name_en if lang == "ar" else org.name_ar
-        return {**common, "id": org.id, "name": (org.name_ar if lang == "ar" else org.name_en) or other,
-                "other_name": other if other and other != (org.name_ar if lang == "ar" else org.name_en) else "",
+        own, other = (org.name_ar, org.name_en) if lang == "ar" else (org.name_en, org.name_ar)
+        return {**common, "id": org.id, "name": own or other,
+                "other_name": other if own and other != own else "",
                 "is_demo": org.is_demo, "url": organization_url(org.id),
-                "website": reports.safe_link(org.website), "phone": org.public_phone, "email": org.public_email,
+                "website": reports.safe_link(org.website), "phone": org.public_phone,
+                "email": org.public_email,
                 "connect_url": url_for("connect.organization", id=org.id),
                 "areas": sorted(n for n in ((names.get(a.area) or {}).get(lang, "") for a in org.areas) if n)}
     report = helper.report
