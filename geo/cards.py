@@ -24,17 +24,28 @@ HIGHLIGHT, HIGHLIGHT_EDGE, OTHER, OTHER_EDGE = "#e0603b", "#8c2b12", "#f4f1ea", 
 INK, MUTED = "#1f1f1f", "#555555"
 
 
-def _fit_text(fig, text: str, *, x: float, y: float, size: float, max_width: float, **kw):
-    """Draw ``text`` at ``y``, shrinking the font until it fits ``max_width`` (figure fraction)."""
+def _fit_text(fig, text: str, *, x: float, y: float, size: float, max_width: float, min_size: float = 30,
+              **kw):
+    """Draw ``text`` with its top at ``y``, shrinking it to ``max_width`` (figure fraction), and
+    wrapping it on two lines when it would get smaller than ``min_size``. Returns its bottom."""
     renderer = fig.canvas.get_renderer()
-    artist = fig.text(x, y, text, fontsize=size, family=POSTER_FONT_NAME, **kw)
-    while size > 12:
-        width = artist.get_window_extent(renderer).width / fig.bbox.width
-        if width <= max_width:
-            break
-        size *= max_width / width * 0.97
+    artist = fig.text(x, y, text, fontsize=size, family=POSTER_FONT_NAME, va="top", linespacing=1.15, **kw)
+
+    def width() -> float:
+        return artist.get_window_extent(renderer).width / fig.bbox.width
+
+    if width() > max_width and size * max_width / width() < min_size and " " in text:
+        words, best = text.split(), None
+        for i in range(1, len(words)):  # the most balanced split into two lines
+            lines = (" ".join(words[:i]), " ".join(words[i:]))
+            longest = max(len(line) for line in lines)
+            if best is None or longest < best[0]:
+                best = (longest, "\n".join(lines))
+        artist.set_text(best[1])
+    while size > 12 and width() > max_width:
+        size *= max_width / width() * 0.97
         artist.set_fontsize(size)
-    return artist
+    return artist.get_window_extent(renderer).y0 / fig.bbox.height
 
 
 def render_card(areas: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *, highlight: list[str],
@@ -83,21 +94,20 @@ def render_card(areas: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *, highligh
 
     right, max_width = 0.96, 0.46
     fig.patches.append(_band(fig))
-    y = 0.80
+    y = 0.84
     if title_ar:
-        _fit_text(fig, title_ar, x=right, y=y, size=64, max_width=max_width, ha="right", va="top",
-                  weight="bold", color=INK)
-        y -= 0.22
+        y = _fit_text(fig, title_ar, x=right, y=y, size=64, max_width=max_width, ha="right",
+                      weight="bold", color=INK) - 0.05
     if title_en:
-        _fit_text(fig, title_en, x=right, y=y, size=40 if title_ar else 60, max_width=max_width, ha="right",
-                  va="top", color=INK)
-        y -= 0.16
+        y = _fit_text(fig, title_en, x=right, y=y, size=40 if title_ar else 60, max_width=max_width,
+                      ha="right", color=INK) - 0.04
     if subtitle:
-        _fit_text(fig, subtitle, x=right, y=y, size=26, max_width=max_width, ha="right", va="top",
+        _fit_text(fig, subtitle, x=right, y=y, size=26, max_width=max_width, min_size=18, ha="right",
                   color=MUTED)
-    fig.text(right, 0.07, footer or "أحياء · Ahya", fontsize=22, family=POSTER_FONT_NAME, ha="right",
-             va="bottom", color=MUTED, weight="bold",
-             path_effects=[withStroke(linewidth=3, foreground="white")])
+    lines = (footer or "أحياء · Ahya").splitlines()
+    for i, line in enumerate(reversed(lines)):
+        fig.text(right, 0.06 + i * 0.065, line, fontsize=20, family=POSTER_FONT_NAME, ha="right", va="bottom",
+                 color=MUTED, weight="bold", path_effects=[withStroke(linewidth=3, foreground="white")])
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=_DPI, facecolor="white", metadata={"Software": "Ahya"})
     return out.getvalue()

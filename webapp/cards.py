@@ -65,7 +65,7 @@ def _footer() -> str:
         ar = _("Jerusalem community map")
     with force_locale("en"):
         en = _("Jerusalem community map")
-    return f"أحياء · {ar} · Ahya · {en}"
+    return f"أحياء · {ar}\nAhya · {en}"
 
 
 def _places() -> dict:
