@@ -22,6 +22,10 @@ PUBLIC = {
     "api.reports", "api.categories", "api.openapi", "api.clusters", "api.report", "api_docs.page",
     "exports.index", "exports.download", "exports.unknown", "exports.standalone_map", "exports.embed",
     "exports.poster", "public.map_areas", "public.map_places",
+    # Requests to connect: anyone may write (CSRF, rate limit, honeypot); only published targets.
+    "connect.organization", "connect.initiative",
+    # Share-card PNGs: public places and published organizations only.
+    "cards.area", "cards.organization", "cards.city",
 }
 ORGANIZER, ADMIN = "organizer_required", "admin_required"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
