@@ -7,6 +7,8 @@ initiatives only their public link. Every entry links to its request-to-connect 
 from __future__ import annotations
 
 from flask import current_app, url_for
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 
 from .. import networking
 from ..layers_store import place_names
@@ -31,7 +33,9 @@ def organization_url(org_id: int) -> str | None:
 def _distance_label(metres: float) -> str:
     if metres == float("inf"):
         return ""
-    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{round(metres / 10) * 10:.0f} m"
+    if metres >= 1000:
+        return _("%(n)s km", n=format_decimal(round(metres / 1000, 1)))
+    return _("%(n)s m", n=format_decimal(round(metres / 10) * 10))
 
 
 def _entry(helper: networking.Helper, lang: str) -> dict:
