@@ -173,6 +173,14 @@ def test_unpublished_or_missing_targets_are_404(app, client, make_org, make_repo
     assert stored(app) == []
 
 
+def test_initiative_page_links_to_its_form(client, make_report):
+    initiative = make_report(kind="initiative", category="legal-aid", title="Housing desk")
+    html = client.get(f"/reports/{initiative}?lang=en").get_data(as_text=True)
+    assert f'href="/connect/initiative/{initiative}"' in html
+    page = client.get(f"/connect/initiative/{initiative}?lang=en").get_data(as_text=True)
+    assert "Housing desk" in page and f'href="/reports/{initiative}"' in page
+
+
 def test_rate_limit(tmp_path, db_url):
     app = create_app({**app_config(tmp_path / "rl", db_url), "CONNECT_RATE_LIMIT": "2 per hour"})
     with app.app_context():
