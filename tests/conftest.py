@@ -134,13 +134,13 @@ def login(client, make_user):
 @pytest.fixture
 def make_report(app):
     """Create a report through the domain layer; returns its id."""
-    from webapp.reporting import create_report
+    from webapp.store.reporting import create_report
 
     def make(publish=True, user_id=None, source="organizer", **fields):
         import datetime as dt
 
         from webapp.extensions import db
-        from webapp.models import User
+        from webapp.store.models import User
 
         data = {"kind": "challenge", "category": "housing", "title": "Demolition order",
                 "description": "Three homes received orders.", "lon": SILWAN[0], "lat": SILWAN[1],
@@ -160,7 +160,7 @@ def make_org(app):
 
     def make(name, areas, categories, status="published", **fields):
         from webapp.extensions import db
-        from webapp.models import Organization, OrganizationArea, OrganizationCategory
+        from webapp.store.models import Organization, OrganizationArea, OrganizationCategory
 
         with app.app_context():
             org = Organization(name_ar=f"{name} بالعربية", name_en=name, status=status, **fields)

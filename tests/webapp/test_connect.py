@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import app_config, csrf_token
 from webapp import create_app
 from webapp.extensions import db
-from webapp.models import ConnectRequest
+from webapp.store.models import ConnectRequest
 
 VALID = {"sender_name": "Umm Khaled", "reply_channel": "umm.khaled@example.net",
          "message": "We face the same demolition orders in Sur Bahir. Can we meet?"}
@@ -113,7 +113,7 @@ def test_forwarded_once_to_the_organizations_public_email(mail_app, smtp, make_o
 
 def test_initiative_goes_to_its_organization_else_to_the_fallback(mail_app, smtp, make_org):
     _controller, sink = smtp
-    from webapp.reporting import create_report
+    from webapp.store.reporting import create_report
 
     org = make_org("Tur Housing", ["at-tur"], ["housing"], public_email="tur@example.org")
     with mail_app.app_context():
@@ -143,7 +143,7 @@ def test_a_mail_server_that_is_down_keeps_the_request_unforwarded(tmp_path, db_u
               "CONNECT_FALLBACK_EMAIL": "organizers@example.org"}
     app = create_app(config)
     with app.app_context():
-        from webapp.models import Organization
+        from webapp.store.models import Organization
         org = Organization(name_ar="منظمة", name_en="Org", status="published", public_email="org@example.org")
         db.session.add(org)
         db.session.commit()
@@ -184,7 +184,7 @@ def test_initiative_page_links_to_its_form(client, make_report):
 def test_rate_limit(tmp_path, db_url):
     app = create_app({**app_config(tmp_path / "rl", db_url), "CONNECT_RATE_LIMIT": "2 per hour"})
     with app.app_context():
-        from webapp.models import Organization, OrganizationCategory
+        from webapp.store.models import Organization, OrganizationCategory
         org = Organization(name_ar="منظمة", name_en="Org", status="published",
                            categories=[OrganizationCategory(category="housing")])
         db.session.add(org)

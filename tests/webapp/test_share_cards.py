@@ -106,7 +106,7 @@ def test_organization_card_only_for_published_organizations(app, client, make_or
     assert client.get("/cards/organization/999999.png").status_code == 404
     # An edit to the organization draws a new card.
     from webapp.extensions import db
-    from webapp.models import Organization
+    from webapp.store.models import Organization
 
     before = len(app.extensions["ahya.cards"])
     with app.app_context():

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import event
 
 from tests.webapp.test_networking import point_in
-from webapp import networking
 from webapp.extensions import db
-from webapp.models import Report
+from webapp.store import networking
+from webapp.store.models import Report
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_mailman import EmailMessage, Mail
 
 from ..extensions import db
-from ..models import ConnectRequest, utcnow
+from ..store.models import ConnectRequest, utcnow
 
 mail = Mail()
 #: A plain address (no display name, no header tricks): the only reply channel used as Reply-To.

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..auth.roles import organizer_required
 from ..extensions import db
-from ..models import ConnectRequest
+from ..store.models import ConnectRequest
 from . import bp
 from .forms import StatusForm
 from .mail import target_name

@@ -10,9 +10,9 @@ from flask import abort, current_app, render_template, request, url_for
 from sqlalchemy import select
 
 from ..extensions import db, limiter
-from ..i18n import current_language
-from ..models import ConnectRequest, Organization, Report
-from ..queries import published
+from ..store.models import ConnectRequest, Organization, Report
+from ..store.queries import published
+from ..web.i18n import current_language
 from . import bp
 from .forms import LIMITS, ConnectForm
 from .mail import forward

@@ -18,15 +18,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from shapely.geometry import mapping
 
-from .. import networking, queries
-from ..charts import Bar, bar_chart_svg
 from ..extensions import db
-from ..i18n import current_language
-from ..layers_store import get_display_layers, get_layers
-from ..reporting import get_taxonomy, locate, public_dict
-from ..stats import area_totals, grouped_counts, public_count
-from ..versioning import current_data_version
+from ..store import networking, queries
+from ..store.layers import get_display_layers, get_layers
+from ..store.reporting import get_taxonomy, locate, public_dict
+from ..store.stats import area_totals, grouped_counts, public_count
+from ..store.versioning import current_data_version
+from ..web.i18n import current_language
 from . import bp
+from .charts import Bar, bar_chart_svg
 from .reports import KIND_LABELS
 from .whocanhelp import who_can_help
 

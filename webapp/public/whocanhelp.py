@@ -10,9 +10,9 @@ from flask import current_app, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from .. import networking
-from ..layers_store import place_names
-from ..reporting import get_taxonomy
+from ..store import networking
+from ..store.layers import place_names
+from ..store.reporting import get_taxonomy
 from . import reports
 
 ORGANIZATION_PAGE = "/organizations/<int:"

@@ -19,10 +19,10 @@ from sqlalchemy.orm import selectinload
 
 from geo.cards import render_card
 
-from .extensions import db
-from .layers_store import get_layers
-from .models import Organization
-from .versioning import current_data_version
+from ..extensions import db
+from ..store.layers import get_layers
+from ..store.models import Organization
+from ..store.versioning import current_data_version
 
 bp = Blueprint("cards", __name__, url_prefix="/cards")
 #: Cards kept per process (~100 KB each).

@@ -25,8 +25,8 @@ from sqlalchemy.orm import aliased, selectinload
 
 from geo.nearby import Candidate, rank_nearest
 
-from .extensions import db
-from .layers_store import get_layers
+from ..extensions import db
+from .layers import get_layers
 from .models import AddressedCategory, Organization, OrganizationCategory, Report, report_addresses
 from .queries import PUBLIC_STATUS, ReportFilters, with_public_relations
 from .stats import grouped_counts
