@@ -153,6 +153,25 @@ def make_report(app):
     return make
 
 
+@pytest.fixture
+def make_org(app):
+    """``make_org(name, areas, categories, status="published", **fields)``: an organization, made
+    through the models (the organization forms are their own feature); returns its id."""
+
+    def make(name, areas, categories, status="published", **fields):
+        from webapp.extensions import db
+        from webapp.store.models import Organization, OrganizationArea, OrganizationCategory
+
+        with app.app_context():
+            org = Organization(name_ar=f"{name} بالعربية", name_en=name, status=status, **fields)
+            org.areas = [OrganizationArea(area=a) for a in areas]
+            org.categories = [OrganizationCategory(category=c) for c in categories]
+            db.session.add(org)
+            db.session.commit()
+            return org.id
+    return make
+
+
 def pytest_collection_modifyitems(config, items):
     if not os.environ.get("TEST_DATABASE_URL"):
         return

@@ -27,6 +27,28 @@ SETTINGS = {
 LANGUAGES = ("ar", "en")
 
 
+def _flag(raw: str) -> bool:
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+#: Requests to connect (webapp/connect): forwarded by e-mail only when MAIL_SERVER is set.
+MAIL_SETTINGS = {
+    "MAIL_SERVER": ("", str),
+    "MAIL_PORT": (25, int),
+    "MAIL_USE_TLS": (False, _flag),
+    "MAIL_USE_SSL": (False, _flag),
+    "MAIL_USERNAME": ("", str),
+    "MAIL_PASSWORD": ("", str),
+    "MAIL_DEFAULT_SENDER": ("ahya@localhost", str),
+    "MAIL_TIMEOUT": (10, int),
+    # Always SMTP: Flask-Mailman would otherwise keep mail in memory whenever TESTING is set.
+    "MAIL_BACKEND": ("smtp", str),
+    "CONNECT_FALLBACK_EMAIL": ("", str),
+    "CONNECT_RATE_LIMIT": ("5 per hour", str),
+}
+SETTINGS.update(MAIL_SETTINGS)
+
+
 def _secret_key(instance_path: Path) -> str:
     """Read instance/secret_key, creating it (mode 600) on first start."""
     key_file = instance_path / "secret_key"

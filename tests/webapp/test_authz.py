@@ -27,6 +27,10 @@ PUBLIC = {
     "open311.request_detail", "open311.unknown",
     # Offline capture: the service worker and the web app manifest of the report forms.
     "offline.service_worker", "offline.manifest",
+    # Requests to connect: anyone may write (CSRF, rate limit, honeypot); only published targets.
+    "connect.organization", "connect.initiative",
+    # Share-card PNGs: public places and published organizations only.
+    "cards.area", "cards.organization", "cards.city",
 }
 ORGANIZER, ADMIN = "organizer_required", "admin_required"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

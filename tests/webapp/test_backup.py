@@ -307,3 +307,36 @@ def test_restore_bumps_the_data_version(app, runner, other_app, tmp_path, make_r
     # A client holding validators from after the backup must not get 304 for restored data.
     assert (after.version, after.changed_at) != (before.version, before.changed_at)
     assert after.version > before.version
+
+
+def test_requests_to_connect_round_trip(app, runner, other_app, tmp_path, make_org, make_report):
+    """Requests to connect are private data: in the backup (never in exports), back exactly."""
+    import datetime as dt
+
+    from webapp.store.models import ConnectRequest
+
+    org = make_org("Silwan Legal Aid", ["silwan"], ["housing"], public_email="org@example.org")
+    initiative = make_report(kind="initiative", category="legal-aid", title="مكتب الإسكان")
+    with app.app_context():
+        db.session.add_all([
+            ConnectRequest(organization_id=org, sender_name="أم خالد", reply_channel="+970 59 000 0000",
+                           message=f"{ARABIC}\nسطر ثان", status="read",
+                           forwarded_at=dt.datetime(2026, 11, 2, 9, 30, 15, 123456)),
+            ConnectRequest(report_id=initiative, sender_name="Youth group", reply_channel="youth@example.net",
+                           message="Can we meet?", status="new"),
+        ])
+        db.session.commit()
+    path = tmp_path / "connect.gpkg"
+    result = runner.invoke(args=["backup", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "2 connect requests" in result.output
+    source = dump(app)
+    assert len(source["connect_requests"]) == 2
+    result = other_app.test_cli_runner().invoke(args=["restore", str(path)])
+    assert result.exit_code == 0, result.output
+    restored = dump(other_app)
+    for table in ("connect_requests", "organizations", "organization_areas", "organization_categories"):
+        assert restored[table] == source[table], table
+    # A database holding requests to connect is not empty: restore never merges into it.
+    line = one_line_error(other_app.test_cli_runner().invoke(args=["restore", str(path)]))
+    assert "2 connect_requests" in line

@@ -24,6 +24,8 @@ VALID = {"kind": "challenge", "category": "housing", "lon": str(SILWAN[0]), "lat
          "area_name": "", "precision": "approximate", "title": "A valid title",
          "description": "A valid description.", "observed_on": "2025-05-01", "organization": "Org",
          "link": "https://example.org/", "contact": "someone@example.org"}
+CONNECT_VALID = {"sender_name": "A resident", "reply_channel": "resident@example.org",
+                 "message": "A valid message."}
 
 
 @pytest.fixture(scope="session")
@@ -47,10 +49,26 @@ def snapshot(app) -> dict:
     return {"rows": rows, "files": files}
 
 
-def post_form(client, case: dict, bad_files: Path):
-    url = URLS[case["target"]]
-    data = {k: v for k, v in {**VALID, **case.get("fields", {})}.items() if v is not None}
-    data["csrf_token"] = csrf_token(client, url)
+def connect_targets(make_org, make_report) -> dict[str, str]:
+    """The request-to-connect URL of each ``to`` of the corpus (published ones and 404 ones)."""
+    published = make_org("Published org", ["silwan"], ["housing"])
+    pending = make_org("Pending org", ["silwan"], ["housing"], status="pending")
+    initiative = make_report(kind="initiative", category="legal-aid", title="An initiative")
+    hidden = make_report(kind="initiative", category="legal-aid", title="Hidden", publish=False)
+    return {"organization": f"/connect/organization/{published}",
+            "pending-organization": f"/connect/organization/{pending}",
+            "missing-organization": "/connect/organization/999999",
+            "initiative": f"/connect/initiative/{initiative}",
+            "challenge": f"/connect/initiative/{make_report()}",
+            "hidden-initiative": f"/connect/initiative/{hidden}"}
+
+
+def post_form(client, case: dict, bad_files: Path, url: str | None = None):
+    url = url or URLS[case["target"]]
+    valid = CONNECT_VALID if case["target"] == "connect" else VALID
+    data = {k: v for k, v in {**valid, **case.get("fields", {})}.items() if v is not None}
+    # A 404 target has no form: take the token from another page of the same session.
+    data["csrf_token"] = csrf_token(client, url if case.get("expect") != 404 else "/suggest")
     if "raw_fields" in case:
         # Bytes that are not UTF-8 can only travel in a hand-made body.
         body = "&".join(f"{quote(k)}={quote(v)}" for k, v in data.items())
@@ -62,13 +80,19 @@ def post_form(client, case: dict, bad_files: Path):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, bad_files, name):
+def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, bad_files, make_org,
+                                                 make_report, name):
     case = CASES[name]
     target = case["target"]
     if target == "new_report":
         login()
+    connect_url = connect_targets(make_org, make_report)[case["to"]] if target == "connect" else None
     before = snapshot(app)
-    if target in URLS:
+    if target == "connect":
+        resp = post_form(client, case, bad_files, connect_url)
+        expected = 200 if case["expect"] == "honeypot" else case["expect"]
+        assert resp.status_code == expected, f"{name}: {resp.status_code}"
+    elif target in URLS:
         resp = post_form(client, case, bad_files)
         if case["expect"] == "no-500":  # decoded to U+FFFD and accepted (see the case's note)
             assert resp.status_code < 500, f"{name}: {resp.status_code}"

@@ -219,3 +219,47 @@ def test_public_dict_has_only_public_keys(app, world):
             text = repr(out)
             for marker in world["markers"]:
                 assert marker not in text
+
+
+SENDER = f"PRIVATE-SENDER-{TOKEN}"
+CHANNEL = f"private-reply-{TOKEN}@example.org"
+MESSAGE = f"PRIVATE-MESSAGE-{TOKEN}"
+
+
+def test_requests_to_connect_never_appear_in_public_responses(app, client, world):
+    """Markers in the sender's name, reply channel and message of stored requests, to a published
+    organization and a published initiative, and in an unpublished organization: none is public."""
+    from webapp.extensions import db
+    from webapp.store.models import ConnectRequest, Organization, OrganizationArea, OrganizationCategory
+
+    with app.app_context():
+        public = Organization(name_ar="منظمة", name_en="Public org", status="published",
+                              public_email="org@example.org",
+                              areas=[OrganizationArea(area="silwan")],
+                              categories=[OrganizationCategory(category="housing")])
+        hidden = Organization(name_ar=f"{UNPUBLISHED} ar", name_en=f"{UNPUBLISHED} en", status="pending",
+                              public_email=f"{UNPUBLISHED}@example.org", website=f"https://{UNPUBLISHED}.example",
+                              areas=[OrganizationArea(area="silwan")],
+                              categories=[OrganizationCategory(category="housing")])
+        db.session.add_all([public, hidden])
+        db.session.flush()
+        initiative = world["published"][4]
+        for target in ({"organization_id": public.id}, {"report_id": initiative},
+                       {"organization_id": hidden.id}):
+            db.session.add(ConnectRequest(sender_name=SENDER, reply_channel=CHANNEL, message=MESSAGE,
+                                          **target))
+        db.session.commit()
+        org_ids = [public.id, hidden.id]
+    urls = public_get_urls(app, world)
+    urls += [f"/connect/organization/{i}" for i in org_ids] + [f"/connect/initiative/{initiative}"]
+    urls += [f"/cards/organization/{i}.png" for i in org_ids] + ["/areas/silwan?lang=en"]
+    urls += [f"/reports/{i}?lang=en" for i in world["published"]]
+    markers = [SENDER, CHANNEL, MESSAGE, UNPUBLISHED]
+    for url in urls:
+        resp = client.get(url)
+        text = _text(resp)
+        for marker in markers:
+            assert marker not in text, f"{marker!r} leaked in {url} ({resp.status_code})"
+    assert client.get(f"/connect/organization/{org_ids[0]}").status_code == 200
+    assert client.get(f"/connect/organization/{org_ids[1]}").status_code == 404
+    assert "Public org" in client.get(f"/reports/{world['published'][0]}?lang=en").get_data(as_text=True)

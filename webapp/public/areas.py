@@ -23,10 +23,12 @@ from ..store import networking, queries
 from ..store.layers import get_display_layers, get_layers
 from ..store.reporting import get_taxonomy, locate, public_dict
 from ..store.stats import area_totals, grouped_counts, public_count
+from ..store.versioning import current_data_version
 from ..web.i18n import current_language
 from . import bp
 from .charts import Bar, bar_chart_svg
 from .reports import KIND_LABELS
+from .whocanhelp import who_can_help
 
 #: Report markers embedded in the page: an area has tens of reports, a cap keeps a busy one light.
 MAP_LIMIT = 500
@@ -204,5 +206,7 @@ def area_profile(slug: str):
         lists={k: _listing(slug, k, lang) for k in ("challenge", "initiative")},
         more_urls={k: list_url(area=slug, kind=k) for k in ("challenge", "initiative")},
         network=_network(slug, totals["by_category"]["challenge"], lang),
+        who=who_can_help(list(totals["by_category"]["challenge"]), (place["lon"], place["lat"]), slug, lang),
         map_config=map_config, map_truncated=truncated, map_limit=MAP_LIMIT,
+        card_version=current_data_version().version,
     )

@@ -22,6 +22,7 @@ from ..store.models import Report
 from ..store.reporting import get_taxonomy, public_dict
 from ..web.i18n import current_language
 from . import bp
+from .whocanhelp import who_can_help
 
 KIND_LABELS = {"challenge": _l("Challenge"), "initiative": _l("Initiative")}
 
@@ -77,6 +78,8 @@ def report_detail(id: int):
         category_label=cat.label(lang) if cat else report.category, category=cat,
         area_names=names, link=safe_link(data["link"]), photo_url=photo, point=point,
         related=_related(report, lang),
+        who=who_can_help([report.category], (report.public_lon, report.public_lat), report.area, lang)
+        if report.kind == "challenge" else None,
         observed_label=format_date(report.observed_on, "long") if report.observed_on else "",
     )
 

@@ -9,17 +9,25 @@ challenge category when it names a published challenge of that category
 Everything is answered in SQL with ``GROUP BY`` and window functions: the
 number of rows loaded is bounded by the caps, never by the size of the database.
 Only published reports are ever considered, on both sides of a link.
+
+"Who can help" (:func:`who_can_help`) adds the published organizations working on a category
+and ranks them with the initiatives nearest first (:func:`geo.nearby.rank_nearest`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
+from flask import current_app
 from sqlalchemy import Integer, case, exists, func, literal, or_, select, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
+
+from geo.nearby import Candidate, rank_nearest
 
 from ..extensions import db
-from .models import AddressedCategory, Report, report_addresses
+from .layers import get_layers
+from .models import AddressedCategory, Organization, OrganizationCategory, Report, report_addresses
 from .queries import PUBLIC_STATUS, ReportFilters, with_public_relations
 from .stats import grouped_counts
 
@@ -210,3 +218,150 @@ def same_challenge_elsewhere(area: str, categories: list[str] | None = None, *, 
     return [CategoryNetwork(category=c, areas=areas[c][0], areas_total=areas[c][1],
                             initiatives=initiatives[c][0], initiatives_total=initiatives[c][1])
             for c in categories]
+
+
+# --- who can help --------------------------------------------------------------------------
+
+#: Helpers listed per page: the totals say how many more there are.
+HELPERS_LIMIT = 10
+PUBLISHED_ORG = "published"
+
+
+@dataclass(frozen=True)
+class Helper:
+    """An organization or an initiative that works on the categories asked about.
+
+    Exactly one of ``organization`` and ``report`` is set. ``distance_m`` is from the page's
+    point to the nearest area the organization serves or to the initiative's public point;
+    ``here``: it works in the page's own area.
+    """
+
+    organization: Organization | None
+    report: Report | None
+    distance_m: float
+    here: bool
+    categories: tuple[str, ...]
+
+    @property
+    def kind(self) -> str:
+        return "organization" if self.organization is not None else "initiative"
+
+
+@dataclass
+class WhoCanHelp:
+    """Helpers nearest first (at most the limit) and how many of each kind exist in all."""
+
+    helpers: list[Helper] = field(default_factory=list)
+    organizations_total: int = 0
+    initiatives_total: int = 0
+
+    @property
+    def more(self) -> int:
+        return self.organizations_total + self.initiatives_total - len(self.helpers)
+
+
+def area_points() -> dict[str, tuple[float, float]]:
+    """``{slug: (lon, lat)}``: the representative point of every gazetteer place, once per app."""
+    ext = current_app.extensions
+    if "ahya.networking.area_points" not in ext:
+        places = get_layers().places
+        ext["ahya.networking.area_points"] = {
+            slug: (float(g.x), float(g.y)) for slug, g in zip(places["slug"], places.geometry.values,
+                                                               strict=True)}
+    return ext["ahya.networking.area_points"]
+
+
+def organizations_working_on(categories: list[str]) -> list[tuple[Organization, tuple[str, ...]]]:
+    """Published organizations with at least one of ``categories``, and which ones, oldest first.
+
+    Organizations are a few hundred at most (they are reviewed one by one): all of them are
+    loaded, with their areas in one more query.
+    """
+    if not categories:
+        return []
+    rows = db.session.execute(
+        select(OrganizationCategory.organization_id, OrganizationCategory.category)
+        .join(Organization, Organization.id == OrganizationCategory.organization_id)
+        .where(Organization.status == PUBLISHED_ORG, OrganizationCategory.category.in_(categories))
+        .order_by(OrganizationCategory.organization_id, OrganizationCategory.category)).all()
+    matched: dict[int, list[str]] = {}
+    for oid, category in rows:
+        matched.setdefault(oid, []).append(category)
+    if not matched:
+        return []
+    orgs = db.session.scalars(select(Organization).where(Organization.id.in_(list(matched)))
+                              .options(selectinload(Organization.areas))
+                              .order_by(Organization.id)).all()
+    return [(org, tuple(matched[org.id])) for org in orgs]
+
+
+def _nearest_initiatives(categories: list[str], origin: tuple[float, float], area: str | None,
+                         limit: int) -> tuple[list[Report], dict[int, tuple[str, ...]], int]:
+    """The ``limit`` published initiatives on ``categories`` nearest ``origin``, and their total.
+
+    SQL orders by a planar distance (degrees, longitude scaled by cos(latitude)): monotone with
+    the true distance at this scale, and cheap enough to sort tens of thousands of candidates
+    without loading them. Those in ``area`` come first, as :func:`geo.nearby.rank_nearest` does.
+    """
+    pairs = _links(categories)
+    linked = select(pairs.c.rid)
+    where = (Report.status == PUBLIC_STATUS, Report.kind == "initiative", Report.id.in_(linked))
+    total = db.session.scalar(select(func.count(Report.id)).where(*where)) or 0
+    if not total or limit <= 0:
+        return [], {}, int(total)
+    k = math.cos(math.radians(origin[1]))
+    dx, dy = (Report.public_lon - origin[0]) * k, Report.public_lat - origin[1]
+    here = case((Report.area == area, 0), else_=1) if area else literal(1, Integer)
+    reports = db.session.scalars(with_public_relations(
+        select(Report).where(*where).order_by(here, dx * dx + dy * dy, Report.id.desc()).limit(limit))).all()
+    ids = [r.id for r in reports]
+    cats: dict[int, list[str]] = {}
+    for rid, category in db.session.execute(select(pairs.c.rid, pairs.c.category)
+                                            .where(pairs.c.rid.in_(ids)).order_by(pairs.c.category)):
+        cats.setdefault(rid, []).append(category)
+    return list(reports), {rid: tuple(c) for rid, c in cats.items()}, int(total)
+
+
+def who_can_help(categories: list[str], origin: tuple[float, float], *, area: str | None = None,
+                 limit: int = HELPERS_LIMIT) -> WhoCanHelp:
+    """Published organizations and initiatives working on ``categories``, nearest ``origin`` first.
+
+    Parameters
+    ----------
+    categories : list of str
+        Challenge category ids (a challenge's category, or an area's challenge categories).
+    origin : (float, float)
+        Longitude and latitude of the page: a challenge's public point or an area's point.
+    area : str, optional
+        Area slug of the page: who works there is at distance 0.
+    limit : int
+        At most this many helpers in all.
+
+    Returns
+    -------
+    WhoCanHelp
+        An organization is as near as the nearest area it serves; an initiative is at its
+        public point. The query load is bounded by the number of organizations plus ``limit``.
+    """
+    out = WhoCanHelp()
+    if not categories:
+        return out
+    points = area_points()
+    orgs = organizations_working_on(categories)
+    reports, report_cats, out.initiatives_total = _nearest_initiatives(categories, origin, area, limit)
+    out.organizations_total = len(orgs)
+    candidates, by_key = [], {}
+    for org, cats in orgs:
+        served = frozenset(a.area for a in org.areas)
+        key = ("organization", org.id)
+        candidates.append(Candidate(key, [points[s] for s in sorted(served) if s in points], served))
+        by_key[key] = (org, None, cats, area in served)
+    for report in reports:
+        key = ("initiative", report.id)
+        candidates.append(Candidate(key, [(report.public_lon, report.public_lat)],
+                                    frozenset([report.area]) if report.area else frozenset()))
+        by_key[key] = (None, report, report_cats.get(report.id, ()), bool(area) and report.area == area)
+    for key, metres in rank_nearest(origin, candidates, origin_area=area, limit=limit):
+        org, report, cats, here = by_key[key]
+        out.helpers.append(Helper(org, report, metres, here, cats))
+    return out

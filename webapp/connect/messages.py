@@ -1,0 +1,56 @@
+"""Organizers' tab /moderation/messages: the requests to connect, new first; mark read, archive."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..auth.roles import organizer_required
+from ..extensions import db
+from ..store.models import ConnectRequest
+from . import bp
+from .forms import StatusForm
+from .mail import target_name
+
+STATUSES = {"new": _l("New"), "read": _l("Read"), "archived": _l("Archived")}
+#: Action in the URL → the status it sets.
+ACTIONS = {"read": "read", "archive": "archived", "new": "new"}
+PER_PAGE = 50
+
+
+@bp.get("/moderation/messages")
+@organizer_required
+def messages():
+    status = request.args.get("status", "new")
+    if status not in STATUSES:
+        message = _("Unknown status “%(status)s”. Choose one of: %(choices)s.",
+                    status=status[:40], choices=", ".join(STATUSES))
+        return render_template("error.html", code=400, message=message), 400
+    counts = dict(db.session.execute(select(ConnectRequest.status, func.count())
+                                     .group_by(ConnectRequest.status)).all())
+    page = db.paginate(select(ConnectRequest).where(ConnectRequest.status == status)
+                       .options(selectinload(ConnectRequest.organization),
+                                selectinload(ConnectRequest.report))
+                       .order_by(ConnectRequest.created_at.desc(), ConnectRequest.id.desc()),
+                       per_page=PER_PAGE, error_out=False)
+    return render_template("connect/messages.html", pagination=page, status=status, statuses=STATUSES,
+                           counts=counts, form=StatusForm(), target_name=target_name)
+
+
+@bp.post("/moderation/messages/<int:id>/<any(read, archive, new):action>")
+@organizer_required
+def message_status(id: int, action: str):
+    form = StatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    req = db.session.get(ConnectRequest, id)
+    if req is None:
+        abort(404)
+    before = req.status
+    req.status = ACTIONS[action]
+    db.session.commit()
+    flash(_("Message marked as: %(status)s", status=STATUSES[req.status]))
+    return redirect(url_for("connect.messages", status=before))
