@@ -59,9 +59,9 @@ def area_totals(frame: pd.DataFrame) -> dict[str, dict]:
 
 def public_count(count: int) -> int | str:
     """A count as it may be published, after the ``MIN_PUBLIC_COUNT`` suppression setting."""
-    return suppress(int(count), int(current_app.config.get("MIN_PUBLIC_COUNT", 1)))
+    return suppress(int(count), min_public_count())
 
 
 def min_public_count() -> int:
     """The ``MIN_PUBLIC_COUNT`` setting: counts below it are published as ``"<k"`` (1 = off)."""
-    return max(1, int(current_app.config.get("MIN_PUBLIC_COUNT", 1)))
+    return current_app.config["MIN_PUBLIC_COUNT"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import collections
 import datetime as dt
 
-import numpy as np
 import pytest
 
 from webapp.extensions import db
@@ -202,14 +201,3 @@ def test_unknown_area_is_404_json(client):
         resp = client.get(f"/api/v1/areas/{slug}")
         assert resp.status_code == 404 and resp.is_json
         assert "<b>" not in resp.get_data(as_text=True)
-
-
-def test_integer_classes_never_leave_an_empty_class():
-    from webapp.api.areas import integer_classes
-
-    # classify() gives the quantile breaks 1, 1.8, 2.2, 6.8, 40 here: (1, 1.8] holds no integer.
-    values = np.array([0, 0, 1, 1, 1, 2, 3, 5, 8, 13, 1, 1, 2, 2, 40])
-    breaks, ranges, classes = integer_classes(values)
-    assert breaks == [1, 2, 6, 40]
-    assert ranges == [[1, 1], [2, 2], [3, 6], [7, 40]]
-    assert classes.tolist() == [-1, -1, 0, 0, 0, 1, 2, 2, 3, 3, 0, 0, 1, 1, 3]

@@ -172,6 +172,8 @@ def _schemas(categories: list[str]) -> dict:
                             "category": {"type": ["string", "null"]},
                             "breaks": {"type": "array", "items": {"type": "integer"}},
                             "ranges": {"type": "array", "items": pair},
+                            "labels": {"type": "array", "items": {"type": "string"},
+                                       "description": "Legend text per class: 3–6, 4 or <5."},
                             "zero_class": {"const": -1}}),
             "features": {"type": "array", "items": _ref("schemas", "AreaFeature")},
         }),

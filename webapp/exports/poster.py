@@ -1,8 +1,9 @@
 """``/export/poster.png`` and ``.pdf``: a printable campaign map of the filtered reports.
 
 With ``MIN_PUBLIC_COUNT=k`` the areas counted 1..k-1 share one shade and the legend label "<k"
-(:func:`geo.poster.poster_classes`), and a line under the map says so. The points mode draws
-public points, each at its public location precision, as the map does.
+(:func:`geo.aggregate.choropleth_classes`, the web map's classes), and a line under the map
+says so. The points mode draws public points, each at its public location precision, as the
+map does.
 """
 
 from __future__ import annotations

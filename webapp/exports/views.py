@@ -37,7 +37,7 @@ def query_args(filters: ReportFilters) -> dict[str, list[str]]:
 def export_rate_limit() -> str:
     # Posters and standalone maps take a second or more of CPU each: a cap per client keeps one
     # script from occupying every worker. Generous enough for a person trying options.
-    return current_app.config.get("EXPORT_RATE_LIMIT", "30 per minute")
+    return current_app.config["EXPORT_RATE_LIMIT"]
 
 
 @bp.get("/export")

@@ -24,7 +24,7 @@ from ..extensions import db
 from ..i18n import current_language
 from ..layers_store import get_display_layers, get_layers
 from ..reporting import get_taxonomy, locate, public_dict
-from ..stats import area_totals, grouped_counts, public_count
+from ..stats import area_totals, grouped_counts, min_public_count, public_count
 from . import bp
 from .reports import KIND_LABELS
 
@@ -110,7 +110,7 @@ def _item(report, lang: str) -> dict:
 
 def _chart(kind: str, by_category: dict[str, int], lang: str, title: str) -> dict:
     """Bars and table rows for one kind, most reported first, after suppression."""
-    threshold = int(current_app.config.get("MIN_PUBLIC_COUNT", 1))
+    threshold = min_public_count()
     order = [c.id for c in get_taxonomy().categories(kind)]
     rows = []
     for key, n in by_category.items():
