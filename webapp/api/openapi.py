@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from geo.privacy import PRECISIONS
 from geo.taxonomy import KINDS
+from geo.text import EXCERPT_CHARS
 
 from ..layers_store import place_slugs
 from ..queries import DEFAULT_LIMIT, MAX_LIMIT
@@ -137,7 +138,7 @@ def _schemas(categories: list[str]) -> dict:
                                  {"type": "array", "items": {"type": "array", "items": ring}}),
         "ReportProperties": obj({
             "id": {"type": "integer"}, "kind": {"enum": list(KINDS)}, "category": {"enum": categories},
-            "title": {"type": "string"}, "excerpt": {"type": "string", "maxLength": 201},
+            "title": {"type": "string"}, "excerpt": {"type": "string", "maxLength": EXCERPT_CHARS + 1},
             "area": {"type": ["string", "null"]}, "precision": {"enum": list(PRECISIONS)},
             "observed_on": {"type": ["string", "null"], "format": "date"},
             "organization": {"type": "string"}, "link": {"type": "string"}, "is_demo": {"type": "boolean"},
