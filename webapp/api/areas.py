@@ -21,13 +21,13 @@ from werkzeug.datastructures import MultiDict
 from geo.aggregate import choropleth_classes
 from geo.taxonomy import KINDS
 
+from ..filters import ParameterError, filters_from_args
 from ..layers_store import get_display_layers, get_layers, place_slugs
 from ..reporting import get_taxonomy
 from ..stats import area_totals, grouped_counts, min_public_count, public_count
 from . import bp
 from .cache import cached_json
 from .geojson import dumps, feature_collection
-from .params import ParameterError, report_filters
 
 #: Properties copied from the gazetteer layers into every area feature.
 FIELDS = ("slug", "name_ar", "name_en", "name_he", "kind", "sector")
@@ -115,7 +115,7 @@ def areas():
     feature's ``value`` and ``class``); ``geometry=none`` leaves the polygons out.
     """
     try:
-        filters = report_filters(request.args, get_taxonomy(), place_slugs())
+        filters = filters_from_args(request.args)
         measure, measure_category = parse_measure(request.args)
         with_geometry = parse_geometry(request.args)
     except ParameterError as exc:
@@ -162,7 +162,7 @@ def area(slug: str):
         shown = f" '{slug}'" if _SLUG.fullmatch(slug) else ""
         return _json({"error": f"unknown area{shown}", "status": 404}, status=404)
     try:
-        filters = report_filters(request.args, get_taxonomy(), place_slugs())
+        filters = filters_from_args(request.args)
     except ParameterError as exc:
         return _json(exc.as_json(), status=400)
     polygon = next((f for f in _area_features() if f["props"]["slug"] == slug), None)

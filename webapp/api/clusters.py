@@ -33,14 +33,13 @@ from geo.aggregate import cell_size, grid_cells, public_cell, snap_bbox
 
 from .. import queries
 from ..extensions import db
-from ..layers_store import place_slugs
+from ..filters import ParameterError, filters_from_args
 from ..pointcache import get_points, select_mask
-from ..reporting import get_taxonomy, public_dict
+from ..reporting import public_dict
 from ..stats import min_public_count
 from . import bp
 from .cache import cached_json
 from .geojson import dumps, report_feature
-from .params import ParameterError, report_filters
 
 MAX_ZOOM = 22
 _ZOOM = re.compile(r"[0-9]{1,2}")
@@ -63,7 +62,7 @@ def clusters():
     """Grid clusters of the published reports matching the filters, inside ``bbox``."""
     try:
         zoom = parse_zoom(request.args)
-        filters = report_filters(request.args, get_taxonomy(), place_slugs())
+        filters = filters_from_args(request.args)
     except ParameterError as exc:
         return Response(dumps(exc.as_json()), status=400, mimetype="application/json")
     cell = cell_size(zoom)

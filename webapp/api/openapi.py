@@ -16,10 +16,11 @@ from geo.privacy import PRECISIONS
 from geo.taxonomy import KINDS
 from geo.text import EXCERPT_CHARS
 
+from ..filters import MAX_QUERY, NUMBER
 from ..layers_store import place_slugs
 from ..queries import DEFAULT_LIMIT, MAX_LIMIT
 from ..reporting import get_taxonomy
-from .params import _NUMBER, MAX_CURSOR, MAX_QUERY
+from .params import MAX_CURSOR
 
 API_VERSION = "1.0.0"
 SUMMARIES = {
@@ -64,7 +65,7 @@ def _json_content(schema: str, media: str = "application/json") -> dict:
 
 
 def _parameters(categories: list[str], slugs: list[str]) -> dict:
-    number = _NUMBER.pattern
+    number = NUMBER.pattern
     specs = {
         "kind": ({"type": "string", "enum": list(KINDS)}, "challenge"),
         "category": ({"type": "array", "items": {"type": "string", "enum": categories}}, ["housing"]),

@@ -17,8 +17,8 @@ from flask_babel import gettext as _
 from geo.poster import render_poster
 from geo.taxonomy import KINDS
 
-from ..api.params import ParameterError
 from ..extensions import limiter
+from ..filters import ParameterError
 from ..i18n import current_language
 from ..layers_store import get_layers
 from ..queries import ReportFilters

@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from geo.export import FORMATS, export_bytes
 from geo.standalone import build_standalone_html, inline_leaflet_css
 
-from ..api.params import ParameterError
 from ..assets import VENDOR_DIRS
 from ..extensions import limiter
+from ..filters import ParameterError
 from ..i18n import current_language
 from ..layers_store import get_display_layers, get_layers
 from ..public.mapview import filters_context, layer_labels, map_page_context
