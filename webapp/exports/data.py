@@ -3,7 +3,8 @@
 Nothing here reads a private field: reports leave the database only as
 ``reporting.public_dict`` results (public point, public fields), then gain a few labels
 derived from public data (category label, area name, permalink). Areas carry counts from
-the SQL ``GROUP BY`` in ``stats``, after the ``MIN_PUBLIC_COUNT`` suppression.
+``stats.grouped_counts`` (numpy over the in-memory points of ``webapp.pointcache``, the map's
+counts), after the ``MIN_PUBLIC_COUNT`` suppression.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Every one of the 137 places has a page: the 102 with a polygon show it and the
 reports assigned to it; the 35 points without one show the point and name the
-area their reports are counted in. Counts come from one SQL ``GROUP BY``
-(``stats.grouped_counts``) and go through ``public_count`` suppression; report
+area their reports are counted in. Counts come from ``stats.grouped_counts`` (numpy over
+the in-memory points of ``webapp.pointcache``) and go through ``public_count`` suppression; report
 fields come from ``reporting.public_dict`` only, so nothing private reaches the page.
 """
 
