@@ -109,8 +109,12 @@ def test_suppression_applies_to_every_count(app, client, demo):
             for cat, n in props["by_category"][kind].items():
                 assert n == ("<3" if want["by"][kind][cat] < 3 else want["by"][kind][cat])
     assert seen_suppressed > 0
-    # Classes may not reveal more than "<3" either: no break below 2.
-    assert body["classes"]["breaks"][0] >= 2
+    # Classes may not reveal more than "<3" either: one "<3" class (as on posters), no break below 2.
+    classes = body["classes"]
+    assert classes["breaks"][0] == 2 and classes["ranges"][0] == [1, 2] and classes["labels"][0] == "<3"
+    assert all(label != "<3" and int(label.split("–")[0]) >= 3 for label in classes["labels"][1:])
+    small = {f["properties"]["class"] for f in body["features"] if f["properties"]["value"] == "<3"}
+    assert small == {0}
     single = client.get("/api/v1/areas/silwan").get_json()["properties"]
     assert all(v == 0 or v == "<3" or v >= 3 for v in single["by_category"]["challenge"].values())
 
