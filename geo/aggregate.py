@@ -223,8 +223,10 @@ def grid_cells(lons, lats, cell_deg: float, groups=None, n_groups: int = 0):
     sum_lat = np.bincount(key, weights=lats, minlength=n_cells)[full]
     by_group = np.zeros((len(full), n_groups), dtype=np.int64)
     if groups is not None and n_groups:
-        codes = np.asarray(groups, dtype=np.int64)
-        ok = (codes >= 0) & (codes < n_groups)
-        split = np.bincount(key[ok] * n_groups + codes[ok], minlength=n_cells * n_groups)
+        codes, cells = np.asarray(groups), key
+        if codes.min() < 0 or codes.max() >= n_groups:  # copies only when some code is outside
+            ok = (codes >= 0) & (codes < n_groups)
+            codes, cells = codes[ok], key[ok]
+        split = np.bincount(cells * n_groups + codes, minlength=n_cells * n_groups)
         by_group = split.reshape(n_cells, n_groups)[full]
     return sum_lon / n, sum_lat / n, n.astype(np.int64), by_group
