@@ -1,16 +1,16 @@
 """Server-side clusters of the published reports: /api/v1/clusters?zoom=Z&bbox=...&<filters>.
 
 At low zoom the map shows counts, not points: a million markers cannot be sent or drawn, a
-few hundred grid cells can. Cells are ~``geo.aggregate.CELL_PX`` screen pixels wide at the requested zoom
-and aligned to a global grid (multiples of ``cell_deg``), and the bbox is widened to whole
-cells, so a cell's count does not change while the reader pans. Counts come from the
-in-memory points of :mod:`webapp.pointcache` under the same filters as /api/v1/reports.
+few hundred grid cells can. Cells are ~``geo.aggregate.CELL_PX`` screen pixels wide at the
+requested zoom and aligned to a global grid (multiples of ``cell_deg``), and the bbox is widened
+to whole cells, so a cell's count does not change while the reader pans. Counts come from the
+in-memory points of :mod:`webapp.pointcache` under the same filters as /api/v1/reports; the
+cells from :func:`geo.aggregate.grid_cells`, the code the property tests check.
 
-The cells come from :func:`geo.aggregate.grid_cells`, the same code the property tests check.
-Small-count suppression (``MIN_PUBLIC_COUNT=k``, see :func:`geo.aggregate.public_cell`): a cell of fewer
-than k reports keeps its position but publishes ``"count": "<k"``; a kind counted 1..k-1 in a
-cell is published as ``"<k"``, and when that would let ``count`` minus the other kinds reveal it,
-one more kind is published as a lower bound (``">m"``). The response's ``total`` then counts each
+Small-count suppression (``MIN_PUBLIC_COUNT=k``, :func:`geo.aggregate.public_cell`): a cell of
+fewer than k reports keeps its position but publishes ``"count": "<k"``; a kind counted 1..k-1
+in a cell is published as ``"<k"``, and when that would let ``count`` minus the other kinds reveal
+it, one more kind is published as a lower bound (``">m"``). The response's ``total`` then counts each
 suppressed cell as one report and says so (``total_is_lower_bound``): an exact total would give a
 suppressed cell away by subtraction, from this response or from two bboxes one cell apart.
 Suppression is about published *counts* only: zoomed in past ``CLUSTER_MAX_ZOOM`` the map shows
