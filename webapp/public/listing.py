@@ -2,7 +2,7 @@
 
 The accessible alternative to the map: plain HTML and a GET form, so it works with a
 screen reader, with the keyboard alone and without JavaScript. It reads the same filters
-as the map and the API (``api.params``), and every link it makes (pages, sort, "show on the
+as the map and the API (``webapp.filters``), and every link it makes (pages, sort, "show on the
 map") carries them via ``ReportFilters.to_args()``, so a view can be bookmarked and shared.
 """
 
