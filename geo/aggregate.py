@@ -1,7 +1,7 @@
 """Small-count suppression, choropleth classes and grid clusters: the one copy of each rule.
 
 Inputs are plain numbers and numpy arrays (the counts come from the in-memory point cache,
-``webapp.pointcache``, counted with numpy); nothing here knows about the database or Flask.
+``webapp.store.pointcache``, counted with numpy); nothing here knows about the database or Flask.
 The API (map clusters and area classes), the posters and the exports all call these functions,
 so a count, a class or a cluster is the same wherever it is published.
 """

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from webapp.extensions import db
-from webapp.models import Report
+from webapp.store.models import Report
 
 MEASURES = ("challenge", "initiative")
 

@@ -20,7 +20,7 @@ def test_map_page_is_gzipped_when_asked(client):
 
 
 def test_small_and_binary_responses_are_not_gzipped(client):
-    from webapp.compression import MIN_SIZE
+    from webapp.web.compression import MIN_SIZE
 
     # A text response below MIN_SIZE: gzip would save nothing. A larger one of the same type is
     # compressed, so what keeps the small one plain is its size.

@@ -70,9 +70,9 @@ def test_bad_filters_name_the_parameter(client, query, parameter):
 def test_filters_round_trip_to_query_string(app):
     from werkzeug.datastructures import MultiDict
 
-    from webapp.filters import report_filters
-    from webapp.layers_store import place_slugs
-    from webapp.reporting import get_taxonomy
+    from webapp.store.filters import report_filters
+    from webapp.store.layers import place_slugs
+    from webapp.store.reporting import get_taxonomy
 
     args = MultiDict([("kind", "challenge"), ("category", "housing"), ("category", "water"),
                       ("area", "silwan"), ("since", "2026-01-01"), ("until", "2026-02-01"),
@@ -85,12 +85,12 @@ def test_filters_round_trip_to_query_string(app):
 
 
 def test_parse_each_keeps_the_good_filters_and_names_the_bad(app):
-    """The map and the list view parse each filter on its own (webapp.filters.parse_each)."""
+    """The map and the list view parse each filter on its own (webapp.store.filters.parse_each)."""
     from werkzeug.datastructures import MultiDict
 
-    from webapp.filters import form_args, parse_each
-    from webapp.layers_store import place_slugs
-    from webapp.reporting import get_taxonomy
+    from webapp.store.filters import form_args, parse_each
+    from webapp.store.layers import place_slugs
+    from webapp.store.reporting import get_taxonomy
 
     args = MultiDict([("kind", "challenge"), ("category", "nope"), ("area", "silwan"), ("q", ""),
                       ("since", "2026-13-01"), ("until", "2026-02-01"), ("bbox", "1,2,3"),

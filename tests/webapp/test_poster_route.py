@@ -31,7 +31,7 @@ def inputs(app, **params) -> dict:
 
     from webapp.exports.params import export_filters, poster_options
     from webapp.exports.poster import poster_inputs
-    from webapp.i18n import current_language
+    from webapp.web.i18n import current_language
 
     with app.test_request_context(url(**params)):
         return poster_inputs(export_filters(request.args), poster_options(request.args), current_language())

@@ -1,7 +1,7 @@
 """Areas joined with their published reports: /api/v1/areas and /api/v1/areas/<slug>.
 
 Counts come from ``stats.grouped_counts`` (numpy over the in-memory points of
-:mod:`webapp.pointcache`) under the same filters as /api/v1/reports, and every published count
+:mod:`webapp.store.pointcache`) under the same filters as /api/v1/reports, and every published count
 goes through ``stats.public_count`` so the small-count suppression setting applies. Choropleth
 classes are :func:`geo.aggregate.choropleth_classes`, computed on the server, so every client
 (the map, a script) draws the classes the posters print.
@@ -21,10 +21,10 @@ from werkzeug.datastructures import MultiDict
 from geo.aggregate import choropleth_classes
 from geo.taxonomy import KINDS
 
-from ..filters import ParameterError, filters_from_args
-from ..layers_store import get_display_layers, get_layers, place_slugs
-from ..reporting import get_taxonomy
-from ..stats import area_totals, grouped_counts, min_public_count, public_count
+from ..store.filters import ParameterError, filters_from_args
+from ..store.layers import get_display_layers, get_layers, place_slugs
+from ..store.reporting import get_taxonomy
+from ..store.stats import area_totals, grouped_counts, min_public_count, public_count
 from . import bp
 from .cache import cached_json
 from .geojson import dumps, feature_collection

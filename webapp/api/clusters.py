@@ -4,7 +4,7 @@ At low zoom the map shows counts, not points: a million markers cannot be sent o
 few hundred grid cells can. Cells are ~``geo.aggregate.CELL_PX`` screen pixels wide at the
 requested zoom and aligned to a global grid (multiples of ``cell_deg``), and the bbox is widened
 to whole cells, so a cell's count does not change while the reader pans. Counts come from the
-in-memory points of :mod:`webapp.pointcache` under the same filters as /api/v1/reports; the
+in-memory points of :mod:`webapp.store.pointcache` under the same filters as /api/v1/reports; the
 cells from :func:`geo.aggregate.grid_cells`, the code the property tests check.
 
 Small-count suppression (``MIN_PUBLIC_COUNT=k``, :func:`geo.aggregate.public_cell`): a cell of
@@ -31,12 +31,12 @@ from werkzeug.datastructures import MultiDict
 
 from geo.aggregate import cell_size, grid_cells, public_cell, snap_bbox
 
-from .. import queries
 from ..extensions import db
-from ..filters import ParameterError, filters_from_args
-from ..pointcache import get_points, select_mask
-from ..reporting import public_dict
-from ..stats import min_public_count
+from ..store import queries
+from ..store.filters import ParameterError, filters_from_args
+from ..store.pointcache import get_points, select_mask
+from ..store.reporting import public_dict
+from ..store.stats import min_public_count
 from . import bp
 from .cache import cached_json
 from .geojson import dumps, report_feature

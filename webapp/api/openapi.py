@@ -16,10 +16,10 @@ from geo.privacy import PRECISIONS
 from geo.taxonomy import KINDS
 from geo.text import EXCERPT_CHARS
 
-from ..filters import MAX_QUERY, NUMBER
-from ..layers_store import place_slugs
-from ..queries import DEFAULT_LIMIT, MAX_LIMIT
-from ..reporting import get_taxonomy
+from ..store.filters import MAX_QUERY, NUMBER
+from ..store.layers import place_slugs
+from ..store.queries import DEFAULT_LIMIT, MAX_LIMIT
+from ..store.reporting import get_taxonomy
 from .params import MAX_CURSOR
 
 API_VERSION = "1.0.0"

@@ -1,6 +1,6 @@
 """The API's own query parameters: the signed page cursor of /api/v1/reports.
 
-The report filters every listing shares are parsed in :mod:`webapp.filters`.
+The report filters every listing shares are parsed in :mod:`webapp.store.filters`.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from itsdangerous import BadData, URLSafeSerializer
 from werkzeug.datastructures import MultiDict
 
-from ..filters import ParameterError, single
+from ..store.filters import ParameterError, single
 
 MAX_CURSOR = 200
 _CURSOR_SALT = "ahya.api.reports.cursor"

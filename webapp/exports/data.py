@@ -3,7 +3,7 @@
 Nothing here reads a private field: reports leave the database only as
 ``reporting.public_dict`` results (public point, public fields), then gain a few labels
 derived from public data (category label, area name, permalink). Areas carry counts from
-``stats.grouped_counts`` (numpy over the in-memory points of ``webapp.pointcache``, the map's
+``stats.grouped_counts`` (numpy over the in-memory points of ``webapp.store.pointcache``, the map's
 counts), after the ``MIN_PUBLIC_COUNT`` suppression.
 """
 
@@ -20,12 +20,12 @@ from sqlalchemy import func, select
 
 from geo.export import to_frame
 
-from .. import queries
 from ..extensions import db
-from ..layers_store import get_display_layers, get_layers, place_names
-from ..models import Report
-from ..reporting import get_taxonomy, public_dict
-from ..stats import area_totals, grouped_counts, min_public_count, public_count
+from ..store import queries
+from ..store.layers import get_display_layers, get_layers, place_names
+from ..store.models import Report
+from ..store.reporting import get_taxonomy, public_dict
+from ..store.stats import area_totals, grouped_counts, min_public_count, public_count
 
 #: Column order of report exports (first the public fields, then labels derived from them).
 REPORT_COLUMNS = ("id", "kind", "category", "category_label", "title", "description", "area", "area_name",

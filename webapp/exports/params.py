@@ -1,6 +1,6 @@
 """Query-string parsing for the exports: the map's report filters plus the poster's options.
 
-Strict like the API (:func:`webapp.filters.filters_from_args`): a bad parameter is a 400 naming it, never a
+Strict like the API (:func:`webapp.store.filters.filters_from_args`): a bad parameter is a 400 naming it, never a
 silently different file, because an advocate may print a poster without looking at it closely.
 """
 
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-from ..filters import ParameterError, filters_from_args, form_args, single
-from ..queries import ReportFilters
+from ..store.filters import ParameterError, filters_from_args, form_args, single
+from ..store.queries import ReportFilters
 
 #: Poster title and subtitle: user text, one line each.
 MAX_TEXT = 120

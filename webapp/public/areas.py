@@ -3,7 +3,7 @@
 Every one of the 137 places has a page: the 102 with a polygon show it and the
 reports assigned to it; the 35 points without one show the point and name the
 area their reports are counted in. Counts come from ``stats.grouped_counts`` (numpy over
-the in-memory points of ``webapp.pointcache``) and go through ``public_count`` suppression; report
+the in-memory points of ``webapp.store.pointcache``) and go through ``public_count`` suppression; report
 fields come from ``reporting.public_dict`` only, so nothing private reaches the page.
 """
 
@@ -18,14 +18,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from shapely.geometry import mapping
 
-from .. import networking, queries
-from ..charts import Bar, bar_chart_svg
 from ..extensions import db
-from ..i18n import current_language
-from ..layers_store import get_display_layers, get_layers
-from ..reporting import get_taxonomy, locate, public_dict
-from ..stats import area_totals, grouped_counts, min_public_count, public_count
+from ..store import networking, queries
+from ..store.layers import get_display_layers, get_layers
+from ..store.reporting import get_taxonomy, locate, public_dict
+from ..store.stats import area_totals, grouped_counts, min_public_count, public_count
+from ..web.i18n import current_language
 from . import bp
+from .charts import Bar, bar_chart_svg
 from .reports import KIND_LABELS
 
 #: Report markers embedded in the page: an area has tens of reports, a cap keeps a busy one light.

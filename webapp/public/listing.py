@@ -2,7 +2,7 @@
 
 The accessible alternative to the map: plain HTML and a GET form, so it works with a
 screen reader, with the keyboard alone and without JavaScript. It reads the same filters
-as the map and the API (``webapp.filters``), and every link it makes (pages, sort, "show on the
+as the map and the API (``webapp.store.filters``), and every link it makes (pages, sort, "show on the
 map") carries them via ``ReportFilters.to_args()``, so a view can be bookmarked and shared.
 """
 
@@ -21,13 +21,13 @@ from werkzeug.datastructures import MultiDict
 
 from geo.taxonomy import KINDS, Taxonomy
 
-from .. import queries
 from ..extensions import db
-from ..filters import MAX_QUERY, form_args, parse_each
-from ..i18n import current_language
-from ..layers_store import place_names, place_slugs
-from ..models import Report
-from ..reporting import get_taxonomy, public_dict
+from ..store import queries
+from ..store.filters import MAX_QUERY, form_args, parse_each
+from ..store.layers import place_names, place_slugs
+from ..store.models import Report
+from ..store.reporting import get_taxonomy, public_dict
+from ..web.i18n import current_language
 from . import bp
 from .reports import KIND_LABELS
 
@@ -89,7 +89,7 @@ def _field_messages(taxonomy: Taxonomy, kind: str | None, categories: list[str])
 def parse_listing(args: MultiDict, taxonomy: Taxonomy, known_areas) -> tuple[Listing | None, dict]:
     """Validate the query string; return the listing, or None and ``{parameter: message}``.
 
-    Parses each filter on its own (:func:`webapp.filters.parse_each`) rather than with
+    Parses each filter on its own (:func:`webapp.store.filters.parse_each`) rather than with
     ``report_filters``, which stops at the first error: a form should mark every wrong field at once.
     """
     clean = form_args(args)

@@ -11,12 +11,12 @@ from werkzeug.datastructures import MultiDict
 from geo.maps import MapParts, build_public_map, render_parts
 from geo.taxonomy import KINDS
 
-from ..filters import FILTER_PARAMS as REPORT_FILTERS
-from ..filters import parse_each
-from ..i18n import current_language
-from ..layers_store import get_display_layers, get_layers, get_overlays, overlays_signature, place_slugs
-from ..queries import ReportFilters
-from ..reporting import get_taxonomy
+from ..store.filters import FILTER_PARAMS as REPORT_FILTERS
+from ..store.filters import parse_each
+from ..store.layers import get_display_layers, get_layers, get_overlays, overlays_signature, place_slugs
+from ..store.queries import ReportFilters
+from ..store.reporting import get_taxonomy
+from ..web.i18n import current_language
 from .mapdata import asset_urls
 
 
@@ -78,7 +78,7 @@ def page_filters(args: MultiDict) -> tuple[ReportFilters, list[str]]:
     """The report filters of the map page's query string, and the parameters that were dropped.
 
     A shared link with one bad value should still open the map: each parameter that
-    :func:`webapp.filters.parse_each` refuses is dropped and named (never echoed: it may be
+    :func:`webapp.store.filters.parse_each` refuses is dropped and named (never echoed: it may be
     anything), and the rest still apply; an end date before the start date drops ``until``.
     """
     # The form without JavaScript sends its empty fields too (kind=&area=): they mean "any".

@@ -5,7 +5,7 @@ exports: a bad parameter is an error (HTTP 400) naming it, never silently ignore
 client that misspells a category must not mistake an unfiltered answer for a filtered one.
 Pages built from links and forms (the map, the list view) parse each filter on its own
 (:func:`parse_each`), so they can keep the good ones and say which were not understood.
-The result is always a :class:`webapp.queries.ReportFilters`.
+The result is always a :class:`webapp.store.queries.ReportFilters`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 
 from geo.taxonomy import KINDS, Taxonomy
 
-from .layers_store import place_slugs
+from .layers import place_slugs
 from .queries import DEFAULT_LIMIT, MAX_LIMIT, ReportFilters
 from .reporting import get_taxonomy
 
