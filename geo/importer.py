@@ -70,28 +70,6 @@ class _Source:
     warnings: list[str]
 
 
-def list_file_layers(path) -> list[str]:
-    """Names of the layers in a file, as ``import_user_layer(layer=...)`` accepts them.
-
-    Parameters
-    ----------
-    path : str or Path
-        A supported file; a zip holding several shapefiles lists their names.
-
-    Returns
-    -------
-    list of str
-
-    Raises
-    ------
-    ImportRejected
-        The file is missing, unsupported or unreadable.
-    """
-    path = _existing(path)
-    members = _archive_layers(path) if is_archive(path) else {}
-    return list(members) if len(members) > 1 else _fiona_layers(_resolve(path, None))
-
-
 def import_user_layer(path, *, layer: str | None = None, boundary: gpd.GeoDataFrame | None = None,
                       max_features: int = MAX_FEATURES) -> ImportResult:
     """Read a user's geodata file and make it a clean EPSG:4326 layer.

@@ -25,7 +25,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch, Rectangle
 from matplotlib.patheffects import withStroke
 
-from .aggregate import classify
+from .aggregate import choropleth_classes
 from .layers import METRIC_CRS
 
 #: Family name of the bundled poster font (as matplotlib's font manager knows it).
@@ -68,41 +68,6 @@ def _page(paper: str, orientation: str) -> tuple[float, float]:
     # Whole pixels at 150 dpi (A4 = 1240 × 1754); the small offset stops Agg from flooring
     # 1753.999… down a pixel.
     return (round(w_mm / 25.4 * DPI) + 0.01) / DPI, (round(h_mm / 25.4 * DPI) + 0.01) / DPI
-
-
-def class_labels(breaks: list[float], counts: np.ndarray, start: int | None = None) -> list[str]:
-    """Integer ranges per class (``"1–3"``) from :func:`geo.aggregate.classify` breaks.
-
-    The first range starts at the smallest positive count, or at ``start`` when given.
-    """
-    labels, low = [], int(counts[counts > 0].min()) if (counts > 0).any() else 1
-    if start is not None:
-        low = start
-    for b in breaks:
-        high = int(np.floor(b))
-        labels.append(str(high) if high <= low else f"{low}–{high}")
-        low = high + 1
-    return labels
-
-
-def poster_classes(values, k: int = len(CLASS_COLOURS), min_count: int = 1) -> tuple[np.ndarray, list[str]]:
-    """Choropleth class per area (-1 for zero) and the legend label of each class.
-
-    Positive counts are split into at most ``k`` quantile classes (:func:`geo.aggregate.classify`).
-    With ``min_count`` above 1 (the ``MIN_PUBLIC_COUNT`` setting) every count from 1 to
-    ``min_count - 1`` goes to one first class labelled ``"<min_count"``, so neither its shade nor
-    a break reveals more than the "<k" the rest of the app publishes; the counts from
-    ``min_count`` up share the other ``k - 1`` classes, labelled from ``min_count``.
-    """
-    values = np.asarray(values, dtype=int)
-    small = (values > 0) & (values < min_count)
-    if not small.any():
-        breaks, classes = classify(values, k=k)
-        return classes, class_labels(breaks, values)
-    large = np.where(values >= min_count, values, 0)
-    breaks, classes = classify(large, k=max(k - 1, 1))
-    classes = np.where(small, 0, np.where(classes >= 0, classes + 1, -1))
-    return classes, [f"<{min_count}", *class_labels(breaks, large, start=min_count)]
 
 
 def _scale_bar(ax, lang: str, size: float) -> None:
@@ -155,7 +120,8 @@ def render_poster(areas: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *,
     points : GeoDataFrame, optional
         Points with a ``colour`` column (``#rrggbb``) and optionally ``label`` (legend text).
     counts : dict of str to int, optional
-        Reports per area slug (exact): the areas are classed by :func:`poster_classes`. No count
+        Reports per area slug (exact): the areas are classed by
+        :func:`geo.aggregate.choropleth_classes`, as on the web map. No count
         is printed on the poster; the legend shows class ranges.
     title, subtitle : str
         In the poster language; Arabic is passed to matplotlib unchanged.
@@ -208,9 +174,10 @@ def render_poster(areas: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *,
     handles = []
     if counts is not None:
         values = np.array([int(counts.get(s, 0)) for s in metric["slug"]])
-        classes, labels = poster_classes(values, k=len(CLASS_COLOURS), min_count=min_count)
+        classed = choropleth_classes(values, k=len(CLASS_COLOURS), min_count=min_count)
+        labels = classed.labels
         palette = _palette(len(labels))
-        fills = [palette[c] if c >= 0 else ZERO_COLOUR for c in classes]
+        fills = [palette[c] if c >= 0 else ZERO_COLOUR for c in classed.classes]
         metric.plot(ax=ax, color=fills, edgecolor="#6b6b6b", linewidth=0.4 * scale, zorder=2)
         zero = [ZERO_COLOUR] if (values == 0).any() else []  # "0" only when an area has none
         handles = [Patch(facecolor=c, edgecolor="#6b6b6b", label=t) for c, t in

@@ -57,28 +57,3 @@ def search_index(places: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> list[dict
             "bounds": bounds.get(row["slug"]),
         })
     return entries
-
-
-def find(entries: list[dict], query: str, limit: int = 8) -> list[dict]:
-    """Rank entries for a query the way ``search.js`` does (used by tests and no-JS fallback)."""
-    q = normalize(query)
-    if not q:
-        return []
-    scored = []
-    for i, entry in enumerate(entries):
-        best = None
-        for k, key in enumerate(entry["keys"]):
-            primary = k < entry["primary"]
-            if key == q:
-                score = 0 if primary else 1
-            elif key.startswith(q):
-                score = 2 if primary else 3
-            elif q in key:
-                score = 4 if primary else 5
-            else:
-                continue
-            best = score if best is None else min(best, score)
-        if best is not None:
-            scored.append((best, i))
-    scored.sort()
-    return [entries[i] for _, i in scored[:limit]]

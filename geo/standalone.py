@@ -24,6 +24,7 @@ import pandas as pd
 from folium.template import Template
 
 from .maps import JERUSALEM_CENTER, escape_html, name_tip, render_parts
+from .text import excerpt
 
 #: Text the page needs, with English fallbacks; callers pass translations.
 DEFAULT_TEXT = {
@@ -34,7 +35,6 @@ DEFAULT_TEXT = {
     "legend": "Legend", "reports_in_area": "Reports",
 }
 KINDS = ("challenge", "initiative")
-EXCERPT_CHARS = 280
 _URL_IN_CSS = re.compile(r"url\((['\"]?)(images/[A-Za-z0-9_.-]+\.png)\1\)")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.M)
@@ -101,11 +101,6 @@ def _colour(value) -> str:
     """A ``#rrggbb`` colour or the neutral default: colours go into style attributes and canvas."""
     text = "" if value is None else str(value)
     return text if _COLOUR.fullmatch(text) else "#4a4e69"
-
-
-def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def report_popup(row: Mapping, text: Mapping[str, str], lang: str) -> str:

@@ -1,52 +1,134 @@
-"""Settings from environment variables, with safe defaults."""
+"""Settings: the one place that reads the environment.
+
+Every setting the README's Configuration table lists is in :data:`SETTINGS` with its default
+and its parser, and nothing else in ``webapp/`` or ``geo/`` reads ``os.environ``: the rest of
+the code reads ``app.config``. A bad value stops the start-up with a :class:`SettingError` that
+names the variable and says what it accepts (a test checks the table against this module).
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
-
-#: Name → (default, parser). Every setting can be overridden by an environment variable.
-SETTINGS = {
-    "DATABASE_URL": (None, str),
-    "TILE_URL": (OSM_TILES, str),
-    "TILE_ATTRIBUTION": (OSM_ATTRIBUTION, str),
-    "DEFAULT_LANGUAGE": ("ar", str),
-    "LAYERS_DIR": (str(ROOT / "data" / "layers"), str),
-    "MAX_CONTENT_LENGTH": (20 * 1024 * 1024, int),
-    # Reverse proxies in front of the app (nginx: 1): their X-Forwarded-* headers are trusted.
-    "TRUSTED_PROXIES": (0, int),
-    # Counts below this are published as "<k" (1 = no suppression).
-    "MIN_PUBLIC_COUNT": (1, int),
-}
 LANGUAGES = ("ar", "en")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
 
 
-def _flag(raw: str) -> bool:
-    return raw.strip().lower() in ("1", "true", "yes", "on")
+class SettingError(ValueError):
+    """An environment variable holds a value its setting cannot use."""
+
+    def __init__(self, name: str, raw: str, expected: str):
+        shown = raw if len(raw) <= 60 else raw[:57] + "..."
+        super().__init__(f"bad setting {name}={shown!r}: {expected}")
+        self.name = name
 
 
-#: Requests to connect (webapp/connect): forwarded by e-mail only when MAIL_SERVER is set.
-MAIL_SETTINGS = {
-    "MAIL_SERVER": ("", str),
-    "MAIL_PORT": (25, int),
-    "MAIL_USE_TLS": (False, _flag),
-    "MAIL_USE_SSL": (False, _flag),
-    "MAIL_USERNAME": ("", str),
-    "MAIL_PASSWORD": ("", str),
-    "MAIL_DEFAULT_SENDER": ("ahya@localhost", str),
-    "MAIL_TIMEOUT": (10, int),
-    # Always SMTP: Flask-Mailman would otherwise keep mail in memory whenever TESTING is set.
-    "MAIL_BACKEND": ("smtp", str),
-    "CONNECT_FALLBACK_EMAIL": ("", str),
-    "CONNECT_RATE_LIMIT": ("5 per hour", str),
+def parse_bool(name: str, raw: str) -> bool:
+    """``1/true/yes/on`` or ``0/false/no/off`` (any case): the one boolean parser."""
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingError(name, raw, f"expected one of {', '.join(_TRUE + _FALSE)}")
+
+
+def integer(low: int, high: int | None = None) -> Callable[[str, str], int]:
+    """A parser of whole numbers from ``low`` to ``high`` (no upper bound when None)."""
+    def parse(name: str, raw: str) -> int:
+        text = raw.strip().replace("_", "")
+        bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        if not text.lstrip("+").isdigit() or int(text) < low or (high is not None and int(text) > high):
+            raise SettingError(name, raw, f"expected a whole number {bounds}")
+        return int(text)
+    return parse
+
+
+def choice(*options: str) -> Callable[[str, str], str]:
+    def parse(name: str, raw: str) -> str:
+        if raw.strip() not in options:
+            raise SettingError(name, raw, f"expected one of {', '.join(options)}")
+        return raw.strip()
+    return parse
+
+
+def rate_limit(name: str, raw: str) -> str:
+    """A Flask-Limiter rate such as ``5 per hour`` or ``30/minute``."""
+    from limits import parse_many
+
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise SettingError(name, raw, "expected a rate such as '5 per hour'") from None
+    return raw.strip()
+
+
+def text(name: str, raw: str) -> str:
+    return raw.strip()
+
+
+#: Name → (default, parser). ``None`` defaults are filled in by :func:`load_config`
+#: (``SECRET_KEY`` from ``instance/secret_key``, ``DATABASE_URL`` in the instance folder).
+SETTINGS: dict[str, tuple[object, Callable[[str, str], object]]] = {
+    "SECRET_KEY": (None, text),
+    "DATABASE_URL": (None, text),
+    "TILE_URL": (OSM_TILES, text),
+    "TILE_ATTRIBUTION": (OSM_ATTRIBUTION, text),
+    "DEFAULT_LANGUAGE": ("ar", choice(*LANGUAGES)),
+    "LAYERS_DIR": (str(ROOT / "data" / "layers"), text),
+    "MAX_CONTENT_LENGTH": (20 * 1024 * 1024, integer(1024)),
+    "SESSION_COOKIE_SECURE": (False, parse_bool),
+    "RATELIMIT_STORAGE_URI": ("memory://", text),
+    "REQUIRE_REVIEW": (False, parse_bool),
+    "SUGGEST_RATE_LIMIT": ("5 per hour", rate_limit),
+    "EXPORT_RATE_LIMIT": ("30 per minute", rate_limit),
+    # Reverse proxies in front of the app (nginx: 1): their X-Forwarded-* headers are trusted.
+    "TRUSTED_PROXIES": (0, integer(0, 10)),
+    # Counts below this are published as "<k" (1 = no suppression).
+    "MIN_PUBLIC_COUNT": (1, integer(1, 1000)),
+    "EXPORT_MAX_ROWS": (100_000, integer(1)),
+    "EXPORT_MAP_MAX_ROWS": (20_000, integer(1)),
+    "CLUSTER_MAX_ZOOM": (15, integer(0, 22)),
+    "API_CACHE_ENTRIES": (256, integer(0)),
+    "API_CACHE_BYTES": (64 * 1024 * 1024, integer(0)),
+    # Requests to connect (webapp/connect): forwarded by e-mail only when MAIL_SERVER is set.
+    "CONNECT_RATE_LIMIT": ("5 per hour", rate_limit),
+    "CONNECT_FALLBACK_EMAIL": ("", text),
+    "MAIL_SERVER": ("", text),
+    "MAIL_PORT": (25, integer(1, 65535)),
+    "MAIL_USE_TLS": (False, parse_bool),
+    "MAIL_USE_SSL": (False, parse_bool),
+    "MAIL_USERNAME": ("", text),
+    "MAIL_PASSWORD": ("", text),
+    "MAIL_DEFAULT_SENDER": ("ahya@localhost", text),
+    "MAIL_TIMEOUT": (10, integer(1, 600)),
 }
-SETTINGS.update(MAIL_SETTINGS)
+
+
+def read_environment(environ: Mapping[str, str] | None = None) -> dict[str, object]:
+    """Every setting from ``environ`` (default ``os.environ``); unset or empty means the default.
+
+    Raises
+    ------
+    SettingError
+        For the first variable whose value its parser refuses.
+    """
+    environ = os.environ if environ is None else environ
+    values = {}
+    for name, (default, parse) in SETTINGS.items():
+        raw = environ.get(name)
+        values[name] = parse(name, raw) if raw is not None and raw.strip() else default
+    return values
+
+
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -62,36 +144,30 @@ def _secret_key(instance_path: Path) -> str:
 
 
 def load_config(app, test_config: dict | None = None) -> None:
-    """Fill ``app.config`` from defaults, the environment and ``test_config``."""
+    """Fill ``app.config`` from defaults, the environment and ``test_config`` (which wins)."""
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
-    for name, (default, parse) in SETTINGS.items():
-        raw = os.environ.get(name)
-        app.config[name] = parse(raw) if raw not in (None, "") else default
-    if test_config:
-        app.config.update(test_config)
+    test_config = test_config or {}
+    app.config.update(read_environment())
+    # Behind HTTPS (production) cookies must not travel in clear text. Set here, not with
+    # setdefault: Flask's defaults already hold SESSION_COOKIE_SAMESITE=None and
+    # SESSION_COOKIE_SECURE=False, so setdefault would never apply these.
+    secure = app.config["SESSION_COOKIE_SECURE"]
+    app.config.update({"SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
+                       "REMEMBER_COOKIE_HTTPONLY": True, "REMEMBER_COOKIE_SAMESITE": "Lax",
+                       "REMEMBER_COOKIE_SECURE": secure, "RATELIMIT_HEADERS_ENABLED": True})
+    app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or _secret_key(instance)
+        app.config["SECRET_KEY"] = _secret_key(instance)
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'ahya.db'}"
+    if app.config["DEFAULT_LANGUAGE"] not in LANGUAGES:
+        raise SettingError("DEFAULT_LANGUAGE", str(app.config["DEFAULT_LANGUAGE"]),
+                           f"expected one of {', '.join(LANGUAGES)}")
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", app.config["DATABASE_URL"])
     app.config.setdefault("LAYERS_INSTANCE_DIR", str(instance / "layers"))
-    if app.config["DEFAULT_LANGUAGE"] not in LANGUAGES:
-        raise ValueError(f"DEFAULT_LANGUAGE must be one of {LANGUAGES}")
-    app.config.setdefault("LANGUAGES", LANGUAGES)
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(app.root_path) / "translations"))
-    # Behind HTTPS (production) cookies must not travel in clear text.
-    secure = os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes")
-    cookies = {"SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
-               "REMEMBER_COOKIE_HTTPONLY": True, "REMEMBER_COOKIE_SAMESITE": "Lax",
-               "SESSION_COOKIE_SECURE": secure, "REMEMBER_COOKIE_SECURE": secure}
-    for name, value in cookies.items():
-        # Not setdefault: Flask's defaults already hold SESSION_COOKIE_SAMESITE=None and
-        # SESSION_COOKIE_SECURE=False, so setdefault never applied these. test_config still wins.
-        if name not in (test_config or {}):
-            app.config[name] = value
-    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI", "memory://"))
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    app.config.setdefault("REQUIRE_REVIEW", os.environ.get("REQUIRE_REVIEW", "").lower() in ("1", "true"))
-    app.config.setdefault("SUGGEST_RATE_LIMIT", os.environ.get("SUGGEST_RATE_LIMIT", "5 per hour"))
     app.config.setdefault("PHOTOS_DIR", str(instance / "photos"))
+    app.config.setdefault("LANGUAGES", LANGUAGES)
+    # Always SMTP: Flask-Mailman would otherwise keep mail in memory whenever TESTING is set.
+    app.config.setdefault("MAIL_BACKEND", "smtp")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(app.root_path) / "translations"))

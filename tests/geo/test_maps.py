@@ -201,6 +201,7 @@ def test_places_layer_has_only_places_without_area(parts_ar, layers):
 def test_tooltips_name_first_in_page_language(request, display_areas, lang, order, direction):
     data = request.getfixturevalue(f"areas_{lang}")
     rows = {r["slug"]: r for r in display_areas.drop(columns="geometry").to_dict("records")}
+    assert len(data["features"]) == len(rows)
     for feature in data["features"]:
         row = rows[feature["properties"]["slug"]]
         tip = feature["properties"]["_tip"]

@@ -7,19 +7,17 @@ in it with two barycentric coordinates, so every failure hypothesis reports can 
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import cache
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-import pytest
 import shapely
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pyproj import Geod
 
-from geo.aggregate import classify, count_by_area, grid_cells
+from geo import aggregate
+from geo.aggregate import choropleth_classes, grid_cells, public_cell
 from geo.assign import AreaIndex
 from geo.layers import load_layers
 from geo.privacy import MAX_OFFSET_M, MIN_OFFSET_M, public_point
@@ -112,60 +110,85 @@ def test_exact_and_area_precisions(point, seed):
     assert public_point(lon, lat, "area", area, seed, index()) == (round(rep[0], 6), round(rep[1], 6))
 
 
-@cache
-def slugs() -> list[str]:
-    return sorted(index().slugs)[:12]
-
-
-rows = st.lists(st.tuples(
-    st.one_of(st.none(), st.deferred(lambda: st.sampled_from(slugs()))),
-    st.sampled_from(["challenge", "initiative"]), st.sampled_from(["housing", "water", "education"]),
-    st.dates(dt.date(2020, 1, 1), dt.date(2026, 12, 31)), st.integers(1, 1000)), max_size=80).map(
-        lambda r: pd.DataFrame(r, columns=["area", "kind", "category", "observed_on", "n"]))
-
-
-@SETTINGS
-@given(rows, st.sampled_from([None, "month", "quarter", "year"]))
-def test_count_by_area_totals_equal_the_rows_with_an_area(frame, period):
-    with_area = frame["area"].notna()
-    out = count_by_area(frame, period=period)
-    assert int(out["count"].sum()) == int(with_area.sum())
-    assert (out["count"] > 0).all() and not out["area"].isna().any()
-    weighted = count_by_area(frame, by=(), weight="n")
-    assert int(weighted["count"].sum()) == int(frame.loc[with_area, "n"].sum())
-    per_area = count_by_area(frame, by=())
-    assert dict(zip(per_area["area"], per_area["count"], strict=True)) == \
-        frame.loc[with_area, "area"].value_counts().to_dict()
-
-
 coordinates = st.lists(st.tuples(st.floats(35.1, 35.35), st.floats(31.7, 31.9)), max_size=200)
 
 
+kinds = st.integers(-1, 2)
+
+
 @SETTINGS
-@given(coordinates, st.floats(1e-4, 0.5))
-def test_grid_cells_count_every_point_once(points, cell):
-    lons, lats = [p[0] for p in points], [p[1] for p in points]
-    cx, cy, counts = grid_cells(lons, lats, cell)
+@given(st.lists(st.tuples(st.floats(35.1, 35.35), st.floats(31.7, 31.9), kinds), max_size=200),
+       st.floats(1e-4, 0.5), st.booleans())
+def test_grid_cells_count_every_point_once(points, cell, sparse):
+    lons, lats, codes = [p[0] for p in points], [p[1] for p in points], [p[2] for p in points]
+    limit = aggregate.DENSE_CELLS
+    try:
+        if sparse:  # the np.unique numbering of very large grids must give the same answer
+            aggregate.DENSE_CELLS = 0
+        cx, cy, counts, by_kind = grid_cells(lons, lats, cell, groups=codes, n_groups=3)
+    finally:
+        aggregate.DENSE_CELLS = limit
     assert int(counts.sum()) == len(points)
-    assert len(cx) == len(cy) == len(counts) and (counts >= 1).all()
+    assert len(cx) == len(cy) == len(counts) == len(by_kind) and (counts >= 1).all()
+    assert [int(by_kind[:, g].sum()) for g in range(3)] == [codes.count(g) for g in range(3)]
+    assert (by_kind.sum(axis=1) <= counts).all()  # code -1 counts in the total only
     if points:  # a cluster sits where its points are: the mean lies within their extent
         assert cx.min() >= min(lons) - 1e-9 and cx.max() <= max(lons) + 1e-9
         assert cy.min() >= min(lats) - 1e-9 and cy.max() <= max(lats) + 1e-9
 
 
-values = st.lists(st.one_of(st.just(0), st.integers(0, 500), st.floats(0, 1e6, allow_nan=False)),
-                  min_size=1, max_size=60)
+def _least(value) -> int:
+    """The smallest true count a published value allows: "<k" is 1, ">m" is m + 1."""
+    if isinstance(value, int):
+        return value
+    return 1 if value[0] == "<" else int(value[1:]) + 1
 
 
 @SETTINGS
-@given(values, st.integers(1, 7))
-@pytest.mark.filterwarnings("ignore::UserWarning")  # mapclassify: fewer distinct values than classes
-def test_classify_is_monotonic(vals, k):
-    breaks, classes = classify(vals, k)
-    vals = np.asarray(vals, dtype=float)
+@given(st.lists(st.integers(0, 40), min_size=1, max_size=4), st.integers(1, 8))
+def test_public_cell_never_reveals_a_small_count(split_values, k):
+    split = {f"kind{i}": n for i, n in enumerate(split_values)}
+    count = sum(split_values)
+    assume(count > 0)
+    props = public_cell(count, split, k)
+    for name, true in [("count", count), *split.items()]:
+        shown = props[name]
+        if isinstance(shown, int):
+            assert shown == true and (k <= 1 or not 0 < true < k)  # exact only when not small
+        elif shown.startswith("<"):
+            assert shown == f"<{k}" and 0 < true < k
+        else:
+            assert true >= _least(shown)
+    if isinstance(props["count"], int) and any(isinstance(props[n], str) for n in split):
+        # Subtracting the exact kinds from the count leaves at least k: no hidden sum is revealed.
+        exact = sum(v for n, v in props.items() if n != "count" and isinstance(v, int))
+        assert props["count"] - exact >= k
+    if isinstance(props["count"], int):  # a reader's lower bound never exceeds the truth
+        assert sum(_least(props[n]) for n in split) <= count
+
+
+values = st.lists(st.integers(0, 500), min_size=1, max_size=60)
+
+
+@SETTINGS
+@given(values, st.integers(1, 7), st.integers(1, 10))
+def test_choropleth_classes_are_monotonic_and_never_empty(vals, k, min_count):
+    got = choropleth_classes(vals, k, min_count)
+    vals = np.asarray(vals)
+    classes = got.classes
     assert ((classes == -1) == (vals == 0)).all()  # "no reports" keeps its own class
-    assert classes.max() < max(len(breaks), 1)
+    small = (vals > 0) & (vals < min_count)
+    # k classes at most; the "<k" class and one more even when k is 1.
+    assert len(got.breaks) == len(got.ranges) == len(got.labels) <= max(k, 2 if small.any() else 1)
     order = np.argsort(vals, kind="stable")
     assert (np.diff(classes[order]) >= 0).all()  # a larger value never gets a lower class
-    for value in np.unique(vals):
-        assert len(set(classes[vals == value])) == 1
+    for cls, (low, high) in enumerate(got.ranges):
+        members = vals[classes == cls]
+        assert len(members) and low <= members.min() and members.max() <= high == got.breaks[cls]
+    for (_, high), (low, _) in zip(got.ranges, got.ranges[1:], strict=False):
+        assert low == high + 1  # contiguous ranges
+    if small.any():  # one "<k" class for every suppressed count, and no break below it
+        assert set(classes[small]) == {0} and got.labels[0] == f"<{min_count}"
+        assert got.breaks[0] == min_count - 1 and not (classes[vals >= min_count] == 0).any()
+    elif min_count > 1:
+        assert all(low >= min_count for low, _ in got.ranges)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import collections
 import datetime as dt
 
-import numpy as np
 import pytest
 
 from webapp.extensions import db
@@ -110,8 +109,12 @@ def test_suppression_applies_to_every_count(app, client, demo):
             for cat, n in props["by_category"][kind].items():
                 assert n == ("<3" if want["by"][kind][cat] < 3 else want["by"][kind][cat])
     assert seen_suppressed > 0
-    # Classes may not reveal more than "<3" either: no break below 2.
-    assert body["classes"]["breaks"][0] >= 2
+    # Classes may not reveal more than "<3" either: one "<3" class (as on posters), no break below 2.
+    classes = body["classes"]
+    assert classes["breaks"][0] == 2 and classes["ranges"][0] == [1, 2] and classes["labels"][0] == "<3"
+    assert all(label != "<3" and int(label.split("–")[0]) >= 3 for label in classes["labels"][1:])
+    small = {f["properties"]["class"] for f in body["features"] if f["properties"]["value"] == "<3"}
+    assert small == {0}
     single = client.get("/api/v1/areas/silwan").get_json()["properties"]
     assert all(v == 0 or v == "<3" or v >= 3 for v in single["by_category"]["challenge"].values())
 
@@ -202,14 +205,3 @@ def test_unknown_area_is_404_json(client):
         resp = client.get(f"/api/v1/areas/{slug}")
         assert resp.status_code == 404 and resp.is_json
         assert "<b>" not in resp.get_data(as_text=True)
-
-
-def test_integer_classes_never_leave_an_empty_class():
-    from webapp.api.areas import integer_classes
-
-    # classify() gives the quantile breaks 1, 1.8, 2.2, 6.8, 40 here: (1, 1.8] holds no integer.
-    values = np.array([0, 0, 1, 1, 1, 2, 3, 5, 8, 13, 1, 1, 2, 2, 40])
-    breaks, ranges, classes = integer_classes(values)
-    assert breaks == [1, 2, 6, 40]
-    assert ranges == [[1, 1], [2, 2], [3, 6], [7, 40]]
-    assert classes.tolist() == [-1, -1, 0, 0, 0, 1, 2, 2, 3, 3, 0, 0, 1, 1, 3]

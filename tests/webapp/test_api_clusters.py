@@ -111,7 +111,7 @@ def test_single_report_feature(client, reports, make_report):
 
 def cell_centre(ix: int, iy: int, zoom: int = 12) -> tuple[float, float]:
     """The middle of grid cell (ix, iy) at ``zoom``, in degrees: far from any cell edge."""
-    from webapp.api.clusters import cell_size
+    from geo.aggregate import cell_size
 
     cell = cell_size(zoom)
     return round((ix + 0.5) * cell, 6), round((iy + 0.5) * cell, 6)
@@ -212,19 +212,3 @@ def test_etag_and_cache_follow_the_setting(app, client, small_counts):
     again = client.get(query, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 200 and again.headers["ETag"] != first.headers["ETag"]
     assert again.get_json()["total_is_lower_bound"] is True
-
-
-@pytest.mark.parametrize("count, split, k, expected", [
-    (3, {"challenge": 3, "initiative": 0}, 1, {"count": 3, "challenge": 3, "initiative": 0}),
-    (1, {"challenge": 0, "initiative": 1}, 2, {"count": "<2", "challenge": 0, "initiative": "<2"}),
-    (100, {"challenge": 98, "initiative": 2}, 5, {"count": 100, "challenge": ">95", "initiative": "<5"}),
-    (12, {"challenge": 5, "initiative": 7}, 5, {"count": 12, "challenge": 5, "initiative": 7}),
-    # Three kinds, two hidden adding up to 4 (< 5): the smallest exact kind is hidden as well.
-    (20, {"a": 2, "b": 2, "c": 6, "d": 10}, 5, {"count": 20, "a": "<5", "b": "<5", "c": ">4", "d": 10}),
-])
-def test_public_cell(count, split, k, expected):
-    from webapp.api.clusters import public_cell
-
-    got = public_cell(count, split, k)
-    assert got == expected
-    assert list(got) == ["count", *split]  # same keys, same order

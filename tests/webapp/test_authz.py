@@ -109,9 +109,9 @@ def test_anonymous_users_are_refused_everywhere_but_public_routes(app, client, r
 
 
 def test_public_routes_answer_without_login(app, client, report_id):
-    for endpoint, url, methods, role in rules(app, report_id):
-        if role is not None or "GET" not in methods:
-            continue
+    public = [(e, u) for e, u, methods, role in rules(app, report_id) if role is None and "GET" in methods]
+    assert len(public) > 10
+    for endpoint, url in public:
         resp = client.get(url)
         assert not _refused(resp), f"public {url} ({endpoint}) refused: {resp.status_code}"
         assert resp.status_code < 500, f"{url}: {resp.status_code}"
@@ -119,9 +119,10 @@ def test_public_routes_answer_without_login(app, client, report_id):
 
 def test_organizers_reach_organizer_routes_but_not_admin_ones(app, client, login, report_id):
     login("organizer")
-    for _endpoint, url, methods, role in rules(app, report_id):
-        if role is None or "GET" not in methods:
-            continue
+    guarded = [(u, role) for _e, u, methods, role in rules(app, report_id)
+               if role is not None and "GET" in methods]
+    assert ORGANIZER in {role for _, role in guarded}  # (admin routes may all be POST-only)
+    for url, role in guarded:
         resp = client.get(url)
         if role == ADMIN:
             assert resp.status_code == 403, f"organizer reached admin route {url}"

@@ -144,11 +144,13 @@ def test_private_fields_never_appear(app, client, make_report):
         assert f"{value:.5f}".encode() not in raw  # the exact point
 
 
-def test_summary_is_an_excerpt():
-    from webapp.public.feeds import excerpt
+def test_summary_is_the_shared_excerpt(client, make_report):
+    """The feed cuts a long description with geo.text.excerpt, the map popups' rule."""
+    from geo.text import excerpt
 
-    assert excerpt("  one\n two  ") == "one two"
-    long = "word " * 100
-    cut = excerpt(long, 30)
-    assert cut.endswith("…") and len(cut) <= 31 and "  " not in cut
-    assert excerpt(None) == ""
+    long = "كلمة " * 30 + "\n\n" + "word " * 100
+    make_report(description=long, area="silwan")
+    _, root = fetch(client, "/feed.atom")
+    summary = entries(root)[0]["summary"]
+    assert summary.endswith(excerpt(long)) and summary.endswith("…")
+    assert "\n" not in summary and len(excerpt(long)) <= 201

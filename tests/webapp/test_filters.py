@@ -70,7 +70,7 @@ def test_bad_filters_name_the_parameter(client, query, parameter):
 def test_filters_round_trip_to_query_string(app):
     from werkzeug.datastructures import MultiDict
 
-    from webapp.api.params import report_filters
+    from webapp.store.filters import report_filters
     from webapp.store.layers import place_slugs
     from webapp.store.reporting import get_taxonomy
 
@@ -82,3 +82,22 @@ def test_filters_round_trip_to_query_string(app):
         again = report_filters(MultiDict(filters.to_args()), get_taxonomy(), place_slugs())
     assert filters == again
     assert filters.q == "roof leak"
+
+
+def test_parse_each_keeps_the_good_filters_and_names_the_bad(app):
+    """The map and the list view parse each filter on its own (webapp.store.filters.parse_each)."""
+    from werkzeug.datastructures import MultiDict
+
+    from webapp.store.filters import form_args, parse_each
+    from webapp.store.layers import place_slugs
+    from webapp.store.reporting import get_taxonomy
+
+    args = MultiDict([("kind", "challenge"), ("category", "nope"), ("area", "silwan"), ("q", ""),
+                      ("since", "2026-13-01"), ("until", "2026-02-01"), ("bbox", "1,2,3"),
+                      ("sort", "title")])
+    with app.test_request_context():
+        filters, failed = parse_each(form_args(args), get_taxonomy(), place_slugs())
+    assert sorted(failed) == ["bbox", "category", "since"]
+    assert (filters.kind, filters.area, filters.until.isoformat()) == ("challenge", "silwan", "2026-02-01")
+    assert filters.categories == () and filters.since is None and filters.q is None
+    assert list(form_args(args).keys()) == ["kind", "category", "area", "since", "until", "bbox"]

@@ -25,16 +25,21 @@ def reports(make_report):
     }
 
 
-@pytest.fixture
-def calls(monkeypatch):
-    """Replace the renderer by a recorder: these tests check what the route hands to geo.poster."""
-    seen = []
+def inputs(app, **params) -> dict:
+    """What the poster route hands to geo.poster for these query parameters (the real function)."""
+    from flask import request
 
-    def fake(areas, boundary, **kwargs):
-        seen.append(kwargs)
-        return b"%PDF-fake" if kwargs["fmt"] == "pdf" else b"\x89PNG-fake"
-    monkeypatch.setattr("webapp.exports.poster.render_poster", fake)
-    return seen
+    from webapp.exports.params import export_filters, poster_options
+    from webapp.exports.poster import poster_inputs
+    from webapp.web.i18n import current_language
+
+    with app.test_request_context(url(**params)):
+        return poster_inputs(export_filters(request.args), poster_options(request.args), current_language())
+
+
+def drawn(app) -> int:
+    """Posters rendered and kept by the route's cache (each entry is one render_poster call)."""
+    return len(app.extensions.get("ahya.exports.posters", {}))
 
 
 def url(fmt="png", **params) -> str:
@@ -60,9 +65,8 @@ def test_pdf_a3_landscape_english(client, reports):
     assert resp.data.startswith(b"%PDF-") and b"Housing campaign" in resp.data  # the PDF's Title
 
 
-def test_counts_points_and_texts_given_to_the_renderer(client, reports, calls):
-    assert client.get(url(lang="en", mode="both")).status_code == 200
-    kwargs = calls[-1]
+def test_counts_points_and_texts_given_to_the_renderer(app, reports):
+    kwargs = inputs(app, lang="en", mode="both")
     assert kwargs["counts"]["silwan"] == 2 and kwargs["counts"]["sheikh-jarrah"] == 1
     assert len(kwargs["points"]) == 3  # published only
     assert set(kwargs["points"]["colour"]) == {"#b3261e", "#7f4f24", "#3c096c"}
@@ -71,26 +75,24 @@ def test_counts_points_and_texts_given_to_the_renderer(client, reports, calls):
     assert kwargs["title"] == "Challenges and initiatives in Jerusalem's neighborhoods and villages"
     assert "Includes demonstration data" in kwargs["sources_text"]
     assert "OCHA/PCBS" in kwargs["sources_text"] and kwargs["date_text"].startswith("Data as of ")
-    assert (kwargs["paper"], kwargs["orientation"], kwargs["fmt"], kwargs["lang"]) == ("A4", "portrait",
-                                                                                        "png", "en")
+    assert (kwargs["paper"], kwargs["orientation"], kwargs["lang"]) == ("A4", "portrait", "en")
 
 
 @pytest.mark.parametrize("mode, counts, points", [("choropleth", True, False), ("points", False, True),
                                                    ("both", True, True)])
-def test_modes(client, reports, calls, mode, counts, points):
-    assert client.get(url(mode=mode)).status_code == 200
-    assert (calls[-1]["counts"] is not None, calls[-1]["points"] is not None) == (counts, points)
+def test_modes(app, reports, mode, counts, points):
+    kwargs = inputs(app, mode=mode)
+    assert (kwargs["counts"] is not None, kwargs["points"] is not None) == (counts, points)
 
 
-def test_filters_apply(client, reports, calls):
-    assert client.get(url(lang="en", kind="challenge", category="land", mode="both")).status_code == 200
-    kwargs = calls[-1]
+def test_filters_apply(app, reports):
+    kwargs = inputs(app, lang="en", kind="challenge", category="land", mode="both")
     assert kwargs["counts"] == {"silwan": 1} and len(kwargs["points"]) == 1
     assert kwargs["title"] == "Challenges reported in Jerusalem's neighborhoods and villages"
     assert "Land & settlement" in kwargs["subtitle"]
     assert "demonstration" not in kwargs["sources_text"]
-    assert client.get(url(lang="en", category="legal-aid")).status_code == 200
-    assert calls[-1]["title"] == "Community initiatives in Jerusalem's neighborhoods and villages"
+    assert inputs(app, lang="en", category="legal-aid")["title"] == \
+        "Community initiatives in Jerusalem's neighborhoods and villages"
 
 
 @pytest.mark.parametrize("params, parameter", [
@@ -99,50 +101,53 @@ def test_filters_apply(client, reports, calls):
     ({"paper": ["A4", "A3"]}, "paper"), ({"category": "nope"}, "category"), ({"kind": "x"}, "kind"),
     ({"since": "2026-02-30"}, "since"), ({"limit": "5"}, "limit"),
 ])
-def test_bad_parameters_are_400(client, calls, params, parameter):
+def test_bad_parameters_are_400(app, client, params, parameter):
     for fmt in ("png", "pdf"):
         resp = client.get(url(fmt, **params), headers={"Accept": "application/json"})
         assert resp.status_code == 400
         assert resp.get_json()["parameter"] == parameter
-    assert not calls
+    assert drawn(app) == 0  # refused before anything was drawn
 
 
-def test_long_arabic_title_at_the_limit_is_accepted(client, calls):
+def test_long_arabic_title_at_the_limit_is_accepted(client):
     title = ("ب" * 119) + "ة"
-    assert client.get(url(title=f"  {title}  ")).status_code == 200
-    assert calls[-1]["title"] == title
+    resp = client.get(url(title=f"  {title}  ", mode="points"))
+    assert resp.status_code == 200
+    assert Image.open(io.BytesIO(resp.data)).info.get("Title") == title  # trimmed, otherwise unchanged
 
 
-def test_cached_until_the_data_changes(client, reports, calls, make_report):
-    for _ in range(2):
-        assert client.get(url(mode="points")).status_code == 200
-    assert len(calls) == 1  # the second request is served from the cache
-    assert client.get(url(mode="points", title="other")).status_code == 200
-    assert len(calls) == 2  # other options: another poster
-    make_report(title="a new report")
-    assert client.get(url(mode="points")).status_code == 200
-    assert len(calls) == 3 and len(calls[-1]["points"]) == 4  # new data version: drawn again
+def test_cached_until_the_data_changes(app, client, reports, make_report):
+    first, second = (client.get(url(mode="points", paper="A3")) for _ in range(2))
+    assert first.status_code == second.status_code == 200 and first.data == second.data
+    assert drawn(app) == 1  # the second request is served from the cache
+    assert client.get(url(mode="points", paper="A3", title="other")).status_code == 200
+    assert drawn(app) == 2  # other options: another poster
+    make_report(title="a new report", lon=SHEIKH_JARRAH[0] + 0.01, lat=SHEIKH_JARRAH[1])
+    again = client.get(url(mode="points", paper="A3"))
+    assert again.status_code == 200 and drawn(app) == 3  # new data version: drawn again
+    assert again.data != first.data  # with the new report's point
 
 
-def test_too_many_points_is_a_clear_400(app, client, reports, calls):
+def test_too_many_points_is_a_clear_400(app, client, reports):
     app.config["EXPORT_MAX_ROWS"] = 2
     resp = client.get(url(mode="points", lang="en"), headers={"Accept": "application/json"})
     assert resp.status_code == 400 and "narrow the filters" in resp.get_json()["error"]
     assert client.get(url(mode="choropleth")).status_code == 200  # counts need no rows
 
 
-def test_suppression_setting_reaches_the_renderer(app, client, reports, calls):
-    assert client.get(url(lang="en", mode="choropleth")).status_code == 200
-    assert calls[-1]["min_count"] == 1 and "share one shade" not in calls[-1]["sources_text"]
+def test_suppression_setting_reaches_the_renderer(app, client, reports):
+    kwargs = inputs(app, lang="en", mode="choropleth")
+    assert kwargs["min_count"] == 1 and "share one shade" not in kwargs["sources_text"]
+    before = client.get(url(lang="en", mode="choropleth"))
     app.config["MIN_PUBLIC_COUNT"] = 3
-    assert client.get(url(lang="en", mode="choropleth")).status_code == 200
-    assert len(calls) == 2  # another setting, another poster: not the cached one
-    kwargs = calls[-1]
+    after = client.get(url(lang="en", mode="choropleth"))
+    assert before.status_code == after.status_code == 200
+    assert drawn(app) == 2 and before.data != after.data  # another setting, another poster
+    kwargs = inputs(app, lang="en", mode="choropleth")
     assert kwargs["min_count"] == 3
     assert kwargs["counts"]["silwan"] == 2  # exact counts go in; geo.poster shades them as "<3"
     assert 'Areas with fewer than 3 reports share one shade, shown as "<3".' in kwargs["sources_text"]
-    assert client.get(url(lang="en", mode="points")).status_code == 200
-    assert "share one shade" not in calls[-1]["sources_text"]  # no shading, no note
+    assert "share one shade" not in inputs(app, lang="en", mode="points")["sources_text"]  # no shading
 
 
 @pytest.mark.parametrize("fmt, magic", [("png", b"\x89PNG\r\n\x1a\n"), ("pdf", b"%PDF-")])

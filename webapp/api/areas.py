@@ -1,9 +1,10 @@
 """Areas joined with their published reports: /api/v1/areas and /api/v1/areas/<slug>.
 
-Counts come from one SQL ``GROUP BY`` (``stats.grouped_counts``) under the same filters as
-/api/v1/reports, and every published count goes through ``stats.public_count`` so the
-small-count suppression setting applies. Choropleth classes are computed here, on the
-server, so every client (the map, a poster, a script) draws the same classes.
+Counts come from ``stats.grouped_counts`` (numpy over the in-memory points of
+:mod:`webapp.store.pointcache`) under the same filters as /api/v1/reports, and every published count
+goes through ``stats.public_count`` so the small-count suppression setting applies. Choropleth
+classes are :func:`geo.aggregate.choropleth_classes`, computed on the server, so every client
+(the map, a script) draws the classes the posters print.
 """
 
 from __future__ import annotations
@@ -11,23 +12,22 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import warnings
 
 import numpy as np
 import shapely
 from flask import Response, current_app, request
 from werkzeug.datastructures import MultiDict
 
-from geo.aggregate import classify
+from geo.aggregate import choropleth_classes
 from geo.taxonomy import KINDS
 
+from ..store.filters import ParameterError, filters_from_args
 from ..store.layers import get_display_layers, get_layers, place_slugs
 from ..store.reporting import get_taxonomy
-from ..store.stats import area_totals, grouped_counts, public_count
+from ..store.stats import area_totals, grouped_counts, min_public_count, public_count
 from . import bp
 from .cache import cached_json
 from .geojson import dumps, feature_collection
-from .params import ParameterError, report_filters
 
 #: Properties copied from the gazetteer layers into every area feature.
 FIELDS = ("slug", "name_ar", "name_en", "name_he", "kind", "sector")
@@ -86,27 +86,6 @@ def parse_geometry(args: MultiDict) -> bool:
     return value == "full"
 
 
-def integer_classes(values: np.ndarray, k: int = CLASSES) -> tuple[list[int], list[list[int]], np.ndarray]:
-    """Quantile classes of integer counts: breaks, inclusive ``[low, high]`` ranges, class per value.
-
-    ``classify`` returns interpolated quantiles (1.8, 2.2, ...): a class between two such breaks
-    may hold no integer at all and would show as an empty legend row. Flooring the breaks and
-    dropping duplicates keeps every class non-empty; zero stays class -1 (its own swatch).
-    """
-    with warnings.catch_warnings():
-        # mapclassify warns when ties leave fewer quantiles than asked: expected for small counts.
-        warnings.simplefilter("ignore", UserWarning)
-        raw, _ = classify(values, k=k)
-    breaks = sorted({int(np.floor(b)) for b in raw if b >= 1})
-    if raw and (not breaks or breaks[-1] < values.max()):
-        breaks.append(int(values.max()))
-    if not breaks:  # no report at all: every area is in the zero class
-        return [], [], np.full(values.shape, -1)
-    classes = np.where(values > 0, np.searchsorted(np.asarray(breaks), values, side="left"), -1)
-    ranges = [[1 if i == 0 else breaks[i - 1] + 1, b] for i, b in enumerate(breaks)]
-    return breaks, ranges, classes.astype(int)
-
-
 def _counts(entry: dict | None, all_categories: bool = False) -> dict:
     """Public (suppressed) counts of one area from an ``area_totals`` entry."""
     entry = entry or {"challenge": 0, "initiative": 0, "by_category": {k: {} for k in KINDS}}
@@ -136,7 +115,7 @@ def areas():
     feature's ``value`` and ``class``); ``geometry=none`` leaves the polygons out.
     """
     try:
-        filters = report_filters(request.args, get_taxonomy(), place_slugs())
+        filters = filters_from_args(request.args)
         measure, measure_category = parse_measure(request.args)
         with_geometry = parse_geometry(request.args)
     except ParameterError as exc:
@@ -145,12 +124,10 @@ def areas():
     base = _area_features()
     raw = np.array([_raw_measure(totals.get(f["props"]["slug"]), measure, measure_category)
                     for f in base], dtype=int)
-    # Suppressed counts (1..k-1) are classified as k-1: a break must not reveal more than "<k".
-    floor = int(current_app.config.get("MIN_PUBLIC_COUNT", 1)) - 1
-    classified = np.where((raw > 0) & (raw <= floor), floor, raw)
-    breaks, ranges, classes = integer_classes(classified)
+    # The posters' classes too: counts 1..k-1 share one "<k" class (MIN_PUBLIC_COUNT=k).
+    classes = choropleth_classes(raw, k=CLASSES, min_count=min_public_count())
     features = []
-    for f, cls, value in zip(base, classes, raw, strict=True):
+    for f, cls, value in zip(base, classes.classes, raw, strict=True):
         slug = f["props"]["slug"]
         props = {**f["props"], **_counts(totals.get(slug)), "value": public_count(value),
                  "class": int(cls), "url": _profile_url(slug)}
@@ -159,7 +136,8 @@ def areas():
     body = feature_collection(
         features, count=len(features), filters=_args_dict(filters.to_args()),
         classes={"scheme": "quantiles", "measure": measure, "category": measure_category,
-                 "breaks": breaks, "ranges": ranges, "zero_class": -1})
+                 "breaks": classes.breaks, "ranges": classes.ranges, "labels": classes.labels,
+                 "zero_class": -1})
     return _json(body, mimetype="application/geo+json")
 
 
@@ -184,7 +162,7 @@ def area(slug: str):
         shown = f" '{slug}'" if _SLUG.fullmatch(slug) else ""
         return _json({"error": f"unknown area{shown}", "status": 404}, status=404)
     try:
-        filters = report_filters(request.args, get_taxonomy(), place_slugs())
+        filters = filters_from_args(request.args)
     except ParameterError as exc:
         return _json(exc.as_json(), status=400)
     polygon = next((f for f in _area_features() if f["props"]["slug"] == slug), None)
@@ -195,7 +173,7 @@ def area(slug: str):
         props = {f: row.get(f) for f in FIELDS}
         point = row.geometry
         geometry = {"type": "Point", "coordinates": [round(point.x, 5), round(point.y, 5)]}
-    # Counted in SQL for this place only, whatever ``area=`` the query string carried.
+    # Counted for this place only, whatever ``area=`` the query string carried.
     totals = area_totals(grouped_counts(dataclasses.replace(filters, area=slug))).get(slug)
     props.update(_counts(totals, all_categories=True), has_polygon=polygon is not None,
                  url=_profile_url(slug))

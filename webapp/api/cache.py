@@ -41,8 +41,6 @@ FORMAT = "1"
 CACHE_CONTROL = "public, max-age=0, must-revalidate"
 #: A response that sets a cookie (``?lang=`` remembers the language) must not be shared.
 PRIVATE_CACHE_CONTROL = "private, max-age=0, must-revalidate"
-DEFAULT_ENTRIES = 256
-DEFAULT_BYTES = 64 * 1024 * 1024
 #: Response headers a cached entry replays; the rest belong to the request that built it.
 _KEPT_HEADERS = ("Link", "X-Content-Type-Options", "Content-Language")
 
@@ -63,7 +61,7 @@ class ResponseCache:
     them to age out.
     """
 
-    def __init__(self, max_entries: int = DEFAULT_ENTRIES, max_bytes: int = DEFAULT_BYTES):
+    def __init__(self, max_entries: int, max_bytes: int):
         self.max_entries, self.max_bytes = max_entries, max_bytes
         self._entries: OrderedDict[str, Entry] = OrderedDict()
         self._lock = threading.Lock()
@@ -106,8 +104,7 @@ def get_cache() -> ResponseCache:
     ext = current_app.extensions
     if "ahya.api_cache" not in ext:
         ext["ahya.api_cache"] = ResponseCache(
-            int(current_app.config.get("API_CACHE_ENTRIES", DEFAULT_ENTRIES)),
-            int(current_app.config.get("API_CACHE_BYTES", DEFAULT_BYTES)))
+            current_app.config["API_CACHE_ENTRIES"], current_app.config["API_CACHE_BYTES"])
     return ext["ahya.api_cache"]
 
 
@@ -127,7 +124,7 @@ def _deploy_token() -> str:
         for path in sorted(layers.glob("*.geojson")):
             stat = path.stat()
             digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-        digest.update(str(current_app.config.get("MIN_PUBLIC_COUNT", 1)).encode())
+        digest.update(str(current_app.config["MIN_PUBLIC_COUNT"]).encode())
         ext["ahya.api_deploy"] = digest.hexdigest()
         # Last-Modified cannot see a deployment; responses are never older than the process.
         ext["ahya.api_started"] = dt.datetime.now(dt.UTC).replace(microsecond=0)

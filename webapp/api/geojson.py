@@ -9,24 +9,12 @@ from __future__ import annotations
 
 import json
 
-EXCERPT_CHARS = 200
+from geo.text import excerpt
+
 #: Fields of ``public_dict`` copied into a feature's properties (the full description is not:
 #: the map shows an excerpt, the permalink the whole text).
 PROPERTIES = ("id", "kind", "category", "title", "area", "precision", "observed_on",
               "organization", "link", "is_demo")
-
-
-def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    """The start of ``text``: at most ``limit`` characters, cut at a word, with an ellipsis."""
-    text = " ".join((text or "").split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    space = cut.rfind(" ")
-    # Arabic and English words are short; only cut mid-word if a "word" is absurdly long.
-    if space > limit * 0.6:
-        cut = cut[:space]
-    return cut.rstrip(" ,.;:،؛") + "…"
 
 
 def report_feature(public: dict, url: str) -> dict:

@@ -14,11 +14,13 @@ from flask_babel import lazy_gettext as _l
 
 from geo.privacy import PRECISIONS
 from geo.taxonomy import KINDS
+from geo.text import EXCERPT_CHARS
 
+from ..store.filters import MAX_QUERY, NUMBER
 from ..store.layers import place_slugs
 from ..store.queries import DEFAULT_LIMIT, MAX_LIMIT
 from ..store.reporting import get_taxonomy
-from .params import _NUMBER, MAX_CURSOR, MAX_QUERY
+from .params import MAX_CURSOR
 
 API_VERSION = "1.0.0"
 SUMMARIES = {
@@ -63,7 +65,7 @@ def _json_content(schema: str, media: str = "application/json") -> dict:
 
 
 def _parameters(categories: list[str], slugs: list[str]) -> dict:
-    number = _NUMBER.pattern
+    number = NUMBER.pattern
     specs = {
         "kind": ({"type": "string", "enum": list(KINDS)}, "challenge"),
         "category": ({"type": "array", "items": {"type": "string", "enum": categories}}, ["housing"]),
@@ -137,7 +139,7 @@ def _schemas(categories: list[str]) -> dict:
                                  {"type": "array", "items": {"type": "array", "items": ring}}),
         "ReportProperties": obj({
             "id": {"type": "integer"}, "kind": {"enum": list(KINDS)}, "category": {"enum": categories},
-            "title": {"type": "string"}, "excerpt": {"type": "string", "maxLength": 201},
+            "title": {"type": "string"}, "excerpt": {"type": "string", "maxLength": EXCERPT_CHARS + 1},
             "area": {"type": ["string", "null"]}, "precision": {"enum": list(PRECISIONS)},
             "observed_on": {"type": ["string", "null"], "format": "date"},
             "organization": {"type": "string"}, "link": {"type": "string"}, "is_demo": {"type": "boolean"},
@@ -172,6 +174,8 @@ def _schemas(categories: list[str]) -> dict:
                             "category": {"type": ["string", "null"]},
                             "breaks": {"type": "array", "items": {"type": "integer"}},
                             "ranges": {"type": "array", "items": pair},
+                            "labels": {"type": "array", "items": {"type": "string"},
+                                       "description": "Legend text per class: 3–6, 4 or <5."},
                             "zero_class": {"const": -1}}),
             "features": {"type": "array", "items": _ref("schemas", "AreaFeature")},
         }),

@@ -9,7 +9,7 @@ from flask import Response, current_app, request, session, url_for
 
 from ..extensions import db
 from ..store import queries
-from ..store.layers import place_slugs
+from ..store.filters import ParameterError, filters_from_args
 from ..store.models import Report
 from ..store.reporting import get_taxonomy, public_dict
 from ..web.i18n import current_language
@@ -17,7 +17,7 @@ from . import bp
 from .cache import CACHE_CONTROL, PRIVATE_CACHE_CONTROL, cached_json
 from .geojson import dumps, feature_collection, report_feature
 from .openapi import build_document
-from .params import ParameterError, encode_cursor, parse_cursor, report_filters
+from .params import encode_cursor, parse_cursor
 
 #: Response headers a cross-origin script may read (the CORS-safelisted ones need no mention).
 EXPOSED_HEADERS = "ETag, Link"
@@ -79,7 +79,7 @@ def reports():
     page, so a report published between two pages shifts nothing and no row repeats.
     """
     try:
-        filters = report_filters(request.args, get_taxonomy(), place_slugs())
+        filters = filters_from_args(request.args)
         after = parse_cursor(request.args, current_app.config["SECRET_KEY"])
     except ParameterError as exc:
         return _json(exc.as_json(), status=400)

@@ -3,7 +3,8 @@
 Nothing here reads a private field: reports leave the database only as
 ``reporting.public_dict`` results (public point, public fields), then gain a few labels
 derived from public data (category label, area name, permalink). Areas carry counts from
-the SQL ``GROUP BY`` in ``stats``, after the ``MIN_PUBLIC_COUNT`` suppression.
+``stats.grouped_counts`` (numpy over the in-memory points of ``webapp.store.pointcache``, the map's
+counts), after the ``MIN_PUBLIC_COUNT`` suppression.
 """
 
 from __future__ import annotations
@@ -24,12 +25,8 @@ from ..store import queries
 from ..store.layers import get_display_layers, get_layers, place_names
 from ..store.models import Report
 from ..store.reporting import get_taxonomy, public_dict
-from ..store.stats import area_totals, grouped_counts, public_count
+from ..store.stats import area_totals, grouped_counts, min_public_count, public_count
 
-#: Default row caps (settings ``EXPORT_MAX_ROWS`` and ``EXPORT_MAP_MAX_ROWS`` override them):
-#: a file export stays under ~100 MB; a standalone map must still open in a phone's browser.
-MAX_ROWS = 100_000
-MAP_MAX_ROWS = 20_000
 #: Column order of report exports (first the public fields, then labels derived from them).
 REPORT_COLUMNS = ("id", "kind", "category", "category_label", "title", "description", "area", "area_name",
                   "precision", "observed_on", "organization", "link", "demo", "published_at", "photo",
@@ -47,8 +44,11 @@ class TooManyRows(Exception):
 
 
 def cap(kind: str = "file") -> int:
-    name, default = ("EXPORT_MAP_MAX_ROWS", MAP_MAX_ROWS) if kind == "map" else ("EXPORT_MAX_ROWS", MAX_ROWS)
-    return int(current_app.config.get(name, default))
+    """Row cap of an export (``EXPORT_MAX_ROWS``) or a standalone map (``EXPORT_MAP_MAX_ROWS``).
+
+    The defaults keep a file export under ~100 MB and a standalone map openable on a phone.
+    """
+    return current_app.config["EXPORT_MAP_MAX_ROWS" if kind == "map" else "EXPORT_MAX_ROWS"]
 
 
 def matching_count(filters: queries.ReportFilters) -> int:
@@ -134,7 +134,7 @@ def areas_frame(filters: queries.ReportFilters) -> gpd.GeoDataFrame:
     areas = get_display_layers().areas
     counts = area_counts(filters)
     frame = areas[[*AREA_COLUMNS, areas.geometry.name]].copy()
-    suppressing = int(current_app.config.get("MIN_PUBLIC_COUNT", 1)) > 1
+    suppressing = min_public_count() > 1
     for col in ("challenges", "initiatives", "reports"):
         values = [public_count(counts.get(slug, {}).get(col, 0)) for slug in frame["slug"]]
         frame[col] = [str(v) for v in values] if suppressing else pd.array(values, dtype="int64")

@@ -1,7 +1,7 @@
 """Query-string parsing for the exports: the map's report filters plus the poster's options.
 
-Strict like the API (``webapp.api.params``): a bad parameter is a 400 naming it, never a
-silently different file, because an advocate may print a poster without looking at it closely.
+Strict like the API (:func:`webapp.store.filters.filters_from_args`): a bad parameter is a 400 naming
+it, never a silently different file, because an advocate may print a poster without looking at it closely.
 """
 
 from __future__ import annotations
@@ -11,17 +11,14 @@ from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 
-from ..api.params import ParameterError, _single, report_filters
-from ..store.layers import place_slugs
+from ..store.filters import ParameterError, filters_from_args, form_args, single
 from ..store.queries import ReportFilters
-from ..store.reporting import get_taxonomy
 
 #: Poster title and subtitle: user text, one line each.
 MAX_TEXT = 120
 PAPERS = ("A4", "A3")
 ORIENTATIONS = ("portrait", "landscape")
 MODES = ("choropleth", "points", "both")
-FILTER_PARAMS = ("kind", "category", "area", "since", "until", "q", "bbox")
 
 
 def export_filters(args: MultiDict) -> ReportFilters:
@@ -32,13 +29,11 @@ def export_filters(args: MultiDict) -> ReportFilters:
     """
     if "limit" in args:
         raise ParameterError("limit", "'limit' does not apply to exports: every matching report is included")
-    # A GET form sends untouched fields empty (kind=&q=): an empty value means "any".
-    clean = MultiDict([(k, v) for k, v in args.items(multi=True) if k in FILTER_PARAMS and v.strip()])
-    return report_filters(clean, get_taxonomy(), place_slugs())
+    return filters_from_args(form_args(args))
 
 
 def _choice(args: MultiDict, name: str, choices: tuple[str, ...]) -> str:
-    value = _single(args, name)
+    value = single(args, name)
     if not value:
         return choices[0]
     # Case-insensitive match, answered in the canonical spelling ("a3" -> "A3").
@@ -50,7 +45,7 @@ def _choice(args: MultiDict, name: str, choices: tuple[str, ...]) -> str:
 
 def _text(args: MultiDict, name: str) -> str:
     """One line of user text: whitespace collapsed, at most 120 characters, no control characters."""
-    raw = _single(args, name)
+    raw = single(args, name)
     if raw is None:
         return ""
     text = " ".join(raw.split())

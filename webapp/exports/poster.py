@@ -1,8 +1,9 @@
 """``/export/poster.png`` and ``.pdf``: a printable campaign map of the filtered reports.
 
 With ``MIN_PUBLIC_COUNT=k`` the areas counted 1..k-1 share one shade and the legend label "<k"
-(:func:`geo.poster.poster_classes`), and a line under the map says so. The points mode draws
-public points, each at its public location precision, as the map does.
+(:func:`geo.aggregate.choropleth_classes`, the web map's classes), and a line under the map
+says so. The points mode draws public points, each at its public location precision, as the
+map does.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from flask_babel import gettext as _
 from geo.poster import render_poster
 from geo.taxonomy import KINDS
 
-from ..api.params import ParameterError
 from ..extensions import limiter
+from ..store.filters import ParameterError
 from ..store.layers import get_layers
 from ..store.queries import ReportFilters
 from ..store.reporting import get_taxonomy
@@ -53,7 +54,12 @@ def _cache() -> OrderedDict:
     return current_app.extensions.setdefault("ahya.exports.posters", OrderedDict())
 
 
-def _render(filters: ReportFilters, options: PosterOptions, fmt: str, lang: str) -> bytes:
+def poster_inputs(filters: ReportFilters, options: PosterOptions, lang: str) -> dict:
+    """What :func:`geo.poster.render_poster` draws for these filters and options (but the layers
+    and the format): exact counts per area and/or public points, and every text in ``lang``.
+
+    Raises :class:`data.TooManyRows` when the points mode would need more than ``EXPORT_MAX_ROWS``.
+    """
     counts = points = None
     if options.mode in ("choropleth", "both"):
         frame = grouped_counts(filters)
@@ -66,14 +72,16 @@ def _render(filters: ReportFilters, options: PosterOptions, fmt: str, lang: str)
     k = min_public_count()
     if counts is not None and k > 1:
         sources.append(_("Areas with fewer than %(k)d reports share one shade, shown as \"<%(k)d\".", k=k))
+    return {"points": points, "counts": counts, "title": options.title or default_title(filters),
+            "subtitle": options.subtitle or data.filter_summary(filters, lang), "lang": lang,
+            "paper": options.paper, "orientation": options.orientation,
+            "legend_title": _("Categories") if options.mode == "points" else _("Reports per area"),
+            "sources_text": "\n".join(sources), "date_text": data.date_text(), "min_count": k}
+
+
+def _render(filters: ReportFilters, options: PosterOptions, fmt: str, lang: str) -> bytes:
     layers = get_layers()
-    return render_poster(
-        layers.areas, layers.boundary, points=points, counts=counts,
-        title=options.title or default_title(filters), subtitle=options.subtitle or
-        data.filter_summary(filters, lang), lang=lang, paper=options.paper,
-        orientation=options.orientation, fmt=fmt,
-        legend_title=_("Categories") if options.mode == "points" else _("Reports per area"),
-        sources_text="\n".join(sources), date_text=data.date_text(), min_count=k)
+    return render_poster(layers.areas, layers.boundary, fmt=fmt, **poster_inputs(filters, options, lang))
 
 
 @bp.get("/export/poster.<any(png, pdf):fmt>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, render_template, request
 from flask_babel import gettext as _
 
-from ..api.params import ParameterError
+from ..store.filters import ParameterError
 from .data import TooManyRows, today
 
 

@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from geo.export import FORMATS, export_bytes
 from geo.standalone import build_standalone_html, inline_leaflet_css
 
-from ..api.params import ParameterError
 from ..extensions import limiter
 from ..public.mapview import filters_context, layer_labels, map_page_context
+from ..store.filters import ParameterError
 from ..store.layers import get_display_layers, get_layers
 from ..store.queries import ReportFilters
 from ..store.reporting import get_taxonomy
@@ -37,7 +37,7 @@ def query_args(filters: ReportFilters) -> dict[str, list[str]]:
 def export_rate_limit() -> str:
     # Posters and standalone maps take a second or more of CPU each: a cap per client keeps one
     # script from occupying every worker. Generous enough for a person trying options.
-    return current_app.config.get("EXPORT_RATE_LIMIT", "30 per minute")
+    return current_app.config["EXPORT_RATE_LIMIT"]
 
 
 @bp.get("/export")

@@ -2,8 +2,8 @@
 
 Every one of the 137 places has a page: the 102 with a polygon show it and the
 reports assigned to it; the 35 points without one show the point and name the
-area their reports are counted in. Counts come from one SQL ``GROUP BY``
-(``stats.grouped_counts``) and go through ``public_count`` suppression; report
+area their reports are counted in. Counts come from ``stats.grouped_counts`` (numpy over
+the in-memory points of ``webapp.store.pointcache``) and go through ``public_count`` suppression; report
 fields come from ``reporting.public_dict`` only, so nothing private reaches the page.
 """
 
@@ -22,7 +22,7 @@ from ..extensions import db
 from ..store import networking, queries
 from ..store.layers import get_display_layers, get_layers
 from ..store.reporting import get_taxonomy, locate, public_dict
-from ..store.stats import area_totals, grouped_counts, public_count
+from ..store.stats import area_totals, grouped_counts, min_public_count, public_count
 from ..store.versioning import current_data_version
 from ..web.i18n import current_language
 from . import bp
@@ -112,7 +112,7 @@ def _item(report, lang: str) -> dict:
 
 def _chart(kind: str, by_category: dict[str, int], lang: str, title: str) -> dict:
     """Bars and table rows for one kind, most reported first, after suppression."""
-    threshold = int(current_app.config.get("MIN_PUBLIC_COUNT", 1))
+    threshold = min_public_count()
     order = [c.id for c in get_taxonomy().categories(kind)]
     rows = []
     for key, n in by_category.items():

@@ -18,6 +18,7 @@ from flask import Response, abort, request, url_for
 from flask_babel import gettext as _
 
 from geo.demo import DEMO_PREFIX
+from geo.text import excerpt
 
 from ..extensions import db
 from ..store import queries
@@ -31,7 +32,6 @@ from .reports import KIND_LABELS
 ATOM_NS = "http://www.w3.org/2005/Atom"
 GEORSS_NS = "http://www.georss.org/georss"
 FEED_SIZE = 50
-SUMMARY_CHARS = 280
 AUTHOR = "Ahya"
 # Control characters (but tab and newlines), lone surrogates and U+FFFE/U+FFFF are not XML 1.0.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -40,28 +40,6 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 def clean(text: str | None) -> str:
     """``text`` without the characters XML 1.0 cannot represent (ElementTree would write them raw)."""
     return _NOT_XML.sub("", text or "")
-
-
-def excerpt(text: str | None, limit: int = SUMMARY_CHARS) -> str:
-    """A one-line excerpt for an entry's summary.
-
-    Parameters
-    ----------
-    text : str or None
-        The public description.
-    limit : int
-        Maximum length before the ellipsis.
-
-    Returns
-    -------
-    str
-        Whitespace collapsed, cut at a word boundary with "…" when longer than ``limit``.
-    """
-    flat = " ".join(clean(text).split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[:limit].rsplit(" ", 1)[0] or flat[:limit]
-    return cut.rstrip(" ,.;:،؛") + "…"
 
 
 def atom_time(value: dt.datetime) -> str:
@@ -137,7 +115,7 @@ def _entry(report: Report, lang: str, scheme: str) -> dict:
     data = public_dict(report)
     cat = get_taxonomy().get(data["kind"], data["category"])
     where = place_name(data["area"], lang)
-    summary = excerpt(data["description"])
+    summary = excerpt(clean(data["description"]))
     return {
         "id": url_for("public.report_detail", id=data["id"], _external=True),
         "url": url_for("public.report_detail", id=data["id"], _external=True),

@@ -2,7 +2,7 @@
 
 The accessible alternative to the map: plain HTML and a GET form, so it works with a
 screen reader, with the keyboard alone and without JavaScript. It reads the same filters
-as the map and the API (``api.params``), and every link it makes (pages, sort, "show on the
+as the map and the API (``webapp.store.filters``), and every link it makes (pages, sort, "show on the
 map") carries them via ``ReportFilters.to_args()``, so a view can be bookmarked and shared.
 """
 
@@ -21,9 +21,9 @@ from werkzeug.datastructures import MultiDict
 
 from geo.taxonomy import KINDS, Taxonomy
 
-from ..api import params
 from ..extensions import db
 from ..store import queries
+from ..store.filters import MAX_QUERY, form_args, parse_each
 from ..store.layers import place_names, place_slugs
 from ..store.models import Report
 from ..store.reporting import get_taxonomy, public_dict
@@ -35,7 +35,6 @@ PAGE_SIZE = 50
 #: Sortable columns, in table order, and the order a first click on each gives.
 COLUMNS = {"title": "asc", "kind": "asc", "category": "asc", "area": "asc", "date": "desc"}
 DEFAULT_SORT = "date"
-FILTER_PARAMS = ("kind", "category", "area", "since", "until", "q", "bbox")
 #: Form field ids, so an error message can link to the field it is about.
 FIELD_IDS = {"kind": "f-kind", "category": "f-category", "area": "f-area", "since": "f-since",
              "until": "f-until", "q": "f-q"}
@@ -82,7 +81,7 @@ def _field_messages(taxonomy: Taxonomy, kind: str | None, categories: list[str])
         "area": _("Choose a neighborhood or village from the list."),
         "since": _("Enter a date as YYYY-MM-DD, for example 2026-10-01."),
         "until": _("Enter a date as YYYY-MM-DD, for example 2026-10-01."),
-        "q": _("At most %(max)d characters, please.", max=params.MAX_QUERY),
+        "q": _("At most %(max)d characters, please.", max=MAX_QUERY),
         "bbox": _("The map area in the address is not valid."),
     }
 
@@ -90,28 +89,14 @@ def _field_messages(taxonomy: Taxonomy, kind: str | None, categories: list[str])
 def parse_listing(args: MultiDict, taxonomy: Taxonomy, known_areas) -> tuple[Listing | None, dict]:
     """Validate the query string; return the listing, or None and ``{parameter: message}``.
 
-    Uses the API's parsers one by one rather than ``params.report_filters``, which stops at
-    the first error: a form should mark every wrong field at once.
+    Parses each filter on its own (:func:`webapp.store.filters.parse_each`) rather than with
+    ``report_filters``, which stops at the first error: a form should mark every wrong field at once.
     """
-    # An empty form field means "any": a GET form submits kind=&area=&q= for untouched fields.
-    clean = MultiDict([(k, v) for k, v in args.items(multi=True) if k in FILTER_PARAMS and v.strip()])
-    failed: list[str] = []
-
-    def attempt(parse, *extra):
-        try:
-            return parse(clean, *extra)
-        except params.ParameterError as exc:
-            failed.append(exc.parameter)
-            return None
-
-    kind = attempt(params.parse_kind)
-    categories = attempt(params.parse_categories, taxonomy, kind)
-    since, until = attempt(params.parse_date, "since"), attempt(params.parse_date, "until")
-    area, q = attempt(params.parse_area, known_areas), attempt(params.parse_query)
-    bbox = attempt(params.parse_bbox)
-    messages = _field_messages(taxonomy, kind, clean.getlist("category"))
+    clean = form_args(args)
+    filters, failed = parse_each(clean, taxonomy, known_areas)
+    messages = _field_messages(taxonomy, filters.kind, clean.getlist("category"))
     errors = {name: messages[name] for name in failed}
-    if since and until and since > until:
+    if filters.since and filters.until and filters.since > filters.until:
         errors["until"] = _("The end date must not be before the start date.")
 
     sort = _one(args, "sort") or DEFAULT_SORT
@@ -125,8 +110,6 @@ def parse_listing(args: MultiDict, taxonomy: Taxonomy, known_areas) -> tuple[Lis
         errors["page"] = _("The page number must be a whole number from 1.")
     if errors:
         return None, errors
-    filters = queries.ReportFilters(kind=kind, categories=categories or (), area=area, since=since,
-                                    until=until, q=q, bbox=bbox)
     return Listing(filters, sort, order, int(page)), {}
 
 

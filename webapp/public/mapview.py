@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
@@ -9,7 +11,8 @@ from werkzeug.datastructures import MultiDict
 from geo.maps import MapParts, build_public_map, render_parts
 from geo.taxonomy import KINDS
 
-from ..api.params import ParameterError, report_filters
+from ..store.filters import FILTER_PARAMS as REPORT_FILTERS
+from ..store.filters import parse_each
 from ..store.layers import get_display_layers, get_layers, get_overlays, overlays_signature, place_slugs
 from ..store.queries import ReportFilters
 from ..store.reporting import get_taxonomy
@@ -58,8 +61,8 @@ def map_page_context() -> dict:
 
 # --- the map page's filters ------------------------------------------------------------------
 
-#: What ``report_filters`` reads (``limit`` is checked but means nothing on the map page) ...
-FILTER_PARAMS = ("kind", "category", "area", "since", "until", "q", "bbox", "limit")
+#: The report filters (``limit`` is checked but means nothing on the map page) ...
+FILTER_PARAMS = (*REPORT_FILTERS, "limit")
 #: ... and the page's own parameters: the map's centre and zoom, and the extra layers.
 VIEW_PARAMS = ("z", "lat", "lon", "choropleth", "choropleth_category", "heat")
 
@@ -75,19 +78,15 @@ def page_filters(args: MultiDict) -> tuple[ReportFilters, list[str]]:
     """The report filters of the map page's query string, and the parameters that were dropped.
 
     A shared link with one bad value should still open the map: each parameter that
-    ``report_filters`` refuses is dropped and named (never echoed: it may be anything),
-    and the rest still apply.
+    :func:`webapp.store.filters.parse_each` refuses is dropped and named (never echoed: it may be
+    anything), and the rest still apply; an end date before the start date drops ``until``.
     """
     # The form without JavaScript sends its empty fields too (kind=&area=): they mean "any".
     args = MultiDict([(k, v) for k, v in args.items(multi=True) if v.strip()])
-    dropped: list[str] = []
-    for _attempt in range(len(FILTER_PARAMS) + 1):
-        try:
-            return report_filters(args, get_taxonomy(), place_slugs()), dropped
-        except ParameterError as exc:
-            dropped.append(exc.parameter)
-            args.poplist(exc.parameter)
-    return ReportFilters(), dropped  # unreachable: each round drops one of the known parameters
+    filters, dropped = parse_each(args, get_taxonomy(), place_slugs())
+    if filters.since and filters.until and filters.since > filters.until:
+        filters, dropped = dataclasses.replace(filters, until=None), [*dropped, "until"]
+    return filters, dropped
 
 
 def category_options(lang: str) -> list[dict]:

@@ -52,10 +52,6 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login
         return self.active
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
 

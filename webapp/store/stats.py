@@ -1,7 +1,7 @@
 """Counts of published reports per area, kind and category.
 
 One grouping answers every count a page needs (the choropleth, an area's bar chart, the
-API's area counts, exports, posters); geo.aggregate shapes the result. It is counted with
+API's area counts, exports, posters); ``geo.aggregate`` suppresses and classes the counts. It is counted with
 numpy over the in-memory public points of :mod:`webapp.store.pointcache` (the same data, at the
 same data version, as the map's clusters): ~20 ms at a million reports, where a SQL
 ``GROUP BY`` took 1–3 s on SQLite.
@@ -59,9 +59,9 @@ def area_totals(frame: pd.DataFrame) -> dict[str, dict]:
 
 def public_count(count: int) -> int | str:
     """A count as it may be published, after the ``MIN_PUBLIC_COUNT`` suppression setting."""
-    return suppress(int(count), int(current_app.config.get("MIN_PUBLIC_COUNT", 1)))
+    return suppress(int(count), min_public_count())
 
 
 def min_public_count() -> int:
     """The ``MIN_PUBLIC_COUNT`` setting: counts below it are published as ``"<k"`` (1 = off)."""
-    return max(1, int(current_app.config.get("MIN_PUBLIC_COUNT", 1)))
+    return current_app.config["MIN_PUBLIC_COUNT"]

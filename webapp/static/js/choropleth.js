@@ -177,8 +177,10 @@
       li.appendChild(node("span", "range", text));
     }
     row(ZERO, "0", -1);
+    // The server's labels: "<k" for the suppressed class (MIN_PUBLIC_COUNT), as on the posters.
+    var labels = state.classes ? state.classes.labels || [] : [];
     ranges.forEach(function (r, i) {
-      row(state.colours[i], r[0] === r[1] ? String(r[0]) : r[0] + "–" + r[1], i);
+      row(state.colours[i], labels[i] || (r[0] === r[1] ? String(r[0]) : r[0] + "–" + r[1]), i);
     });
     statusEl.textContent = state.error ? t.areasError : (state.loaded && !ranges.length ? t.none : "");
   }
