@@ -48,12 +48,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     demo_cli.init_app(app)
     from . import backup_cli
     backup_cli.init_app(app)
+    from .organizations import cli as organizations_cli
+    organizations_cli.init_app(app)
     from . import security
     security.init_app(app)
 
-    from . import api, auth, contribute, exports, moderation, public
+    from . import api, auth, contribute, exports, moderation, organizations, public
     from .api import docs as api_docs
-    for blueprint in (public.bp, auth.bp, contribute.bp, moderation.bp, api.bp, exports.bp, api_docs.bp):
+    for blueprint in (public.bp, auth.bp, contribute.bp, moderation.bp, api.bp, exports.bp, api_docs.bp,
+                      organizations.bp):
         app.register_blueprint(blueprint)
     _freeze_long_lived()
     return app

@@ -145,3 +145,4 @@ def photo(filename: str):
 
 
 from . import edit  # noqa: E402,F401  (registers the edit route on bp)
+from . import organizations  # noqa: E402,F401  (the Organizations tab)
