@@ -40,7 +40,8 @@ POINT_TABLE, POINT_COLUMNS = "reports", ("lon", "lat")
 CREDENTIALS = {"users": ("password_hash", "session_token")}
 #: A database with rows here is not empty: restore never merges into existing data. Other
 #: tables (the data-version row a migration inserts) are replaced by the backup's rows.
-CONTENT = ("users", "reports", "audit_events", "addressed_categories", "report_addresses")
+CONTENT = ("users", "reports", "audit_events", "addressed_categories", "report_addresses",
+           "organizations", "organization_areas", "organization_categories", "organization_events")
 OWN_TABLES = ("meta", "overlays", "photos")
 #: GeoPackage column type, restore's parser and pyogrio dtype per SQLAlchemy type (first match).
 TYPES = ((sa.JSON, "TEXT", json.loads, None), (sa.Boolean, "BOOLEAN", bool, "boolean"),
