@@ -22,6 +22,10 @@ PUBLIC = {
     "api.reports", "api.categories", "api.openapi", "api.clusters", "api.report", "api_docs.page",
     "exports.index", "exports.download", "exports.unknown", "exports.standalone_map", "exports.embed",
     "exports.poster", "public.map_areas", "public.map_places",
+    # Organizations: the directory, a published organization's page, its logo and the API
+    # (only published ones; the forms and the moderation tab are organizer-only).
+    "organizations.directory", "organizations.organization_page", "organizations.logo",
+    "api.organizations", "api.organization",
 }
 ORGANIZER, ADMIN = "organizer_required", "admin_required"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
