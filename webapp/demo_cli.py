@@ -105,14 +105,14 @@ def clear_demo() -> int:
     # Deleted rows leave nothing for the point cache to replay: the session hooks of
     # webapp.versioning see this DELETE and make every cache reload in full.
     db.session.execute(delete(Report).where(Report.is_demo.is_(True)))
+    version = bump_data_version()
     demo_orgs = select(Organization.id).where(Organization.is_demo.is_(True))
     # A real initiative someone linked to a demo organization keeps its report, not the link.
     db.session.execute(update(Report).where(Report.organization_id.in_(demo_orgs))
-                       .values(organization_id=None, changed_version=bump_data_version()))
+                       .values(organization_id=None, changed_version=version))
     for table in (OrganizationEvent, OrganizationArea, OrganizationCategory):
         db.session.execute(delete(table).where(table.organization_id.in_(demo_orgs)))
     db.session.execute(delete(Organization).where(Organization.is_demo.is_(True)))
-    bump_data_version()
     db.session.commit()
     return n
 

@@ -125,7 +125,8 @@ def test_publish_shows_it_everywhere_and_every_action_is_audited(app, client, or
     assert act(client, org_id, "reject", reason="again").status_code == 409
     assert act(client, org_id, "archive").status_code == 302
     assert act(client, org_id, "archive").status_code == 409
-    assert [e.action for e in rows(app, OrganizationEvent)] == ["create", "publish", "edit", "reject", "archive"]
+    actions = [e.action for e in rows(app, OrganizationEvent)]
+    assert actions == ["create", "publish", "edit", "reject", "archive"]
 
 
 def test_filters_in_the_directory_and_the_api(app, client, login):
@@ -161,7 +162,8 @@ def test_filters_in_the_directory_and_the_api(app, client, login):
     assert first["truncated"] and len(first["organizations"]) == 2
     rest = client.get(first["next"].removeprefix("http://localhost")).get_json()
     assert [o["id"] for o in rest["organizations"]] == [ids[0]] and not rest["truncated"]
-    for bad in ("?area=nowhere", "?category=aliens", "?kind=club", "?limit=0", "?cursor=forged", "?q=" + "x" * 200):
+    for bad in ("?area=nowhere", "?category=aliens", "?kind=club", "?limit=0", "?cursor=forged",
+                "?q=" + "x" * 200):
         resp = client.get("/api/v1/organizations" + bad)
         assert resp.status_code == 400 and resp.get_json()["parameter"], bad
 
@@ -178,11 +180,13 @@ def test_initiative_picker_links_and_shows_the_organization(app, client, login, 
 
     login()
     with app.app_context():
-        org = create_organization({"name_ar": "جمعية الأمل", "name_en": "Al-Amal", "areas": ["silwan"]}, user=None)
+        org = create_organization({"name_ar": "جمعية الأمل", "name_en": "Al-Amal", "areas": ["silwan"]},
+                                  user=None)
         change_status(org, "publish", None)
         oid = org.id
     form = {"kind": "initiative", "category": "legal-aid", "lon": str(SILWAN[0]), "lat": str(SILWAN[1]),
-            "precision": "approximate", "title": "Legal clinic", "organization": "", "organization_id": str(oid)}
+            "precision": "approximate", "title": "Legal clinic", "organization": "",
+            "organization_id": str(oid)}
     assert f'<option value="{oid}">جمعية الأمل</option>' in client.get("/reports/new").get_data(as_text=True)
     resp = client.post("/reports/new", data={**form, "organization_id": "99999",
                                              "csrf_token": csrf_token(client, "/reports/new")})
@@ -195,8 +199,8 @@ def test_initiative_picker_links_and_shows_the_organization(app, client, login, 
     page = client.get(f"/reports/{rid}").get_data(as_text=True)
     assert f'href="/organizations/{oid}"' in page
     feature = client.get(f"/api/v1/reports/{rid}").get_json()
-    assert feature["properties"]["organization_record"] == {"id": oid, "name_ar": "جمعية الأمل",
-                                                            "name_en": "Al-Amal", "url": f"/organizations/{oid}"}
+    expected = {"id": oid, "name_ar": "جمعية الأمل", "name_en": "Al-Amal", "url": f"/organizations/{oid}"}
+    assert feature["properties"]["organization_record"] == expected
     assert f"/reports/{rid}" in client.get(f"/organizations/{oid}").get_data(as_text=True)
     # A challenge cannot carry an organization record.
     challenge = {**form, "kind": "challenge", "category": "housing"}
@@ -242,7 +246,8 @@ def test_link_initiatives_cli_and_linking_on_publish(app, runner, make_report):
     with app.app_context():
         assert db.session.get(Report, amal).organization_id == amal_org
         assert db.session.get(Report, later).organization_id == youth  # pending: linked, shown once published
-        created = db.session.scalars(db.select(Organization).where(Organization.name_en == "Bustan Committee")).one()
+        created = db.session.scalars(db.select(Organization).where(
+            Organization.name_en == "Bustan Committee")).one()
         assert created.status == "pending" and db.session.get(Report, bustan).organization_id == created.id
         assert db.session.get(Report, challenge).organization_id is None  # challenges never
 
@@ -268,7 +273,8 @@ def test_export_geojson_csv_and_geopackage_read_back(app, client, tmp_path):
             continue
         assert sorted(frame["name_ar"]) == ["بلا مناطق", "جمعية الأمل"]
         row = frame.set_index("name_ar").loc["جمعية الأمل"]
-        assert row.geometry.geom_type == "MultiPolygon" and row.geometry.contains(gpd.points_from_xy(*[[v] for v in SILWAN])[0])
+        silwan = gpd.points_from_xy([SILWAN[0]], [SILWAN[1]])[0]
+        assert row.geometry.geom_type == "MultiPolygon" and row.geometry.contains(silwan)
         assert set(frame.columns) >= {"areas", "categories", "public_email", "url"}
         assert not {"status", "reject_reason", "created_by_id"} & set(frame.columns)
     layers = tmp_path / "reports.gpkg"

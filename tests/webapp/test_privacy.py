@@ -153,7 +153,8 @@ def _organizations(app, author_id, photos: Path, published: list, hidden: list) 
     (photos / hidden_logo).write_bytes(b"\x89PNG" + PHOTO_BYTES)
     with app.app_context():
         author = db.session.get(User, author_id)
-        shown = create_organization({"name_ar": "جمعية منشورة", "name_en": "Published org", "areas": ["silwan"],
+        shown = create_organization({"name_ar": "جمعية منشورة", "name_en": "Published org",
+                                     "areas": ["silwan"],
                                      "categories": ["housing"], "logo": pub_logo,
                                      "public_email": "info@org.example"}, user=author, detail=AUDIT)
         change_status(shown, "publish", author)
@@ -215,8 +216,9 @@ def test_no_private_data_in_any_public_response(app, client, world):
     urls += [f"/api/v1/reports{q}" for q in API_QUERIES] + ["/?lang=en", "/about?lang=en"]
     urls += [f"/reports/{i}?lang=en" for i in world["published"]]
     urls += ["/organizations?lang=en", "/organizations?area=silwan&category=housing",
-             "/api/v1/organizations?area=silwan", "/export/organizations.geojson", "/export/organizations.csv",
-             "/export/organizations.kml", *(f"/organizations/{i}?lang=en" for i in world["orgs"]["published"])]
+             "/api/v1/organizations?area=silwan", "/export/organizations.geojson",
+             "/export/organizations.csv", "/export/organizations.kml",
+             *(f"/organizations/{i}?lang=en" for i in world["orgs"]["published"])]
 
     statuses = {}
     for url in urls:

@@ -43,7 +43,8 @@ def orgs(app, client, login):
              f"/moderation/organizations/{plain}"]
     for url in pages:
         collector = parse_html(client.get(url).get_data(as_text=True))
-        baseline |= {script_signature(a) for t, a in collector.tags if t == "script" and "nonce" not in dict(a)}
+        baseline |= {script_signature(a) for t, a in collector.tags
+                     if t == "script" and "nonce" not in dict(a)}
     ids = []
     for payload in PAYLOADS:
         org_id = create(org_form(payload))
@@ -71,7 +72,8 @@ def check(client, url, baseline):
 def test_pages_are_inert(client, orgs):
     urls = ["/organizations", "/organizations?lang=en", "/moderation/organizations?status=published",
             f"/reports/{orgs['report']}"]
-    urls += [f"/organizations/{i}" for i in orgs["ids"]] + [f"/moderation/organizations/{i}" for i in orgs["ids"][:10]]
+    urls += [f"/organizations/{i}" for i in orgs["ids"]]
+    urls += [f"/moderation/organizations/{i}" for i in orgs["ids"][:10]]
     for url in urls:
         check(client, url, orgs["baseline"])
 

@@ -15,9 +15,8 @@ from flask_babel import lazy_gettext as _l
 from geo.privacy import PRECISIONS
 from geo.taxonomy import KINDS
 
-from ..models import ORG_KINDS
-
 from ..layers_store import place_slugs
+from ..models import ORG_KINDS
 from ..queries import DEFAULT_LIMIT, MAX_LIMIT
 from ..reporting import get_taxonomy
 from .params import _NUMBER, MAX_CURSOR, MAX_QUERY
@@ -88,7 +87,8 @@ def _organization_parameters(challenge_categories: list[str], slugs: list[str]) 
     out = {key: {"name": name, "in": "query", "required": False, "description": str(PARAMETER_HELP[key]),
                  "schema": schema, "example": example} for key, (name, schema, example) in specs.items()}
     out["org_id"] = {"name": "org_id", "in": "path", "required": True, "example": 1,
-                     "description": str(PARAMETER_HELP["org_id"]), "schema": {"type": "integer", "minimum": 1}}
+                     "description": str(PARAMETER_HELP["org_id"]),
+                     "schema": {"type": "integer", "minimum": 1}}
     return out
 
 
@@ -99,7 +99,8 @@ def _organization_schemas(challenge_categories: list[str], slugs: list[str]) -> 
     organization = {"type": "object", "additionalProperties": False, "properties": {
         "id": {"type": "integer", "minimum": 1}, "name_ar": text, "name_en": text,
         "kind": {"enum": list(ORG_KINDS)}, "description": {"type": "string", "maxLength": 2000},
-        "website": {"type": "string", "description": "The organization's public website (http/https) or \"\"."},
+        "website": {"type": "string",
+                    "description": "The organization's public website (http/https) or \"\"."},
         "public_phone": {"type": "string", "description": "The organization's public phone or \"\"."},
         "public_email": {"type": "string", "description": "The organization's public e-mail or \"\"."},
         "is_demo": {"type": "boolean"},
@@ -121,7 +122,8 @@ def _organization_schemas(challenge_categories: list[str], slugs: list[str]) -> 
             "count": {"type": "integer", "minimum": 0},
             "limit": {"type": "integer", "minimum": 1, "maximum": MAX_ORG_LIMIT},
             "truncated": {"type": "boolean", "description": "More organizations follow on the next page."},
-            "next": {"type": "string", "format": "uri", "description": "The next page (only when truncated)."},
+            "next": {"type": "string", "format": "uri",
+                     "description": "The next page (only when truncated)."},
             "organizations": {"type": "array", "items": _ref("schemas", "Organization")}}},
         "OrganizationRef": {"oneOf": [{"type": "null"}, {
             "type": "object", "additionalProperties": False, "required": ["id", "name_ar", "name_en", "url"],
@@ -306,7 +308,8 @@ def build_document(url_root: str) -> dict:
     slugs = sorted(place_slugs())
     challenge_categories = [c.id for c in taxonomy.categories("challenge")]
     with force_locale("en"):
-        parameters = {**_parameters(categories, slugs), **_organization_parameters(challenge_categories, slugs)}
+        parameters = {**_parameters(categories, slugs),
+                      **_organization_parameters(challenge_categories, slugs)}
         paths = {
             "/reports": _operation("listReports", [*FILTERS, "limit", "cursor"], "ReportCollection", [
                 "/reports", "/reports?kind=challenge&category=housing&limit=100",

@@ -12,8 +12,13 @@ from urllib.parse import urlencode
 from flask import current_app, request, url_for
 
 from ..organizations.params import directory_filters
-from ..organizations.records import get_published, matches, public_dict, published_dicts, \
-    published_initiatives
+from ..organizations.records import (
+    get_published,
+    matches,
+    public_dict,
+    published_dicts,
+    published_initiatives,
+)
 from . import bp
 from .cache import cached_json
 from .params import ParameterError, _single, encode_cursor, parse_cursor

@@ -207,14 +207,14 @@ def organizations_frame(orgs: list[dict], lang: str) -> gpd.GeoDataFrame:
     import shapely
     from shapely.geometry import MultiPolygon
 
-    from ..organizations.forms import KIND_LABELS
     from ..models import Report
+    from ..organizations.forms import KIND_LABELS
     from ..reporting import locate
 
     areas = get_display_layers().areas
     outline = dict(zip(areas["slug"], areas.geometry.values, strict=True))
-    points = {slug: geom for slug, geom in zip(get_layers().places["slug"], get_layers().places.geometry.values,
-                                               strict=True)}
+    places = get_layers().places
+    points = dict(zip(places["slug"], places.geometry.values, strict=True))
     initiatives: dict[int, list[int]] = {}
     for org_id, report_id in db.session.execute(select(Report.organization_id, Report.id).where(
             Report.organization_id.is_not(None), Report.status == queries.PUBLIC_STATUS,
@@ -225,7 +225,9 @@ def organizations_frame(orgs: list[dict], lang: str) -> gpd.GeoDataFrame:
     for org in orgs:
         shapes = []
         for slug in org["areas"]:
-            host = slug if slug in outline else (locate(points[slug].x, points[slug].y) if slug in points else None)
+            host = slug
+            if slug not in outline and slug in points:  # a place without an outline: the area holding it
+                host = locate(points[slug].x, points[slug].y)
             if host in outline:
                 shapes.append(outline[host])
         geom = shapely.union_all(shapes) if shapes else None

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, request, url_for
-from werkzeug.datastructures import MultiDict
 from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 
 from geo.export import FORMATS, export_bytes
 from geo.standalone import build_standalone_html, inline_leaflet_css

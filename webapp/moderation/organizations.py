@@ -51,8 +51,9 @@ def organizations():
 
 
 def render_detail(org: Organization, *, reject_form=None, error=None, status=200):
-    events = db.session.scalars(db.select(OrganizationEvent).where(OrganizationEvent.organization_id == org.id)
-                                .order_by(OrganizationEvent.created_at, OrganizationEvent.id)).all()
+    events = db.session.scalars(
+        db.select(OrganizationEvent).where(OrganizationEvent.organization_id == org.id)
+        .order_by(OrganizationEvent.created_at, OrganizationEvent.id)).all()
     data = card(public_dict(org), current_language())
     if org.logo and photos.NAME.match(org.logo):
         data["logo_url"] = url_for("moderation.organization_logo", filename=org.logo)

@@ -64,8 +64,8 @@ class CategoryChecks(MultiCheckboxField):
 def area_choices(lang: str) -> list:
     names = place_names()
     other = "en" if lang == "ar" else "ar"
-    rows = sorted(((slug, n.get(lang) or n.get("en") or slug, n.get(other) or "") for slug, n in names.items()),
-                  key=lambda r: r[1].casefold())
+    rows = sorted(((slug, n.get(lang) or n.get("en") or slug, n.get(other) or "")
+                   for slug, n in names.items()), key=lambda r: r[1].casefold())
     return choices((slug, f"{name} · {alt}" if alt and alt != name else name) for slug, name, alt in rows)
 
 
@@ -76,7 +76,8 @@ class OrganizationForm(FlaskForm):
                        choices=choices((k, KIND_LABELS[k]) for k in ORG_KINDS))
     areas = AreaSelect(_l("Neighborhoods and villages it serves"))
     categories = CategoryChecks(_l("Challenges it works on"))
-    description = TextAreaField(_l("Short description"), filters=[_strip], validators=[_length("description")])
+    description = TextAreaField(_l("Short description"), filters=[_strip],
+                                validators=[_length("description")])
     website = StringField(_l("Website"), filters=[_strip], validators=[_length("website")])
     public_phone = StringField(_l("Public phone of the organization"), filters=[_strip],
                                validators=[_length("public_phone")])
@@ -88,7 +89,8 @@ class OrganizationForm(FlaskForm):
         super().__init__(*args, **kwargs)
         lang = current_language()
         self.areas.choices = area_choices(lang)
-        self.categories.choices = choices((c.id, c.label(lang)) for c in get_taxonomy().categories("challenge"))
+        self.categories.choices = choices((c.id, c.label(lang))
+                                          for c in get_taxonomy().categories("challenge"))
         self.clean_logo: photos.CleanPhoto | None = None
 
     def validate(self, extra_validators=None) -> bool:

@@ -58,10 +58,12 @@ def edit_organization(org_id: int):
         if form.remove_logo.data and "logo" not in fields:
             fields["logo"] = None
         old_logo = org.logo
-        changed = _store_then(form, lambda: update_organization(org, fields, current_user._get_current_object()))
+        user = current_user._get_current_object()
+        changed = _store_then(form, lambda: update_organization(org, fields, user))
         if "logo" in changed:
             photos.discard(old_logo, current_app.config["PHOTOS_DIR"])
-        flash(_("“%(name)s” is saved.", name=display_name(org, current_language())) if changed else _("Nothing was changed."))
+        name = display_name(org, current_language())
+        flash(_("“%(name)s” is saved.", name=name) if changed else _("Nothing was changed."))
         return redirect(url_for("moderation.organization_detail", org_id=org.id))
     return render_template("organizations/form.html", form=form, org=org), \
         400 if request.method == "POST" else 200

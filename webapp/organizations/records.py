@@ -16,8 +16,16 @@ from geo.names import match_name, name_index, unmatched_names
 from geo.search import normalize
 
 from ..extensions import db
-from ..models import ORG_KINDS, Organization, OrganizationArea, OrganizationCategory, OrganizationEvent, \
-    Report, User, utcnow
+from ..models import (
+    ORG_KINDS,
+    Organization,
+    OrganizationArea,
+    OrganizationCategory,
+    OrganizationEvent,
+    Report,
+    User,
+    utcnow,
+)
 from ..versioning import bump_data_version, current_data_version
 
 ORG_STATUSES = ("pending", "published", "rejected", "archived")

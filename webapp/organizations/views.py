@@ -17,7 +17,8 @@ from ..layers_store import place_names
 from ..models import ORG_KINDS, Organization
 from ..public.areas import _category, _item, _outline, places
 from ..public.reports import safe_link
-from ..reporting import get_taxonomy, public_dict as report_public_dict
+from ..reporting import get_taxonomy
+from ..reporting import public_dict as report_public_dict
 from . import bp
 from .forms import KIND_LABELS, area_choices
 from .params import directory_filters
@@ -35,8 +36,9 @@ def card(org: dict, lang: str) -> dict:
             "other_name": (org["name_ar"] if lang == "en" else org["name_en"])
             if org["name_ar"] and org["name_en"] else "",
             "kind_label": str(KIND_LABELS.get(org["kind"], org["kind"])),
-            "area_names": [(s, names.get(s, {}).get(lang) or names.get(s, {}).get("en") or s) for s in org["areas"]],
-            "category_labels": [(c, taxonomy.get("challenge", c).label(lang) if taxonomy.get("challenge", c) else c)
+            "area_names": [(s, names.get(s, {}).get(lang) or names.get(s, {}).get("en") or s)
+                           for s in org["areas"]],
+            "category_labels": [(c, cat.label(lang) if (cat := taxonomy.get("challenge", c)) else c)
                                 for c in org["categories"]],
             "logo_url": url_for("organizations.logo", filename=org["logo"]) if org["logo"] else None,
             "website_url": safe_link(org["website"])}
@@ -72,7 +74,8 @@ def _map_config(org: dict, initiatives: list[dict], lang: str) -> dict:
         reports.append({"id": item["id"], "lat": item["lat"], "lon": item["lon"], "title": item["title"],
                         "colour": item["colour"], "url": url_for("public.report_detail", id=item["id"])})
     return {"tiles": current_app.config["TILE_URL"], "attribution": current_app.config["TILE_ATTRIBUTION"],
-            "outlines": outlines, "points": points, "reports": reports, "dir": "rtl" if lang == "ar" else "ltr",
+            "outlines": outlines, "points": points, "reports": reports,
+            "dir": "rtl" if lang == "ar" else "ltr",
             "strings": {"initiative": _("Initiative")}}
 
 
