@@ -198,6 +198,8 @@ def test_initiative_picker_links_and_shows_the_organization(app, client, login, 
         assert db.session.get(Report, rid).organization_id == oid
     page = client.get(f"/reports/{rid}").get_data(as_text=True)
     assert f'href="/organizations/{oid}"' in page
+    edit = client.get(f"/moderation/{rid}/edit").get_data(as_text=True)  # the picker on the edit page
+    assert f'<option selected value="{oid}">' in edit or f'<option value="{oid}" selected>' in edit
     feature = client.get(f"/api/v1/reports/{rid}").get_json()
     expected = {"id": oid, "name_ar": "جمعية الأمل", "name_en": "Al-Amal", "url": f"/organizations/{oid}"}
     assert feature["properties"]["organization_record"] == expected
