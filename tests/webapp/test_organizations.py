@@ -298,3 +298,34 @@ def test_demo_load_and_clear(app, runner, client):
     assert "[تجريبي]" in client.get("/organizations").get_data(as_text=True)
     assert runner.invoke(args=["demo", "clear"]).exit_code == 0
     assert rows(app, Organization) == []
+
+
+def test_done_when_with_demo_data(app, client, runner, login, tmp_path):
+    """Demo data; an organizer creates an organization, links an initiative, publishes it: it is in the
+    directory, on its page with its areas' map and initiatives, in the API, the export and a backup."""
+    from webapp.extensions import db
+    from webapp.models import Report
+
+    assert runner.invoke(args=["demo", "load", "--count", "30", "--seed", "4"]).exit_code == 0
+    login()
+    resp = post_org(client, name_ar="لجنة سلوان", name_en="Silwan Committee", areas=["silwan"])
+    oid = int(resp.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        rid = db.session.scalars(db.select(Report.id).where(Report.kind == "initiative",
+                                                            Report.status == "published")).first()
+        db.session.get(Report, rid).organization = "لجنه سلوان"  # free text, another spelling
+        db.session.get(Report, rid).organization_id = None
+        db.session.commit()
+    assert act(client, oid, "publish").status_code == 302  # publishing links it by name
+    assert "لجنة سلوان" in client.get("/organizations?area=silwan").get_data(as_text=True)
+    html = client.get(f"/organizations/{oid}").get_data(as_text=True)
+    config = json.loads(html.split('id="org-map-data">')[1].split("</script>")[0])
+    assert len(config["outlines"]) == 1 and [r["id"] for r in config["reports"]] == [rid]
+    assert f'href="/reports/{rid}"' in html
+    assert client.get(f"/api/v1/organizations/{oid}").get_json()["initiatives"] == [rid]
+    exported = json.loads(client.get("/export/organizations.geojson").data)
+    assert oid in [f["properties"]["id"] for f in exported["features"]]
+    path = tmp_path / "backup.gpkg"
+    assert runner.invoke(args=["backup", str(path)]).exit_code == 0
+    orgs = gpd.read_file(path, layer="organizations", engine="pyogrio")
+    assert "لجنة سلوان" in set(orgs["name_ar"])
