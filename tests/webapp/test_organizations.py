@@ -329,3 +329,11 @@ def test_done_when_with_demo_data(app, client, runner, login, tmp_path):
     assert runner.invoke(args=["backup", str(path)]).exit_code == 0
     orgs = gpd.read_file(path, layer="organizations", engine="pyogrio")
     assert "لجنة سلوان" in set(orgs["name_ar"])
+
+
+def test_ids_no_row_can_have_are_404(client, login):
+    login()
+    for url in ("/organizations/99999999999999999999", "/api/v1/organizations/99999999999999999999",
+                "/moderation/organizations/99999999999999999999",
+                "/organizations/99999999999999999999/edit"):
+        assert client.get(url).status_code == 404, url

@@ -15,7 +15,7 @@ from ..auth.roles import organizer_required
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Organization, OrganizationEvent
-from ..organizations.records import ORG_STATUSES, TRANSITIONS, change_status, display_name, public_dict
+from ..organizations.records import ORG_STATUSES, TRANSITIONS, change_status, display_name, get, public_dict
 from ..organizations.views import card
 from . import bp
 from .forms import ActionForm, RejectForm
@@ -25,7 +25,7 @@ ACTIONS = ("publish", "reject", "archive")
 
 
 def _get(org_id: int) -> Organization:
-    org = db.session.get(Organization, org_id)
+    org = get(org_id)
     if org is None:
         abort(404)
     return org

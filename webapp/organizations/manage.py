@@ -13,10 +13,9 @@ from .. import photos
 from ..auth.roles import organizer_required
 from ..extensions import db
 from ..i18n import current_language
-from ..models import Organization
 from . import bp
 from .forms import EditOrganizationForm, OrganizationForm, form_to_fields
-from .records import create_organization, display_name, update_organization
+from .records import create_organization, display_name, get, update_organization
 
 
 def _store_then(form, write):
@@ -49,7 +48,7 @@ def new_organization():
 @bp.route("/organizations/<int:org_id>/edit", methods=["GET", "POST"])
 @organizer_required
 def edit_organization(org_id: int):
-    org = db.session.get(Organization, org_id)
+    org = get(org_id)
     if org is None:
         abort(404)
     form = EditOrganizationForm(obj=org)

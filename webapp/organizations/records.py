@@ -124,7 +124,19 @@ def published_query():
     return select(Organization).where(Organization.status == "published")
 
 
+#: Ids are 32-bit integers (PostgreSQL ``integer``): a larger number in a URL names nothing,
+#: and must not reach the database driver (SQLite raises OverflowError on 64-bit overflow).
+MAX_ID = 2**31 - 1
+
+
+def get(org_id: int) -> Organization | None:
+    """Any organization by id (None for an id no row can have)."""
+    return db.session.get(Organization, org_id) if 0 < org_id <= MAX_ID else None
+
+
 def get_published(org_id: int) -> Organization | None:
+    if not 0 < org_id <= MAX_ID:
+        return None
     return db.session.scalars(published_query().where(Organization.id == org_id)).first()
 
 
