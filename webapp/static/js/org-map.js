@@ -6,7 +6,8 @@
   var source = document.getElementById("org-map-data");
   if (!source || !window.L) { return; }
   var cfg = JSON.parse(source.textContent);
-  var map = L.map("org-map", { scrollWheelZoom: false });
+  // A view before any vector layer: Leaflet's renderer needs one to place paths.
+  var map = L.map("org-map", { scrollWheelZoom: false }).setView([31.7767, 35.2345], 11);
   L.tileLayer(cfg.tiles, { attribution: cfg.attribution, maxZoom: 19 }).addTo(map);
   var bounds = L.latLngBounds([]);
 
@@ -48,8 +49,6 @@
   });
   if (bounds.isValid()) {
     map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 });
-  } else {
-    map.setView([31.7767, 35.2345], 11);  // Jerusalem: an organization without areas yet
-  }
+  }  // else: Jerusalem as a whole, for an organization without areas yet
   window.AHYA_ORG_MAP = { map: map, outlines: outlines, points: points, markers: markers };
 })();
