@@ -337,3 +337,28 @@ def test_ids_no_row_can_have_are_404(client, login):
                 "/moderation/organizations/99999999999999999999",
                 "/organizations/99999999999999999999/edit"):
         assert client.get(url).status_code == 404, url
+
+
+def test_every_organization_change_bumps_the_data_version(app):
+    from webapp.extensions import db
+    from webapp.organizations.records import change_status, create_organization, update_organization
+    from webapp.versioning import read_state
+
+    with app.app_context():
+        seen = [read_state().version]
+
+        def bumped():
+            db.session.remove()
+            seen.append(read_state().version)
+            return seen[-1] > seen[-2]
+
+        org = create_organization({"name_ar": "أ"}, user=None)
+        oid = org.id
+        assert bumped()
+        update_organization(db.session.get(type(org), oid), {"description": "ب"}, None)
+        assert bumped()
+        assert update_organization(db.session.get(type(org), oid), {"description": "ب"}, None) == []
+        assert not bumped()  # nothing changed, nothing bumped
+        for action in ("publish", "reject", "archive"):
+            change_status(db.session.get(type(org), oid), action, None, "x")
+            assert bumped(), action
