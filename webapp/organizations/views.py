@@ -48,7 +48,9 @@ def card(org: dict, lang: str) -> dict:
 def directory():
     lang = current_language()
     filters, problems = directory_filters(request.args, lenient=True)
-    orgs = [card(o, lang) for o in published_dicts() if matches(o, **filters)]
+    # A directory reads alphabetically (in the page's language); the API pages by id instead.
+    orgs = sorted((card(o, lang) for o in published_dicts() if matches(o, **filters)),
+                  key=lambda o: o["name"].casefold())
     taxonomy = get_taxonomy()
     return render_template(
         "organizations/directory.html", orgs=orgs, filters=filters, problems=problems,
