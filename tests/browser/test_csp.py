@@ -40,8 +40,8 @@ def reports(live_app):
     """A published report full of HTML, a pending one, and the organizer who may see it."""
     from webapp.auth.accounts import create_user
     from webapp.extensions import db
-    from webapp.models import User
-    from webapp.reporting import create_report
+    from webapp.store.models import User
+    from webapp.store.reporting import create_report
 
     with live_app.app_context():
         if db.session.scalar(db.select(User).where(User.email == EMAIL)) is None:
@@ -51,7 +51,7 @@ def reports(live_app):
         published = create_report(dict(data), user=None, source="organizer", publish=True).id
         pending = create_report(dict(data, title="pending " + XSS_TITLE), user=None, source="public",
                                 publish=False).id
-        from webapp.organizations.records import change_status, create_organization
+        from webapp.store.organizations import change_status, create_organization
 
         org = create_organization({"name_ar": XSS_TITLE, "name_en": XSS_TITLE, "description": XSS_TEXT,
                                    "areas": ["silwan", "at-tur"], "categories": ["housing"]}, user=None)

@@ -10,8 +10,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def org(live_app):
     from webapp.extensions import db
-    from webapp.organizations.records import change_status, create_organization
-    from webapp.reporting import create_report
+    from webapp.store.organizations import change_status, create_organization
+    from webapp.store.reporting import create_report
 
     with live_app.app_context():
         org = create_organization({"name_ar": "لجنة سلوان والطور", "name_en": "Silwan and at-Tur committee",

@@ -60,7 +60,7 @@ def org_id(client, login):
 
 def test_created_pending_with_a_clean_logo_and_not_public(app, client, org_id):
     from webapp.extensions import db
-    from webapp.models import Organization, OrganizationEvent
+    from webapp.store.models import Organization, OrganizationEvent
 
     with app.app_context():
         org = db.session.get(Organization, org_id)
@@ -91,7 +91,7 @@ def test_form_says_never_to_enter_private_details(client, login):
 
 
 def test_publish_shows_it_everywhere_and_every_action_is_audited(app, client, org_id):
-    from webapp.models import OrganizationEvent
+    from webapp.store.models import OrganizationEvent
 
     etag = client.get("/api/v1/organizations").headers["ETag"]
     assert act(client, org_id, "publish").status_code == 302
@@ -131,8 +131,8 @@ def test_publish_shows_it_everywhere_and_every_action_is_audited(app, client, or
 
 def test_filters_in_the_directory_and_the_api(app, client, login):
     from webapp.extensions import db
-    from webapp.models import Organization
-    from webapp.organizations.records import change_status, create_organization
+    from webapp.store.models import Organization
+    from webapp.store.organizations import change_status, create_organization
 
     with app.app_context():
         specs = [("مدرسة سلوان", "", "school", ["silwan"], ["education"]),
@@ -175,8 +175,8 @@ def test_filters_in_the_directory_and_the_api(app, client, login):
 
 def test_initiative_picker_links_and_shows_the_organization(app, client, login, make_report):
     from webapp.extensions import db
-    from webapp.models import Report
-    from webapp.organizations.records import change_status, create_organization
+    from webapp.store.models import Report
+    from webapp.store.organizations import change_status, create_organization
 
     login()
     with app.app_context():
@@ -211,7 +211,7 @@ def test_initiative_picker_links_and_shows_the_organization(app, client, login, 
         assert db.session.get(Report, int(resp.headers["Location"].rsplit("/", 1)[1])).organization_id is None
     # Archived: the link stays in the database but no public output shows it.
     with app.app_context():
-        from webapp.models import Organization
+        from webapp.store.models import Organization
 
         change_status(db.session.get(Organization, oid), "archive", None)
     assert client.get(f"/api/v1/reports/{rid}").get_json()["properties"]["organization_record"] is None
@@ -220,8 +220,8 @@ def test_initiative_picker_links_and_shows_the_organization(app, client, login, 
 
 def test_link_initiatives_cli_and_linking_on_publish(app, runner, make_report):
     from webapp.extensions import db
-    from webapp.models import Organization, Report
-    from webapp.organizations.records import change_status, create_organization
+    from webapp.store.models import Organization, Report
+    from webapp.store.organizations import change_status, create_organization
 
     amal = make_report(kind="initiative", category="legal-aid", organization="جمعيه الامل")
     bustan = make_report(kind="initiative", category="legal-aid", organization="Bustan Committee")
@@ -255,7 +255,7 @@ def test_link_initiatives_cli_and_linking_on_publish(app, runner, make_report):
 
 
 def test_export_geojson_csv_and_geopackage_read_back(app, client, tmp_path):
-    from webapp.organizations.records import change_status, create_organization
+    from webapp.store.organizations import change_status, create_organization
 
     with app.app_context():
         for name, areas in (("جمعية الأمل", ["silwan", "at-tur"]), ("بلا مناطق", [])):
@@ -287,7 +287,7 @@ def test_export_geojson_csv_and_geopackage_read_back(app, client, tmp_path):
 
 
 def test_demo_load_and_clear(app, runner, client):
-    from webapp.models import Organization
+    from webapp.store.models import Organization
 
     assert runner.invoke(args=["demo", "load", "--count", "40", "--seed", "2"]).exit_code == 0
     orgs = rows(app, Organization)
@@ -304,7 +304,7 @@ def test_done_when_with_demo_data(app, client, runner, login, tmp_path):
     """Demo data; an organizer creates an organization, links an initiative, publishes it: it is in the
     directory, on its page with its areas' map and initiatives, in the API, the export and a backup."""
     from webapp.extensions import db
-    from webapp.models import Report
+    from webapp.store.models import Report
 
     assert runner.invoke(args=["demo", "load", "--count", "30", "--seed", "4"]).exit_code == 0
     login()
@@ -341,8 +341,8 @@ def test_ids_no_row_can_have_are_404(client, login):
 
 def test_every_organization_change_bumps_the_data_version(app):
     from webapp.extensions import db
-    from webapp.organizations.records import change_status, create_organization, update_organization
-    from webapp.versioning import read_state
+    from webapp.store.organizations import change_status, create_organization, update_organization
+    from webapp.store.versioning import read_state
 
     with app.app_context():
         seen = [read_state().version]

@@ -46,7 +46,7 @@ def organization_ref(org_id: int | None) -> dict | None:
         return None
     from flask import url_for
 
-    from ..organizations.records import public_lookup
+    from ..store.organizations import public_lookup
 
     org = public_lookup().get(org_id)
     if org is None:

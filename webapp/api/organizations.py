@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from flask import current_app, request, url_for
 
 from ..organizations.params import directory_filters
-from ..organizations.records import (
+from ..store.organizations import (
     get_published,
     matches,
     public_dict,
@@ -48,7 +48,7 @@ def _initiatives_by_org() -> dict[int, list[int]]:
     from sqlalchemy import select
 
     from ..extensions import db
-    from ..models import Report
+    from ..store.models import Report
 
     out: dict[int, list[int]] = {}
     rows = db.session.execute(select(Report.organization_id, Report.id).where(

@@ -22,11 +22,11 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from geo.privacy import PRECISIONS
 
-from .. import photos
 from ..extensions import db
-from ..i18n import current_language
-from ..models import KINDS, Report
-from ..reporting import get_taxonomy, locate
+from ..store import photos
+from ..store.models import KINDS, Report
+from ..store.reporting import get_taxonomy, locate
+from ..web.i18n import current_language
 from .areas import area_point, find_area
 from .fields import MAX_IDS, CategoryField, CoordinateField, IdListField, MultiCheckboxField, choices
 
@@ -135,13 +135,13 @@ class ReportForm(FlaskForm):
         return self.kind.data == "initiative"
 
     def _organization_choices(self) -> list:
-        from ..organizations.records import display_name, published_choices
+        from ..store.organizations import display_name, published_choices
 
         lang = current_language()
         pairs = [("", _("None of them")), *((str(i), name) for i, name in published_choices(lang))]
         if self._linked_org and str(self._linked_org) not in {p[0] for p in pairs}:
             # Linked to an organization that is no longer published: keep it choosable, marked.
-            from ..models import Organization
+            from ..store.models import Organization
 
             org = db.session.get(Organization, self._linked_org)
             if org is not None:

@@ -10,13 +10,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import photos
 from ..auth.roles import organizer_required
 from ..extensions import db
-from ..i18n import current_language
-from ..models import Organization, OrganizationEvent
-from ..organizations.records import ORG_STATUSES, TRANSITIONS, change_status, display_name, get, public_dict
 from ..organizations.views import card
+from ..store import photos
+from ..store.models import Organization, OrganizationEvent
+from ..store.organizations import ORG_STATUSES, TRANSITIONS, change_status, display_name, get, public_dict
+from ..web.i18n import current_language
 from . import bp
 from .forms import ActionForm, RejectForm
 from .labels import STATUS_LABELS, label

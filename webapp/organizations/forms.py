@@ -18,13 +18,13 @@ from werkzeug.datastructures import FileStorage
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
-from .. import photos
 from ..contribute.fields import MultiCheckboxField, choices
 from ..contribute.forms import valid_text
-from ..i18n import current_language
-from ..layers_store import place_names
-from ..models import ORG_KINDS
-from ..reporting import get_taxonomy
+from ..store import photos
+from ..store.layers import place_names
+from ..store.models import ORG_KINDS
+from ..store.reporting import get_taxonomy
+from ..web.i18n import current_language
 
 KIND_LABELS = {"community_group": _l("Community group"), "ngo": _l("NGO / association"),
                "school": _l("School or university"), "service": _l("Service (clinic, centre, library…)"),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from werkzeug.datastructures import MultiDict
 
 from ..api.params import ParameterError, _single, parse_area, parse_query
-from ..layers_store import place_slugs
-from ..models import ORG_KINDS
-from ..reporting import get_taxonomy
+from ..store.layers import place_slugs
+from ..store.models import ORG_KINDS
+from ..store.reporting import get_taxonomy
 
 NAMES = ("area", "category", "kind", "q")
 

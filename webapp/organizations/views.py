@@ -10,19 +10,26 @@ from __future__ import annotations
 from flask import abort, current_app, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 
-from .. import photos
 from ..extensions import db
-from ..i18n import current_language
-from ..layers_store import place_names
-from ..models import ORG_KINDS, Organization
 from ..public.areas import _category, _item, _outline, places
 from ..public.reports import safe_link
-from ..reporting import get_taxonomy
-from ..reporting import public_dict as report_public_dict
+from ..store import photos
+from ..store.layers import place_names
+from ..store.models import ORG_KINDS, Organization
+from ..store.organizations import (
+    display_name,
+    get_published,
+    matches,
+    public_dict,
+    published_dicts,
+    published_initiatives,
+)
+from ..store.reporting import get_taxonomy
+from ..store.reporting import public_dict as report_public_dict
+from ..web.i18n import current_language
 from . import bp
 from .forms import KIND_LABELS, area_choices
 from .params import directory_filters
-from .records import display_name, get_published, matches, public_dict, published_dicts, published_initiatives
 
 #: Initiatives listed (and drawn) on an organization's page.
 INITIATIVE_LIMIT = 50

@@ -15,12 +15,12 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import photos, queries
 from ..extensions import db
-from ..i18n import current_language
-from ..layers_store import place_names
-from ..models import Report
-from ..reporting import get_taxonomy, public_dict
+from ..store import photos, queries
+from ..store.layers import place_names
+from ..store.models import Report
+from ..store.reporting import get_taxonomy, public_dict
+from ..web.i18n import current_language
 from . import bp
 
 KIND_LABELS = {"challenge": _l("Challenge"), "initiative": _l("Initiative")}
@@ -60,7 +60,7 @@ def _related(report: Report, lang: str) -> dict:
 
 def _organization(data: dict, lang: str) -> dict | None:
     """The initiative's published organization: id and name in ``lang`` (None when not linked)."""
-    from ..organizations.records import display_name, public_lookup
+    from ..store.organizations import display_name, public_lookup
 
     org = public_lookup().get(data.get("organization_id")) if data.get("organization_id") else None
     return {"id": org["id"], "name": display_name(org, lang)} if org else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from .records import link_initiatives
+from ..store.organizations import link_initiatives
 
 organizations_cli = AppGroup("organizations", help="Organizations: link initiatives to them by name.")
 

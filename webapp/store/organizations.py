@@ -16,7 +16,7 @@ from geo.names import match_name, name_index, unmatched_names
 from geo.search import normalize
 
 from ..extensions import db
-from ..models import (
+from .models import (
     ORG_KINDS,
     Organization,
     OrganizationArea,
@@ -26,10 +26,10 @@ from ..models import (
     User,
     utcnow,
 )
-from ..versioning import bump_data_version, current_data_version
+from .versioning import bump_data_version, current_data_version
 
 ORG_STATUSES = ("pending", "published", "rejected", "archived")
-#: The same moves as reports (webapp.reporting.TRANSITIONS): anything else is refused (409).
+#: The same moves as reports (webapp.store.reporting.TRANSITIONS): anything else is refused (409).
 TRANSITIONS = {
     "publish": ("published", {"pending", "rejected", "archived"}),
     "reject": ("rejected", {"pending", "published"}),

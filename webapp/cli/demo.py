@@ -15,9 +15,9 @@ from sqlalchemy import delete, func, or_, select, update
 
 from geo.demo import demo_reports
 
-from .extensions import db
-from .layers_store import get_layers
-from .models import (
+from ..extensions import db
+from ..store.layers import get_layers
+from ..store.models import (
     AddressedCategory,
     AuditEvent,
     Organization,
@@ -28,8 +28,8 @@ from .models import (
     report_addresses,
     utcnow,
 )
-from .reporting import create_report, get_taxonomy
-from .versioning import bump_data_version
+from ..store.reporting import create_report, get_taxonomy
+from ..store.versioning import bump_data_version
 
 demo_cli = AppGroup("demo", help="Load or remove synthetic demo reports.")
 #: Keys of geo.demo's dicts that are not report fields.
@@ -103,7 +103,7 @@ def clear_demo() -> int:
                                                           report_addresses.c.challenge_id.in_(demo_ids))))
     db.session.execute(delete(AddressedCategory).where(AddressedCategory.report_id.in_(demo_ids)))
     # Deleted rows leave nothing for the point cache to replay: the session hooks of
-    # webapp.versioning see this DELETE and make every cache reload in full.
+    # webapp.store.versioning see this DELETE and make every cache reload in full.
     db.session.execute(delete(Report).where(Report.is_demo.is_(True)))
     version = bump_data_version()
     demo_orgs = select(Organization.id).where(Organization.is_demo.is_(True))
