@@ -48,12 +48,24 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     security.init_app(app)
 
-    from . import api, auth, cards, connect, contribute, exports, moderation, offline, open311, public
+    from . import (
+        api,
+        auth,
+        cards,
+        connect,
+        contribute,
+        exports,
+        moderation,
+        offline,
+        open311,
+        organizations,
+        public,
+    )
     from .api import docs as api_docs
     from .connect import mail as connect_mail
     connect_mail.init_app(app)
     for blueprint in (public.bp, auth.bp, contribute.bp, moderation.bp, api.bp, exports.bp, api_docs.bp,
-                      open311.bp, offline.bp, connect.bp, cards.bp):
+                      open311.bp, offline.bp, organizations.bp, connect.bp, cards.bp):
         app.register_blueprint(blueprint)
     _freeze_long_lived()
     return app

@@ -27,9 +27,12 @@ PUBLIC_PAGES = [
     ("/", True), ("/?lang=en", True), ("/about", False), ("/reports", False),
     ("/areas/silwan", True), ("/reports/{published}", True), ("/auth/login", False),
     ("/suggest", True), ("/api", False), ("/export", False), ("/embed", True),
+    ("/organizations", False), ("/organizations/{org}", True),
 ]
 ORGANIZER_PAGES = [("/reports/new", True), ("/moderation/", False), ("/moderation/{pending}", True),
-                   ("/moderation/{pending}/edit", True)]
+                   ("/moderation/{pending}/edit", True), ("/organizations/new", False),
+                   ("/moderation/organizations", False), ("/moderation/organizations/{org}", False),
+                   ("/organizations/{org}/edit", False)]
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +51,14 @@ def reports(live_app):
         published = create_report(dict(data), user=None, source="organizer", publish=True).id
         pending = create_report(dict(data, title="pending " + XSS_TITLE), user=None, source="public",
                                 publish=False).id
+        from webapp.store.organizations import change_status, create_organization
+
+        org = create_organization({"name_ar": XSS_TITLE, "name_en": XSS_TITLE, "description": XSS_TEXT,
+                                   "areas": ["silwan", "at-tur"], "categories": ["housing"]}, user=None)
+        change_status(org, "publish", None)
+        org = org.id
         db.session.remove()
-    return {"published": published, "pending": pending}
+    return {"published": published, "pending": pending, "org": org}
 
 
 def _visit(page, network, path: str, is_map: bool) -> None:

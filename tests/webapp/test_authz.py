@@ -31,6 +31,10 @@ PUBLIC = {
     "connect.organization", "connect.initiative",
     # Share-card PNGs: public places and published organizations only.
     "cards.area", "cards.organization", "cards.city",
+    # Organizations: the directory, a published organization's page, its logo and the API
+    # (only published ones; the forms and the moderation tab are organizer-only).
+    "organizations.directory", "organizations.organization_page", "organizations.logo",
+    "api.organizations", "api.organization",
 }
 ORGANIZER, ADMIN = "organizer_required", "admin_required"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -121,12 +121,40 @@ def populate(app, runner, tmp_path) -> None:
                     if kind == "challenge" and status == "published":
                         challenges.append(report.id)
         update_report(db.session.get(Report, 1), {"title": "عنوان معدّل", "precision": "exact"}, admin)
+        populate_organizations(app, admin, organizer)
     gardens = tmp_path / "gardens.geojson"
     gpd.GeoDataFrame({"name_ar": ["حديقة سلوان", "حديقة شعفاط"], "area_m2": [120.5, None]},
                      geometry=[Point(35.2360, 31.7680), Point(35.2337, 31.8130)],
                      crs="EPSG:4326").to_file(gardens, engine="pyogrio")
     result = runner.invoke(args=["layers", "import", str(gardens), "--title", "حدائق مجتمعية"])
     assert result.exit_code == 0, result.output
+
+
+def populate_organizations(app, admin, organizer) -> None:
+    """Organizations in every status, with areas, categories, a logo, an audit log and an initiative."""
+    from webapp.store import photos
+    from webapp.store.models import Report, User
+    from webapp.store.organizations import change_status, create_organization, update_organization
+
+    buf = io.BytesIO()
+    Image.new("RGB", (24, 24), (200, 40, 40)).save(buf, format="PNG")
+    logo = photos.process(io.BytesIO(buf.getvalue()))
+    photos.store(logo, app.config["PHOTOS_DIR"])
+    user = db.session.get(User, organizer.id)
+    for i, status in enumerate(("pending", "published", "rejected", "archived")):
+        org = create_organization({"name_ar": f"لجنة حي البستان {i}" if i else "لجنة حي البستان",
+                                   "name_en": f"Al-Bustan committee {i}", "kind": "community_group",
+                                   "description": f"{ARABIC}\nسطر", "website": "https://example.org/ع",
+                                   "public_phone": "+972 2 000 0000", "public_email": "info@example.org",
+                                   "areas": ["silwan", "at-tur"][:i % 2 + 1], "categories": ["housing"],
+                                   "logo": logo.name if status == "published" else None}, user=user)
+        if status != "pending":
+            action = {"published": "publish", "rejected": "reject", "archived": "archive"}[status]
+            change_status(org, action, db.session.get(User, admin.id), "سبب" if action == "reject" else "")
+    update_organization(org, {"description": "وصف معدّل"}, db.session.get(User, admin.id))
+    initiative = db.session.scalars(db.select(Report).where(Report.kind == "initiative")).first()
+    initiative.organization_id = 2
+    db.session.commit()
 
 
 def one_line_error(result) -> str:
@@ -158,7 +186,9 @@ def test_round_trip_restores_every_row_overlay_and_photo(app, runner, other_app,
     assert restored.keys() == source.keys()
     for table in source:
         assert restored[table] == source[table], table
-    assert files(other_app) == files(app) and len(files(app)) == 3  # 2 overlay files, 1 photo
+    assert files(other_app) == files(app) and len(files(app)) == 4  # 2 overlay files, 1 photo, 1 logo
+    assert len(source["organizations"]) == 4 and len(source["organization_events"]) >= 8
+    assert source["organization_areas"] and source["organization_categories"]
 
     # Ids were kept, so new rows must continue after them (PostgreSQL: the sequences were moved).
     from webapp.auth.accounts import create_user

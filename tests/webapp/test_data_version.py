@@ -69,7 +69,7 @@ def test_every_change_kind_bumps(app, make_report, moderator, runner):
             change_status(report, action, user, "reason")
         bumped()
     assert runner.invoke(args=["demo", "load", "--count", "3", "--seed", "1"]).exit_code == 0
-    bumped(3)  # each demo report is created through create_report
+    bumped(4)  # each demo report is created through create_report, then the demo organizations
     assert runner.invoke(args=["demo", "clear"]).exit_code == 0
     bumped()  # the delete
 

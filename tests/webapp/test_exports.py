@@ -123,7 +123,7 @@ def test_reports_geopackage_holds_both_layers(client, world, tmp_path):
     resp = get_file(client, "/export/reports.gpkg")
     path = tmp_path / "both.gpkg"
     path.write_bytes(resp.data)
-    assert sorted(pyogrio.list_layers(path)[:, 0]) == ["areas", "reports"]
+    assert sorted(pyogrio.list_layers(path)[:, 0]) == ["areas", "organizations", "reports"]
     areas = gpd.read_file(path, layer="areas", engine="pyogrio")
     assert len(areas) == 102 and areas.geom_type.isin(["Polygon", "MultiPolygon"]).all()
     sheikh_jarrah = areas.set_index("slug").loc["sheikh-jarrah"]

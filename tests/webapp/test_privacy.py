@@ -132,16 +132,57 @@ def world(app, client, make_user, make_report):
         seeds = [r.privacy_seed for r in db.session.scalars(db.select(Report))]
     assert len(seeds) == len(published) + len(hidden) and all(seeds)
 
+    orgs = _organizations(app, author_id, photos, published, hidden)
+
     markers = [CONTACT, EMAIL, AUTHOR, PASSWORD, REASON, AUDIT, UNPUBLISHED, PHOTO_BYTES.decode(),
                *seeds, *secret_coords]
     return {"published": published, "hidden": hidden, "markers": markers,
-            "photos": [pub_photo, hidden_photo]}
+            "photos": [pub_photo, hidden_photo, *orgs["logos"]], "orgs": orgs}
+
+
+def _organizations(app, author_id, photos: Path, published: list, hidden: list) -> dict:
+    """A published organization (created by the marked author, a reason and audit markers left on
+    it) and pending/rejected/archived ones with markers in every field, one with a marked logo;
+    a published initiative linked to the hidden one, one to the published one."""
+    from webapp.extensions import db
+    from webapp.store.models import Organization, Report, User
+    from webapp.store.organizations import audit, change_status, create_organization
+
+    pub_logo, hidden_logo = secrets.token_hex(16) + ".png", secrets.token_hex(16) + ".png"
+    (photos / pub_logo).write_bytes(b"\x89PNG a published logo")
+    (photos / hidden_logo).write_bytes(b"\x89PNG" + PHOTO_BYTES)
+    with app.app_context():
+        author = db.session.get(User, author_id)
+        shown = create_organization({"name_ar": "جمعية منشورة", "name_en": "Published org",
+                                     "areas": ["silwan"],
+                                     "categories": ["housing"], "logo": pub_logo,
+                                     "public_email": "info@org.example"}, user=author, detail=AUDIT)
+        change_status(shown, "publish", author)
+        shown.reject_reason = REASON  # left over from an earlier rejection: still private
+        audit(shown, "edit", author, AUDIT)
+        db.session.commit()
+        hidden_ids = []
+        for i, action in enumerate((None, "reject", "archive")):
+            org = create_organization({
+                "name_ar": f"{UNPUBLISHED} اسم {i}", "name_en": f"{UNPUBLISHED} name {i}",
+                "description": f"{UNPUBLISHED} description", "website": f"https://{UNPUBLISHED.lower()}.example/",
+                "public_phone": "+972 2 999 9999", "public_email": f"{UNPUBLISHED.lower()}@example.org",
+                "areas": ["silwan"], "categories": ["housing"], "logo": hidden_logo if i == 0 else None},
+                user=author)
+            if action:
+                change_status(org, action, author, REASON)
+            hidden_ids.append(org.id)
+        db.session.get(Report, published[4]).organization_id = hidden_ids[0]  # the initiative
+        db.session.commit()
+        assert db.session.scalar(db.select(db.func.count()).select_from(Organization)) == 4
+        return {"published": [shown.id], "hidden": hidden_ids, "logos": [pub_logo, hidden_logo]}
 
 
 def _values(converter, world) -> list:
     """Values to try for one URL argument, by converter type."""
     ids = world["published"] + world["hidden"]
     if isinstance(converter, IntegerConverter):
+        ids = list(dict.fromkeys([*ids, *world["orgs"]["published"], *world["orgs"]["hidden"]]))
         return [*ids, 999999]
     if isinstance(converter, AnyConverter):
         return list(converter.items) if hasattr(converter, "items") else []
@@ -181,6 +222,10 @@ def test_no_private_data_in_any_public_response(app, client, world):
     every_id = ",".join(map(str, world["published"] + world["hidden"]))
     urls += [f"/open311/v2/requests.json?{q}" for q in ("lang=en", "status=closed", "status=open,closed",
                                                           f"service_request_id={every_id}")]
+    urls += ["/organizations?lang=en", "/organizations?area=silwan&category=housing",
+             "/api/v1/organizations?area=silwan", "/export/organizations.geojson",
+             "/export/organizations.csv", "/export/organizations.kml",
+             *(f"/organizations/{i}?lang=en" for i in world["orgs"]["published"])]
 
     statuses = {}
     for url in urls:
@@ -197,6 +242,13 @@ def test_no_private_data_in_any_public_response(app, client, world):
     assert statuses[f"/photos/{world['photos'][0]}"] == 200
     assert statuses[f"/photos/{world['photos'][1]}"] == 404
     assert statuses["/api/v1/reports"] == 200
+    for oid in world["orgs"]["published"]:
+        assert statuses[f"/organizations/{oid}"] == 200 and statuses[f"/api/v1/organizations/{oid}"] == 200
+    for oid in world["orgs"]["hidden"]:
+        assert statuses[f"/organizations/{oid}"] == 404 and statuses[f"/api/v1/organizations/{oid}"] == 404
+    assert statuses[f"/organizations/logos/{world['orgs']['logos'][0]}"] == 200
+    assert statuses[f"/organizations/logos/{world['orgs']['logos'][1]}"] == 404
+    assert statuses["/organizations"] == 200 and statuses["/api/v1/organizations"] == 200
 
 
 def test_api_lists_exactly_the_published_reports(client, world):
@@ -211,7 +263,7 @@ def test_public_dict_has_only_public_keys(app, world):
 
     allowed = {"id", "kind", "category", "title", "description", "area", "precision", "observed_on",
                "organization", "link", "is_demo", "published_at", "lon", "lat", "photo", "addresses",
-               "addressed_categories"}
+               "addressed_categories", "organization_id"}
     assert world["published"]  # the loop below must check something
     with app.app_context():
         for rid in world["published"]:

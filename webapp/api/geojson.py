@@ -22,9 +22,24 @@ def report_feature(public: dict, url: str) -> dict:
     props = {name: public.get(name) for name in PROPERTIES}
     props["excerpt"] = excerpt(public.get("description") or "")
     props["url"] = url
+    props["organization_record"] = organization_ref(public.get("organization_id"))
     return {"type": "Feature", "id": public["id"],
             "geometry": {"type": "Point", "coordinates": [public["lon"], public["lat"]]},
             "properties": props}
+
+
+def organization_ref(org_id: int | None) -> dict | None:
+    """``{id, name_ar, name_en, url}`` of a report's published organization, or None."""
+    if org_id is None:
+        return None
+    from flask import url_for
+
+    from ..store.organizations import public_lookup
+
+    org = public_lookup().get(org_id)
+    if org is None:
+        return None
+    return {**org, "url": url_for("organizations.organization_page", org_id=org_id)}
 
 
 def feature_collection(features: list[dict], **members) -> dict:

@@ -18,6 +18,7 @@ from geo.text import EXCERPT_CHARS
 
 from ..store.filters import MAX_QUERY, NUMBER
 from ..store.layers import place_slugs
+from ..store.models import ORG_KINDS
 from ..store.queries import DEFAULT_LIMIT, MAX_LIMIT
 from ..store.reporting import get_taxonomy
 from .params import MAX_CURSOR
@@ -34,6 +35,9 @@ SUMMARIES = {
     "listClusters": _l("Counts of published reports per grid cell for a zoom level: what a map "
                        "shows when zoomed out."),
     "getReport": _l("One published report as a GeoJSON feature."),
+    "listOrganizations": _l("Published organizations: where they work, on which challenges, how to "
+                            "reach them; with filters and pages."),
+    "getOrganization": _l("One published organization with its areas, challenges and initiatives."),
 }
 PARAMETER_HELP = {
     "kind": _l("Only challenges or only initiatives."),
@@ -52,6 +56,12 @@ PARAMETER_HELP = {
     "slug": _l("The id (slug) of a neighborhood or village."),
     "zoom": _l("The map zoom level (0 to 22): cells are about 60 pixels wide at that zoom."),
     "report_id": _l("The number of a published report."),
+    "org_category": _l("Only organizations working on this challenge category."),
+    "org_kind": _l("Only organizations of this kind."),
+    "org_q": _l("Words that must all appear in the name or the description."),
+    "org_area": _l("Only organizations serving this neighborhood or village (its id, slug)."),
+    "org_limit": _l("Organizations per page, from 1 to 500 (100 by default)."),
+    "org_id": _l("The number of a published organization."),
 }
 SILWAN_BBOX = "35.22,31.75,35.26,31.79"
 
@@ -62,6 +72,67 @@ def _ref(kind: str, name: str) -> dict:
 
 def _json_content(schema: str, media: str = "application/json") -> dict:
     return {media: {"schema": _ref("schemas", schema)}}
+
+
+def _organization_parameters(challenge_categories: list[str], slugs: list[str]) -> dict:
+    """Parameters of /organizations: single values (not repeatable like /reports' category)."""
+    from .organizations import DEFAULT_ORG_LIMIT, MAX_ORG_LIMIT
+
+    specs = {
+        "org_area": ("area", {"type": "string", "enum": slugs}, "silwan"),
+        "org_category": ("category", {"type": "string", "enum": challenge_categories}, "housing"),
+        "org_kind": ("kind", {"type": "string", "enum": list(ORG_KINDS)}, "ngo"),
+        "org_q": ("q", {"type": "string", "maxLength": MAX_QUERY}, "legal"),
+        "org_limit": ("limit", {"type": "integer", "minimum": 1, "maximum": MAX_ORG_LIMIT,
+                                "default": DEFAULT_ORG_LIMIT}, 50),
+    }
+    out = {key: {"name": name, "in": "query", "required": False, "description": str(PARAMETER_HELP[key]),
+                 "schema": schema, "example": example} for key, (name, schema, example) in specs.items()}
+    out["org_id"] = {"name": "org_id", "in": "path", "required": True, "example": 1,
+                     "description": str(PARAMETER_HELP["org_id"]),
+                     "schema": {"type": "integer", "minimum": 1}}
+    return out
+
+
+def _organization_schemas(challenge_categories: list[str], slugs: list[str]) -> dict:
+    from .organizations import MAX_ORG_LIMIT
+
+    text = {"type": "string"}
+    organization = {"type": "object", "additionalProperties": False, "properties": {
+        "id": {"type": "integer", "minimum": 1}, "name_ar": text, "name_en": text,
+        "kind": {"enum": list(ORG_KINDS)}, "description": {"type": "string", "maxLength": 2000},
+        "website": {"type": "string",
+                    "description": "The organization's public website (http/https) or \"\"."},
+        "public_phone": {"type": "string", "description": "The organization's public phone or \"\"."},
+        "public_email": {"type": "string", "description": "The organization's public e-mail or \"\"."},
+        "is_demo": {"type": "boolean"},
+        "published_at": {"type": ["string", "null"], "description": "ISO 8601, UTC."},
+        "areas": {"type": "array", "items": {"enum": slugs}, "description": "Slugs of the areas it serves."},
+        "categories": {"type": "array", "items": {"enum": challenge_categories},
+                       "description": "Challenge categories it works on."},
+        "logo": {"type": ["string", "null"], "format": "uri"},
+        "url": {"type": "string", "format": "uri", "description": "Its public page."},
+        "initiatives": {"type": "array", "items": {"type": "integer"},
+                        "description": "Ids of its published initiatives (see /reports/{report_id})."},
+    }}
+    organization["required"] = list(organization["properties"])
+    return {
+        "Organization": organization,
+        "OrganizationCollection": {"type": "object", "additionalProperties": False,
+                                   "required": ["count", "limit", "truncated", "organizations"],
+                                   "properties": {
+            "count": {"type": "integer", "minimum": 0},
+            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_ORG_LIMIT},
+            "truncated": {"type": "boolean", "description": "More organizations follow on the next page."},
+            "next": {"type": "string", "format": "uri",
+                     "description": "The next page (only when truncated)."},
+            "organizations": {"type": "array", "items": _ref("schemas", "Organization")}}},
+        "OrganizationRef": {"oneOf": [{"type": "null"}, {
+            "type": "object", "additionalProperties": False, "required": ["id", "name_ar", "name_en", "url"],
+            "properties": {"id": {"type": "integer"}, "name_ar": text, "name_en": text,
+                           "url": {"type": "string", "description": "The organization's page (a path)."}}}],
+            "description": "An initiative's published organization, or null."},
+    }
 
 
 def _parameters(categories: list[str], slugs: list[str]) -> dict:
@@ -144,6 +215,7 @@ def _schemas(categories: list[str]) -> dict:
             "observed_on": {"type": ["string", "null"], "format": "date"},
             "organization": {"type": "string"}, "link": {"type": "string"}, "is_demo": {"type": "boolean"},
             "url": {"type": "string", "description": "The report's public page (a path on this host)."},
+            "organization_record": _ref("schemas", "OrganizationRef"),
         }, additionalProperties=False),
         "ReportFeature": feature("integer", _ref("schemas", "Point"), "ReportProperties"),
         "ReportCollection": obj({
@@ -218,7 +290,7 @@ def _schemas(categories: list[str]) -> dict:
 def _operation(op_id: str, params: list[str], schema: str, examples: list[str], *,
                media: str = "application/geo+json", errors=("400",)) -> dict:
     ok_headers = {name: _ref("headers", name) for name in ("ETag", "Last-Modified", "Cache-Control")}
-    if op_id == "listReports":
+    if op_id in ("listReports", "listOrganizations"):
         ok_headers["Link"] = _ref("headers", "Link")
     responses = {"200": {"description": "OK", "headers": ok_headers, "content": _json_content(schema, media)},
                  "304": _ref("responses", "NotModified")}
@@ -238,8 +310,10 @@ def build_document(url_root: str) -> dict:
     taxonomy = get_taxonomy()
     categories = list(dict.fromkeys(c.id for k in KINDS for c in taxonomy.categories(k)))
     slugs = sorted(place_slugs())
+    challenge_categories = [c.id for c in taxonomy.categories("challenge")]
     with force_locale("en"):
-        parameters = _parameters(categories, slugs)
+        parameters = {**_parameters(categories, slugs),
+                      **_organization_parameters(challenge_categories, slugs)}
         paths = {
             "/reports": _operation("listReports", [*FILTERS, "limit", "cursor"], "ReportCollection", [
                 "/reports", "/reports?kind=challenge&category=housing&limit=100",
@@ -253,6 +327,13 @@ def build_document(url_root: str) -> dict:
                                                ["/reports/1"], errors=("404",)),
             "/clusters": _operation("listClusters", ["zoom", *FILTERS], "ClusterCollection", [
                 f"/clusters?zoom=12&bbox={SILWAN_BBOX}", "/clusters?zoom=11&kind=challenge"]),
+            "/organizations": _operation(
+                "listOrganizations", ["org_area", "org_category", "org_kind", "org_q", "org_limit", "cursor"],
+                "OrganizationCollection", ["/organizations", "/organizations?category=housing",
+                                           "/organizations?area=silwan&kind=ngo"], media="application/json"),
+            "/organizations/{org_id}": _operation("getOrganization", ["org_id"], "Organization",
+                                                  ["/organizations/1"], media="application/json",
+                                                  errors=("404",)),
             "/categories": _operation("listCategories", ["lang"], "Categories", ["/categories?lang=en"],
                                       media="application/json", errors=()),
             "/openapi.json": _operation("getOpenAPI", [], "OpenAPIDocument", ["/openapi.json"],
@@ -269,7 +350,7 @@ def build_document(url_root: str) -> dict:
         "paths": paths,
         "components": {
             "parameters": parameters,
-            "schemas": _schemas(categories),
+            "schemas": {**_schemas(categories), **_organization_schemas(challenge_categories, slugs)},
             "headers": {
                 "ETag": {**header, "description": "Changes whenever the data or the request changes."},
                 "Last-Modified": {**header, "description": "When the data last changed (HTTP date)."},
@@ -281,7 +362,7 @@ def build_document(url_root: str) -> dict:
                                 "headers": {"ETag": _ref("headers", "ETag")}},
                 "BadParameter": {"description": "A malformed parameter, named in the body.",
                                  "content": _json_content("ParameterError")},
-                "NotFound": {"description": "No such area or published report.",
+                "NotFound": {"description": "No such area, published report or published organization.",
                              "content": _json_content("Error")},
             },
         },

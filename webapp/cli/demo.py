@@ -11,13 +11,23 @@ import secrets
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 
 from geo.demo import demo_reports
 
 from ..extensions import db
 from ..store.layers import get_layers
-from ..store.models import AddressedCategory, AuditEvent, Report, report_addresses
+from ..store.models import (
+    AddressedCategory,
+    AuditEvent,
+    Organization,
+    OrganizationArea,
+    OrganizationCategory,
+    OrganizationEvent,
+    Report,
+    report_addresses,
+    utcnow,
+)
 from ..store.reporting import create_report, get_taxonomy
 from ..store.versioning import bump_data_version
 
@@ -37,7 +47,49 @@ def load_demo(count: int, seed: int) -> list[int]:
             fields["addresses"] = [ids[i] for i in row["addresses_idx"]]
         report = create_report(fields, user=None, source="organizer", publish=True)
         ids.append(report.id)
+    load_demo_organizations(ids)
     return ids
+
+
+#: Demo organizations: (Arabic name, English name, kind). Marked like demo reports.
+DEMO_ORGANIZATIONS = (
+    ("[تجريبي] لجنة الحي للدفاع عن السكن", "[DEMO] Neighborhood housing committee", "community_group"),
+    ("[تجريبي] جمعية المياه والبيئة", "[DEMO] Water and environment association", "ngo"),
+    ("[تجريبي] مركز الإرشاد القانوني", "[DEMO] Legal aid centre", "service"),
+)
+
+
+def load_demo_organizations(report_ids: list[int]) -> list[int]:
+    """Published demo organizations, each linked to a share of the demo initiatives; their ids.
+
+    Each serves the areas of its initiatives and works on the challenge categories they address.
+    """
+    initiatives = db.session.scalars(select(Report).where(
+        Report.id.in_(report_ids), Report.kind == "initiative").order_by(Report.id)).all()
+    if not initiatives:
+        return []
+    out = []
+    for i, (name_ar, name_en, kind) in enumerate(DEMO_ORGANIZATIONS):
+        mine = initiatives[i::len(DEMO_ORGANIZATIONS)]
+        if not mine:
+            break
+        areas = sorted({r.area for r in mine if r.area})
+        categories = sorted({a.category for r in mine for a in r.addressed_categories}) or ["housing"]
+        org = Organization(name_ar=name_ar, name_en=name_en, kind=kind, is_demo=True, status="published",
+                           published_at=utcnow(),
+                           description="[DEMO] بيانات تجريبية / demonstration data, not a real organization.",
+                           areas=[OrganizationArea(area=a) for a in areas[:8]],
+                           categories=[OrganizationCategory(category=c) for c in categories])
+        db.session.add(org)
+        db.session.add(OrganizationEvent(organization=org, action="create", detail="demo"))
+        db.session.add(OrganizationEvent(organization=org, action="publish", detail="demo"))
+        db.session.flush()
+        for report in mine:
+            report.organization_id = org.id
+        out.append(org.id)
+    bump_data_version()
+    db.session.commit()
+    return out
 
 
 def clear_demo() -> int:
@@ -53,7 +105,14 @@ def clear_demo() -> int:
     # Deleted rows leave nothing for the point cache to replay: the session hooks of
     # webapp.store.versioning see this DELETE and make every cache reload in full.
     db.session.execute(delete(Report).where(Report.is_demo.is_(True)))
-    bump_data_version()
+    version = bump_data_version()
+    demo_orgs = select(Organization.id).where(Organization.is_demo.is_(True))
+    # A real initiative someone linked to a demo organization keeps its report, not the link.
+    db.session.execute(update(Report).where(Report.organization_id.in_(demo_orgs))
+                       .values(organization_id=None, changed_version=version))
+    for table in (OrganizationEvent, OrganizationArea, OrganizationCategory):
+        db.session.execute(delete(table).where(table.organization_id.in_(demo_orgs)))
+    db.session.execute(delete(Organization).where(Organization.is_demo.is_(True)))
     db.session.commit()
     return n
 
@@ -72,7 +131,7 @@ def load(count: int, seed: int | None) -> None:
 @demo_cli.command("clear")
 def clear() -> None:
     """Remove every demo report (real reports are kept)."""
-    click.echo(f"removed {clear_demo()} demo reports")
+    click.echo(f"removed {clear_demo()} demo reports and the demo organizations")
 
 
 def init_app(app) -> None:

@@ -17,7 +17,16 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from werkzeug.datastructures import FileStorage
-from wtforms import BooleanField, DateField, HiddenField, RadioField, StringField, TextAreaField, URLField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from geo.privacy import PRECISIONS
@@ -99,6 +108,10 @@ class ReportForm(FlaskForm):
     description = TextAreaField(_l("Description"), filters=[_strip], validators=[_length("description")])
     observed_on = DateField(_l("Date observed"), validators=[Optional()])
     organization = StringField(_l("Organization"), filters=[_strip], validators=[_length("organization")])
+    # An initiative's organization as a record (published organizations); the free text above
+    # stays for names not in the directory yet, and for old data.
+    organization_id = SelectField(_l("Organization in the directory"), validate_choice=False,
+                                  coerce=lambda v: "" if v is None else str(v))
     link = URLField(_l("Link"), filters=[_strip], validators=[_length("link")])
     contact = StringField(_l("Contact (private: never published)"), filters=[_strip],
                           validators=[_length("contact")])
@@ -112,6 +125,8 @@ class ReportForm(FlaskForm):
         self.category.groups = groups
         self.category.selected_kind = self.kind.data
         self.addressed_categories.choices = list(addressed)
+        self._linked_org = getattr(kwargs.get("obj"), "organization_id", None)
+        self.organization_id.choices = self._organization_choices()
         self.point: tuple[float, float] | None = None
         self.point_from_area = False
         self.point_errors: list[str] = []
@@ -128,7 +143,33 @@ class ReportForm(FlaskForm):
     def is_initiative(self) -> bool:
         return self.kind.data == "initiative"
 
+    def _organization_choices(self) -> list:
+        from ..store.organizations import display_name, published_choices
+
+        lang = current_language()
+        pairs = [("", _("None of them")), *((str(i), name) for i, name in published_choices(lang))]
+        if self._linked_org and str(self._linked_org) not in {p[0] for p in pairs}:
+            # Linked to an organization that is no longer published: keep it choosable, marked.
+            from ..store.models import Organization
+
+            org = db.session.get(Organization, self._linked_org)
+            if org is not None:
+                pairs.append((str(org.id), f"{display_name(org, lang)} ({_('not published')})"))
+        return choices(pairs)
+
+    @property
+    def organization_record_id(self) -> int | None:
+        value = self.organization_id.data
+        return int(value) if value and value.isdecimal() else None
+
     # --- per-field checks (WTForms calls validate_<name>) ---------------------------------
+
+    def validate_organization_id(self, field):
+        if not field.data or not self.is_initiative:
+            return
+        allowed = {str(getattr(c, "value", c[0] if isinstance(c, tuple) else c)) for c in field.choices}
+        if field.data not in allowed or field.data == "":
+            raise ValidationError(_("Choose an organization from the list."))
 
     def validate_kind(self, field):
         if field.data not in KINDS:
@@ -284,6 +325,7 @@ def form_to_fields(form: ReportForm) -> dict:
         "precision": "area" if form.point_from_area else form.precision.data,
         "observed_on": form.observed_on.data,
         "organization": form.organization.data or "",
+        "organization_id": form.organization_record_id if initiative else None,
         "link": form.link.data or "",
         "contact": form.contact.data or "",
         "addresses": list(form.addresses.data or []) if initiative else [],

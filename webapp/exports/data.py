@@ -189,3 +189,67 @@ def date_text() -> str:
 def today() -> dt.date:
     # UTC, like every stored timestamp: the file name's date does not depend on the server's zone.
     return dt.datetime.now(dt.UTC).date()
+
+
+#: Column order of the organizations export (public fields only, then labels and links).
+ORGANIZATION_COLUMNS = ("id", "name_ar", "name_en", "kind", "kind_label", "description", "website",
+                        "public_phone", "public_email", "areas", "categories", "demo", "published_at",
+                        "logo", "initiatives", "url")
+
+
+def organizations_frame(orgs: list[dict], lang: str) -> gpd.GeoDataFrame:
+    """Published organizations (``organizations.records.public_dict`` results) with their areas.
+
+    The geometry is the union of the outlines of the areas served (a served place without an
+    outline counts with the area that holds it), always a MultiPolygon so every format keeps one
+    geometry type; None for an organization that names no area.
+    """
+    import shapely
+    from shapely.geometry import MultiPolygon
+
+    from ..organizations.forms import KIND_LABELS
+    from ..store.models import Report
+    from ..store.reporting import locate
+
+    areas = get_display_layers().areas
+    outline = dict(zip(areas["slug"], areas.geometry.values, strict=True))
+    places = get_layers().places
+    points = dict(zip(places["slug"], places.geometry.values, strict=True))
+    initiatives: dict[int, list[int]] = {}
+    for org_id, report_id in db.session.execute(select(Report.organization_id, Report.id).where(
+            Report.organization_id.is_not(None), Report.status == queries.PUBLIC_STATUS,
+            Report.kind == "initiative").order_by(Report.id)):
+        initiatives.setdefault(org_id, []).append(report_id)
+    page = url_for("organizations.organization_page", org_id=0, _external=True).rsplit("/", 1)[0] + "/"
+    rows, geoms = [], []
+    for org in orgs:
+        shapes = []
+        for slug in org["areas"]:
+            host = slug
+            if slug not in outline and slug in points:  # a place without an outline: the area holding it
+                host = locate(points[slug].x, points[slug].y)
+            if host in outline:
+                shapes.append(outline[host])
+        geom = shapely.union_all(shapes) if shapes else None
+        if geom is not None and geom.geom_type == "Polygon":
+            geom = MultiPolygon([geom])
+        elif geom is not None and geom.geom_type != "MultiPolygon":
+            geom = MultiPolygon([g for g in getattr(geom, "geoms", []) if g.geom_type == "Polygon"]) or None
+        geoms.append(geom)
+        rows.append({**{k: org[k] for k in ("id", "name_ar", "name_en", "kind", "description", "website",
+                                            "public_phone", "public_email", "published_at")},
+                     "kind_label": str(KIND_LABELS.get(org["kind"], org["kind"])),
+                     "areas": ";".join(org["areas"]), "categories": ";".join(org["categories"]),
+                     "demo": bool(org["is_demo"]),
+                     "logo": url_for("organizations.logo", filename=org["logo"], _external=True)
+                     if org["logo"] else None,
+                     "initiatives": ";".join(map(str, initiatives.get(org["id"], []))),
+                     "url": f"{page}{org['id']}"})
+    table = pd.DataFrame(rows, columns=list(ORGANIZATION_COLUMNS))
+    for col in table.columns:
+        if table[col].isna().all():
+            table[col] = table[col].astype(object)
+    if len(table):
+        table["id"] = table["id"].astype("int64")
+        table["demo"] = table["demo"].astype(bool)
+    return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326)

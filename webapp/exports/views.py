@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 
 from geo.export import FORMATS, export_bytes
 from geo.standalone import build_standalone_html, inline_leaflet_css
@@ -23,7 +24,7 @@ from .responses import attachment, file_name, refuse, refuse_parameter, refuse_t
 
 #: URL suffix -> key of ``geo.export.FORMATS`` (the zipped Shapefile's URL says what it is).
 URL_FORMATS = {"geojson": "geojson", "csv": "csv", "kml": "kml", "gpkg": "gpkg", "shp.zip": "shp"}
-WHAT = ("reports", "areas")
+WHAT = ("reports", "areas", "organizations")
 
 
 def query_args(filters: ReportFilters) -> dict[str, list[str]]:
@@ -74,18 +75,33 @@ def _place_choices(lang: str) -> list[tuple[str, str]]:
     return sorted(names, key=lambda pair: pair[1])
 
 
-@bp.get('/export/<any(reports, areas):what>.<any(geojson, csv, kml, gpkg, "shp.zip"):fmt>')
+def _organizations_layer(args):
+    """Published organizations passing the directory's filters (area, category, kind, q)."""
+    from ..organizations.params import directory_filters
+    from ..store.organizations import matches, published_dicts
+
+    filters, _problems = directory_filters(args)
+    return data.organizations_frame([o for o in published_dicts() if matches(o, **filters)],
+                                    current_language())
+
+
+@bp.get('/export/<any(reports, areas, organizations):what>.<any(geojson, csv, kml, gpkg, "shp.zip"):fmt>')
 def download(what: str, fmt: str):
-    """Reports or areas in one format; ``reports.gpkg`` holds the ``areas`` layer as well."""
+    """Reports, areas or organizations in one format; ``reports.gpkg`` holds all three layers."""
     try:
-        filters = export_filters(request.args)
         lang = current_language()
         layers = {}
+        if what == "organizations":
+            layers["organizations"] = _organizations_layer(request.args)
+        else:
+            filters = export_filters(request.args)
         if what == "reports":
             layers["reports"] = data.reports_frame(data.labelled(data.public_rows(filters, data.cap()), lang))
-        if what == "areas" or fmt == "gpkg":
-            # One GeoPackage, both layers: the counts sit beside the reports they count.
+        if what == "areas" or (what == "reports" and fmt == "gpkg"):
+            # One GeoPackage, every layer: the counts sit beside the reports they count.
             layers["areas"] = data.areas_frame(filters)
+        if what == "reports" and fmt == "gpkg":
+            layers["organizations"] = _organizations_layer(MultiDict())
     except ParameterError as exc:
         return refuse_parameter(exc)
     except data.TooManyRows as exc:

@@ -41,4 +41,11 @@ def template_helpers() -> dict:
             "kind_label": lambda k: label(KIND_LABELS, k),
             "source_label": lambda s: label(SOURCE_LABELS, s),
             "action_label": lambda a: label(ACTION_LABELS, a),
-            "precision_label": lambda p: label(PRECISION_LABELS, p)}
+            "precision_label": lambda p: label(PRECISION_LABELS, p),
+            "org_kind_label": _org_kind_label}
+
+
+def _org_kind_label(kind: str) -> str:
+    from ..organizations.forms import KIND_LABELS as ORG_KIND_LABELS
+
+    return label(ORG_KIND_LABELS, kind)

@@ -144,4 +144,4 @@ def photo(filename: str):
     return resp
 
 
-from . import edit  # noqa: E402,F401  (registers the edit route on bp)
+from . import edit, organizations  # noqa: E402,F401,I001  (register the edit route and the Organizations tab)

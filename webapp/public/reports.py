@@ -59,6 +59,14 @@ def _related(report: Report, lang: str) -> dict:
             "categories": sorted(c.label(lang) for c in cats if c)}
 
 
+def _organization(data: dict, lang: str) -> dict | None:
+    """The initiative's published organization: id and name in ``lang`` (None when not linked)."""
+    from ..store.organizations import display_name, public_lookup
+
+    org = public_lookup().get(data.get("organization_id")) if data.get("organization_id") else None
+    return {"id": org["id"], "name": display_name(org, lang)} if org else None
+
+
 @bp.get("/reports/<int:id>")
 def report_detail(id: int):
     report = db.session.scalars(queries.published_report(id)).first()
@@ -77,7 +85,7 @@ def report_detail(id: int):
         "public/report.html", report=data, kind_label=KIND_LABELS.get(report.kind, report.kind),
         category_label=cat.label(lang) if cat else report.category, category=cat,
         area_names=names, link=safe_link(data["link"]), photo_url=photo, point=point,
-        related=_related(report, lang),
+        related=_related(report, lang), organization=_organization(data, lang),
         who=who_can_help([report.category], (report.public_lon, report.public_lat), report.area, lang)
         if report.kind == "challenge" else None,
         observed_label=format_date(report.observed_on, "long") if report.observed_on else "",

@@ -41,6 +41,7 @@ CREDENTIALS = {"users": ("password_hash", "session_token")}
 #: A database with rows here is not empty: restore never merges into existing data. Other
 #: tables (the data-version row a migration inserts) are replaced by the backup's rows.
 CONTENT = ("users", "reports", "audit_events", "addressed_categories", "report_addresses",
+           "organizations", "organization_areas", "organization_categories", "organization_events",
            "connect_requests")
 OWN_TABLES = ("meta", "overlays", "photos")
 #: GeoPackage column type, restore's parser and pyogrio dtype per SQLAlchemy type (first match).

@@ -65,7 +65,7 @@ def _apply(report: Report, fields: dict) -> list[str]:
     """Copy validated fields onto the report; return the names that changed."""
     changed = []
     simple = ("kind", "category", "title", "description", "lon", "lat", "precision", "observed_on",
-              "organization", "link", "contact", "photo", "is_demo", "client_key")
+              "organization", "organization_id", "link", "contact", "photo", "is_demo", "client_key")
     for name in simple:
         if name in fields and getattr(report, name) != fields[name]:
             setattr(report, name, fields[name])
@@ -83,6 +83,7 @@ def _apply(report: Report, fields: dict) -> list[str]:
             report.addressed_categories = [AddressedCategory(category=c) for c in new]
             changed.append("addressed_categories")
     if report.kind != "initiative":
+        report.organization_id = None
         report.addresses = []
         report.addressed_categories = []
     return changed
@@ -165,6 +166,15 @@ def change_status(report: Report, action: str, user: User, reason: str = "") -> 
     db.session.commit()
 
 
+def _published_organization(org_id: int | None) -> int | None:
+    """``org_id`` if that organization is published; a pending or archived one is not shown."""
+    if org_id is None:
+        return None
+    from .organizations import public_lookup
+
+    return org_id if org_id in public_lookup() else None
+
+
 def public_dict(report: Report) -> dict:
     """The public view of a report: public fields and the public point, nothing else.
 
@@ -179,6 +189,7 @@ def public_dict(report: Report) -> dict:
     if report.photo:
         out["photo"] = report.photo
     if report.kind == "initiative":
+        out["organization_id"] = _published_organization(report.organization_id)
         out["addresses"] = [c.id for c in report.addresses if c.status == "published"]
         out["addressed_categories"] = sorted(a.category for a in report.addressed_categories)
     return out

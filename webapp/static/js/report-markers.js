@@ -69,7 +69,17 @@
       var meta = [place ? (conf.lang === "ar" ? place.name_ar : place.name_en) : "",
                   formatDate(props.observed_on)].filter(Boolean);
       if (meta.length) { box.appendChild(node("p", "meta", meta.join(" · "))); }
-      if (props.organization) {
+      var rec = props.organization_record;
+      if (rec) {
+        // A linked organization: its name (in the page's language when it has one) links to its page.
+        var orgLine = node("p", "meta", t.organization + ": ");
+        var orgLink = node("a", "org-link", (conf.lang === "en" ? rec.name_en || rec.name_ar
+                                                                  : rec.name_ar || rec.name_en));
+        orgLink.href = rec.url;
+        orgLink.setAttribute("dir", "auto");
+        orgLine.appendChild(orgLink);
+        box.appendChild(orgLine);
+      } else if (props.organization) {
         var org = node("p", "meta", t.organization + ": " + props.organization);
         org.setAttribute("dir", "auto");
         box.appendChild(org);

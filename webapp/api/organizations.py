@@ -1,0 +1,95 @@
+"""``GET /api/v1/organizations`` and ``/api/v1/organizations/<id>``: published organizations as JSON.
+
+Fields come from ``organizations.records.public_dict`` plus links; pages are cut by id
+(keyset, newest first) with the same signed cursor as /reports. ETags and the response
+cache come from ``cached_json`` like every other API response.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import current_app, request, url_for
+
+from ..organizations.params import directory_filters
+from ..store.organizations import (
+    get_published,
+    matches,
+    public_dict,
+    published_dicts,
+    published_initiatives,
+)
+from . import bp
+from .cache import cached_json
+from .params import ParameterError, _single, encode_cursor, parse_cursor
+from .views import _json
+
+DEFAULT_ORG_LIMIT, MAX_ORG_LIMIT = 100, 500
+
+
+def org_json(org: dict, initiative_ids: list[int]) -> dict:
+    """The API form of a public organization dict: absolute links, its published initiatives."""
+    return {**org, "logo": url_for("organizations.logo", filename=org["logo"], _external=True)
+            if org["logo"] else None,
+            "url": url_for("organizations.organization_page", org_id=org["id"], _external=True),
+            "initiatives": initiative_ids}
+
+
+def _limit() -> int:
+    raw = _single(request.args, "limit")
+    if raw is None:
+        return DEFAULT_ORG_LIMIT
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_ORG_LIMIT:
+        raise ParameterError("limit", f"'limit' must be an integer from 1 to {MAX_ORG_LIMIT}")
+    return int(raw)
+
+
+def _initiatives_by_org() -> dict[int, list[int]]:
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from ..store.models import Report
+
+    out: dict[int, list[int]] = {}
+    rows = db.session.execute(select(Report.organization_id, Report.id).where(
+        Report.organization_id.is_not(None), Report.status == "published", Report.kind == "initiative")
+        .order_by(Report.id.desc()))
+    for org_id, report_id in rows:
+        out.setdefault(org_id, []).append(report_id)
+    return out
+
+
+@bp.get("/organizations")
+@cached_json
+def organizations():
+    """Published organizations, newest first; filters area, category, kind, q; cursor pages."""
+    try:
+        filters, _problems = directory_filters(request.args)
+        limit = _limit()
+        after = parse_cursor(request.args, current_app.config["SECRET_KEY"])
+    except ParameterError as exc:
+        return _json(exc.as_json(), status=400)
+    rows = [o for o in published_dicts() if matches(o, **filters) and (after is None or o["id"] < after)]
+    page, truncated = rows[:limit], len(rows) > limit
+    by_org = _initiatives_by_org()
+    body = {"count": len(page), "limit": limit, "truncated": truncated,
+            "organizations": [org_json(o, by_org.get(o["id"], [])) for o in page]}
+    if truncated:
+        pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
+        pairs.append(("cursor", encode_cursor(page[-1]["id"], current_app.config["SECRET_KEY"])))
+        body["next"] = url_for("api.organizations", _external=True) + "?" + urlencode(pairs)
+    resp = _json(body)
+    if truncated:
+        resp.headers["Link"] = f'<{body["next"]}>; rel="next"'
+    return resp
+
+
+@bp.get("/organizations/<int:org_id>")
+@cached_json
+def organization(org_id: int):
+    """One published organization."""
+    org = get_published(org_id)
+    if org is None:
+        return _json({"error": "no published organization with this id", "status": 404}, status=404)
+    ids = [r.id for r in published_initiatives(org.id)]
+    return _json(org_json(public_dict(org), ids))
