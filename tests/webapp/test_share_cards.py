@@ -118,3 +118,14 @@ def test_organization_card_only_for_published_organizations(app, client, make_or
 
 def test_city_card(client):
     assert _png(client.get("/cards/city.png")).size == (1200, 630)
+
+
+def test_organization_page_shares_its_own_card_and_offers_to_connect(client, ids):
+    html = client.get(f"/organizations/{ids['org']}").get_data(as_text=True)
+    tags = meta(html)
+    assert f"/cards/organization/{ids['org']}.png?v=" in tags["og:image"]
+    assert absolute(tags["og:image"])
+    assert f'href="/connect/organization/{ids["org"]}"' in html
+    card = client.get(urlsplit(tags["og:image"]).path + "?" + urlsplit(tags["og:image"]).query)
+    assert card.status_code == 200
+    assert Image.open(io.BytesIO(card.data)).size == (1200, 630)

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from flask import current_app, request, url_for
 
 from ..organizations.params import directory_filters
+from ..store.filters import ParameterError, single
 from ..store.organizations import (
     get_published,
     matches,
@@ -21,7 +22,7 @@ from ..store.organizations import (
 )
 from . import bp
 from .cache import cached_json
-from .params import ParameterError, _single, encode_cursor, parse_cursor
+from .params import encode_cursor, parse_cursor
 from .views import _json
 
 DEFAULT_ORG_LIMIT, MAX_ORG_LIMIT = 100, 500
@@ -36,7 +37,7 @@ def org_json(org: dict, initiative_ids: list[int]) -> dict:
 
 
 def _limit() -> int:
-    raw = _single(request.args, "limit")
+    raw = single(request.args, "limit")
     if raw is None:
         return DEFAULT_ORG_LIMIT
     if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_ORG_LIMIT:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from ..api.params import ParameterError, _single, parse_area, parse_query
+from ..store.filters import ParameterError, parse_area, parse_query, single
 from ..store.layers import place_slugs
 from ..store.models import ORG_KINDS
 from ..store.reporting import get_taxonomy
@@ -13,7 +13,7 @@ NAMES = ("area", "category", "kind", "q")
 
 
 def _category(args: MultiDict) -> str | None:
-    value = _single(args, "category")
+    value = single(args, "category")
     if not value:
         return None
     if not get_taxonomy().is_valid("challenge", value):
@@ -22,7 +22,7 @@ def _category(args: MultiDict) -> str | None:
 
 
 def _kind(args: MultiDict) -> str | None:
-    value = _single(args, "kind")
+    value = single(args, "kind")
     if not value:
         return None
     if value not in ORG_KINDS:

@@ -26,6 +26,7 @@ from ..store.organizations import (
 )
 from ..store.reporting import get_taxonomy
 from ..store.reporting import public_dict as report_public_dict
+from ..store.versioning import current_data_version
 from ..web.i18n import current_language
 from . import bp
 from .forms import KIND_LABELS, area_choices
@@ -106,7 +107,8 @@ def organization_page(org_id: int):
                        "list_url": url_for("public.report_list", kind="challenge", category=c)}
                       for c, label in data["category_labels"]]
     return render_template("organizations/page.html", org=data, initiatives=initiatives,
-                           category_links=category_links, map_config=_map_config(data, initiatives, lang))
+                           category_links=category_links, map_config=_map_config(data, initiatives, lang),
+                           card_version=current_data_version().version)
 
 
 @bp.get("/organizations/logos/<filename>")
