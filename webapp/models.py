@@ -101,7 +101,7 @@ class Report(db.Model):
     contact: Mapped[str] = mapped_column(String(300), default="")  # private
     photo: Mapped[str | None] = mapped_column(String(80), nullable=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
-    source: Mapped[str] = mapped_column(String(20), default="organizer")  # organizer | public
+    source: Mapped[str] = mapped_column(String(20), default="organizer")  # organizer | public | import
     reject_reason: Mapped[str] = mapped_column(String(500), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -110,6 +110,9 @@ class Report(db.Model):
     # The data version (versioning.bump_data_version) of the transaction that last changed the
     # row: the point cache reloads only ``changed_version > the version it holds``.
     changed_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # An imported row's id in its source file (Kobo ``_uuid``, ODK ``instanceID``, or a hash of
+    # the row): a second import of the same file finds it and stores nothing twice.
+    source_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
 
     created_by: Mapped[User | None] = relationship()
     addresses: Mapped[list[Report]] = relationship(
@@ -132,6 +135,7 @@ class Report(db.Model):
         Index("ix_reports_area", "area"),
         Index("ix_reports_created", "created_at"),
         Index("ix_reports_changed_version", "changed_version"),
+        Index("ix_reports_source_id", "source_id", unique=True),
     )
 
 
