@@ -46,6 +46,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     layers_cli.init_app(app)
     users_cli.init_app(app)
     demo_cli.init_app(app)
+    from . import reports_cli
+    reports_cli.init_app(app)
     from . import backup_cli
     backup_cli.init_app(app)
     from . import security

@@ -11,7 +11,8 @@ from ..reporting import get_taxonomy
 
 STATUS_LABELS = {"pending": _l("Pending"), "published": _l("Published"),
                  "rejected": _l("Rejected"), "archived": _l("Archived")}
-SOURCE_LABELS = {"organizer": _l("Organizer"), "public": _l("Public suggestion"), "import": _l("Imported file")}
+SOURCE_LABELS = {"organizer": _l("Organizer"), "public": _l("Public suggestion"),
+                 "import": _l("Imported file")}
 # Verbs, not participles: in Arabic the audit log reads as verbal nouns (نشر، رفض…).
 ACTION_LABELS = {"create": _l("Create"), "edit": _l("Edit"), "publish": _l("Publish"), "import": _l("Import"),
                  "reject": _l("Reject"), "archive": _l("Archive")}
