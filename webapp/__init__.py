@@ -53,9 +53,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import security
     security.init_app(app)
 
-    from . import api, auth, contribute, exports, moderation, public
+    from . import api, auth, contribute, exports, imports, moderation, public
     from .api import docs as api_docs
-    for blueprint in (public.bp, auth.bp, contribute.bp, moderation.bp, api.bp, exports.bp, api_docs.bp):
+    for blueprint in (public.bp, auth.bp, contribute.bp, moderation.bp, api.bp, exports.bp, api_docs.bp,
+                      imports.bp):
         app.register_blueprint(blueprint)
     _freeze_long_lived()
     return app
