@@ -68,6 +68,8 @@ def read_table(data: bytes, filename: str = "") -> Table:
     text, encoding = decode_text(data)
     stripped = text.lstrip()
     if stripped.startswith("{") or name.endswith((".geojson", ".json")):
+        if encoding != "utf-8":  # RFC 7946: GeoJSON is UTF-8; anything else is a broken file
+            raise TableError("the GeoJSON is not valid UTF-8")
         return read_geojson(text)
     return read_csv(text, encoding)
 
@@ -77,7 +79,7 @@ def read_table(data: bytes, filename: str = "") -> Table:
 def decode_text(data: bytes) -> tuple[str, str]:
     """Text of a CSV/GeoJSON: UTF-8 (with or without BOM), else Windows-1256 (Arabic Excel)."""
     if data.startswith(b"\xef\xbb\xbf"):
-        data, forced = data[3:], "utf-8-sig"
+        data, forced = data[3:], "utf-8"
     else:
         forced = None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\0" in data[:65536]:
@@ -85,7 +87,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
         raise TableError("the file is not text (binary data or UTF-16): save it as CSV UTF-8 or XLSX")
     for encoding in ((forced,) if forced else _ENCODINGS):
         try:
-            text = data.decode("utf-8" if encoding == "utf-8-sig" else encoding)
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
         if _looks_binary(text):

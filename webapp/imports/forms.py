@@ -18,11 +18,13 @@ def _kind_choices():
 
 class UploadForm(FlaskForm):
     file = FileField(_l("File (CSV, XLSX, GeoJSON, KoboToolbox or ODK export)"))
-    kind = SelectField(_l("Type of rows that give none"), choices=_kind_choices(), validate_choice=True)
+    kind = SelectField(_l("Type of rows that give none"), choices=_kind_choices(), default="",
+                       validate_choice=True)
 
 
 class ConfirmForm(FlaskForm):
     token = HiddenField()
-    kind = SelectField(_l("Type of rows that give none"), choices=_kind_choices(), validate_choice=True)
+    kind = SelectField(_l("Type of rows that give none"), choices=_kind_choices(), default="",
+                       validate_choice=True)
     publish = BooleanField(_l("Publish the reports at once (otherwise they wait for review)"))
     skip_invalid = BooleanField(_l("Skip the invalid rows and import the others"))
