@@ -114,8 +114,8 @@ def read_csv(text: str, encoding: str = "utf-8") -> Table:
             raise TableError("the first row must name the columns")
         _check_width(len(header))
         rows, lines = [], []
-        for row in reader:
-            line = reader.line_num - _extra_lines(row)
+        # A spreadsheet shows one row per record (a quoted cell may span lines): count records.
+        for line, row in enumerate(reader, start=2):
             if not any(cell.strip() for cell in row):
                 continue
             if len(rows) >= MAX_ROWS:
@@ -126,12 +126,6 @@ def read_csv(text: str, encoding: str = "utf-8") -> Table:
     except csv.Error as exc:
         raise TableError(f"the CSV cannot be read at line {reader.line_num}: {exc}") from None
     return Table("csv", [h.strip() for h in header], rows, lines, encoding=encoding)
-
-
-def _extra_lines(row: list[str]) -> int:
-    # reader.line_num is the LAST physical line of a record; a spreadsheet shows one row per
-    # record, so count records, not lines, by taking back the newlines inside quoted cells.
-    return sum(cell.count("\n") for cell in row)
 
 
 def _check_width(n: int) -> None:

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from geo.tabular import MAX_BYTES
 
 from .models import KINDS
-from .reports_import import FIELD_LABELS, ImportError_, Plan, mapping_summary, prepare, store
+from .reports_import import FIELD_LABELS, ImportError_, Plan, mapping_summary, prepare, refusal, store
 
 reports_cli = AppGroup("reports", help="Bulk operations on reports.")
 #: Bad rows printed before "... and N more" (the counts always cover every row).
@@ -78,10 +78,9 @@ def import_command(file: Path, kind, maps, dry_run, publish, skip_invalid, lang)
             plan = prepare(file.read_bytes(), file.name, overrides=overrides, default_kind=kind)
             for line in describe(plan):
                 click.echo(line)
+            if plan.invalid and not skip_invalid:
+                raise ImportError_(refusal(plan, " (--skip-invalid)"))
             if dry_run:
-                if plan.invalid and not skip_invalid:
-                    raise ImportError_(_("%(n)d rows have problems; nothing would be imported. Fix "
-                                         "them, or skip the invalid rows.", n=len(plan.invalid)))
                 click.echo(_("Dry run, nothing stored: %(counts)s.", counts=counts(plan, None)))
                 return
             stored = store(plan, user=None, publish=publish, skip_invalid=skip_invalid)

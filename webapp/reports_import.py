@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import insert, select
 
 from geo.privacy import public_point
@@ -171,12 +172,19 @@ def _mark_duplicates(rows: list[RowResult]) -> None:
             row.status = "duplicate"
 
 
+def refusal(plan: Plan, hint: str = "") -> str:
+    """Why a plan with invalid rows imports nothing; ``hint`` names the way to skip them."""
+    text = ngettext("%(num)d row has problems; nothing was imported. Fix it, or skip the invalid rows",
+                    "%(num)d rows have problems; nothing was imported. Fix them, or skip the invalid rows",
+                    len(plan.invalid))
+    return f"{text}{hint}."
+
+
 def store(plan: Plan, *, user: User | None, publish: bool, skip_invalid: bool) -> int:
     """Write the plan's new rows; returns how many. Refuses (stores nothing) when rows are
     invalid and ``skip_invalid`` is false."""
     if plan.invalid and not skip_invalid:
-        raise ImportError_(_("%(n)d rows have problems; nothing was imported. Fix them, or skip "
-                             "the invalid rows.", n=len(plan.invalid)))
+        raise ImportError_(refusal(plan))
     new = plan.new
     if not new:
         return 0

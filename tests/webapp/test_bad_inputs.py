@@ -1,8 +1,9 @@
 """The bad-input corpus (tests/fixtures/bad/cases/*.json): refused cleanly, nothing changed.
 
 Each case is refused with a 4xx (forms, API, the import page) or a non-zero exit and one clear
-``Error:`` line (``flask layers import``, ``flask reports import``), never a 500 or a traceback; afterwards every table has the same row
-count and the photo and overlay folders hold the same files. See tests/fixtures/bad/README.md.
+``Error:`` line (``flask layers import``, ``flask reports import``), never a 500 or a traceback;
+afterwards every table has the same row count and the photo and overlay folders hold the same
+files. See tests/fixtures/bad/README.md.
 """
 
 from __future__ import annotations
