@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import insert, select
 
-from geo.privacy import public_point
+from geo.privacy import public_points
 from geo.report_rows import apply_overrides, detect_mapping, has_place, parse_rows
 from geo.tabular import Table, TableError, read_table
 
@@ -192,12 +192,17 @@ def store(plan: Plan, *, user: User | None, publish: bool, skip_invalid: bool) -
     user_id = user.id if user is not None else None
     version = bump_data_version()  # once for the whole file: every row carries it
     status = "published" if publish else "pending"
+    seeds = [secrets.token_hex(16) for _row in new]
+    # The same public points as the form's (geo.privacy.public_point), computed for all rows at once.
+    plons, plats = public_points([r.fields["lon"] for r in new], [r.fields["lat"] for r in new],
+                                 [r.fields["precision"] for r in new], [r.fields["area"] for r in new],
+                                 seeds, index)
     records = []
-    for row in new:
-        f, seed = row.fields, secrets.token_hex(16)
-        plon, plat = public_point(f["lon"], f["lat"], f["precision"], f["area"], seed, index)
-        records.append({**f, "privacy_seed": seed, "public_lon": plon, "public_lat": plat, "status": status,
-                        "photo": None, "is_demo": False, "source": "import", "reject_reason": "",
+    for k, row in enumerate(new):
+        f, seed = row.fields, seeds[k]
+        records.append({**f, "privacy_seed": seed, "public_lon": float(plons[k]),
+                        "public_lat": float(plats[k]), "status": status, "photo": None, "is_demo": False,
+                        "source": "import", "reject_reason": "",
                         "created_by_id": user_id, "created_at": now, "updated_at": now,
                         "published_at": now if publish else None, "changed_version": version,
                         "source_id": row.source_id})
