@@ -28,8 +28,40 @@ MAX_RATIO = 200
 _ENCODINGS = ("utf-8", "cp1256")
 
 
+#: Why a file is refused, in English (webapp.reports_import words them in the reader's language).
+MESSAGES = {
+    "too_big": "the file is larger than {mb} MB",
+    "empty": "the file is empty",
+    "not_text": "the file is not text (binary data or UTF-16): save it as CSV UTF-8 or XLSX",
+    "encoding": "the file is not valid UTF-8 text: save it as CSV UTF-8",
+    "geojson_encoding": "the GeoJSON is not valid UTF-8",
+    "no_header": "the first row must name the columns",
+    "rows": "more than {max:,} rows: split the file",
+    "csv": "the CSV cannot be read at line {line}: {detail}",
+    "columns": "more than {max} columns",
+    "cell": "a cell holds more than {max:,} characters",
+    "bad_zip": "the file is not a valid XLSX workbook (broken zip)",
+    "not_xlsx": "the zip file is not an XLSX workbook: save the sheet as XLSX or CSV",
+    "unzipped": "the workbook unpacks to too much data",
+    "bomb": "the workbook is compressed suspiciously well (a zip bomb?)",
+    "shared_strings": "the workbook's text table is too large",
+    "xlsx": "the XLSX workbook cannot be read ({detail})",
+    "declared_rows": "the sheet declares {n:,} rows; at most {max:,}",
+    "declared_columns": "the sheet declares {n:,} columns; at most {max}",
+    "sheet_empty": "the sheet is empty",
+    "json": "the file is not valid JSON",
+    "not_collection": "the JSON is not a GeoJSON FeatureCollection",
+    "no_features": "the GeoJSON has no features",
+    "features": "more than {max:,} features: split the file",
+}
+
+
 class TableError(ValueError):
-    """The file cannot be read as a table; the message says why, for the person who sent it."""
+    """The file cannot be read as a table: ``code`` (a key of ``MESSAGES``) and its ``params``."""
+
+    def __init__(self, code: str, **params):
+        self.code, self.params = code, params
+        super().__init__(MESSAGES[code].format(**params))
 
 
 @dataclass
@@ -59,9 +91,9 @@ def read_table(data: bytes, filename: str = "") -> Table:
         Too big, binary, an archive that is not an XLSX, a bomb, no header, too many rows.
     """
     if len(data) > MAX_BYTES:
-        raise TableError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        raise TableError("too_big", mb=MAX_BYTES // (1024 * 1024))
     if not data.strip():
-        raise TableError("the file is empty")
+        raise TableError("empty")
     name = filename.lower()
     if data[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
         return read_xlsx(data)
@@ -69,7 +101,7 @@ def read_table(data: bytes, filename: str = "") -> Table:
     stripped = text.lstrip()
     if stripped.startswith("{") or name.endswith((".geojson", ".json")):
         if encoding != "utf-8":  # RFC 7946: GeoJSON is UTF-8; anything else is a broken file
-            raise TableError("the GeoJSON is not valid UTF-8")
+            raise TableError("geojson_encoding")
         return read_geojson(text)
     return read_csv(text, encoding)
 
@@ -84,16 +116,16 @@ def decode_text(data: bytes) -> tuple[str, str]:
         forced = None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\0" in data[:65536]:
         # UTF-16 (Excel's "Unicode text") or a binary file: neither is a CSV we can read safely.
-        raise TableError("the file is not text (binary data or UTF-16): save it as CSV UTF-8 or XLSX")
+        raise TableError("not_text")
     for encoding in ((forced,) if forced else _ENCODINGS):
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
         if _looks_binary(text):
-            raise TableError("the file is not text (binary data): save it as CSV UTF-8 or XLSX")
+            raise TableError("not_text")
         return text, encoding
-    raise TableError("the file is not valid UTF-8 text: save it as CSV UTF-8")
+    raise TableError("encoding")
 
 
 def _looks_binary(text: str) -> bool:
@@ -111,7 +143,7 @@ def read_csv(text: str, encoding: str = "utf-8") -> Table:
     try:
         header = next(reader, None)
         if not header or not any(h.strip() for h in header):
-            raise TableError("the first row must name the columns")
+            raise TableError("no_header")
         _check_width(len(header))
         rows, lines = [], []
         # A spreadsheet shows one row per record (a quoted cell may span lines): count records.
@@ -119,18 +151,18 @@ def read_csv(text: str, encoding: str = "utf-8") -> Table:
             if not any(cell.strip() for cell in row):
                 continue
             if len(rows) >= MAX_ROWS:
-                raise TableError(f"more than {MAX_ROWS:,} rows: split the file")
+                raise TableError("rows", max=MAX_ROWS)
             _check_width(len(row))
             rows.append([_cell(c) for c in row])
             lines.append(line)
     except csv.Error as exc:
-        raise TableError(f"the CSV cannot be read at line {reader.line_num}: {exc}") from None
+        raise TableError("csv", line=reader.line_num, detail=str(exc)) from None
     return Table("csv", [h.strip() for h in header], rows, lines, encoding=encoding)
 
 
 def _check_width(n: int) -> None:
     if n > MAX_COLUMNS:
-        raise TableError(f"more than {MAX_COLUMNS} columns")
+        raise TableError("columns", max=MAX_COLUMNS)
 
 
 def _cell(value) -> str | None:
@@ -141,7 +173,7 @@ def _cell(value) -> str | None:
     # datetime is a date too
     text = (value.isoformat() if isinstance(value, dt.date | dt.time) else str(value)).strip()
     if len(text) > MAX_CELL:
-        raise TableError(f"a cell holds more than {MAX_CELL:,} characters")
+        raise TableError("cell", max=MAX_CELL)
     return text or None
 
 
@@ -153,17 +185,17 @@ def check_xlsx_archive(data: bytes) -> None:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise TableError("the file is not a valid XLSX workbook (broken zip)") from None
+        raise TableError("bad_zip") from None
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
-        raise TableError("the zip file is not an XLSX workbook: save the sheet as XLSX or CSV")
+        raise TableError("not_xlsx")
     if len(infos) > 1000 or sum(i.file_size for i in infos) > MAX_UNZIPPED:
-        raise TableError("the workbook unpacks to too much data")
+        raise TableError("unzipped")
     for info in infos:
         if info.file_size > 1_000_000 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise TableError("the workbook is compressed suspiciously well (a zip bomb?)")
+            raise TableError("bomb")
         if info.filename == "xl/sharedStrings.xml" and info.file_size > MAX_SHARED_STRINGS:
-            raise TableError("the workbook's text table is too large")
+            raise TableError("shared_strings")
 
 
 def read_xlsx(data: bytes) -> Table:
@@ -175,20 +207,20 @@ def read_xlsx(data: bytes) -> Table:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False,
                                       keep_links=False, keep_vba=False)
     except Exception as exc:  # openpyxl raises many types for broken parts
-        raise TableError(f"the XLSX workbook cannot be read ({type(exc).__name__})") from None
+        raise TableError("xlsx", detail=type(exc).__name__) from None
     try:
         sheet = book.worksheets[0]
         declared_rows, declared_cols = sheet.max_row or 0, sheet.max_column or 0
         if declared_rows > MAX_ROWS + 1:
-            raise TableError(f"the sheet declares {declared_rows:,} rows; at most {MAX_ROWS:,}")
+            raise TableError("declared_rows", n=declared_rows, max=MAX_ROWS)
         if declared_cols > MAX_COLUMNS:
-            raise TableError(f"the sheet declares {declared_cols:,} columns; at most {MAX_COLUMNS}")
+            raise TableError("declared_columns", n=declared_cols, max=MAX_COLUMNS)
         it = sheet.iter_rows(values_only=True)
         header = None
         rows, lines = [], []
         for number, values in enumerate(it, start=1):
             if len(values) > MAX_COLUMNS:
-                raise TableError(f"more than {MAX_COLUMNS} columns")
+                raise TableError("columns", max=MAX_COLUMNS)
             cells = [_cell(v) for v in values]
             if header is None:
                 if not any(cells):
@@ -198,17 +230,17 @@ def read_xlsx(data: bytes) -> Table:
             if not any(cells):
                 continue
             if len(rows) >= MAX_ROWS:
-                raise TableError(f"more than {MAX_ROWS:,} rows: split the file")
+                raise TableError("rows", max=MAX_ROWS)
             rows.append(cells)
             lines.append(number)
     except TableError:
         raise
     except Exception as exc:
-        raise TableError(f"the XLSX workbook cannot be read ({type(exc).__name__})") from None
+        raise TableError("xlsx", detail=type(exc).__name__) from None
     finally:
         book.close()
     if header is None:
-        raise TableError("the sheet is empty")
+        raise TableError("sheet_empty")
     return Table("xlsx", header, rows, lines)
 
 
@@ -219,17 +251,17 @@ def read_geojson(text: str) -> Table:
     try:
         doc = json.loads(text)
     except (ValueError, RecursionError):
-        raise TableError("the file is not valid JSON") from None
+        raise TableError("json") from None
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         doc = {"type": "FeatureCollection", "features": [doc]}
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" \
             or not isinstance(doc.get("features"), list):
-        raise TableError("the JSON is not a GeoJSON FeatureCollection")
+        raise TableError("not_collection")
     features = doc["features"]
     if not features:
-        raise TableError("the GeoJSON has no features")
+        raise TableError("no_features")
     if len(features) > MAX_ROWS:
-        raise TableError(f"more than {MAX_ROWS:,} features: split the file")
+        raise TableError("features", max=MAX_ROWS)
     headers: dict[str, None] = {}
     for feat in features:
         props = feat.get("properties") if isinstance(feat, dict) else None

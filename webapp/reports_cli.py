@@ -14,10 +14,19 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from geo.tabular import MAX_BYTES
+from geo.tabular import MAX_BYTES, TableError
 
 from .models import KINDS
-from .reports_import import FIELD_LABELS, ImportError_, Plan, mapping_summary, prepare, refusal, store
+from .reports_import import (
+    FIELD_LABELS,
+    ImportError_,
+    Plan,
+    mapping_summary,
+    prepare,
+    reason,
+    refusal,
+    store,
+)
 
 reports_cli = AppGroup("reports", help="Bulk operations on reports.")
 #: Bad rows printed before "... and N more" (the counts always cover every row).
@@ -74,7 +83,7 @@ def import_command(file: Path, kind, maps, dry_run, publish, skip_invalid, lang)
                 raise ImportError_(_("No such file: %(path)s", path=str(file)))
             if file.stat().st_size > MAX_BYTES:
                 raise ImportError_(_("The file cannot be imported: %(reason)s.",
-                                     reason=f"larger than {MAX_BYTES // (1024 * 1024)} MB"))
+                                     reason=reason(TableError("too_big", mb=MAX_BYTES // (1024 * 1024)))))
             plan = prepare(file.read_bytes(), file.name, overrides=overrides, default_kind=kind)
             for line in describe(plan):
                 click.echo(line)

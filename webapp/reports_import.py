@@ -37,6 +37,32 @@ PROBLEMS = {
     "formula": _l("This cell holds a spreadsheet formula; paste its value instead."),
     "source_id": _l("The submission id is too long."),
 }
+#: geo.tabular.MESSAGES in the reader's language (tests check that every code has one).
+REASONS = {
+    "too_big": _l("the file is larger than %(mb)s MB"),
+    "empty": _l("the file is empty"),
+    "not_text": _l("the file is not text (binary data or UTF-16): save it as CSV UTF-8 or XLSX"),
+    "encoding": _l("the file is not valid UTF-8 text: save it as CSV UTF-8"),
+    "geojson_encoding": _l("the GeoJSON is not valid UTF-8"),
+    "no_header": _l("the first row must name the columns"),
+    "rows": _l("more than %(max)s rows: split the file"),
+    "csv": _l("the CSV cannot be read at line %(line)s: %(detail)s"),
+    "columns": _l("more than %(max)s columns"),
+    "cell": _l("a cell holds more than %(max)s characters"),
+    "bad_zip": _l("the file is not a valid XLSX workbook (broken zip)"),
+    "not_xlsx": _l("the zip file is not an XLSX workbook: save the sheet as XLSX or CSV"),
+    "unzipped": _l("the workbook unpacks to too much data"),
+    "bomb": _l("the workbook is compressed suspiciously well (a zip bomb?)"),
+    "shared_strings": _l("the workbook's text table is too large"),
+    "xlsx": _l("the XLSX workbook cannot be read (%(detail)s)"),
+    "declared_rows": _l("the sheet declares %(n)s rows; at most %(max)s"),
+    "declared_columns": _l("the sheet declares %(n)s columns; at most %(max)s"),
+    "sheet_empty": _l("the sheet is empty"),
+    "json": _l("the file is not valid JSON"),
+    "not_collection": _l("the JSON is not a GeoJSON FeatureCollection"),
+    "no_features": _l("the GeoJSON has no features"),
+    "features": _l("more than %(max)s features: split the file"),
+}
 FIELD_LABELS = {
     "title": _l("Title"), "description": _l("Description"), "kind": _l("Type"), "category": _l("Category"),
     "lat": _l("Latitude"), "lon": _l("Longitude"), "location": _l("Location"),
@@ -86,6 +112,12 @@ class Plan:
         return _("Feature %(n)d", n=line) if self.table.unit == "feature" else _("Row %(n)d", n=line)
 
 
+def reason(exc: TableError) -> str:
+    """Why geo.tabular refused a file, in the current language."""
+    params = {k: f"{v:,}" if isinstance(v, int) else v for k, v in exc.params.items()}
+    return str(REASONS[exc.code]) % params if exc.code in REASONS else str(exc)
+
+
 def prepare(data: bytes, filename: str, *, overrides: dict | None = None, mapping: list | None = None,
             default_kind: str | None = None) -> Plan:
     """Read, map and check a file; raises ``ImportError_`` when the file as a whole is refused.
@@ -102,7 +134,7 @@ def prepare(data: bytes, filename: str, *, overrides: dict | None = None, mappin
     try:
         table = read_table(data, filename)
     except TableError as exc:
-        raise ImportError_(_("The file cannot be imported: %(reason)s.", reason=str(exc))) from None
+        raise ImportError_(_("The file cannot be imported: %(reason)s.", reason=reason(exc))) from None
     if mapping is not None:
         if len(mapping) != len(table.headers):
             raise ImportError_(_("The mapping does not match the file's columns."))

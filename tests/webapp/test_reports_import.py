@@ -190,6 +190,18 @@ def test_messages_in_arabic_by_default(app, runner, tmp_path):
     assert result.exit_code == 1 and "هذه النقطة خارج الحدود البلدية للقدس." in result.output
 
 
+def test_every_refusal_of_a_file_has_a_translatable_wording(app):
+    from flask_babel import force_locale
+
+    from geo.tabular import MESSAGES
+    from webapp.reports_import import REASONS
+
+    assert set(REASONS) == set(MESSAGES)
+    with app.app_context(), force_locale("en"):
+        for code, text in MESSAGES.items():  # the same words and placeholders in both
+            assert re.sub(r"\{(\w+)[^}]*\}", r"%(\1)s", text) == str(REASONS[code]), code
+
+
 # --- the page -----------------------------------------------------------------------------------
 
 def upload(client, path, **extra):
