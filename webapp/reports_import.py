@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import numpy as np
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from sqlalchemy import insert, select
 
 from geo.privacy import public_points
@@ -206,9 +205,9 @@ def _mark_duplicates(rows: list[RowResult]) -> None:
 
 def refusal(plan: Plan, hint: str = "") -> str:
     """Why a plan with invalid rows imports nothing; ``hint`` names the way to skip them."""
-    text = ngettext("%(num)d row has problems; nothing was imported. Fix it, or skip the invalid rows",
-                    "%(num)d rows have problems; nothing was imported. Fix them, or skip the invalid rows",
-                    len(plan.invalid))
+    # No plural forms: "rows with problems: N" reads right for any N in both languages.
+    text = _("Rows with problems: %(n)d; nothing was imported. Fix them, or skip the invalid rows",
+             n=len(plan.invalid))
     return f"{text}{hint}."
 
 

@@ -136,7 +136,7 @@ def test_bad_rows_refuse_the_file_with_line_numbers(app, runner, tmp_path):
     assert "Row 6: Title: At most 120 characters, please." in out
     assert "Row 2" not in out
     assert [line for line in out.splitlines() if line.startswith("Error:")] == [
-        "Error: 4 rows have problems; nothing was imported. Fix them, or skip the invalid rows "
+        "Error: Rows with problems: 4; nothing was imported. Fix them, or skip the invalid rows "
         "(--skip-invalid)."]
     assert reports(app) == [] and version(app) == before
 
