@@ -324,3 +324,32 @@ def test_page_needs_csrf(app, client, login, files):
     del form["csrf_token"]
     resp = client.post("/reports/import/confirm", data={**form, "action": "import"})
     assert resp.status_code == 400 and reports(app) == []
+
+
+def test_preview_shows_hostile_headers_cells_and_names_as_text(app, client, login, tmp_path):
+    import csv
+
+    from tests.webapp.xss_helpers import PAYLOADS, html_problems, parse_html, script_signature
+
+    login()
+    clean = tmp_path / "clean.csv"
+    clean.write_text("title,lat,lon\nA,31.7698,35.2389\n", encoding="utf-8")
+    baseline = {script_signature(attrs) for tag, attrs in parse_html(
+        upload(client, clean).get_data(as_text=True)).tags if tag == "script"}
+    path = tmp_path / "hostile.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(["title", "kind", "category", "lat", "lon", *PAYLOADS[:20]])
+        for payload in PAYLOADS:
+            out.writerow([payload, "challenge", "housing", 31.7698, 35.2389, *PAYLOADS[20:40]])
+    resp = upload(client, path)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    problems = html_problems("/reports/import", html, baseline, PAYLOADS)
+    assert problems == [], "\n".join(problems[:5])
+    done = client.post("/reports/import/confirm", data={**preview_form(html), "action": "import",
+                                                        "skip_invalid": "y"})
+    assert done.status_code == 200
+    assert html_problems("/reports/import/confirm", done.get_data(as_text=True), baseline, PAYLOADS) == []
+    stored = {r.title for r in reports(app)}
+    assert stored and stored <= set(PAYLOADS)  # verbatim (formula-like payloads are refused)
