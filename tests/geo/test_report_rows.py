@@ -131,3 +131,9 @@ def test_problems_are_codes(taxonomy):
     assert {(f, code) for f, code, _v in row.problems} == {
         ("title", "formula"), ("kind", "kind"), ("location", "number"), ("observed_on", "date"),
         ("precision", "precision")}
+
+
+def test_committed_fixtures_are_what_the_script_writes():
+    folder = ROOT / "tests" / "fixtures" / "import"
+    for name in ("kobo_export.csv", "odk_central.csv", "reports.geojson"):
+        assert (folder / name).read_bytes() == fixtures[name], f"run {folder / 'make_files.py'}"
