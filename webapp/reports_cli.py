@@ -29,8 +29,6 @@ from .reports_import import (
 )
 
 reports_cli = AppGroup("reports", help="Bulk operations on reports.")
-#: Bad rows printed before "... and N more" (the counts always cover every row).
-MAX_LISTED = 200
 
 
 def _parse_maps(values: tuple[str, ...]) -> dict[str, str]:
@@ -49,11 +47,9 @@ def describe(plan: Plan) -> list[str]:
     cols = [f"{c} → {f}" for c, f in mapping_summary(plan) if f]
     lines = [_("%(file)s: %(n)d rows (%(format)s). Columns: %(cols)s", file=plan.filename,
                n=len(plan.rows), format=plan.table.format, cols="; ".join(cols))]
-    for row in plan.invalid[:MAX_LISTED]:
+    for row in plan.invalid:  # every one: the terminal (or a log) can hold them, and grep them
         reasons = "; ".join(f"{FIELD_LABELS.get(f, f)}: {m}" for f, m in row.errors)
         lines.append(f"  {plan.unit_label(row.line)}: {reasons}")
-    if len(plan.invalid) > MAX_LISTED:
-        lines.append("  " + _("… and %(n)d more invalid rows", n=len(plan.invalid) - MAX_LISTED))
     return lines
 
 

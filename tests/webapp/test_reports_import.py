@@ -97,6 +97,14 @@ def test_every_format(app, runner, files, name, count):
         assert str(stored[0].observed_on) == "2026-05-03"
 
 
+def test_kobo_xlsx_export_is_the_same_survey(app, runner, files):
+    result = run(runner, files / "kobo_export.xlsx")
+    assert result.exit_code == 0 and "5 new" in result.output, result.output
+    assert reports(app)[0].title == "أمر هدم لثلاثة منازل" and reports(app)[0].area == "silwan"
+    again = run(runner, files / "kobo_export.csv")
+    assert "0 new, 5 already imported" in again.output
+
+
 def test_the_same_content_in_csv_and_xlsx_is_one_report(app, runner, files):
     assert run(runner, files / "reports.xlsx").exit_code == 0
     result = run(runner, files / "reports_bom.csv")
