@@ -13,10 +13,13 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from geo.tabular import MAX_BYTES, TableError
 
-from .models import KINDS
+from .auth.accounts import normalize_email
+from .extensions import db
+from .models import KINDS, User
 from .reports_import import (
     FIELD_LABELS,
     ImportError_,
@@ -70,11 +73,18 @@ def counts(plan: Plan, stored: int | None) -> str:
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows even if others are invalid.")
 @click.option("--lang", type=click.Choice(("ar", "en")), default=None,
               help="Language of the messages (default: the app's DEFAULT_LANGUAGE).")
-def import_command(file: Path, kind, maps, dry_run, publish, skip_invalid, lang) -> None:
+@click.option("--user", "email", default=None, metavar="EMAIL",
+              help="The account the reports and their audit events are recorded for.")
+def import_command(file: Path, kind, maps, dry_run, publish, skip_invalid, lang, email) -> None:
     """Import reports from FILE (CSV, XLSX, GeoJSON, KoboToolbox or ODK Central export)."""
     overrides = _parse_maps(maps)
     with force_locale(lang or current_app.config["DEFAULT_LANGUAGE"]):
         try:
+            user = None
+            if email:
+                user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+                if user is None or not user.active:
+                    raise ImportError_(_("No active account with the email %(email)s.", email=email))
             if not file.is_file():
                 raise ImportError_(_("No such file: %(path)s", path=str(file)))
             if file.stat().st_size > MAX_BYTES:
@@ -88,7 +98,7 @@ def import_command(file: Path, kind, maps, dry_run, publish, skip_invalid, lang)
             if dry_run:
                 click.echo(_("Dry run, nothing stored: %(counts)s.", counts=counts(plan, None)))
                 return
-            stored = store(plan, user=None, publish=publish, skip_invalid=skip_invalid)
+            stored = store(plan, user=user, publish=publish, skip_invalid=skip_invalid)
         except ImportError_ as exc:
             raise click.ClickException(str(exc)) from None
         status = _("published") if publish else _("waiting for review")

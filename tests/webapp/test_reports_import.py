@@ -184,6 +184,20 @@ def test_map_and_kind_options(app, runner, tmp_path):
     assert bad.exit_code == 1 and "no column named 'nope'" in bad.output
 
 
+def test_user_option_records_who_imported(app, runner, files, make_user):
+    bad = run(runner, files / "reports.geojson", "--user", "nobody@example.org")
+    assert bad.exit_code == 1 and "No active account" in bad.output and reports(app) == []
+    user_id = make_user()
+    result = run(runner, files / "reports.geojson", "--user", "Organizer@Example.org")
+    assert result.exit_code == 0, result.output
+    assert {r.created_by_id for r in reports(app)} == {user_id}
+    from webapp.extensions import db
+    from webapp.models import AuditEvent
+
+    with app.app_context():
+        assert set(db.session.scalars(sa.select(AuditEvent.user_id))) == {user_id}
+
+
 def test_repeated_rows_are_stored_once(app, runner, tmp_path):
     path = tmp_path / "twice.csv"
     row = "Same,challenge,housing,31.7698,35.2389\n"
