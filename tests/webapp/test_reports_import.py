@@ -26,7 +26,7 @@ def files(tmp_path_factory):
 
 def reports(app) -> list:
     from webapp.extensions import db
-    from webapp.models import Report
+    from webapp.store.models import Report
 
     with app.app_context():
         rows = db.session.scalars(sa.select(Report).order_by(Report.id)).all()
@@ -36,7 +36,7 @@ def reports(app) -> list:
 
 def events(app, action="import") -> list:
     from webapp.extensions import db
-    from webapp.models import AuditEvent
+    from webapp.store.models import AuditEvent
 
     with app.app_context():
         return [(e.report_id, e.detail) for e in db.session.scalars(
@@ -44,7 +44,7 @@ def events(app, action="import") -> list:
 
 
 def version(app) -> int:
-    from webapp.versioning import read_state
+    from webapp.store.versioning import read_state
 
     with app.app_context():
         return read_state().version
@@ -192,7 +192,7 @@ def test_user_option_records_who_imported(app, runner, files, make_user):
     assert result.exit_code == 0, result.output
     assert {r.created_by_id for r in reports(app)} == {user_id}
     from webapp.extensions import db
-    from webapp.models import AuditEvent
+    from webapp.store.models import AuditEvent
 
     with app.app_context():
         assert set(db.session.scalars(sa.select(AuditEvent.user_id))) == {user_id}
@@ -216,7 +216,7 @@ def test_every_refusal_of_a_file_has_a_translatable_wording(app):
     from flask_babel import force_locale
 
     from geo.tabular import MESSAGES
-    from webapp.reports_import import REASONS
+    from webapp.store.imports import REASONS
 
     assert set(REASONS) == set(MESSAGES)
     with app.app_context(), force_locale("en"):

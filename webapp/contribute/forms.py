@@ -18,11 +18,11 @@ from wtforms.validators import Optional, ValidationError
 
 from geo.privacy import PRECISIONS
 
-from .. import photos
 from ..extensions import db
-from ..i18n import current_language
-from ..models import KINDS, Report
-from ..reporting import get_taxonomy
+from ..store import photos
+from ..store.models import KINDS, Report
+from ..store.reporting import get_taxonomy
+from ..web.i18n import current_language
 from . import rules
 from .fields import MAX_IDS, CategoryField, CoordinateField, IdListField, MultiCheckboxField, choices
 from .rules import INVALID_TEXT, JERUSALEM, TEXT_LIMITS, jerusalem_today  # noqa: F401 (re-exported)

@@ -4,7 +4,7 @@
 date, the link, the area name, the precision); ``resolve_point`` decides where it is (coordinates
 win over an area name; the point must fall inside Jerusalem); ``derive_fields`` turns the checked
 values into the dict ``reporting.create_report`` takes. The form calls them from ``validate()``,
-``webapp.reports_import`` for every row of a file, so a file can never store what the form refuses.
+``webapp.store.imports`` for every row of a file, so a file can never store what the form refuses.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from flask_babel import lazy_gettext as _l
 
 from geo.privacy import PRECISIONS
 
-from ..models import KINDS
-from ..reporting import get_taxonomy, locate
+from ..store.models import KINDS
+from ..store.reporting import get_taxonomy, locate
 from .areas import area_point, find_area
 
 JERUSALEM = ZoneInfo("Asia/Jerusalem")

@@ -9,7 +9,7 @@ from wtforms import BooleanField, HiddenField, SelectField
 
 from ..contribute.fields import choices
 from ..contribute.forms import KIND_LABELS
-from ..models import KINDS
+from ..store.models import KINDS
 
 
 def _kind_choices():

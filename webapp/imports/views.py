@@ -1,4 +1,4 @@
-"""Thin views over ``webapp.reports_import``: upload → preview (change the mapping) → confirm."""
+"""Thin views over ``webapp.store.imports``: upload → preview (change the mapping) → confirm."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from geo.report_rows import FIELDS
 from geo.tabular import MAX_BYTES
 
 from ..auth.roles import organizer_required
-from ..reports_import import FIELD_LABELS, ImportError_, Plan, prepare, store
+from ..store.imports import FIELD_LABELS, ImportError_, Plan, prepare, store
 from . import bp, pending
 from .forms import ConfirmForm, UploadForm
 

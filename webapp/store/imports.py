@@ -20,8 +20,8 @@ from geo.privacy import public_points
 from geo.report_rows import apply_overrides, detect_mapping, has_place, parse_rows
 from geo.tabular import Table, TableError, read_table
 
-from .contribute import rules
-from .extensions import db
+from ..contribute import rules
+from ..extensions import db
 from .models import AuditEvent, Report, User, utcnow
 from .reporting import get_area_index, get_taxonomy
 from .versioning import bump_data_version

@@ -1,6 +1,6 @@
 """``flask reports import FILE``: bulk import of reports from CSV, XLSX, GeoJSON, KoboToolbox, ODK.
 
-A thin adapter over ``webapp.reports_import``: it reads the options, prints the mapping, each bad
+A thin adapter over ``webapp.store.imports``: it reads the options, prints the mapping, each bad
 row with its line and reason, and the counts. Refusals end with one ``Error:`` line and exit 1.
 """
 
@@ -17,10 +17,9 @@ from sqlalchemy import select
 
 from geo.tabular import MAX_BYTES, TableError
 
-from .auth.accounts import normalize_email
-from .extensions import db
-from .models import KINDS, User
-from .reports_import import (
+from ..auth.accounts import normalize_email
+from ..extensions import db
+from ..store.imports import (
     FIELD_LABELS,
     ImportError_,
     Plan,
@@ -30,6 +29,7 @@ from .reports_import import (
     refusal,
     store,
 )
+from ..store.models import KINDS, User
 
 reports_cli = AppGroup("reports", help="Bulk operations on reports.")
 
