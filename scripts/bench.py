@@ -1,9 +1,11 @@
 """Ahya at scale: page, API, browser, area assignment and ingest side by side for N reports.
 
-``python scripts/bench.py [--sizes 1k,10k,100k,1M] [--quick] [--json PATH]``. Runs on a TEMPORARY
-SQLite instance; reports are bulk-inserted with SQLAlchemy Core executemany (50k-row chunks), the
+``python scripts/bench.py [--sizes 1k,10k,100k,1M] [--quick] [--json PATH] [--import-only]``. Runs on a
+TEMPORARY SQLite instance; reports are bulk-inserted with SQLAlchemy Core executemany (50k-row chunks), the
 database growing from one size to the next. Areas: ``AreaIndex.assign`` (vectorised). Public points:
 a vectorised approximation of ``geo.privacy`` (random 150-300 m offset, no stay-in-area check).
+Import: a KoboToolbox-style CSV of ``IMPORT_ROWS`` rows through ``flask reports import``'s own
+functions (read, map, the form's rules per row, one bulk store), then the same file again.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ NAIVE_MAX = 100_000  # the inlined folium page is built only up to this many poi
 TILE_HOST = "tiles.example.test"
 REQUESTS = 100  # per latency measure: p95 is then the 95th of 100, not an outlier of 30
 CHUNK = 50_000
+IMPORT_ROWS, IMPORT_ROWS_QUICK = 50_000, 2_000
 
 
 def make_app(instance: Path):
@@ -278,7 +281,52 @@ def ingest_throughput(app, n: int = 300, rounds: int = 3) -> dict:
             "stored": after - before, "count_matches": after - before == n * rounds}
 
 
-def run(labels: list[str]) -> dict:
+def kobo_csv(app, n: int, rng: np.random.Generator) -> bytes:
+    """A KoboToolbox CSV export (";", Arabic headers, _geolocation, _uuid) of ``n`` rows in the areas."""
+    import uuid
+
+    from geo.demo import random_points_in_polygons
+    from webapp.store.layers import get_layers
+
+    with app.app_context():
+        lons, lats, _ = random_points_in_polygons(get_layers().areas.geometry.values, n, rng)
+    cats = ["السكن والهدم", "التعليم", "water", "roads", "الصحة"]
+    lines = ["العنوان;الوصف;النوع;الفئة;التاريخ;_geolocation;_uuid;_submission_time"]
+    for i in range(n):  # bounded loop
+        lines.append(f"تقرير {i};وصف التقرير رقم {i}.;تحدي;{cats[i % len(cats)]};2026-0{1 + i % 9}-1{i % 10};"
+                     f"[{lats[i]:.6f}, {lons[i]:.6f}];{uuid.UUID(int=int(rng.integers(1 << 62)) << 64 | i)};"
+                     "2026-10-01T06:05:10")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def import_throughput(app, n: int) -> dict:
+    """Seconds to import ``n`` rows (read + check, then store), and to find them all again."""
+    from webapp.extensions import db
+    from webapp.store.imports import prepare, store
+    from webapp.store.models import Report
+    from webapp.store.versioning import read_state
+
+    data = kobo_csv(app, n, np.random.default_rng(3))
+    with app.app_context():
+        before = db.session.scalar(db.select(db.func.count()).select_from(Report))
+        version = read_state().version
+        start = time.perf_counter()
+        plan = prepare(data, "bench_kobo.csv")
+        checked = time.perf_counter()
+        stored = store(plan, user=None, publish=False, skip_invalid=False)
+        done = time.perf_counter()
+        again = prepare(data, "bench_kobo.csv")
+        second = time.perf_counter() - done
+        after = db.session.scalar(db.select(db.func.count()).select_from(Report))
+        versions = read_state().version - version
+    return {"rows": n, "check_s": round(checked - start, 2), "store_s": round(done - checked, 2),
+            "total_s": round(done - start, 2), "rows_per_s": round(n / (done - start)),
+            "stored": stored, "count_matches": after - before == n, "invalid": len(plan.invalid),
+            "versions_bumped": versions, "second_import_s": round(second, 2),
+            "second_import_new": again.count("new"), "second_import_already": again.count("duplicate")}
+
+
+def run(labels: list[str], import_rows: int = IMPORT_ROWS) -> dict:
     from playwright.sync_api import sync_playwright
 
     results = {"machine": {"nproc": os.cpu_count(), "python": platform.python_version(),
@@ -318,7 +366,21 @@ def run(labels: list[str]) -> dict:
             print(f"# {label}: done", file=sys.stderr, flush=True)
         results["ingest"] = ingest_throughput(app)
         server.httpd.shutdown()
+        results["import"] = import_throughput(app, import_rows)
     return results
+
+
+def run_import(n: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="ahya-bench-") as tmp:
+        return {"import": import_throughput(make_app(Path(tmp) / "instance"), n)}
+
+
+def import_line(i: dict) -> str:
+    return (f'Import: {i["rows"]:,} Kobo CSV rows in {i["total_s"]} s ({i["rows_per_s"]:,} rows/s: read and '
+            f'check {i["check_s"]} s, store {i["store_s"]} s; {i["stored"]:,} stored, '
+            f'{i["invalid"]} invalid, '
+            f'data version +{i["versions_bumped"]}); the same file again: {i["second_import_new"]} new, '
+            f'{i["second_import_already"]:,} already imported, in {i["second_import_s"]} s.')
 
 
 def table(r: dict) -> str:
@@ -342,6 +404,7 @@ def table(r: dict) -> str:
                 f'{a["seconds"]} s). Ingest: {g["reports_per_s"]} reports/s, median of rounds '
                 f'{g["rounds"]} ({g["submissions"]} form submissions, {g["stored"]} stored, '
                 f'count matches: {g["count_matches"]}).')
+    rows.append(import_line(r["import"]))
     foreign = sorted({u for s in r["sizes"].values() for u in s.get("foreign_requests", [])})
     rows.append(f"Requests to hosts other than the app and the tile server: {len(foreign)}"
                 + (f" ({', '.join(foreign[:5])})" if foreign else "") + ".")
@@ -354,11 +417,21 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated of " + ",".join(SIZES))
     parser.add_argument("--quick", action="store_true", help="small sizes only (" + ",".join(QUICK) + ")")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument("--import-only", action="store_true",
+                        help=f"only the import measure ({IMPORT_ROWS:,} rows; "
+                             f"{IMPORT_ROWS_QUICK:,} with --quick)")
     args = parser.parse_args(argv)
+    import_rows = IMPORT_ROWS_QUICK if args.quick else IMPORT_ROWS
+    if args.import_only:
+        results = run_import(import_rows)
+        print(import_line(results["import"]))
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=2))
+        return 0
     labels = list(QUICK) if args.quick else [s.strip() for s in args.sizes.split(",") if s.strip()]
     if unknown := [s for s in labels if s not in SIZES]:
         parser.error(f"unknown sizes: {unknown}")
-    results = run(labels)
+    results = run(labels, import_rows)
     print(table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         connect,
         contribute,
         exports,
+        imports,
         moderation,
         offline,
         open311,
@@ -65,7 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .connect import mail as connect_mail
     connect_mail.init_app(app)
     for blueprint in (public.bp, auth.bp, contribute.bp, moderation.bp, api.bp, exports.bp, api_docs.bp,
-                      open311.bp, offline.bp, organizations.bp, connect.bp, cards.bp):
+                      open311.bp, offline.bp, organizations.bp, connect.bp, cards.bp, imports.bp):
         app.register_blueprint(blueprint)
     _freeze_long_lived()
     return app

@@ -1,10 +1,11 @@
-"""The ``flask --app webapp …`` commands: layers, users, demo, backup/restore, organizations."""
+"""The ``flask --app webapp …`` commands: layers, users, demo, backup/restore, organizations,
+reports import."""
 
 from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from . import backup, demo, layers, organizations, users
+    from . import backup, demo, layers, organizations, reports, users
 
-    for module in (layers, users, demo, backup, organizations):
+    for module in (layers, users, demo, backup, organizations, reports):
         module.init_app(app)

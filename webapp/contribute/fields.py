@@ -15,6 +15,8 @@ from markupsafe import Markup
 from wtforms import SelectMultipleField, StringField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from geo.report_rows import parse_number  # one reading of numbers for the form and the import
+
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
     from wtforms.fields.choices import SelectChoice
 except ImportError:  # pragma: no cover - older WTForms
@@ -22,11 +24,6 @@ except ImportError:  # pragma: no cover - older WTForms
 
 _ID_SEPARATORS = re.compile(r"[\s,،;؛]+")  # Latin and Arabic commas/semicolons
 MAX_IDS = 20
-
-
-def parse_number(text: str) -> float:
-    """A decimal number as people type it (Arabic-Indic digits, Arabic decimal mark)."""
-    return float(text.strip().replace("٫", ".").replace(",", "."))
 
 
 def choices(pairs) -> list:

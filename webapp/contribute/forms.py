@@ -7,10 +7,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
-
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -27,19 +23,19 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import Optional, Regexp, ValidationError
 
 from geo.privacy import PRECISIONS
 
 from ..extensions import db
 from ..store import photos
 from ..store.models import KINDS, Report
-from ..store.reporting import get_taxonomy, locate
+from ..store.reporting import get_taxonomy
 from ..web.i18n import current_language
-from .areas import area_point, find_area
+from . import rules
 from .fields import MAX_IDS, CategoryField, CoordinateField, IdListField, MultiCheckboxField, choices
+from .rules import INVALID_TEXT, JERUSALEM, TEXT_LIMITS, jerusalem_today  # noqa: F401 (re-exported)
 
-JERUSALEM = ZoneInfo("Asia/Jerusalem")
 KIND_LABELS = {"challenge": _l("Challenge"), "initiative": _l("Initiative")}
 KIND_GROUP_LABELS = {"challenge": _l("Challenges"), "initiative": _l("Initiatives")}
 PRECISION_LABELS = {"exact": _l("Exact"), "approximate": _l("Approximate"), "area": _l("Area only")}
@@ -48,15 +44,15 @@ PRECISION_HINTS = {
     "approximate": _l("The map shows a point 150–300 m away, in the same neighborhood."),
     "area": _l("The map shows only the neighborhood or village, not the point."),
 }
-TEXT_LIMITS = {"title": 120, "description": 4000, "organization": 200, "link": 500, "contact": 300}
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def _length(name: str) -> Length:
-    return Length(max=TEXT_LIMITS[name], message=_l("At most %(max)d characters, please."))
+def _limit(name: str, **attrs) -> dict:
+    # The browser's hint only: the server's check is rules.field_errors.
+    return {"maxlength": TEXT_LIMITS[name], **attrs}
 
 
 def valid_text(form, field) -> None:
@@ -67,14 +63,6 @@ def valid_text(form, field) -> None:
     """
     if isinstance(field.data, str) and "\ufffd" in field.data:
         raise ValidationError(str(INVALID_TEXT))
-
-
-INVALID_TEXT = _l("This field contains characters that are not valid text.")
-
-
-def jerusalem_today() -> dt.date:
-    # The reporters are in Jerusalem: "today" is theirs, not the server's UTC date.
-    return dt.datetime.now(JERUSALEM).date()
 
 
 def _category_choices(lang: str) -> tuple[list, list]:
@@ -103,18 +91,17 @@ class ReportForm(FlaskForm):
     area_name = StringField(_l("Neighborhood or village"), filters=[_strip])
     precision = RadioField(_l("What the public map shows"), default="approximate", validate_choice=False,
                            choices=choices((p, PRECISION_LABELS[p]) for p in PRECISIONS))
-    title = StringField(_l("Title"), filters=[_strip], validators=[
-        DataRequired(message=_l("Please give a title.")), _length("title")])
-    description = TextAreaField(_l("Description"), filters=[_strip], validators=[_length("description")])
+    title = StringField(_l("Title"), filters=[_strip], render_kw=_limit("title", required=True))
+    description = TextAreaField(_l("Description"), filters=[_strip], render_kw=_limit("description"))
     observed_on = DateField(_l("Date observed"), validators=[Optional()])
-    organization = StringField(_l("Organization"), filters=[_strip], validators=[_length("organization")])
+    organization = StringField(_l("Organization"), filters=[_strip], render_kw=_limit("organization"))
     # An initiative's organization as a record (published organizations); the free text above
     # stays for names not in the directory yet, and for old data.
     organization_id = SelectField(_l("Organization in the directory"), validate_choice=False,
                                   coerce=lambda v: "" if v is None else str(v))
-    link = URLField(_l("Link"), filters=[_strip], validators=[_length("link")])
+    link = URLField(_l("Link"), filters=[_strip], render_kw=_limit("link"))
     contact = StringField(_l("Contact (private: never published)"), filters=[_strip],
-                          validators=[_length("contact")])
+                          render_kw=_limit("contact"))
     photo = FileField(_l("Photo"))
     addressed_categories = MultiCheckboxField(_l("Challenge categories it addresses"))
     addresses = IdListField(_l("Numbers of published challenges it addresses"))
@@ -171,42 +158,8 @@ class ReportForm(FlaskForm):
         if field.data not in allowed or field.data == "":
             raise ValidationError(_("Choose an organization from the list."))
 
-    def validate_kind(self, field):
-        if field.data not in KINDS:
-            raise ValidationError(_("Choose whether this is a challenge or an initiative."))
-
-    def validate_category(self, field):
-        if not field.data:
-            raise ValidationError(_("Choose a category."))
-        kind = self.kind.data
-        if kind not in KINDS or get_taxonomy().is_valid(kind, field.data):
-            return
-        other = next((k for k in KINDS if k != kind), None)
-        if get_taxonomy().is_valid(other, field.data):
-            raise ValidationError(_("This category is for initiatives, not challenges.")
-                                  if other == "initiative" else
-                                  _("This category is for challenges, not initiatives."))
-        raise ValidationError(_("Unknown category."))
-
-    def validate_area_name(self, field):
-        if field.data and find_area(field.data) is None:
-            raise ValidationError(_("Choose a neighborhood or village from the list."))
-
-    def validate_precision(self, field):
-        if field.data not in PRECISIONS:
-            raise ValidationError(_("Choose how precisely the map shows the place."))
-
-    def validate_observed_on(self, field):
-        if field.data and field.data > jerusalem_today():
-            raise ValidationError(_("The date cannot be in the future."))
-
-    def validate_link(self, field):
-        if not field.data:
-            return
-        parts = urlsplit(field.data)
-        # Only web links: "javascript:" or "data:" links would run in readers' browsers.
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in field.data:
-            raise ValidationError(_("Enter a web address starting with http:// or https://."))
+    # kind, category, lengths, area name, precision, date and link: rules.field_errors, called
+    # from validate() below (the import checks every row of a file with the same function).
 
     def validate_photo(self, field):
         if not (isinstance(field.data, FileStorage) and field.data.filename):
@@ -246,31 +199,23 @@ class ReportForm(FlaskForm):
             if isinstance(field.data, str):
                 extra[name] = [valid_text, *extra.get(name, [])]
         fields_ok = super().validate(extra)
+        values = {name: self[name].data for name in rules.RULE_FIELDS}
+        refused = rules.field_errors(values, skip={n for n in rules.RULE_FIELDS if self[n].errors})
+        for name, message in refused.items():
+            self[name].errors.append(message)
         self._resolve_point()
-        return fields_ok and not self.point_errors
+        return fields_ok and not refused and not self.point_errors
 
     def _resolve_point(self) -> None:
-        """Coordinates win over an area; the point must fall inside Jerusalem."""
+        """Coordinates win over an area; the point must fall inside Jerusalem (rules.resolve_point)."""
         self.point, self.point_from_area, self.point_errors = None, False, []
         if self.lat.errors or self.lon.errors or self.area_name.errors:
             return
-        lat, lon = self.lat.data, self.lon.data
-        if lat is not None and lon is not None:
-            point = (lon, lat)
-        elif lat is not None or lon is not None:
-            self.point_errors.append(_("Enter both the latitude and the longitude."))
+        place = rules.resolve_point(self.lat.data, self.lon.data, self.area_name.data)
+        if place.error:
+            self.point_errors.append(place.error)
             return
-        elif self.area_name.data:
-            point = area_point(find_area(self.area_name.data))
-            self.point_from_area = True
-        else:
-            self.point_errors.append(_("Choose the place: click the map, type the coordinates, "
-                                       "or choose a neighborhood or village."))
-            return
-        if locate(*point) is None:
-            self.point_errors.append(_("This point is outside Jerusalem's municipal boundary."))
-            return
-        self.point = point
+        self.point, self.point_from_area = place.point, place.from_area
 
 
 #: A browser-made idempotency key: a UUID (``crypto.randomUUID()``), any case.
@@ -313,24 +258,11 @@ def form_to_fields(form: ReportForm) -> dict:
     if form.point is None:
         raise ValueError("form_to_fields needs a validated form")
     initiative = form.is_initiative
-    lon, lat = form.point
-    fields = {
-        "kind": form.kind.data,
-        "category": form.category.data,
-        "title": form.title.data,
-        "description": form.description.data or "",
-        "lon": lon,
-        "lat": lat,
-        # An area's point says nothing finer than the area: never show it as a precise point.
-        "precision": "area" if form.point_from_area else form.precision.data,
-        "observed_on": form.observed_on.data,
-        "organization": form.organization.data or "",
-        "organization_id": form.organization_record_id if initiative else None,
-        "link": form.link.data or "",
-        "contact": form.contact.data or "",
-        "addresses": list(form.addresses.data or []) if initiative else [],
-        "addressed_categories": sorted(set(form.addressed_categories.data or [])) if initiative else [],
-    }
+    values = {name: form[name].data for name in rules.RULE_FIELDS}
+    fields = rules.derive_fields(values, rules.Place(form.point, form.point_from_area))
+    fields["addresses"] = list(form.addresses.data or []) if initiative else []
+    fields["addressed_categories"] = sorted(set(form.addressed_categories.data or [])) if initiative else []
+    fields["organization_id"] = form.organization_record_id if initiative else None
     if form.clean_photo is not None:
         fields["photo"] = form.clean_photo.name
     return fields

@@ -11,9 +11,10 @@ from ..web.i18n import current_language
 
 STATUS_LABELS = {"pending": _l("Pending"), "published": _l("Published"),
                  "rejected": _l("Rejected"), "archived": _l("Archived")}
-SOURCE_LABELS = {"organizer": _l("Organizer"), "public": _l("Public suggestion")}
+SOURCE_LABELS = {"organizer": _l("Organizer"), "public": _l("Public suggestion"),
+                 "import": _l("Imported file")}
 # Verbs, not participles: in Arabic the audit log reads as verbal nouns (نشر، رفض…).
-ACTION_LABELS = {"create": _l("Create"), "edit": _l("Edit"), "publish": _l("Publish"),
+ACTION_LABELS = {"create": _l("Create"), "edit": _l("Edit"), "publish": _l("Publish"), "import": _l("Import"),
                  "reject": _l("Reject"), "archive": _l("Archive")}
 
 

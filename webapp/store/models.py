@@ -97,7 +97,7 @@ class Report(db.Model):
     contact: Mapped[str] = mapped_column(String(300), default="")  # private
     photo: Mapped[str | None] = mapped_column(String(80), nullable=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
-    source: Mapped[str] = mapped_column(String(20), default="organizer")  # organizer | public
+    source: Mapped[str] = mapped_column(String(20), default="organizer")  # organizer | public | import
     reject_reason: Mapped[str] = mapped_column(String(500), default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -112,6 +112,9 @@ class Report(db.Model):
     # The idempotency key a browser sends with a form (a random UUID made when the form is
     # first submitted): an offline-queued form that is sent twice is stored once. Not public.
     client_key: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # An imported row's id in its source file (Kobo ``_uuid``, ODK ``instanceID``, or a hash of
+    # the row): a second import of the same file finds it and stores nothing twice.
+    source_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
 
     created_by: Mapped[User | None] = relationship()
     organization_record: Mapped[Organization | None] = relationship(back_populates="initiatives")
@@ -136,6 +139,7 @@ class Report(db.Model):
         Index("ix_reports_created", "created_at"),
         Index("ix_reports_changed_version", "changed_version"),
         Index("ux_reports_client_key", "client_key", unique=True),
+        Index("ix_reports_source_id", "source_id", unique=True),
     )
 
 

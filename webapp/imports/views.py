@@ -1,0 +1,109 @@
+"""Thin views over ``webapp.store.imports``: upload → preview (change the mapping) → confirm."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from flask import current_app, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from geo.report_rows import FIELDS
+from geo.tabular import MAX_BYTES
+
+from ..auth.roles import organizer_required
+from ..store.imports import FIELD_LABELS, ImportError_, Plan, prepare, store
+from . import bp, pending
+from .forms import ConfirmForm, UploadForm
+
+#: Rows shown in the preview table, and bad rows listed (the counts cover every row).
+PREVIEW_ROWS = 20
+MAX_LISTED = 200
+
+
+def _can_publish() -> bool:
+    return not current_app.config["REQUIRE_REVIEW"]
+
+
+def _upload_page(form: UploadForm, status: int, error: str | None = None):
+    return render_template("imports/upload.html", form=form, error=error, fields=FIELDS,
+                           field_labels=FIELD_LABELS), status
+
+
+def _preview_page(plan: Plan, form: ConfirmForm, status: int, error: str | None = None):
+    return render_template("imports/preview.html", plan=plan, form=form, error=error, fields=FIELDS,
+                           field_labels=FIELD_LABELS, preview_rows=plan.table.rows[:PREVIEW_ROWS],
+                           preview_lines=plan.table.lines[:PREVIEW_ROWS], invalid=plan.invalid[:MAX_LISTED],
+                           can_publish=_can_publish()), status
+
+
+def _display_name(name: str | None) -> str:
+    # Shown and written in the audit log only; the stored file is named by a token.
+    return PurePath((name or "").replace("\\", "/")).name[:200] or "upload"
+
+
+@bp.route("/reports/import", methods=["GET", "POST"])
+@organizer_required
+def upload():
+    form = UploadForm()
+    if request.method == "GET":
+        return _upload_page(form, 200)
+    if not form.validate_on_submit():
+        return _upload_page(form, 400)
+    sent = form.file.data
+    if sent is None or not getattr(sent, "filename", ""):
+        return _upload_page(form, 400, _("Choose a file to import."))
+    data = sent.stream.read(MAX_BYTES + 1)
+    filename = _display_name(sent.filename)
+    kind = form.kind.data or None
+    try:
+        plan = prepare(data, filename, default_kind=kind)
+    except ImportError_ as exc:
+        return _upload_page(form, 400, str(exc))
+    token = pending.save(data, filename, current_user.id)
+    confirm = ConfirmForm(formdata=None, token=token, kind=form.kind.data)
+    return _preview_page(plan, confirm, 200)
+
+
+@bp.route("/reports/import/confirm", methods=["POST"])
+@organizer_required
+def confirm():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _upload_page(UploadForm(formdata=None), 400, _("The form expired. Please try again."))
+    loaded = pending.load(form.token.data, current_user.id)
+    if loaded is None:
+        return _upload_page(UploadForm(formdata=None), 400,
+                            _("This upload is no longer available: upload the file again."))
+    data, filename = loaded
+    mapping = _posted_mapping()
+    if mapping is None:
+        return _upload_page(UploadForm(formdata=None), 400, _("Unknown field in the mapping."))
+    try:
+        plan = prepare(data, filename, mapping=mapping, default_kind=form.kind.data or None)
+    except ImportError_ as exc:
+        return _upload_page(UploadForm(formdata=None), 400, str(exc))
+    if request.form.get("action") != "import":
+        return _preview_page(plan, form, 200)  # the organizer changed the mapping: show it again
+    try:
+        stored = store(plan, user=current_user._get_current_object(),
+                       publish=bool(form.publish.data) and _can_publish(),
+                       skip_invalid=bool(form.skip_invalid.data))
+    except ImportError_ as exc:
+        return _preview_page(plan, form, 400, str(exc))
+    pending.discard(form.token.data)
+    return render_template("imports/done.html", plan=plan, stored=stored,
+                           published=bool(form.publish.data) and _can_publish()), 200
+
+
+def _posted_mapping() -> list[str | None] | None:
+    """One field per column from the preview's selects; a field taken twice keeps its first column."""
+    taken, out = set(), []
+    for value in request.form.getlist("map"):
+        if value and value not in FIELDS:
+            return None
+        if value in taken:
+            value = ""
+        taken.add(value)
+        out.append(value or None)
+    return out
