@@ -16,6 +16,7 @@ from ..layers_store import get_display_layers, get_layers
 from ..public.mapview import filters_context, layer_labels, map_page_context
 from ..queries import ReportFilters
 from ..reporting import get_taxonomy
+from ..routing import url_with_request_args
 from ..stats import public_count
 from . import bp, data
 from .params import PAPERS, export_filters
@@ -153,6 +154,6 @@ def standalone_map():
 @bp.get("/embed")
 def embed():
     """Only the map, for other sites' iframes (the one page they may frame; see framing.py)."""
-    full = url_for("public.index", _external=True, **request.args.to_dict(flat=False))
+    full = url_with_request_args("public.index", _external=True)
     return render_template("embed.html", full_map_url=full, **map_page_context(),
                            **filters_context(request.args))

@@ -58,7 +58,7 @@ def _related(report: Report, lang: str) -> dict:
             "categories": sorted(c.label(lang) for c in cats if c)}
 
 
-@bp.get("/reports/<int:id>")
+@bp.get("/reports/<id:id>")
 def report_detail(id: int):
     report = db.session.scalars(queries.published_report(id)).first()
     if report is None:
