@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch, Rectangle
 from matplotlib.patheffects import withStroke
+from matplotlib.text import Text
 
 from .aggregate import classify
 from .layers import METRIC_CRS
@@ -285,8 +286,10 @@ def poster_figure(areas: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *,
                                                  "weight": "bold"})
         legend.set_zorder(7)
         for text in (legend.get_title(), *legend.get_texts()):
-            text.set_parse_math(False)  # labels are category names and counts: plain text too
             text.set_text(drawable_text(text.get_text()))
+    for text in fig.findobj(Text):
+        # Also the artists made for us (legend entries, geopandas' axis labels): none is mathtext.
+        text.set_parse_math(False)
     return fig
 
 
