@@ -18,7 +18,8 @@ from geo.taxonomy import KINDS
 from ..layers_store import place_slugs
 from ..queries import DEFAULT_LIMIT, MAX_LIMIT
 from ..reporting import get_taxonomy
-from .params import _NUMBER, MAX_CURSOR, MAX_QUERY
+from ..routing import MAX_ID
+from .params import BBOX, CONTROL_CHARS, CURSOR_PATTERN, MAX_CURSOR, MAX_QUERY
 
 API_VERSION = "1.0.0"
 SUMMARIES = {
@@ -51,6 +52,16 @@ PARAMETER_HELP = {
     "zoom": _l("The map zoom level (0 to 22): cells are about 60 pixels wide at that zoom."),
     "report_id": _l("The number of a published report."),
 }
+#: Rules the schemas cannot express (they tie two parameters together, or need the server's
+#: key): appended to the parameter help, and checked by the server (400).
+PARAMETER_RULES = {
+    "category": _l("With kind, only categories of that kind."),
+    "until": _l("Not before since."),
+    "bbox": _l("Longitudes from -180 to 180, latitudes from -90 to 90, each minimum smaller than its "
+               "maximum."),
+    "cursor": _l("Only a cursor this server made is valid."),
+    "measure_category": _l("A category of the measure kind."),
+}
 SILWAN_BBOX = "35.22,31.75,35.26,31.79"
 
 
@@ -62,18 +73,23 @@ def _json_content(schema: str, media: str = "application/json") -> dict:
     return {media: {"schema": _ref("schemas", schema)}}
 
 
+DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
 def _parameters(categories: list[str], slugs: list[str]) -> dict:
-    number = _NUMBER.pattern
     specs = {
         "kind": ({"type": "string", "enum": list(KINDS)}, "challenge"),
         "category": ({"type": "array", "items": {"type": "string", "enum": categories}}, ["housing"]),
         "area": ({"type": "string", "enum": slugs}, "silwan"),
-        "since": ({"type": "string", "format": "date"}, "2026-01-01"),
-        "until": ({"type": "string", "format": "date"}, "2026-12-31"),
-        "q": ({"type": "string", "maxLength": MAX_QUERY}, "demolition"),
-        "bbox": ({"type": "string", "pattern": rf"^\s*{number}\s*(,\s*{number}\s*){{3}}$"}, SILWAN_BBOX),
+        "since": ({"type": "string", "format": "date", "pattern": DATE_PATTERN}, "2026-01-01"),
+        "until": ({"type": "string", "format": "date", "pattern": DATE_PATTERN}, "2026-12-31"),
+        "q": ({"type": "string", "maxLength": MAX_QUERY, "pattern": f"^[^{CONTROL_CHARS}]*$"}, "demolition"),
+        # "bbox" and "cursor" are formats of this API (see PARAMETER_RULES): the patterns say
+        # what they look like, the formats what only the server can check.
+        "bbox": ({"type": "string", "format": "bbox", "pattern": f"^{BBOX.pattern}$"}, SILWAN_BBOX),
         "limit": ({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}, 100),
-        "cursor": ({"type": "string", "maxLength": MAX_CURSOR}, None),
+        "cursor": ({"type": "string", "format": "cursor", "pattern": CURSOR_PATTERN,
+                    "minLength": 3, "maxLength": MAX_CURSOR}, None),
         "lang": ({"type": "string", "enum": ["ar", "en"]}, "en"),
         "measure": ({"type": "string", "enum": list(KINDS), "default": "challenge"}, "initiative"),
         "measure_category": ({"type": "string", "enum": categories}, "legal-aid"),
@@ -82,8 +98,9 @@ def _parameters(categories: list[str], slugs: list[str]) -> dict:
     }
     out = {}
     for name, (schema, example) in specs.items():
+        help_text = " ".join(str(t) for t in (PARAMETER_HELP[name], PARAMETER_RULES.get(name)) if t)
         out[name] = {"name": name, "in": "query", "required": False,
-                     "description": str(PARAMETER_HELP[name]), "schema": schema}
+                     "description": help_text, "schema": schema}
         if example is not None:
             out[name]["example"] = example
         if schema["type"] == "array":
@@ -93,7 +110,7 @@ def _parameters(categories: list[str], slugs: list[str]) -> dict:
     out["zoom"]["required"] = True
     out["report_id"] = {"name": "report_id", "in": "path", "required": True, "example": 1,
                         "description": str(PARAMETER_HELP["report_id"]),
-                        "schema": {"type": "integer", "minimum": 1}}
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
     out["If-None-Match"] = {"name": "If-None-Match", "in": "header", "required": False,
                             "description": "An ETag from an earlier response: 304 if nothing changed.",
                             "schema": {"type": "string"}}

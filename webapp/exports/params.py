@@ -38,7 +38,7 @@ def export_filters(args: MultiDict) -> ReportFilters:
 
 
 def _choice(args: MultiDict, name: str, choices: tuple[str, ...]) -> str:
-    value = _single(args, name)
+    value = (_single(args, name) or "").strip()
     if not value:
         return choices[0]
     # Case-insensitive match, answered in the canonical spelling ("a3" -> "A3").
