@@ -267,7 +267,7 @@ def build_document(url_root: str) -> dict:
             "/clusters": _operation("listClusters", ["zoom", *FILTERS], "ClusterCollection", [
                 f"/clusters?zoom=12&bbox={SILWAN_BBOX}", "/clusters?zoom=11&kind=challenge"]),
             "/categories": _operation("listCategories", ["lang"], "Categories", ["/categories?lang=en"],
-                                      media="application/json", errors=()),
+                                      media="application/json"),
             "/openapi.json": _operation("getOpenAPI", [], "OpenAPIDocument", ["/openapi.json"],
                                         media="application/json", errors=()),
         }
