@@ -1,12 +1,15 @@
 """The bad-input corpus (tests/fixtures/bad/cases/*.json): refused cleanly, nothing changed.
 
-Each case is refused with a 4xx (forms, API) or a non-zero exit and one clear ``Error:`` line
-(``flask layers import``), never a 500 or a traceback; afterwards every table has the same row
-count and the photo and overlay folders hold the same files. See tests/fixtures/bad/README.md.
+Each case is refused with a 4xx (forms, API, exports, paths) or a non-zero exit and one clear
+``Error:`` line (``flask layers import``), never a 500 or a traceback; afterwards every table has
+the same row count and the photo and overlay folders hold the same files. Cases marked
+``literal`` are legitimate text (mathtext-like dollars, joiners, a bidi override): accepted, and
+stored and shown exactly as typed. See tests/fixtures/bad/README.md.
 """
 
 from __future__ import annotations
 
+import html
 import io
 import json
 from pathlib import Path
@@ -19,7 +22,10 @@ from tests.fixtures.bad.make_files import build
 
 BAD = Path(__file__).resolve().parents[1] / "fixtures" / "bad"
 CASES = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted((BAD / "cases").glob("*.json"))}
-URLS = {"new_report": "/reports/new", "suggest": "/suggest"}
+URLS = {"new_report": "/reports/new", "suggest": "/suggest", "edit": "/moderation/{id}/edit",
+        "reject": "/moderation/{id}/reject", "login": "/auth/login"}
+#: Targets that need an organizer logged in, and an unpublished report to act on.
+ON_A_REPORT = ("edit", "reject")
 VALID = {"kind": "challenge", "category": "housing", "lon": str(SILWAN[0]), "lat": str(SILWAN[1]),
          "area_name": "", "precision": "approximate", "title": "A valid title",
          "description": "A valid description.", "observed_on": "2025-05-01", "organization": "Org",
@@ -47,10 +53,12 @@ def snapshot(app) -> dict:
     return {"rows": rows, "files": files}
 
 
-def post_form(client, case: dict, bad_files: Path):
-    url = URLS[case["target"]]
-    data = {k: v for k, v in {**VALID, **case.get("fields", {})}.items() if v is not None}
-    data["csrf_token"] = csrf_token(client, url)
+def post_form(client, case: dict, bad_files: Path, report_id: int | None = None):
+    url = URLS[case["target"]].format(id=report_id)
+    base = VALID if case["target"] in ("new_report", "suggest", "edit") else {}
+    data = {k: v for k, v in {**base, **case.get("fields", {})}.items() if v is not None}
+    page = url.rsplit("/", 1)[0] if case["target"] == "reject" else url  # the form is on the report
+    data["csrf_token"] = csrf_token(client, page)
     if "raw_fields" in case:
         # Bytes that are not UTF-8 can only travel in a hand-made body.
         body = "&".join(f"{quote(k)}={quote(v)}" for k, v in data.items())
@@ -62,22 +70,41 @@ def post_form(client, case: dict, bad_files: Path):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, bad_files, name):
+def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, make_report, bad_files, name):
     case = CASES[name]
     target = case["target"]
-    if target == "new_report":
+    report_id = make_report(publish=False) if target in ON_A_REPORT else None
+    if target == "export":
+        make_report()  # something to draw
+    if target in ("new_report", *ON_A_REPORT):
         login()
     before = snapshot(app)
     if target in URLS:
-        resp = post_form(client, case, bad_files)
+        resp = post_form(client, case, bad_files, report_id)
         if case["expect"] == "no-500":  # decoded to U+FFFD and accepted (see the case's note)
             assert resp.status_code < 500, f"{name}: {resp.status_code}"
+            return
+        if case["expect"] == "literal":
+            _assert_stored_literally(app, client, login, case, resp, report_id)
             return
         assert 400 <= resp.status_code < 500, f"{name}: {resp.status_code}"
     elif target == "api":
         resp = client.get(case["query"])
         assert resp.status_code == case["expect"], f"{name}: {resp.status_code}"
         assert resp.is_json and "error" in resp.get_json()
+    elif target == "api_ok":
+        resp = client.get(case["query"])
+        assert resp.status_code == case["expect"] and resp.get_json()["type"] == "FeatureCollection", name
+    elif target == "export":
+        resp = client.get(case["query"])
+        if case["expect"] == "literal":
+            assert resp.status_code == 200, f"{name}: {resp.status_code} {resp.get_data()[:200]!r}"
+            assert resp.mimetype in ("image/png", "application/pdf", "application/geo+json"), resp.mimetype
+            return
+        assert resp.status_code == case["expect"], f"{name}: {resp.status_code}"
+    elif target == "path":
+        resp = client.get(case["query"])
+        assert resp.status_code == case["expect"], f"{name}: {resp.status_code}"
     elif target == "layers_import":
         result = runner.invoke(args=["layers", "import", str(bad_files / case["file"])])
         crashed = (AssertionError, TypeError, ValueError, KeyError)
@@ -92,6 +119,27 @@ def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, ba
     else:
         raise AssertionError(f"unknown target {target!r} in {name}")
     assert snapshot(app) == before, name
+
+
+def _assert_stored_literally(app, client, login, case: dict, resp, report_id: int | None) -> None:
+    """A legitimate text was accepted, stored as typed (stripped) and is shown HTML-escaped."""
+    from webapp.extensions import db
+    from webapp.models import Report
+
+    field = case["field"]
+    text = case["fields"][field].strip()
+    assert resp.status_code in (200, 302), f"{case}: {resp.status_code} {resp.get_data(as_text=True)[:300]}"
+    column = "reject_reason" if field == "reason" else field
+    with app.app_context():
+        report = db.session.get(Report, report_id) if report_id else \
+            db.session.scalars(db.select(Report).order_by(Report.id.desc())).first()
+        assert report is not None and getattr(report, column) == text, (case, getattr(report, column, None))
+        shown_at = f"/moderation/{report.id}"
+    if field != "contact":  # private, but organizers see it on the moderation page too
+        if case["target"] == "suggest":
+            login()
+        page = client.get(shown_at).get_data(as_text=True)
+        assert html.escape(text, quote=False) in page, f"{case}: not shown as typed on {shown_at}"
 
 
 def _assert_valid_overlay(app) -> None:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -50,13 +51,23 @@ def _length(name: str) -> Length:
     return Length(max=TEXT_LIMITS[name], message=_l("At most %(max)d characters, please."))
 
 
+#: Control characters a text field may hold: tab and line breaks (a description's paragraphs).
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
 def valid_text(form, field) -> None:
-    """Refuse text that was not valid UTF-8.
+    """Refuse text that was not valid UTF-8, and control characters other than tab and newlines.
 
     Werkzeug decodes form bodies with ``errors="replace"``: bytes that are not UTF-8 arrive
     as U+FFFD. Storing them would silently replace what the person wrote, so say so instead.
+    A null byte cannot be stored in PostgreSQL text at all (an error, i.e. a 500), and other
+    control characters are invisible on every page. Format characters (joiners, bidi marks)
+    are text and are kept: Arabic needs them.
     """
-    if isinstance(field.data, str) and "\ufffd" in field.data:
+    if not isinstance(field.data, str):
+        return
+    if "\ufffd" in field.data or any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS
+                                     for ch in field.data):
         raise ValidationError(str(INVALID_TEXT))
 
 
