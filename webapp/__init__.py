@@ -6,7 +6,7 @@ import gc
 
 from flask import Flask
 
-from .routing import AhyaFlask
+from .web.routing import AhyaFlask
 
 _frozen = False
 
@@ -23,7 +23,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     instance_path = (test_config or {}).get("INSTANCE_PATH")
     app = AhyaFlask(__name__, instance_relative_config=True, instance_path=instance_path)
 
-    from . import config, routing
+    from . import config
+    from .web import routing
     config.load_config(app, test_config)
     routing.init_app(app)  # before any blueprint: their rules use the <id:...> converter
     if app.config["TRUSTED_PROXIES"] > 0:
@@ -34,9 +35,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from . import assets, compression, demo_cli, errors, i18n, layers_cli, logs, models, store, users_cli  # noqa: F401
+    from . import cli, store
     from .auth.views import init_login
     from .extensions import csrf, limiter
+    from .store import models  # noqa: F401  (the tables are known before the first query)
+    from .web import assets, compression, errors, i18n, logs, security
     logs.init_app(app)
     store.init_app(app)
     i18n.init_app(app)
@@ -46,12 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     assets.init_app(app)
     compression.init_app(app)
     errors.init_app(app)
-    layers_cli.init_app(app)
-    users_cli.init_app(app)
-    demo_cli.init_app(app)
-    from . import backup_cli
-    backup_cli.init_app(app)
-    from . import security
+    cli.init_app(app)
     security.init_app(app)
 
     from . import api, auth, contribute, exports, moderation, public

@@ -124,7 +124,7 @@ def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, ma
 def _assert_stored_literally(app, client, login, case: dict, resp, report_id: int | None) -> None:
     """A legitimate text was accepted, stored as typed (stripped) and is shown HTML-escaped."""
     from webapp.extensions import db
-    from webapp.models import Report
+    from webapp.store.models import Report
 
     field = case["field"]
     text = case["fields"][field].strip()

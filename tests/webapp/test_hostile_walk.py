@@ -187,7 +187,7 @@ def test_the_walk_finds_routes_added_later(app):
 
 def test_every_id_route_uses_the_range_checked_converter(app):
     """``<int:...>`` accepts 10**5000 and overflowed the database: every id route uses ``<id:...>``."""
-    from webapp.routing import IdConverter
+    from webapp.web.routing import IdConverter
 
     loose = [r.rule for r in app.url_map.iter_rules() for c in r._converters.values()
              if isinstance(c, IntegerConverter) and not isinstance(c, IdConverter)]

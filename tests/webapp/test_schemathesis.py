@@ -34,7 +34,7 @@ from schemathesis.checks import CHECKS, load_all_checks
 from tests.conftest import SILWAN, app_config
 from webapp import create_app
 from webapp.api.params import encode_cursor
-from webapp.routing import MAX_ID
+from webapp.web.routing import MAX_ID
 
 pytestmark = pytest.mark.schemathesis
 
@@ -61,9 +61,9 @@ schemathesis.openapi.format("cursor", st.integers(1, MAX_ID).map(lambda i: encod
 @pytest.fixture(scope="module")
 def api_app(tmp_path_factory):
     """One app for the module (the API only reads), with demo reports and a few exact ones."""
-    from webapp.demo_cli import load_demo
+    from webapp.cli.demo import load_demo
     from webapp.extensions import db
-    from webapp.reporting import create_report
+    from webapp.store.reporting import create_report
 
     drop = None
     db_url = None
@@ -105,7 +105,7 @@ def _repair_valid_query(case) -> None:
     from werkzeug.datastructures import MultiDict
 
     from webapp.api.params import ParameterError, parse_bbox, parse_cursor
-    from webapp.reporting import get_taxonomy
+    from webapp.store.reporting import get_taxonomy
 
     query = case.query
     if not isinstance(query, dict):

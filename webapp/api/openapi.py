@@ -15,10 +15,10 @@ from flask_babel import lazy_gettext as _l
 from geo.privacy import PRECISIONS
 from geo.taxonomy import KINDS
 
-from ..layers_store import place_slugs
-from ..queries import DEFAULT_LIMIT, MAX_LIMIT
-from ..reporting import get_taxonomy
-from ..routing import MAX_ID
+from ..store.layers import place_slugs
+from ..store.queries import DEFAULT_LIMIT, MAX_LIMIT
+from ..store.reporting import get_taxonomy
+from ..web.routing import MAX_ID
 from .params import BBOX, CONTROL_CHARS, CURSOR_PATTERN, MAX_CURSOR, MAX_QUERY
 
 API_VERSION = "1.0.0"

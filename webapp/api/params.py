@@ -16,8 +16,8 @@ from werkzeug.datastructures import MultiDict
 
 from geo.taxonomy import KINDS, Taxonomy
 
-from ..queries import DEFAULT_LIMIT, MAX_LIMIT, ReportFilters
-from ..routing import is_valid_id
+from ..store.queries import DEFAULT_LIMIT, MAX_LIMIT, ReportFilters
+from ..web.routing import is_valid_id
 
 # ASCII digits only ([0-9], not \d): \d also matches Arabic-Indic digits, which float() reads
 # but the OpenAPI pattern (ECMA-262 \d) does not allow.

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..contribute.forms import valid_text
 from ..extensions import db, login_manager
-from ..models import User
+from ..store.models import User
 from . import bp
 from .accounts import authenticate
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from ..layers_store import get_layers
-from ..reporting import get_area_index
+from ..store.layers import get_layers
+from ..store.reporting import get_area_index
 
 _KEY = "ahya.contribute.areas"
 
