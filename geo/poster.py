@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch, Rectangle
 from matplotlib.patheffects import withStroke
+from matplotlib.text import Text
 
 from .aggregate import choropleth_classes
 from .layers import METRIC_CRS
@@ -36,10 +38,27 @@ DPI = 150
 CLASS_COLOURS = ("#fde0c5", "#facba6", "#f59e72", "#e0603b", "#b3261e")
 ZERO_COLOUR = "#f1f1ef"
 LABELLED_AREAS = 15
+#: Every text artist gets this: user text (titles, area names, labels) is drawn as written.
+#: matplotlib would otherwise read ``$...$`` as mathtext: ``$$`` or ``$\\sqrt{}$`` in a title
+#: raised a ValueError (a 500), and ``$x$`` printed an italic x instead of the dollars.
+PLAIN_TEXT = {"parse_math": False}
+#: Joiners stay: Arabic and Persian spelling uses them, and matplotlib's shaping honours them.
+_KEPT_FORMAT_CHARS = frozenset("\u200c\u200d")
 _WORDS = {
     "ar": {"north": "ش", "km": "كم"},
     "en": {"north": "N", "km": "km"},
 }
+
+
+def drawable_text(text: str) -> str:
+    """``text`` without invisible format characters (Unicode category Cf) other than the joiners.
+
+    Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) would let a title
+    reorder itself on the printed page; a byte-order mark or word joiner is dropped by the
+    shaper and then crashed matplotlib's PDF writer (an IndexError: a 500). Control
+    characters are refused earlier, by the web parameters.
+    """
+    return "".join(ch for ch in text if ch in _KEPT_FORMAT_CHARS or unicodedata.category(ch) != "Cf")
 
 
 @cache
@@ -83,7 +102,7 @@ def _scale_bar(ax, lang: str, size: float) -> None:
                                edgecolor="#222222", linewidth=0.8, zorder=6))
     km = f"{length / 1000:g} {_WORDS[lang]['km']}"
     ax.text(left + length / 2, bottom + height * 2.2, km, ha="center", va="bottom", fontsize=size,
-            family=POSTER_FONT_NAME, zorder=6)
+            family=POSTER_FONT_NAME, zorder=6, **PLAIN_TEXT)
 
 
 def _north_arrow(ax, lang: str, size: float) -> None:
@@ -92,7 +111,7 @@ def _north_arrow(ax, lang: str, size: float) -> None:
     ax.add_patch(FancyArrow(x, 0.86, 0, 0.07, width=0.012, head_width=0.035, head_length=0.03,
                             length_includes_head=True, transform=ax.transAxes, color="#222222", zorder=6))
     ax.text(x, 0.94, _WORDS[lang]["north"], transform=ax.transAxes, ha="center", va="bottom",
-            fontsize=size * 1.3, weight="bold", family=POSTER_FONT_NAME, zorder=6)
+            fontsize=size * 1.3, weight="bold", family=POSTER_FONT_NAME, zorder=6, **PLAIN_TEXT)
 
 
 def _area_labels(ax, areas: gpd.GeoDataFrame, lang: str, size: float) -> None:
@@ -101,8 +120,8 @@ def _area_labels(ax, areas: gpd.GeoDataFrame, lang: str, size: float) -> None:
     largest = areas.assign(_a=areas.geometry.area).nlargest(LABELLED_AREAS, "_a")
     halo = [withStroke(linewidth=size * 0.3, foreground="white")]  # readable on dark classes
     for label, point in zip(largest[name], shapely.point_on_surface(largest.geometry.values), strict=True):
-        ax.text(point.x, point.y, label, ha="center", va="center", fontsize=size, color="#1f1f1f",
-                family=POSTER_FONT_NAME, path_effects=halo, zorder=5)
+        ax.text(point.x, point.y, drawable_text(label), ha="center", va="center", fontsize=size,
+                color="#1f1f1f", family=POSTER_FONT_NAME, path_effects=halo, zorder=5, **PLAIN_TEXT)
 
 
 def render_poster(areas: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *,
@@ -141,12 +160,38 @@ def render_poster(areas: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *,
     """
     if fmt not in ("png", "pdf") or lang not in _WORDS:
         raise ValueError("fmt must be png or pdf, lang ar or en")
+    fig = poster_figure(areas, boundary, points=points, counts=counts, title=title, subtitle=subtitle,
+                        lang=lang, paper=paper, orientation=orientation, legend_title=legend_title,
+                        sources_text=sources_text, date_text=date_text,
+                        labels_for_larger_areas=labels_for_larger_areas, min_count=min_count)
+    out = io.BytesIO()
+    # Type 42 embeds the TrueType font itself: smaller files and searchable, copyable text.
+    with rc_context({"pdf.fonttype": 42}):
+        fig.savefig(out, format=fmt, dpi=DPI, facecolor="white",
+                    metadata=_metadata(fmt, drawable_text(title)))
+    return out.getvalue()
+
+
+def poster_figure(areas: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *,
+                  points: gpd.GeoDataFrame | None = None, counts: dict[str, int] | None = None,
+                  title: str, subtitle: str = "", lang: str = "ar", paper: str = "A4",
+                  orientation: str = "portrait", legend_title: str, sources_text: str, date_text: str,
+                  labels_for_larger_areas: bool = True, min_count: int = 1) -> Figure:
+    """The poster as a matplotlib ``Figure`` (see :func:`render_poster` for the parameters).
+
+    Every text artist is plain text (``parse_math=False``): nothing a user typed is ever
+    parsed as mathtext.
+    """
+    if lang not in _WORDS:
+        raise ValueError("lang must be ar or en")
+    title, subtitle, legend_title = drawable_text(title), drawable_text(subtitle), drawable_text(legend_title)
+    sources_text, date_text = drawable_text(sources_text), drawable_text(date_text)
     register_fonts()
     width, height = _page(paper, orientation)
     scale = min(width, height) / (210 / 25.4)  # type sizes grow with the paper
     rtl = lang == "ar"
     edge, anchor = (0.95, "right") if rtl else (0.05, "left")
-    text_kw = {"family": POSTER_FONT_NAME, "ha": anchor}
+    text_kw = {"family": POSTER_FONT_NAME, "ha": anchor, **PLAIN_TEXT}
 
     fig = Figure(figsize=(width, height), dpi=DPI, facecolor="white")
     top = 0.975
@@ -162,7 +207,7 @@ def render_poster(areas: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *,
     fig.text(edge, 0.02, wrapped, va="bottom", fontsize=7.5 * scale, color="#444444", linespacing=1.5,
              **text_kw)
     fig.text(1 - edge, 0.02, date_text, va="bottom", fontsize=10 * scale, weight="bold",
-             family=POSTER_FONT_NAME, ha="left" if rtl else "right")
+             family=POSTER_FONT_NAME, ha="left" if rtl else "right", **PLAIN_TEXT)
     bottom = 0.02 + (wrapped.count("\n") + 1) * 7.5 * scale * 1.5 / 72 / height + 0.02
     ax = fig.add_axes([0.03, bottom, 0.94, top - 0.015 - bottom])
     ax.set_axis_off()
@@ -207,11 +252,12 @@ def render_poster(areas: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *,
                            title_fontproperties={"family": POSTER_FONT_NAME, "size": 10 * scale,
                                                  "weight": "bold"})
         legend.set_zorder(7)
-    out = io.BytesIO()
-    # Type 42 embeds the TrueType font itself: smaller files and searchable, copyable text.
-    with rc_context({"pdf.fonttype": 42}):
-        fig.savefig(out, format=fmt, dpi=DPI, facecolor="white", metadata=_metadata(fmt, title))
-    return out.getvalue()
+        for text in (legend.get_title(), *legend.get_texts()):
+            text.set_text(drawable_text(text.get_text()))
+    for text in fig.findobj(Text):
+        # Also the artists made for us (legend entries, geopandas' axis labels): none is mathtext.
+        text.set_parse_math(False)
+    return fig
 
 
 def _fit(ax, bounds, fig) -> None:

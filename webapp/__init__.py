@@ -6,6 +6,8 @@ import gc
 
 from flask import Flask
 
+from .web.routing import AhyaFlask
+
 _frozen = False
 
 
@@ -19,10 +21,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance directory and database here).
     """
     instance_path = (test_config or {}).get("INSTANCE_PATH")
-    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app = AhyaFlask(__name__, instance_relative_config=True, instance_path=instance_path)
 
     from . import config
+    from .web import routing
     config.load_config(app, test_config)
+    routing.init_app(app)  # before any blueprint: their rules use the <id:...> converter
     if app.config["TRUSTED_PROXIES"] > 0:
         # Behind nginx the client address and scheme come from X-Forwarded-*: without this the
         # rate limit would count every visitor as the proxy, and cookies would miss HTTPS.

@@ -58,3 +58,10 @@ def test_service_request_reads_only_the_public_dict():
     assert (out["lat"], out["long"]) == (31.7, 35.1)
     assert out["requested_datetime"] == "2026-11-05T08:15:30Z"
     assert out["agency_responsible"] is None and out["description"] == "T\n\nD"
+
+
+def test_a_request_id_of_thousands_of_digits_names_no_report():
+    from geo.open311 import parse_request_id
+
+    assert parse_request_id("9" * 5000) is None
+    assert parse_request_id("12") == 12

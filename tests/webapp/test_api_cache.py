@@ -185,3 +185,15 @@ def test_cors_on_get(client):
     assert "Access-Control-Allow-Credentials" not in resp.headers
     # Only the API is open to other origins.
     assert "Access-Control-Allow-Origin" not in client.get("/about").headers
+
+
+@pytest.mark.parametrize("headers", [{"If-None-Match": "*"},
+                                     {"If-Modified-Since": "Fri, 01 Jan 9999 00:00:00 GMT"}])
+def test_conditions_never_hide_a_bad_parameter(client, make_report, headers):
+    """RFC 9110 13.2.1: conditions apply only to what would be a 200; a bad parameter stays a 400."""
+    make_report()
+    client.get("/api/v1/reports")  # the process start is recorded on the first API request
+    assert client.get("/api/v1/reports?kind=nope", headers=headers).status_code == 400
+    assert client.get("/api/v1/areas?geometry=", headers=headers).status_code == 400
+    if "If-None-Match" in headers:  # "*" matches any current representation
+        assert client.get("/api/v1/reports?kind=challenge", headers=headers).status_code == 304

@@ -1,13 +1,15 @@
 """The bad-input corpus (tests/fixtures/bad/cases/*.json): refused cleanly, nothing changed.
 
-Each case is refused with a 4xx (forms, API, the import page) or a non-zero exit and one clear
-``Error:`` line (``flask layers import``, ``flask reports import``), never a 500 or a traceback;
-afterwards every table has the same row count and the photo and overlay folders hold the same
-files. See tests/fixtures/bad/README.md.
+Each case is refused with a 4xx (forms, API, exports, paths, the import page) or a non-zero exit
+and one clear ``Error:`` line (``flask layers import``, ``flask reports import``), never a 500 or a
+traceback; afterwards every table has the same row count and the photo and overlay folders hold
+the same files. Cases marked ``literal`` are legitimate text (mathtext-like dollars, joiners, a
+bidi override): accepted, and stored and shown exactly as typed. See tests/fixtures/bad/README.md.
 """
 
 from __future__ import annotations
 
+import html
 import io
 import json
 from pathlib import Path
@@ -20,7 +22,10 @@ from tests.fixtures.bad.make_files import build
 
 BAD = Path(__file__).resolve().parents[1] / "fixtures" / "bad"
 CASES = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted((BAD / "cases").glob("*.json"))}
-URLS = {"new_report": "/reports/new", "suggest": "/suggest", "new_organization": "/organizations/new"}
+URLS = {"new_report": "/reports/new", "suggest": "/suggest", "new_organization": "/organizations/new",
+        "edit": "/moderation/{id}/edit", "reject": "/moderation/{id}/reject", "login": "/auth/login"}
+#: Targets that need an organizer logged in, and an unpublished report to act on.
+ON_A_REPORT = ("edit", "reject")
 VALID = {"kind": "challenge", "category": "housing", "lon": str(SILWAN[0]), "lat": str(SILWAN[1]),
          "area_name": "", "precision": "approximate", "title": "A valid title",
          "description": "A valid description.", "observed_on": "2025-05-01", "organization": "Org",
@@ -68,12 +73,14 @@ def connect_targets(make_org, make_report) -> dict[str, str]:
             "hidden-initiative": f"/connect/initiative/{hidden}"}
 
 
-def post_form(client, case: dict, bad_files: Path, url: str | None = None):
-    url = url or URLS[case["target"]]
-    valid = {"connect": CONNECT_VALID, "new_organization": VALID_ORGANIZATION}.get(case["target"], VALID)
+def post_form(client, case: dict, bad_files: Path, url: str | None = None, report_id: int | None = None):
+    url = url or URLS[case["target"]].format(id=report_id)
+    valid = {"connect": CONNECT_VALID, "new_organization": VALID_ORGANIZATION, "new_report": VALID,
+             "suggest": VALID, "edit": VALID}.get(case["target"], {})
     data = {k: v for k, v in {**valid, **case.get("fields", {})}.items() if v is not None}
+    page = url.rsplit("/", 1)[0] if case["target"] == "reject" else url  # the form is on the report
     # A 404 target has no form: take the token from another page of the same session.
-    data["csrf_token"] = csrf_token(client, url if case.get("expect") != 404 else "/suggest")
+    data["csrf_token"] = csrf_token(client, page if case.get("expect") != 404 else "/suggest")
     if "raw_fields" in case:
         # Bytes that are not UTF-8 can only travel in a hand-made body.
         body = "&".join(f"{quote(k)}={quote(v)}" for k, v in data.items())
@@ -90,7 +97,10 @@ def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, ba
                                                  make_report, name):
     case = CASES[name]
     target = case["target"]
-    if target in ("new_report", "new_organization", "reports_import_page"):
+    report_id = make_report(publish=False) if target in ON_A_REPORT else None
+    if target == "export":
+        make_report()  # something to draw
+    if target in ("new_report", "new_organization", "reports_import_page", *ON_A_REPORT):
         login()
     connect_url = connect_targets(make_org, make_report)[case["to"]] if target == "connect" else None
     before = snapshot(app)
@@ -99,15 +109,31 @@ def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, ba
         expected = 200 if case["expect"] == "honeypot" else case["expect"]
         assert resp.status_code == expected, f"{name}: {resp.status_code}"
     elif target in URLS:
-        resp = post_form(client, case, bad_files)
+        resp = post_form(client, case, bad_files, report_id=report_id)
         if case["expect"] == "no-500":  # decoded to U+FFFD and accepted (see the case's note)
             assert resp.status_code < 500, f"{name}: {resp.status_code}"
+            return
+        if case["expect"] == "literal":
+            _assert_stored_literally(app, client, login, case, resp, report_id)
             return
         assert 400 <= resp.status_code < 500, f"{name}: {resp.status_code}"
     elif target == "api":
         resp = client.get(case["query"])
         assert resp.status_code == case["expect"], f"{name}: {resp.status_code}"
         assert resp.is_json and "error" in resp.get_json()
+    elif target == "api_ok":
+        resp = client.get(case["query"])
+        assert resp.status_code == case["expect"] and resp.get_json()["type"] == "FeatureCollection", name
+    elif target == "export":
+        resp = client.get(case["query"])
+        if case["expect"] == "literal":
+            assert resp.status_code == 200, f"{name}: {resp.status_code} {resp.get_data()[:200]!r}"
+            assert resp.mimetype in ("image/png", "application/pdf", "application/geo+json"), resp.mimetype
+            return
+        assert resp.status_code == case["expect"], f"{name}: {resp.status_code}"
+    elif target == "path":
+        resp = client.get(case["query"])
+        assert resp.status_code == case["expect"], f"{name}: {resp.status_code}"
     elif target == "open311":
         resp = client.get(case["query"])
         assert resp.status_code == case["expect"], f"{name}: {resp.status_code}"
@@ -160,6 +186,27 @@ def _confirm_import(client, preview: str):
     chosen = [(re.search(r'<option value="([^"]*)" selected>', m) or re.search(r'value="()"', m))[1]
               for m in mapping]
     return client.post("/reports/import/confirm", data={**fields, "map": chosen, "action": "import"})
+
+
+def _assert_stored_literally(app, client, login, case: dict, resp, report_id: int | None) -> None:
+    """A legitimate text was accepted, stored as typed (stripped) and is shown HTML-escaped."""
+    from webapp.extensions import db
+    from webapp.store.models import Report
+
+    field = case["field"]
+    text = case["fields"][field].strip()
+    assert resp.status_code in (200, 302), f"{case}: {resp.status_code} {resp.get_data(as_text=True)[:300]}"
+    column = "reject_reason" if field == "reason" else field
+    with app.app_context():
+        report = db.session.get(Report, report_id) if report_id else \
+            db.session.scalars(db.select(Report).order_by(Report.id.desc())).first()
+        assert report is not None and getattr(report, column) == text, (case, getattr(report, column, None))
+        shown_at = f"/moderation/{report.id}"
+    if field != "contact":  # private, but organizers see it on the moderation page too
+        if case["target"] == "suggest":
+            login()
+        page = client.get(shown_at).get_data(as_text=True)
+        assert html.escape(text, quote=False) in page, f"{case}: not shown as typed on {shown_at}"
 
 
 def _assert_valid_overlay(app) -> None:

@@ -68,19 +68,20 @@ def _area_features() -> list[dict]:
 
 def parse_measure(args: MultiDict) -> tuple[str, str | None]:
     """What the choropleth classes count: ``measure`` (a kind) and optional ``measure_category``."""
-    measure = (args.get("measure") or "challenge").strip()
+    measure = args.get("measure", "challenge").strip()  # absent: challenge; empty: an error
     if len(args.getlist("measure")) > 1 or measure not in KINDS:
         raise ParameterError("measure", f"'measure' must be one of {', '.join(KINDS)}")
-    category = (args.get("measure_category") or "").strip() or None
+    category = args.get("measure_category")
+    category = None if category is None else category.strip()
     if len(args.getlist("measure_category")) > 1 or (
-            category and not get_taxonomy().is_valid(measure, category)):
+            category is not None and not get_taxonomy().is_valid(measure, category)):
         raise ParameterError("measure_category", f"'measure_category' must be a {measure} category")
     return measure, category
 
 
 def parse_geometry(args: MultiDict) -> bool:
     """``geometry=none`` leaves polygons out: the map page already has them, only counts change."""
-    value = (args.get("geometry") or "full").strip()
+    value = args.get("geometry", "full").strip()
     if value not in ("full", "none") or len(args.getlist("geometry")) > 1:
         raise ParameterError("geometry", "'geometry' must be 'full' or 'none'")
     return value == "full"

@@ -159,19 +159,26 @@ def _validators(changed_at: dt.datetime) -> tuple[dt.datetime, bool]:
     return min(modified, now), modified <= now
 
 
-def _not_modified(etag: str, modified: dt.datetime, exact: bool) -> str | None:
-    """The ETag to answer 304 with, or None to send the full response."""
+def _not_modified(etag: str, modified: dt.datetime, exact: bool) -> tuple[str | None, bool]:
+    """The ETag to answer 304 with (or None to send the full response), and whether the client
+    named this request's own ETag.
+
+    Our ETag names one request (its normalised query) at one data version, and was only ever
+    sent with a 200: naming it proves the request is valid. ``*`` and ``If-Modified-Since``
+    name no request, so they may only turn a 200 into a 304 (RFC 9110 13.2.1: conditions are
+    evaluated only when the response would otherwise be 2xx; a bad parameter stays a 400).
+    """
     if "If-None-Match" in request.headers:
         # RFC 9110 13.1.2: weak comparison; If-Modified-Since is ignored when this is present.
         tags = request.if_none_match
         for candidate in (etag, etag + "-gz"):  # "-gz": compression.py's tag for gzipped bodies
             if tags.contains_weak(candidate):
-                return candidate
-        return None
+                return candidate, not tags.star_tag
+        return None, False
     since = request.if_modified_since
     if exact and since is not None and modified <= since:
-        return etag
-    return None
+        return etag, False
+    return None, False
 
 
 def _finish(response: Response, etag: str, modified: dt.datetime) -> Response:
@@ -198,19 +205,21 @@ def cached_json(view=None, *, by_language: bool = False):
         key = request_key(by_language)
         etag = make_etag(version, changed_at, key)
         modified, exact = _validators(changed_at)
-        matched = _not_modified(etag, modified, exact)
-        if matched:
-            return _finish(Response(status=304), matched, modified)
+        matched, proven = _not_modified(etag, modified, exact)
+        if matched and proven:
+            return _finish(Response(status=304), matched, modified)  # the view need not run
         cache = get_cache()
         generation = (changed_at, version)
         entry = cache.get(generation, key)
         if entry is None:
             response = make_response(view(*args, **kwargs))
             if response.status_code != 200 or response.direct_passthrough:
-                return response
+                return response  # errors answer as errors, whatever the conditional headers
             entry = Entry(response.get_data(), response.mimetype,
                           tuple((h, response.headers[h]) for h in _KEPT_HEADERS if h in response.headers))
             cache.put(generation, key, entry)
+        if matched:
+            return _finish(Response(status=304), matched, modified)
         return _finish(Response(entry.body, status=200, mimetype=entry.mimetype,
                                 headers=list(entry.headers)), etag, modified)
 

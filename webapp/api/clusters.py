@@ -88,7 +88,7 @@ def clusters():
                   "bbox": list(bbox) if bbox else None})
 
 
-@bp.get("/reports/<int:report_id>")
+@bp.get("/reports/<id:report_id>")
 @cached_json
 def report(report_id: int):
     """One published report as a GeoJSON Feature (404 when it is not published)."""

@@ -16,12 +16,13 @@ from geo.privacy import PRECISIONS
 from geo.taxonomy import KINDS
 from geo.text import EXCERPT_CHARS
 
-from ..store.filters import MAX_QUERY, NUMBER
+from ..store.filters import BBOX, CONTROL_CHARS, MAX_QUERY
 from ..store.layers import place_slugs
 from ..store.models import ORG_KINDS
 from ..store.queries import DEFAULT_LIMIT, MAX_LIMIT
 from ..store.reporting import get_taxonomy
-from .params import MAX_CURSOR
+from ..web.routing import MAX_ID
+from .params import CURSOR_PATTERN, MAX_CURSOR
 
 API_VERSION = "1.0.0"
 SUMMARIES = {
@@ -63,6 +64,16 @@ PARAMETER_HELP = {
     "org_limit": _l("Organizations per page, from 1 to 500 (100 by default)."),
     "org_id": _l("The number of a published organization."),
 }
+#: Rules the schemas cannot express (they tie two parameters together, or need the server's
+#: key): appended to the parameter help, and checked by the server (400).
+PARAMETER_RULES = {
+    "category": _l("With kind, only categories of that kind."),
+    "until": _l("Not before since."),
+    "bbox": _l("Longitudes from -180 to 180, latitudes from -90 to 90, each minimum smaller than its "
+               "maximum."),
+    "cursor": _l("Only a cursor this server made is valid."),
+    "measure_category": _l("A category of the measure kind."),
+}
 SILWAN_BBOX = "35.22,31.75,35.26,31.79"
 
 
@@ -82,7 +93,8 @@ def _organization_parameters(challenge_categories: list[str], slugs: list[str]) 
         "org_area": ("area", {"type": "string", "enum": slugs}, "silwan"),
         "org_category": ("category", {"type": "string", "enum": challenge_categories}, "housing"),
         "org_kind": ("kind", {"type": "string", "enum": list(ORG_KINDS)}, "ngo"),
-        "org_q": ("q", {"type": "string", "maxLength": MAX_QUERY}, "legal"),
+        "org_q": ("q", {"type": "string", "maxLength": MAX_QUERY,
+                        "pattern": f"^[^{CONTROL_CHARS}]*$"}, "legal"),
         "org_limit": ("limit", {"type": "integer", "minimum": 1, "maximum": MAX_ORG_LIMIT,
                                 "default": DEFAULT_ORG_LIMIT}, 50),
     }
@@ -90,7 +102,7 @@ def _organization_parameters(challenge_categories: list[str], slugs: list[str]) 
                  "schema": schema, "example": example} for key, (name, schema, example) in specs.items()}
     out["org_id"] = {"name": "org_id", "in": "path", "required": True, "example": 1,
                      "description": str(PARAMETER_HELP["org_id"]),
-                     "schema": {"type": "integer", "minimum": 1}}
+                     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
     return out
 
 
@@ -135,18 +147,23 @@ def _organization_schemas(challenge_categories: list[str], slugs: list[str]) -> 
     }
 
 
+DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
 def _parameters(categories: list[str], slugs: list[str]) -> dict:
-    number = NUMBER.pattern
     specs = {
         "kind": ({"type": "string", "enum": list(KINDS)}, "challenge"),
         "category": ({"type": "array", "items": {"type": "string", "enum": categories}}, ["housing"]),
         "area": ({"type": "string", "enum": slugs}, "silwan"),
-        "since": ({"type": "string", "format": "date"}, "2026-01-01"),
-        "until": ({"type": "string", "format": "date"}, "2026-12-31"),
-        "q": ({"type": "string", "maxLength": MAX_QUERY}, "demolition"),
-        "bbox": ({"type": "string", "pattern": rf"^\s*{number}\s*(,\s*{number}\s*){{3}}$"}, SILWAN_BBOX),
+        "since": ({"type": "string", "format": "date", "pattern": DATE_PATTERN}, "2026-01-01"),
+        "until": ({"type": "string", "format": "date", "pattern": DATE_PATTERN}, "2026-12-31"),
+        "q": ({"type": "string", "maxLength": MAX_QUERY, "pattern": f"^[^{CONTROL_CHARS}]*$"}, "demolition"),
+        # "bbox" and "cursor" are formats of this API (see PARAMETER_RULES): the patterns say
+        # what they look like, the formats what only the server can check.
+        "bbox": ({"type": "string", "format": "bbox", "pattern": f"^{BBOX.pattern}$"}, SILWAN_BBOX),
         "limit": ({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}, 100),
-        "cursor": ({"type": "string", "maxLength": MAX_CURSOR}, None),
+        "cursor": ({"type": "string", "format": "cursor", "pattern": CURSOR_PATTERN,
+                    "minLength": 3, "maxLength": MAX_CURSOR}, None),
         "lang": ({"type": "string", "enum": ["ar", "en"]}, "en"),
         "measure": ({"type": "string", "enum": list(KINDS), "default": "challenge"}, "initiative"),
         "measure_category": ({"type": "string", "enum": categories}, "legal-aid"),
@@ -155,8 +172,9 @@ def _parameters(categories: list[str], slugs: list[str]) -> dict:
     }
     out = {}
     for name, (schema, example) in specs.items():
+        help_text = " ".join(str(t) for t in (PARAMETER_HELP[name], PARAMETER_RULES.get(name)) if t)
         out[name] = {"name": name, "in": "query", "required": False,
-                     "description": str(PARAMETER_HELP[name]), "schema": schema}
+                     "description": help_text, "schema": schema}
         if example is not None:
             out[name]["example"] = example
         if schema["type"] == "array":
@@ -166,7 +184,7 @@ def _parameters(categories: list[str], slugs: list[str]) -> dict:
     out["zoom"]["required"] = True
     out["report_id"] = {"name": "report_id", "in": "path", "required": True, "example": 1,
                         "description": str(PARAMETER_HELP["report_id"]),
-                        "schema": {"type": "integer", "minimum": 1}}
+                        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
     out["If-None-Match"] = {"name": "If-None-Match", "in": "header", "required": False,
                             "description": "An ETag from an earlier response: 304 if nothing changed.",
                             "schema": {"type": "string"}}
@@ -335,7 +353,7 @@ def build_document(url_root: str) -> dict:
                                                   ["/organizations/1"], media="application/json",
                                                   errors=("404",)),
             "/categories": _operation("listCategories", ["lang"], "Categories", ["/categories?lang=en"],
-                                      media="application/json", errors=()),
+                                      media="application/json"),
             "/openapi.json": _operation("getOpenAPI", [], "OpenAPIDocument", ["/openapi.json"],
                                         media="application/json", errors=()),
         }

@@ -85,7 +85,7 @@ def organizations():
     return resp
 
 
-@bp.get("/organizations/<int:org_id>")
+@bp.get("/organizations/<id:org_id>")
 @cached_json
 def organization(org_id: int):
     """One published organization."""

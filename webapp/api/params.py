@@ -9,8 +9,12 @@ from itsdangerous import BadData, URLSafeSerializer
 from werkzeug.datastructures import MultiDict
 
 from ..store.filters import ParameterError, single
+from ..web.routing import is_valid_id
 
 MAX_CURSOR = 200
+#: What a cursor looks like (itsdangerous: urlsafe base64 payload, a dot, the signature; a
+#: leading dot when the payload is compressed). Published as the OpenAPI pattern.
+CURSOR_PATTERN = r"^\.?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
 _CURSOR_SALT = "ahya.api.reports.cursor"
 
 
@@ -36,6 +40,6 @@ def parse_cursor(args: MultiDict, secret_key: str) -> int | None:
         last_id = _cursor_serializer(secret_key).loads(raw)
     except BadData:
         last_id = None
-    if type(last_id) is not int or last_id < 1:
+    if not is_valid_id(last_id):
         raise ParameterError("cursor", "'cursor' is not valid: use the 'next' link of a previous page")
     return last_id

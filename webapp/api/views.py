@@ -104,6 +104,12 @@ def reports():
 @cached_json(by_language=True)
 def categories():
     """The taxonomy: categories per kind with both labels, colour, icon and the label in use."""
+    # Pages fall back to the default language for an unknown ``lang``; the API says so (400),
+    # as its document does (an enum).
+    langs = request.args.getlist("lang")
+    if langs and (len(langs) > 1 or langs[0] not in current_app.config["LANGUAGES"]):
+        return _json({"error": "'lang' must be one of " + ", ".join(current_app.config["LANGUAGES"]),
+                      "parameter": "lang"}, status=400)
     return _json({"lang": current_language(), **get_taxonomy().as_dict(current_language())})
 
 

@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
+from ..contribute.forms import valid_text
 from ..extensions import db, login_manager
 from ..store.models import User
 from . import bp
@@ -19,7 +20,9 @@ from .accounts import authenticate
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    # valid_text: the address is looked up in the database, where a null byte is an error.
+    # The password is only ever hashed: any character may be in it.
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254), valid_text])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 

@@ -99,7 +99,7 @@ def area(slug: str):
     return _png(cached_card(key, lambda: _draw(fill, points, place.name_ar, place.name_en, "")))
 
 
-@bp.get("/organization/<int:id>.png")
+@bp.get("/organization/<id:id>.png")
 def organization(id: int):
     org = db.session.scalars(select(Organization)
                              .where(Organization.id == id, Organization.status == "published")

@@ -40,7 +40,7 @@ def messages():
                            counts=counts, form=StatusForm(), target_name=target_name)
 
 
-@bp.post("/moderation/messages/<int:id>/<any(read, archive, new):action>")
+@bp.post("/moderation/messages/<id:id>/<any(read, archive, new):action>")
 @organizer_required
 def message_status(id: int, action: str):
     form = StatusForm()

@@ -54,7 +54,7 @@ def _handle(target: dict, fields: dict):
         400 if request.method == "POST" else 200
 
 
-@bp.route("/connect/organization/<int:id>", methods=["GET", "POST"])
+@bp.route("/connect/organization/<id:id>", methods=["GET", "POST"])
 @limiter.limit(_rate_limit, methods=["POST"])
 def organization(id: int):
     org = published_organization(id)
@@ -63,7 +63,7 @@ def organization(id: int):
     return _handle({"kind": "organization", "name": name, "url": None}, {"organization_id": org.id})
 
 
-@bp.route("/connect/initiative/<int:id>", methods=["GET", "POST"])
+@bp.route("/connect/initiative/<id:id>", methods=["GET", "POST"])
 @limiter.limit(_rate_limit, methods=["POST"])
 def initiative(id: int):
     report = published_initiative(id)

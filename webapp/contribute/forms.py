@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -55,13 +57,23 @@ def _limit(name: str, **attrs) -> dict:
     return {"maxlength": TEXT_LIMITS[name], **attrs}
 
 
+#: Control characters a text field may hold: tab and line breaks (a description's paragraphs).
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
 def valid_text(form, field) -> None:
-    """Refuse text that was not valid UTF-8.
+    """Refuse text that was not valid UTF-8, and control characters other than tab and newlines.
 
     Werkzeug decodes form bodies with ``errors="replace"``: bytes that are not UTF-8 arrive
     as U+FFFD. Storing them would silently replace what the person wrote, so say so instead.
+    A null byte cannot be stored in PostgreSQL text at all (an error, i.e. a 500), and other
+    control characters are invisible on every page. Format characters (joiners, bidi marks)
+    are text and are kept: Arabic needs them.
     """
-    if isinstance(field.data, str) and "\ufffd" in field.data:
+    if not isinstance(field.data, str):
+        return
+    if "\ufffd" in field.data or any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS
+                                     for ch in field.data):
         raise ValidationError(str(INVALID_TEXT))
 
 

@@ -33,7 +33,7 @@ def export_filters(args: MultiDict) -> ReportFilters:
 
 
 def _choice(args: MultiDict, name: str, choices: tuple[str, ...]) -> str:
-    value = single(args, name)
+    value = (single(args, name) or "").strip()
     if not value:
         return choices[0]
     # Case-insensitive match, answered in the canonical spelling ("a3" -> "A3").

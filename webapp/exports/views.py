@@ -18,6 +18,7 @@ from ..store.reporting import get_taxonomy
 from ..store.stats import public_count
 from ..web.assets import VENDOR_DIRS
 from ..web.i18n import current_language
+from ..web.routing import url_with_request_args
 from . import bp, data
 from .params import PAPERS, export_filters
 from .responses import attachment, file_name, refuse, refuse_parameter, refuse_too_many
@@ -169,6 +170,6 @@ def standalone_map():
 @bp.get("/embed")
 def embed():
     """Only the map, for other sites' iframes (the one page they may frame; see framing.py)."""
-    full = url_for("public.index", _external=True, **request.args.to_dict(flat=False))
+    full = url_with_request_args("public.index", _external=True)
     return render_template("embed.html", full_map_url=full, **map_page_context(),
                            **filters_context(request.args))

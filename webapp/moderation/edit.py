@@ -23,7 +23,7 @@ from .forms import EditReportForm
 from .views import get_report
 
 
-@bp.route("/<int:report_id>/edit", methods=["GET", "POST"])
+@bp.route("/<id:report_id>/edit", methods=["GET", "POST"])
 @organizer_required
 def edit(report_id: int):
     report = get_report(report_id)

@@ -62,13 +62,13 @@ def render_detail(org: Organization, *, reject_form=None, error=None, status=200
                            allowed=[a for a in ACTIONS if org.status in TRANSITIONS[a][1]]), status
 
 
-@bp.get("/organizations/<int:org_id>")
+@bp.get("/organizations/<id:org_id>")
 @organizer_required
 def organization_detail(org_id: int):
     return render_detail(_get(org_id))
 
 
-@bp.post("/organizations/<int:org_id>/<any(publish, reject, archive):action>")
+@bp.post("/organizations/<id:org_id>/<any(publish, reject, archive):action>")
 @organizer_required
 def organization_act(org_id: int, action: str):
     org = _get(org_id)

@@ -86,13 +86,13 @@ def queue():
                            statuses=STATUSES, counts=counts)
 
 
-@bp.get("/<int:report_id>")
+@bp.get("/<id:report_id>")
 @organizer_required
 def detail(report_id: int):
     return render_detail(get_report(report_id))
 
 
-@bp.post("/<int:report_id>/<any(publish, reject, archive):action>")
+@bp.post("/<id:report_id>/<any(publish, reject, archive):action>")
 @organizer_required
 def act(report_id: int, action: str):
     report = get_report(report_id)

@@ -45,7 +45,7 @@ def new_organization():
         400 if request.method == "POST" else 200
 
 
-@bp.route("/organizations/<int:org_id>/edit", methods=["GET", "POST"])
+@bp.route("/organizations/<id:org_id>/edit", methods=["GET", "POST"])
 @organizer_required
 def edit_organization(org_id: int):
     org = get(org_id)

@@ -89,7 +89,7 @@ def _map_config(org: dict, initiatives: list[dict], lang: str) -> dict:
             "strings": {"initiative": _("Initiative")}}
 
 
-@bp.get("/organizations/<int:org_id>")
+@bp.get("/organizations/<id:org_id>")
 def organization_page(org_id: int):
     org = get_published(org_id)
     if org is None:

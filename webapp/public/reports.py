@@ -67,7 +67,7 @@ def _organization(data: dict, lang: str) -> dict | None:
     return {"id": org["id"], "name": display_name(org, lang)} if org else None
 
 
-@bp.get("/reports/<int:id>")
+@bp.get("/reports/<id:id>")
 def report_detail(id: int):
     report = db.session.scalars(queries.published_report(id)).first()
     if report is None:

@@ -15,7 +15,7 @@ from ..store.layers import place_names
 from ..store.reporting import get_taxonomy
 from . import reports
 
-ORGANIZATION_PAGE = "/organizations/<int:"
+ORGANIZATION_PAGE = "/organizations/<id:"
 
 
 def organization_url(org_id: int) -> str | None:

@@ -23,11 +23,20 @@ from .layers import place_slugs
 from .queries import DEFAULT_LIMIT, MAX_LIMIT, ReportFilters
 from .reporting import get_taxonomy
 
-NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+# ASCII digits only ([0-9], not \d): \d also matches Arabic-Indic digits, which float() reads
+# but the OpenAPI pattern (ECMA-262 \d) does not allow.
+NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+#: Four numbers, spaces allowed around them (and only spaces): the OpenAPI pattern of ``bbox``.
+BBOX = re.compile(rf" *{NUMBER.pattern} *(?:, *{NUMBER.pattern} *){{3}}")
 _INTEGER = re.compile(r"[0-9]{1,9}")
 _CATEGORY_ID = re.compile(r"[a-z][a-z0-9-]{0,39}")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_QUERY = 100
+#: Control characters (Unicode Cc: U+0000-U+001F, U+007F-U+009F), refused in ``q``; the
+#: OpenAPI pattern of ``q`` is the negation of this class.
+CONTROL_CHARS = "\\x00-\\x1f\\x7f-\\x9f"
+#: Parameters of a report listing where an empty value is an error (``q=`` means "no words").
+NON_EMPTY = ("kind", "category", "area", "since", "until", "bbox", "limit")
 #: The filters a form or link may carry (``limit`` belongs to the API's pages).
 FILTER_PARAMS = ("kind", "category", "area", "since", "until", "q", "bbox")
 
@@ -45,13 +54,17 @@ class ParameterError(ValueError):
 
 
 def single(args: MultiDict, name: str) -> str | None:
-    """The one value of ``name`` (stripped), None when absent; given twice is an error."""
+    """The one value of ``name`` as sent, None when absent; given twice is an error.
+
+    Not stripped: the OpenAPI enums and patterns allow no surrounding spaces, so neither does
+    the server.
+    """
     values = args.getlist(name)
     if not values:
         return None
     if len(values) > 1:
         raise ParameterError(name, f"'{name}' may be given only once")
-    return values[0].strip()
+    return values[0]
 
 
 def parse_kind(args: MultiDict) -> str | None:
@@ -83,8 +96,8 @@ def parse_bbox(args: MultiDict) -> tuple[float, float, float, float] | None:
     raw = single(args, "bbox")
     if raw is None:
         return None
-    parts = [p.strip() for p in raw.split(",")]
-    if len(parts) != 4 or not all(NUMBER.fullmatch(p) for p in parts):
+    parts = [p.strip(" ") for p in raw.split(",")]
+    if not BBOX.fullmatch(raw):
         raise ParameterError("bbox", "'bbox' must be four numbers: min_lon,min_lat,max_lon,max_lat")
     min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
     if not all(math.isfinite(v) for v in (min_lon, min_lat, max_lon, max_lat)):
@@ -132,14 +145,17 @@ def parse_date(args: MultiDict, name: str) -> dt.date | None:
 
 
 def parse_query(args: MultiDict) -> str | None:
-    """``q=`` words to find in titles (at most 100 characters, no control characters)."""
+    """``q=`` words to find in titles (at most 100 characters, no control characters).
+
+    Both limits apply to the value as sent (before spaces are collapsed), as the OpenAPI
+    document says: a tab or newline is a control character too.
+    """
     raw = single(args, "q")
     if raw is None:
         return None
-    text = " ".join(raw.split())
-    if len(text) > MAX_QUERY or any(unicodedata.category(ch) == "Cc" for ch in text):
+    if len(raw) > MAX_QUERY or any(unicodedata.category(ch) == "Cc" for ch in raw):
         raise ParameterError("q", f"'q' must be text of at most {MAX_QUERY} characters")
-    return text or None
+    return " ".join(raw.split()) or None
 
 
 def report_filters(args: MultiDict, taxonomy: Taxonomy, known_areas=None) -> ReportFilters:
@@ -158,6 +174,9 @@ def report_filters(args: MultiDict, taxonomy: Taxonomy, known_areas=None) -> Rep
     ParameterError
         For the first malformed parameter (kind, category, area, since, until, q, bbox, limit).
     """
+    for name in NON_EMPTY:
+        if any(not value.strip() for value in args.getlist(name)):
+            raise ParameterError(name, f"'{name}' must not be empty: leave it out instead")
     kind = parse_kind(args)
     since, until = parse_date(args, "since"), parse_date(args, "until")
     if since and until and since > until:

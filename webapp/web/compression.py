@@ -12,6 +12,8 @@ from pathlib import Path
 
 from flask import request
 
+from .assets import FILE_ENDPOINTS, is_safe_path
+
 COMPRESSIBLE = ("text/", "application/json", "application/geo+json", "application/javascript",
                 "application/atom+xml", "image/svg+xml", "application/xml")
 MIN_SIZE = 1024
@@ -48,8 +50,6 @@ def _gzip_response(response):
     return response
 
 
-#: Endpoints that serve files from disk (``send_file`` responses, streamed as-is by default).
-FILE_ENDPOINTS = ("static", "vendor.vendor_file")
 _FILE_CACHE_MAX = 256
 
 
@@ -90,11 +90,13 @@ def init_app(app) -> None:
     gzipped_files: dict[tuple[str, str | None], bytes] = {}
 
     def static_version(filename: str) -> str:
+        if not is_safe_path(filename):
+            return "0"  # never read, never remembered: the name may come from a hostile URL
         if filename not in versions or app.debug:
             try:
                 digest = hashlib.sha256((static_dir / filename).read_bytes()).hexdigest()[:10]
             except OSError:
-                digest = "0"
+                return "0"  # not a file we ship: nothing worth remembering
             versions[filename] = digest
         return versions[filename]
 

@@ -21,9 +21,12 @@ def handle_http_error(exc: HTTPException):
         429: _("Too many requests. Please wait a little and try again."),
     }
     message = messages.get(exc.code, exc.description or _("Something went wrong."))
+    # The exception's own headers (405's Allow, 416's Content-Range, 429's Retry-After), not
+    # its Content-Type: the body is ours. RFC 9110 requires Allow on every 405.
+    headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
     if _wants_json():
-        return {"error": message, "status": exc.code}, exc.code
-    return render_template("error.html", code=exc.code, message=message), exc.code
+        return {"error": message, "status": exc.code}, exc.code, headers
+    return render_template("error.html", code=exc.code, message=message), exc.code, headers
 
 
 def init_app(app) -> None:

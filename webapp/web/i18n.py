@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlencode
+
 from flask import current_app, request, session
 from flask_babel import Babel, get_locale
 
@@ -28,6 +30,18 @@ def text_direction(lang: str | None = None) -> str:
     return "rtl" if (lang or current_language()) == "ar" else "ltr"
 
 
+def language_switch_url(lang: str) -> str:
+    """This request's URL in ``lang``: the same path and arguments (repeated ones kept).
+
+    Built from the request as received, not with ``url_for(request.endpoint, **args)``:
+    query arguments are the client's, and names such as ``endpoint``, ``_scheme`` or
+    ``_anchor`` would have become url_for's own keywords (a 500 on every page).
+    """
+    pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    pairs.append(("lang", lang))
+    return quote(request.script_root + request.path) + "?" + urlencode(pairs)
+
+
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
 
@@ -36,4 +50,5 @@ def init_app(app) -> None:
         lang = current_language()
         other = "en" if lang == "ar" else "ar"
         return {"lang": lang, "dir": text_direction(lang), "other_lang": other,
+                "language_switch_url": language_switch_url,
                 "url_map_endpoints": app.view_functions.keys()}

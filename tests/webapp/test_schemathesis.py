@@ -1,0 +1,166 @@
+"""The API keeps its own contract: schemathesis against /api/v1/openapi.json, every check.
+
+Schemathesis reads the app's OpenAPI document (through WSGI, no server) and, per operation,
+sends the documented examples, boundary values of every schema (coverage phase) and generated
+requests, valid and invalid ones (fuzzing phase). All its checks run on every answer: no 5xx,
+only declared status codes, content types and headers, bodies valid against their schemas,
+schema-valid requests accepted, schema-invalid ones refused with a 4xx, 405 with ``Allow``
+for undeclared methods. Any finding fails the test.
+
+The run is reproducible (``derandomize``: the same examples every time) and bounded:
+``SCHEMATHESIS_MAX_EXAMPLES`` (default 25) generated requests per operation and mode, about
+a minute on 2 cores. For a deeper run::
+
+    SCHEMATHESIS_MAX_EXAMPLES=1000 python -m pytest -m schemathesis
+
+Two formats of the document name what only the server can check, and are generated here:
+``bbox`` (each minimum below its maximum, within the world) and ``cursor`` (signed by the
+server's key). The rules that tie two parameters together (see ``PARAMETER_RULES`` in
+``webapp/api/openapi.py``) are applied to the *valid* requests before they are sent, so
+that "schema-valid request rejected" means a real disagreement.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import CHECKS, load_all_checks
+
+from tests.conftest import SILWAN, app_config
+from webapp import create_app
+from webapp.api.params import encode_cursor
+from webapp.web.routing import MAX_ID
+
+pytestmark = pytest.mark.schemathesis
+
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"))
+SECRET_KEY = "schemathesis-test-key"
+
+
+def _bbox(values: list[int]) -> str:
+    min_lon, max_lon, min_lat, max_lat = values  # micro-degrees, each pair ordered and distinct
+    return ",".join(f"{v / 1e6:.6f}" for v in (min_lon, min_lat, max_lon, max_lat))
+
+
+@st.composite
+def _bboxes(draw) -> str:
+    lon = sorted(draw(st.lists(st.integers(-180_000_000, 180_000_000), min_size=2, max_size=2, unique=True)))
+    lat = sorted(draw(st.lists(st.integers(-90_000_000, 90_000_000), min_size=2, max_size=2, unique=True)))
+    return _bbox([*lon, *lat])
+
+
+schemathesis.openapi.format("bbox", _bboxes())
+schemathesis.openapi.format("cursor", st.integers(1, MAX_ID).map(lambda i: encode_cursor(i, SECRET_KEY)))
+
+
+@pytest.fixture(scope="module")
+def api_app(tmp_path_factory):
+    """One app for the module (the API only reads), with demo reports and a few exact ones."""
+    from webapp.cli.demo import load_demo
+    from webapp.extensions import db
+    from webapp.store.reporting import create_report
+
+    drop = None
+    db_url = None
+    if os.environ.get("TEST_DATABASE_URL"):
+        from tests.conftest import _postgres_database
+
+        db_url, drop = _postgres_database()
+    config = {**app_config(tmp_path_factory.mktemp("instance"), db_url), "SECRET_KEY": SECRET_KEY}
+    app = create_app(config)
+    with app.app_context():
+        load_demo(40, 3)
+        for kind, category in (("challenge", "housing"), ("initiative", "legal-aid")):
+            create_report({"kind": kind, "category": category, "title": "Demolition order",
+                           "lon": SILWAN[0], "lat": SILWAN[1], "precision": "exact"},
+                          user=None, source="organizer", publish=True)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if drop:
+        drop()
+
+
+@pytest.fixture(scope="module")
+def api_schema(api_app):
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", api_app)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+def _repair_valid_query(case) -> None:
+    """Apply the rules of PARAMETER_RULES to a schema-valid request.
+
+    The fuzzing phase draws ``bbox`` and ``cursor`` from the formats above; the coverage phase
+    builds values from the patterns alone ("0.0" looks like a cursor, "0,0,0,0" like a bbox):
+    those are replaced by valid ones, as a client would copy them.
+    """
+    from werkzeug.datastructures import MultiDict
+
+    from webapp.api.params import parse_cursor
+    from webapp.store.filters import ParameterError, parse_bbox
+    from webapp.store.reporting import get_taxonomy
+
+    query = case.query
+    if not isinstance(query, dict):
+        return
+    for name, parse, valid in (("bbox", parse_bbox, "35.22,31.75,35.26,31.79"),
+                               ("cursor", lambda a: parse_cursor(a, SECRET_KEY),
+                                encode_cursor(MAX_ID, SECRET_KEY))):
+        if isinstance(query.get(name), str):
+            try:
+                parse(MultiDict({name: query[name]}))
+            except ParameterError:
+                query[name] = valid
+    since, until = query.get("since"), query.get("until")
+    if isinstance(since, str) and isinstance(until, str) and since > until:
+        query["since"], query["until"] = until, since
+    taxonomy = get_taxonomy()
+    kind = query.get("kind")
+    if kind and "category" in query:
+        categories = query["category"] if isinstance(query["category"], list) else [query["category"]]
+        kept = [c for c in categories if taxonomy.is_valid(kind, c)]
+        if kept:
+            query["category"] = kept
+        else:
+            del query["category"]
+    measure_category = query.get("measure_category")
+    if measure_category and not taxonomy.is_valid(query.get("measure", "challenge"), measure_category):
+        del query["measure_category"]
+
+
+ALL_CHECKS = None
+
+
+def _all_checks():
+    global ALL_CHECKS
+    if ALL_CHECKS is None:
+        load_all_checks()
+        ALL_CHECKS = CHECKS.get_all()
+    return ALL_CHECKS
+
+
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                 HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+def test_api_keeps_its_openapi_contract(case, api_app):
+    if case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE:
+        with api_app.app_context():
+            _repair_valid_query(case)
+    # identity: werkzeug's test client hands over the gzip bytes undecoded.
+    case.call_and_validate(headers={"Accept-Encoding": "identity"}, checks=_all_checks())
+
+
+def test_the_document_declares_the_formats_it_uses(api_app):
+    """The two API formats generated above are the ones the document uses, and nothing else."""
+    doc = api_app.test_client().get("/api/v1/openapi.json").get_json()
+    formats = {p["schema"].get("format") for p in doc["components"]["parameters"].values()}
+    assert formats - {None} == {"date", "bbox", "cursor"}
