@@ -41,6 +41,8 @@ def build_map_parts(asset_base: str | None = None) -> MapParts:
             tile_attribution=current_app.config["TILE_ATTRIBUTION"],
             overlays=get_overlays(), asset_base=base,
         )
+        # The page loads Leaflet itself (_map_head.html: deferred script, CSS in the bundle).
+        m.default_js, m.default_css = [], []
         if len(cache) > 16:  # overlays changed many times: drop the old renderings
             cache.clear()
         cache[key] = render_parts(m)
