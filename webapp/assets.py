@@ -75,7 +75,7 @@ def build_bundle(name: str, script_root: str = "") -> str:
         text = _source_file(source, path).read_text(encoding="utf-8")
         if name.endswith(".css"):
             base = _source_url(source, path, script_root).rsplit("/", 1)[0]
-            text = _CSS_URL.sub(lambda m: f"url({base}/{m.group(2)})", _CSS_COMMENT.sub("", text))
+            text = _CSS_URL.sub(lambda m, base=base: f"url({base}/{m.group(2)})", _CSS_COMMENT.sub("", text))
             text = re.sub(r"\n\s*\n+", "\n", text).strip()
             parts.append(f"/* {source}/{path} */\n{text}\n")
         else:
