@@ -70,7 +70,7 @@
     if (!input.value.trim()) { list.hidden = true; return; }
     if (!results.length) {
       var none = document.createElement("li");
-      none.textContent = t.noResults; none.className = "none";
+      none.textContent = cfg.placesFailed ? t.placesError : t.noResults; none.className = "none";
       list.appendChild(none);
     }
     results.forEach(function (p, i) {
