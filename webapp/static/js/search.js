@@ -12,11 +12,14 @@
   var lang = t.lang;
   var FOLD = { "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي", "ـ": "" };
 
+  /* Unicode's White_Space list spelled out, as geo/search.py has it (JS and Python \s differ). */
+  var SEPARATORS = /[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\-_.,;:()"\/]+/g;
+
   function normalize(text) {
-    var s = String(text || "").normalize("NFKD").toLowerCase().replace(/\p{M}/gu, "");
+    var s = String(text || "").normalize("NFKD").toLowerCase().replace(/[\p{M}\p{Cf}]/gu, "");
     s = s.replace(/[أإآٱةىؤئـ]/g, function (c) { return FOLD[c]; });
     s = s.replace(/['’‘`ʿʾ]/g, "");
-    return s.replace(/[\s\-_.,;:()"\/]+/g, " ").trim();
+    return s.replace(SEPARATORS, " ").replace(/^ +| +$/g, "");
   }
 
   function find(query, limit) {
