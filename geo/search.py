@@ -92,3 +92,30 @@ def find(entries: list[dict], query: str, limit: int = 8) -> list[dict]:
             scored.append((best, i))
     scored.sort()
     return [entries[i] for _, i in scored[:limit]]
+
+
+def name_lookup(entries: list[dict], slugs=None) -> dict[str, str]:
+    """``{normalised name: slug}`` for the places a form accepts, from the search index's keys.
+
+    Any spelling the map search matches exactly ("Shufat", "Shu'fat", "شعفاط", "שועפאט",
+    "Qatamon") names the place. A spelling shared by several places goes to the one the map
+    search ranks first for it: a place's own name before an alternative name, then index order.
+
+    Parameters
+    ----------
+    entries : list of dict
+        ``search_index`` entries.
+    slugs : collection of str, optional
+        Only these places (e.g. those with a polygon); all when None.
+    """
+    lookup: dict[str, str] = {}
+    for primary in (True, False):
+        for entry in entries:
+            if slugs is not None and entry["slug"] not in slugs:
+                continue
+            keys = entry["keys"][:entry["primary"]] if primary else entry["keys"][entry["primary"]:]
+            if primary:
+                keys = [normalize(entry["slug"]), *keys]
+            for key in keys:
+                lookup.setdefault(key, entry["slug"])
+    return lookup

@@ -1,26 +1,16 @@
 /* Place search over the names in three languages and the alternative names; each result
-   also links to the place's profile page. normalize() mirrors geo/search.py: keep the two in step. */
+   also links to the place's profile page. normalize() is normalize.js's (geo/search.py's rules). */
 (function () {
   "use strict";
   var cfg = window.AHYA_MAP;
   var input = document.getElementById("place-search");
   var list = document.getElementById("place-results");
-  if (!cfg || !input) { return; }
+  if (!cfg || !input || !window.AHYA_NORMALIZE) { return; }
   var map = cfg.map;
   var places = cfg.placeIndex || [];  // filled by map-data.js when the index has loaded
   var t = JSON.parse(document.getElementById("ahya-i18n").textContent);
   var lang = t.lang;
-  var FOLD = { "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي", "ـ": "" };
-
-  /* Unicode's White_Space list spelled out, as geo/search.py has it (JS and Python \s differ). */
-  var SEPARATORS = /[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\-_.,;:()"\/]+/g;
-
-  function normalize(text) {
-    var s = String(text || "").normalize("NFKD").toLowerCase().replace(/[\p{M}\p{Cf}]/gu, "");
-    s = s.replace(/[أإآٱةىؤئـ]/g, function (c) { return FOLD[c]; });
-    s = s.replace(/['’‘`ʿʾ]/g, "");
-    return s.replace(SEPARATORS, " ").replace(/^ +| +$/g, "");
-  }
+  var normalize = window.AHYA_NORMALIZE;  // normalize.js, the same rules as geo/search.py
 
   function find(query, limit) {
     var q = normalize(query);
