@@ -1,8 +1,8 @@
 """The organizer form in a real browser: choose a category, click the map in Silwan, save.
 
 Uses the live server, Chromium and tile stubs of ``tests/browser/conftest.py``; the
-organizer account is created in the live app's database by this test, and the report it
-makes is deleted afterwards (other browser tests count the reports on the shared server).
+organizer account is created in the live app's database by this test (emptied before each
+test by ``conftest.fresh_data``), and the report it makes is deleted afterwards.
 """
 
 from __future__ import annotations
