@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
@@ -53,9 +55,19 @@ def map_page_context() -> dict:
     """What ``index.html`` (and the embed page) need besides the request's filters.
 
     The area polygons and the search index are not in the page: ``map_data`` holds their
-    cached URLs, which the page's scripts fetch.
+    cached URLs, which the page's scripts fetch. ``tile_origin``: the tile server, for a
+    preconnect (the first tiles are the largest paint; empty with ``{s}`` subdomains).
     """
-    return {"map": build_map_parts(), "map_data": asset_urls(current_language())}
+    return {"map": build_map_parts(), "map_data": asset_urls(current_language()),
+            "tile_origin": tile_origin(current_app.config["TILE_URL"])}
+
+
+def tile_origin(tile_url: str) -> str:
+    """``scheme://host[:port]`` of a tile URL template, or "" if the host is a template itself."""
+    parts = urlsplit(tile_url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc or "{" in parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 # --- the map page's filters ------------------------------------------------------------------
