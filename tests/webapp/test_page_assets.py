@@ -121,3 +121,21 @@ def test_specific_pages_describe_themselves(client, make_report):
     desc = parse(html).descriptions[0]
     assert desc.startswith('A "quoted" <b>title</b>: a report on Ahya')  # unescaped by the parser
     assert "<b>title" not in html.split("<title>")[0]  # escaped in the HTML itself
+
+
+def test_map_page_preconnects_to_the_tile_server(client, app):
+    html = client.get("/").get_data(as_text=True)
+    origin = re.match(r"https?://[^/]+", app.config["TILE_URL"]).group(0)
+    assert f'<link rel="preconnect" href="{origin}">' in html
+
+
+@pytest.mark.parametrize(("url", "origin"), [
+    ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "https://tile.openstreetmap.org"),
+    ("http://127.0.0.1:8080/{z}/{x}/{y}.png", "http://127.0.0.1:8080"),
+    ("https://{s}.tile.example.org/{z}/{x}/{y}.png", ""),  # one host per subdomain: none
+    ("/tiles/{z}/{x}/{y}.png", ""), ("", ""), ("javascript:alert(1)", ""),
+])
+def test_tile_origin(url, origin):
+    from webapp.public.mapview import tile_origin
+
+    assert tile_origin(url) == origin
