@@ -18,6 +18,7 @@ Scores vary from run to run, more on a busy machine: compare medians.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.server
 import io
 import json
@@ -69,10 +70,9 @@ def start_tile_server() -> str:
             self.send_header("Content-Length", str(len(png)))
             self.send_header("Cache-Control", "max-age=86400")
             self.end_headers()
-            try:
+            # Lighthouse may close the page before the tile arrives.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(png)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # Lighthouse closed the page before the tile arrived
 
         def log_message(self, *args):
             pass
@@ -105,7 +105,8 @@ def run_lighthouse(lighthouse: str, url: str, out: Path) -> dict:
     row = {name: cat["score"] for name, cat in report["categories"].items()}
     row.update({m: audits[a]["numericValue"] for m, a in METRICS.items()})
     row["KiB"] = audits["total-byte-weight"]["numericValue"] / 1024
-    row["console_errors"] = [i.get("description", "") for i in audits["errors-in-console"]["details"]["items"]]
+    errors = audits["errors-in-console"]["details"]["items"]
+    row["console_errors"] = [i.get("description", "") for i in errors]
     return row
 
 
