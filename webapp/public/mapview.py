@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
+from folium.map import FitBounds
 from werkzeug.datastructures import MultiDict
 
 from geo.maps import MapParts, build_public_map, render_parts
@@ -45,6 +46,12 @@ def build_map_parts(asset_base: str | None = None) -> MapParts:
         )
         # The page loads Leaflet itself (_map_head.html: deferred script, CSS in the bundle).
         m.default_js, m.default_css = [], []
+        # The first view without a zoom animation: folium's script runs in a task of its own
+        # (a deferred module) and an animation it starts would end after filters.js set the
+        # view of a shared link, undoing it.
+        for child in m._children.values():
+            if isinstance(child, FitBounds):
+                child.options["animate"] = False
         if len(cache) > 16:  # overlays changed many times: drop the old renderings
             cache.clear()
         cache[key] = render_parts(m)
