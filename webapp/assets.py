@@ -48,6 +48,21 @@ _SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.M)
 _CSS_URL = re.compile(r"url\((['\"]?)(?![a-z]+:|/|#|data:)([^)'\"]+)\1\)", re.I)
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 
+# The JS bundle's frame: its files queue up, then run in order, each in its own task (a file
+# that throws still lets the next ones run; the error reaches the console as usual).
+# AHYA_AFTER_MAP(fn): run fn after the bundle's files (share.js adds its control after theirs).
+_JS_HEAD = """var _ahyaBundle = [];
+window.AHYA_AFTER_MAP = function (fn) {
+  if (_ahyaBundle.done) { fn.call(window); } else { _ahyaBundle.push(fn); }
+};
+"""
+_JS_RUN = """(function run() {
+  var next = _ahyaBundle.shift();
+  if (!next) { _ahyaBundle.done = true; return; }
+  try { next.call(window); } finally { setTimeout(run, 0); }
+})();
+"""
+
 bp = Blueprint("vendor", __name__, url_prefix="/vendor")
 
 
@@ -80,8 +95,12 @@ def build_bundle(name: str, script_root: str = "") -> str:
             text = re.sub(r"\n\s*\n+", "\n", text).strip()
             parts.append(f"/* {source}/{path} */\n{text}\n")
         else:
-            # A file may end without a semicolon: ";" keeps the next file's IIFE from calling it.
-            parts.append(f"/* {source}/{path} */\n{_SOURCE_MAP.sub('', text).rstrip()}\n;\n")
+            # Each file in a function of its own, run one after the other in separate tasks
+            # (_JS_RUN): one bundle must not become one long task that a phone cannot interrupt.
+            parts.append(f"/* {source}/{path} */\n_ahyaBundle.push(function () {{\n"
+                         f"{_SOURCE_MAP.sub('', text).rstrip()}\n;\n}});\n")
+    if name.endswith(".js"):
+        return _JS_HEAD + "".join(parts) + _JS_RUN
     return "".join(parts)
 
 

@@ -89,7 +89,9 @@
     if (event.key === " ") { open(event); }  // a role=button answers Space as well as Enter
   });
 
-  /* On the map, the button joins Leaflet's top-left controls so it never covers another one. */
+  /* On the map, the button joins Leaflet's top-left controls so it never covers another one,
+     after the map's own controls (the map's bundle runs its files in separate tasks). */
+  (window.AHYA_AFTER_MAP || function (fn) { fn(); })(function () {
   var map = window.AHYA_MAP && window.AHYA_MAP.map;
   if (map && window.L && L.Control) {
     var Share = L.Control.extend({
@@ -104,4 +106,5 @@
     new Share().addTo(map);
     opener.classList.add("in-map");
   }
+  });
 })();
