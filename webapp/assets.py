@@ -12,6 +12,7 @@ listed in ``BUNDLES`` (no build step, never stale) and versioned by their conten
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import re
 from pathlib import Path
 
@@ -20,7 +21,8 @@ import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_markercluster
 from flask import Blueprint, Response, abort, current_app, request, send_from_directory
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+# The package's static folder wherever this module lives (it may move into a subpackage).
+STATIC_DIR = Path(str(importlib.resources.files("webapp"))) / "static"
 VENDOR_DIRS = {
     "leaflet": Path(xs_leaflet.BASE_DIR),
     "markercluster": Path(xs_markercluster.BASE_DIR),
