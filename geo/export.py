@@ -1,7 +1,7 @@
 """Download formats for public report rows and area rows: GeoJSON, CSV, KML, GeoPackage, Shapefile.
 
 Pure functions: they take GeoDataFrames (EPSG:4326) built from public data only (for reports,
-:func:`to_frame` over ``webapp.reporting.public_dict`` results), write a file and return its path.
+:func:`to_frame` over ``webapp.store.reporting.public_dict`` results), write a file and return its path.
 :func:`export_bytes` does the same in a temporary directory and returns the bytes, for a web
 response. GDAL writes every format except KML through pyogrio (named explicitly: geopandas'
 default engine may change, and fiona cannot write KML without hacks). KML is built here with
@@ -48,7 +48,7 @@ def to_frame(public_dicts: list[dict]) -> gpd.GeoDataFrame:
     Parameters
     ----------
     public_dicts : list of dict
-        ``webapp.reporting.public_dict`` results (public fields and public point only).
+        ``webapp.store.reporting.public_dict`` results (public fields and public point only).
 
     Returns
     -------

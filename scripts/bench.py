@@ -48,10 +48,10 @@ def insert_reports(app, n: int, rng: np.random.Generator) -> float:
     """Add ``n`` published synthetic reports; returns seconds."""
     from geo.demo import random_points_in_polygons
     from webapp.extensions import db
-    from webapp.layers_store import get_layers
-    from webapp.models import Report, utcnow
-    from webapp.reporting import get_area_index, get_taxonomy
-    from webapp.versioning import bump_data_version
+    from webapp.store.layers import get_layers
+    from webapp.store.models import Report, utcnow
+    from webapp.store.reporting import get_area_index, get_taxonomy
+    from webapp.store.versioning import bump_data_version
 
     start = time.perf_counter()
     with app.app_context():
@@ -132,7 +132,7 @@ def bbox_arg(b, jitter: float = 0.0) -> str:
 
 def publish_one(app) -> None:
     """One new published report through the domain layer (what the organizer form calls)."""
-    from webapp.reporting import create_report
+    from webapp.store.reporting import create_report
 
     with app.app_context():
         create_report({"kind": "challenge", "category": "water", "title": "One more", "description": "Bench.",
@@ -171,7 +171,7 @@ def build_naive(app, static: Path, n: int) -> dict:
 
     from geo.maps import local_assets
     from webapp.extensions import db
-    from webapp.models import Report
+    from webapp.store.models import Report
 
     start = time.perf_counter()
     with app.app_context():
@@ -228,7 +228,7 @@ def page_measure(app) -> dict:
 
 
 def assign_throughput(app, n: int = 1_000_000) -> dict:
-    from webapp.reporting import get_area_index
+    from webapp.store.reporting import get_area_index
 
     rng = np.random.default_rng(1)
     lons, lats = rng.uniform(CITY[0], CITY[2], n), rng.uniform(CITY[1], CITY[3], n)
@@ -248,7 +248,7 @@ def ingest_throughput(app, n: int = 300, rounds: int = 3) -> dict:
 
     from webapp.auth.accounts import create_user
     from webapp.extensions import db
-    from webapp.models import Report
+    from webapp.store.models import Report
 
     with app.app_context():
         create_user("bench@example.org", "bench password long", role="organizer")

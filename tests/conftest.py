@@ -134,13 +134,13 @@ def login(client, make_user):
 @pytest.fixture
 def make_report(app):
     """Create a report through the domain layer; returns its id."""
-    from webapp.reporting import create_report
+    from webapp.store.reporting import create_report
 
     def make(publish=True, user_id=None, source="organizer", **fields):
         import datetime as dt
 
         from webapp.extensions import db
-        from webapp.models import User
+        from webapp.store.models import User
 
         data = {"kind": "challenge", "category": "housing", "title": "Demolition order",
                 "description": "Three homes received orders.", "lon": SILWAN[0], "lat": SILWAN[1],

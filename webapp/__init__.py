@@ -31,9 +31,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from . import assets, compression, demo_cli, errors, i18n, layers_cli, logs, models, store, users_cli  # noqa: F401
+    from . import cli, store
     from .auth.views import init_login
     from .extensions import csrf, limiter
+    from .store import models  # noqa: F401  (the tables are known before the first query)
+    from .web import assets, compression, errors, i18n, logs, security
     logs.init_app(app)
     store.init_app(app)
     i18n.init_app(app)
@@ -43,12 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     assets.init_app(app)
     compression.init_app(app)
     errors.init_app(app)
-    layers_cli.init_app(app)
-    users_cli.init_app(app)
-    demo_cli.init_app(app)
-    from . import backup_cli
-    backup_cli.init_app(app)
-    from . import security
+    cli.init_app(app)
     security.init_app(app)
 
     from . import api, auth, contribute, exports, moderation, public

@@ -86,8 +86,8 @@ def reset_data(app) -> None:
     from sqlalchemy import delete
 
     from webapp.extensions import db
-    from webapp.models import AddressedCategory, AuditEvent, Report, User, report_addresses
-    from webapp.versioning import bump_data_version
+    from webapp.store.models import AddressedCategory, AuditEvent, Report, User, report_addresses
+    from webapp.store.versioning import bump_data_version
 
     with app.app_context():
         for table in (AuditEvent.__table__, report_addresses, AddressedCategory.__table__,

@@ -15,7 +15,7 @@ OUTLINE_PATHS = """() => [...document.querySelectorAll('#area-map .leaflet-overl
 
 
 def _point_in(app, slug):
-    from webapp.layers_store import get_layers
+    from webapp.store.layers import get_layers
 
     with app.app_context():
         areas = get_layers().areas
@@ -30,7 +30,7 @@ def area_data(live_app, fresh_data):
     Everything added is flagged as demo data, so ``demo clear`` removes it afterwards.
     """
     from webapp.extensions import db
-    from webapp.reporting import create_report
+    from webapp.store.reporting import create_report
 
     runner = live_app.test_cli_runner()
     runner.invoke(args=["demo", "clear"])

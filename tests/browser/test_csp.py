@@ -37,8 +37,8 @@ def reports(live_app, fresh_data):
     """A published report full of HTML, a pending one, and the organizer who may see it."""
     from webapp.auth.accounts import create_user
     from webapp.extensions import db
-    from webapp.models import User
-    from webapp.reporting import create_report
+    from webapp.store.models import User
+    from webapp.store.reporting import create_report
 
     with live_app.app_context():
         if db.session.scalar(db.select(User).where(User.email == EMAIL)) is None:

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import SILWAN
 from webapp.auth.accounts import create_user
 from webapp.extensions import db
-from webapp.models import AuditEvent, Report, User
+from webapp.store.models import AuditEvent, Report, User
 
 pytestmark = pytest.mark.browser
 

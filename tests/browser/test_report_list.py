@@ -39,8 +39,8 @@ def list_reports(live_app, fresh_data):
     from sqlalchemy import delete
 
     from webapp.extensions import db
-    from webapp.models import AuditEvent, Report
-    from webapp.reporting import create_report
+    from webapp.store.models import AuditEvent, Report
+    from webapp.store.reporting import create_report
 
     specs = [("challenge", "housing"), ("challenge", "water"), ("initiative", "education"),
              ("challenge", "education"), ("initiative", "culture")]
@@ -60,7 +60,7 @@ def list_reports(live_app, fresh_data):
         db.session.execute(delete(AuditEvent).where(AuditEvent.report_id.in_(every)))
         db.session.execute(delete(Report).where(Report.id.in_(every)))
         try:  # a deletion must change the data version, or a cached API answer outlives it
-            from webapp.versioning import bump_data_version
+            from webapp.store.versioning import bump_data_version
         except ImportError:  # pragma: no cover - a tree without the data-version counter
             pass
         else:

@@ -43,7 +43,7 @@ def _page_size(app) -> int:
 def demo_data(live_app, fresh_data):
     """200 demo reports plus one with HTML in its title; the page size before and after."""
     from webapp.extensions import db
-    from webapp.reporting import create_report
+    from webapp.store.reporting import create_report
 
     runner = live_app.test_cli_runner()
     runner.invoke(args=["demo", "clear"])

@@ -20,7 +20,7 @@ XSS_TITLE = '<img src=x onerror="window.__xss=1"> حملة <b>مياه</b>'
 def seeded(live_app, fresh_data):
     """A few published demo reports of both kinds (removed again with ``demo clear``)."""
     from webapp.extensions import db
-    from webapp.reporting import create_report
+    from webapp.store.reporting import create_report
 
     runner = live_app.test_cli_runner()
     runner.invoke(args=["demo", "clear"])

@@ -12,7 +12,7 @@ from geo.export import to_frame
 from geo.layers import load_layers
 from geo.maps import display_geometries
 from geo.standalone import build_standalone_html, compact_json, inline_leaflet_css, report_popup
-from webapp.assets import VENDOR_DIRS
+from webapp.web.assets import VENDOR_DIRS
 
 ROOT = Path(__file__).resolve().parents[2]
 LEAFLET = VENDOR_DIRS["leaflet"]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from webapp.extensions import db
-from webapp.models import Report
+from webapp.store.models import Report
 
 MEASURES = ("challenge", "initiative")
 

@@ -9,8 +9,8 @@ from sqlalchemy import event, text
 
 from webapp.api.cache import Entry, ResponseCache
 from webapp.extensions import db
-from webapp.models import Report, User
-from webapp.reporting import change_status
+from webapp.store.models import Report, User
+from webapp.store.reporting import change_status
 
 ENDPOINTS = ["/api/v1/reports", "/api/v1/categories", "/api/v1/openapi.json"]
 PUBLIC = "public, max-age=0, must-revalidate"

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import Report, User
-from webapp.queries import ReportFilters, apply_filters, published
-from webapp.reporting import change_status
+from webapp.store.models import Report, User
+from webapp.store.queries import ReportFilters, apply_filters, published
+from webapp.store.reporting import change_status
 
 CITY = "34.9,31.5,35.5,32.1"
 

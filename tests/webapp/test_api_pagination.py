@@ -9,7 +9,7 @@ from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Report
+from webapp.store.models import Report
 
 
 def published_ids(app, *where) -> list[int]:
@@ -40,7 +40,7 @@ def walk(client, url: str) -> tuple[list[int], int]:
 
 
 def load_demo(app, count: int, make_report) -> None:
-    from webapp.demo_cli import load_demo as load
+    from webapp.cli.demo import load_demo as load
 
     with app.app_context():
         load(count, 11)

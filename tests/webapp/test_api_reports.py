@@ -14,8 +14,8 @@ SILWAN_BBOX = "35.22,31.75,35.26,31.79"
 def reports(app, make_report, make_user):
     """Published reports of both kinds in two areas, plus unpublished ones."""
     from webapp.extensions import db
-    from webapp.models import Report, User
-    from webapp.reporting import change_status
+    from webapp.store.models import Report, User
+    from webapp.store.reporting import change_status
 
     ids = {
         "housing": make_report(title="Silwan housing"),

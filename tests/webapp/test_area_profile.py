@@ -40,7 +40,7 @@ def chart_counts(html: str, kind: str) -> dict[str, str]:
 
 
 def direct_counts(app, area: str, kind: str) -> dict[str, int]:
-    """COUNT(*) per category straight from SQL, independent of webapp.stats."""
+    """COUNT(*) per category straight from SQL, independent of webapp.store.stats."""
     from webapp.extensions import db
 
     with app.app_context():
@@ -51,7 +51,7 @@ def direct_counts(app, area: str, kind: str) -> dict[str, int]:
 
 
 def point_in(app, slug):
-    from webapp.layers_store import get_layers
+    from webapp.store.layers import get_layers
 
     with app.app_context():
         areas = get_layers().areas
@@ -93,7 +93,7 @@ def test_header_labels_and_feed_links(client):
 
 
 def test_point_only_places_name_the_area_counting_their_reports(app, client):
-    from webapp.reporting import locate
+    from webapp.store.reporting import locate
 
     for place in PLACES[~PLACES["has_area"]].to_dict("records"):
         html = page(client, f"/areas/{place['slug']}?lang=en")
@@ -157,7 +157,7 @@ def test_unpublished_reports_do_not_count(client, make_report):
 
 def test_user_text_is_escaped_and_private_fields_stay_private(app, client, make_report):
     from webapp.extensions import db
-    from webapp.models import Report
+    from webapp.store.models import Report
 
     rid = make_report(title=XSS, description=f"desc {XSS}", organization=XSS,
                       contact="secret-phone-0501234567", link="javascript:alert(2)")
@@ -229,7 +229,7 @@ def test_no_challenges_no_network(client):
 
 
 def test_bar_chart_svg_is_escaped_and_mirrored():
-    from webapp.charts import Bar, bar_chart_svg
+    from webapp.public.charts import Bar, bar_chart_svg
 
     bars = [Bar(label="<b>A</b> & B", value=4, text="4", colour="#112233", key="a"),
             Bar(label="C", value=1.5, text="<3", key="c", approximate=True)]

@@ -9,7 +9,7 @@ import pytest
 
 from geo.search import find, name_lookup, normalize, search_index
 from webapp.contribute.areas import find_area
-from webapp.layers_store import get_layers
+from webapp.store.layers import get_layers
 
 from .test_contribute import NEW, SUGGEST, counts, field_error, only_report, submit, valid_data
 

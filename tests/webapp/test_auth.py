@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.conftest import ORGANIZER, csrf_token
 from webapp.extensions import db
-from webapp.models import User
+from webapp.store.models import User
 
 
 def post_login(client, email, password):

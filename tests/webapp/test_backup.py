@@ -75,10 +75,10 @@ def populate(app, runner, tmp_path) -> None:
     """Users, 24 reports (2 kinds × 3 precisions × 4 statuses), relations, audit log, photo, overlay."""
     import datetime as dt
 
-    from webapp import photos
     from webapp.auth.accounts import create_user
-    from webapp.models import Report, User
-    from webapp.reporting import change_status, create_report, get_area_index, update_report
+    from webapp.store import photos
+    from webapp.store.models import Report, User
+    from webapp.store.reporting import change_status, create_report, get_area_index, update_report
 
     with app.app_context():
         admin = create_user("admin@example.org", "admin staple battery", role="admin",
@@ -162,7 +162,7 @@ def test_round_trip_restores_every_row_overlay_and_photo(app, runner, other_app,
 
     # Ids were kept, so new rows must continue after them (PostgreSQL: the sequences were moved).
     from webapp.auth.accounts import create_user
-    from webapp.reporting import create_report
+    from webapp.store.reporting import create_report
     with other_app.app_context():
         assert create_user("new@example.org", "a new long password").id == 4
         fields = {"kind": "challenge", "category": "water", "title": "جديد", "lon": 35.2389, "lat": 31.7698,
@@ -263,12 +263,12 @@ def test_restore_refuses_without_changing_anything(case, app, runner, other_app,
 
 
 def test_a_failure_while_writing_files_rolls_back_the_rows(app, runner, other_app, tmp_path, monkeypatch):
-    import webapp.backup
+    import webapp.store.backup
 
     populate(app, runner, tmp_path)
     path = tmp_path / "ahya.gpkg"
     assert runner.invoke(args=["backup", str(path)]).exit_code == 0
-    real_stage, calls = webapp.backup._stage, []
+    real_stage, calls = webapp.store.backup._stage, []
 
     def failing_stage(*args):
         calls.append(args[1])
@@ -276,7 +276,7 @@ def test_a_failure_while_writing_files_rolls_back_the_rows(app, runner, other_ap
             raise OSError(28, "No space left on device")
         real_stage(*args)
 
-    monkeypatch.setattr(webapp.backup, "_stage", failing_stage)
+    monkeypatch.setattr(webapp.store.backup, "_stage", failing_stage)
     before = dump(other_app)
     line = one_line_error(other_app.test_cli_runner().invoke(args=["restore", str(path)]))
     assert "nothing was changed ([Errno 28] No space left on device)" in line and len(calls) == 3
@@ -298,7 +298,7 @@ def test_restore_bumps_the_data_version(app, runner, other_app, tmp_path, make_r
     path = tmp_path / "v.gpkg"
     assert runner.invoke(args=["backup", str(path)]).exit_code == 0
     with app.app_context():
-        from webapp.versioning import current_data_version
+        from webapp.store.versioning import current_data_version
 
         before = current_data_version()
     assert other_app.test_cli_runner().invoke(args=["restore", str(path)]).exit_code == 0

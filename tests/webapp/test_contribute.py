@@ -19,7 +19,7 @@ from PIL import Image
 from tests.conftest import SILWAN, csrf_token
 from webapp import create_app
 from webapp.extensions import db
-from webapp.models import AddressedCategory, AuditEvent, Report
+from webapp.store.models import AddressedCategory, AuditEvent, Report
 
 TEL_AVIV = (34.78, 32.08)
 NEW, SUGGEST = "/reports/new", "/suggest"

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import text
 
 from webapp.extensions import db
-from webapp.models import Report, User
-from webapp.reporting import change_status, update_report
-from webapp.versioning import bump_data_version, current_data_version
+from webapp.store.models import Report, User
+from webapp.store.reporting import change_status, update_report
+from webapp.store.versioning import bump_data_version, current_data_version
 
 
 def row(app) -> tuple[int, dt.datetime]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import AddressedCategory, AuditEvent, Report, report_addresses
+from webapp.store.models import AddressedCategory, AuditEvent, Report, report_addresses
 
 
 def count(app, *where, model=Report):

@@ -55,7 +55,7 @@ def _free_points(client, n: int) -> list[tuple[float, float]]:
 def world(app, client, make_report):
     """Three published reports (approximate, exact + demo, area-only initiative) and a pending one."""
     from webapp.extensions import db
-    from webapp.models import Report
+    from webapp.store.models import Report
 
     free = iter(_free_points(client, 3))
 

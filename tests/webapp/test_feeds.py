@@ -57,8 +57,8 @@ def check_atom(root):
 
 def test_city_feed_has_only_published_reports_newest_first(app, client, make_report, make_user):
     from webapp.extensions import db
-    from webapp.models import Report, User
-    from webapp.reporting import change_status
+    from webapp.store.models import Report, User
+    from webapp.store.reporting import change_status
 
     first = make_report(title="First", organization="Silwan committee")
     second = make_report(kind="initiative", category="legal-aid", title="Second", lon=35.2137, lat=31.7683)
@@ -130,7 +130,7 @@ def test_demo_reports_are_flagged_once(client, make_report, runner):
 
 def test_private_fields_never_appear(app, client, make_report):
     from webapp.extensions import db
-    from webapp.models import Report
+    from webapp.store.models import Report
 
     rid = make_report(contact="secret-phone-0501234567", precision="approximate")
     raw, root = fetch(client, "/feed.atom")

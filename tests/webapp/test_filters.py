@@ -71,8 +71,8 @@ def test_filters_round_trip_to_query_string(app):
     from werkzeug.datastructures import MultiDict
 
     from webapp.api.params import report_filters
-    from webapp.layers_store import place_slugs
-    from webapp.reporting import get_taxonomy
+    from webapp.store.layers import place_slugs
+    from webapp.store.reporting import get_taxonomy
 
     args = MultiDict([("kind", "challenge"), ("category", "housing"), ("category", "water"),
                       ("area", "silwan"), ("since", "2026-01-01"), ("until", "2026-02-01"),

@@ -12,7 +12,7 @@ INVALID_TEXT = "This field contains characters that are not valid text."
 
 def _count_reports(app) -> int:
     from webapp.extensions import db
-    from webapp.models import Report
+    from webapp.store.models import Report
 
     with app.app_context():
         return db.session.scalar(db.select(db.func.count()).select_from(Report))
@@ -55,7 +55,7 @@ def test_invalid_utf8_in_a_reject_reason_is_refused(app, client, login, make_rep
     assert resp.status_code == 400 and INVALID_TEXT in resp.get_data(as_text=True)
     with app.app_context():
         from webapp.extensions import db
-        from webapp.models import Report
+        from webapp.store.models import Report
 
         assert db.session.get(Report, report_id).status == "pending"
 

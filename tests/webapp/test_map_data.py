@@ -64,7 +64,7 @@ def test_languages_differ_and_unknown_language_is_404(client):
 
 
 def test_places_index_matches_the_gazetteer(client, app):
-    from webapp.layers_store import get_layers
+    from webapp.store.layers import get_layers
 
     url = data_urls(client)["places"]
     resp = client.get(url)

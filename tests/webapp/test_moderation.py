@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import ORGANIZER, csrf_token
 from webapp.extensions import db
-from webapp.models import AuditEvent, Report
+from webapp.store.models import AuditEvent, Report
 
 
 def get(app, report_id: int) -> Report:
@@ -203,7 +203,7 @@ def test_post_without_csrf_token_changes_nothing(client, app, login, make_report
     assert [e[0] for e in events(app, rid)] == ["create"]
 
 
-PHOTO = "0123456789abcdef0123456789abcdef.jpg"  # the shape of the names webapp.photos generates
+PHOTO = "0123456789abcdef0123456789abcdef.jpg"  # the shape of the names webapp.store.photos generates
 
 
 def write_photo(app) -> Path:

@@ -1,4 +1,4 @@
-"""webapp.networking: other areas facing the same challenge, and the initiatives that answer it.
+"""webapp.store.networking: other areas facing the same challenge, and the initiatives that answer it.
 
 Expected values are computed independently, from the report rows themselves in Python.
 """
@@ -10,14 +10,14 @@ import collections
 import pytest
 from sqlalchemy import event
 
-from webapp import networking
 from webapp.extensions import db
-from webapp.models import Report
+from webapp.store import networking
+from webapp.store.models import Report
 
 
 def point_in(app, slug: str) -> tuple[float, float]:
     """A point well inside the area's polygon."""
-    from webapp.layers_store import get_layers
+    from webapp.store.layers import get_layers
 
     with app.app_context():
         areas = get_layers().areas
@@ -39,8 +39,8 @@ def at(app, make_report):
 
 
 def _reject(app, make_user, rid):
-    from webapp.models import User
-    from webapp.reporting import change_status
+    from webapp.store.models import User
+    from webapp.store.reporting import change_status
 
     user_id = make_user("mod@example.org", "moderator staple battery", "admin")
     with app.app_context():
@@ -140,7 +140,7 @@ def test_matches_a_python_computation_on_demo_data(app, runner):
 def test_query_count_does_not_grow_with_the_data(app, runner):
     """A fixed number of statements, whatever the number of reports."""
     def statements(area):
-        from webapp.stats import grouped_counts
+        from webapp.store.stats import grouped_counts
 
         grouped_counts()  # the point cache loads (or refreshes) once per data version: not counted
         seen = []

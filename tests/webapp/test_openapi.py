@@ -19,7 +19,7 @@ BEIT_HANINA = (35.2239, 31.8349)
 @pytest.fixture
 def data(app, make_report):
     """Reports that match the documented examples (so bodies are not empty), and more."""
-    from webapp.demo_cli import load_demo
+    from webapp.cli.demo import load_demo
 
     with app.app_context():
         load_demo(40, 3)
@@ -95,7 +95,7 @@ def test_every_api_route_is_documented(app, doc):
 
 
 def test_enums_come_from_the_taxonomy(app, doc):
-    from webapp.reporting import get_taxonomy
+    from webapp.store.reporting import get_taxonomy
 
     params = doc["components"]["parameters"]
     with app.app_context():

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from webapp.assets import BUNDLES, _source_file
+from webapp.web.assets import BUNDLES, _source_file
 
 
 class _Head(HTMLParser):

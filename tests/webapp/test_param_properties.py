@@ -36,7 +36,7 @@ def client(tmp_path_factory):
         config.update(DATABASE_URL=url, SQLALCHEMY_DATABASE_URI=url)
     app = create_app(config)
     from webapp.extensions import db
-    from webapp.reporting import create_report
+    from webapp.store.reporting import create_report
 
     with app.app_context():
         for n, (kind, category) in enumerate([("challenge", "housing"), ("initiative", "legal-aid")]):

@@ -1,4 +1,4 @@
-"""Photo cleaning (webapp.photos) on images made here with Pillow: real files, no mocks."""
+"""Photo cleaning (webapp.store.photos) on images made here with Pillow: real files, no mocks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import random
 import pytest
 from PIL import Image, PngImagePlugin
 
-from webapp import photos
+from webapp.store import photos
 
 
 def encode(img: Image.Image, fmt: str, **options) -> bytes:

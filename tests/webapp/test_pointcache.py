@@ -17,11 +17,12 @@ import pytest
 from sqlalchemy import delete, text, update
 
 from tests.conftest import ROOT, SILWAN, app_config
-from webapp import create_app, pointcache
+from webapp import create_app
 from webapp.extensions import db
-from webapp.models import DataVersion, Report, User
-from webapp.reporting import change_status, create_report, get_area_index, update_report
-from webapp.versioning import bump_data_version, read_state
+from webapp.store import pointcache
+from webapp.store.models import DataVersion, Report, User
+from webapp.store.reporting import change_status, create_report, get_area_index, update_report
+from webapp.store.versioning import bump_data_version, read_state
 
 CITY = "34.9,31.5,35.5,32.1"
 ARRAYS = ("ids", "kind", "category", "area", "day", "lon", "lat")
@@ -217,7 +218,7 @@ def test_request_that_started_earlier_uses_the_newer_cache(app, client, full_loa
     new_report(app)
     clusters(client)
     with app.test_request_context("/api/v1/clusters"):
-        from webapp.versioning import current_data_version
+        from webapp.store.versioning import current_data_version
 
         old = current_data_version()  # remembered for this request
         new_report(app, title="Meanwhile")

@@ -54,7 +54,7 @@ def _baseline(client) -> str:
 
 def _points(app, baseline: str, n: int):
     """Exact points inside areas whose 5-decimal digits appear nowhere in the baseline."""
-    from webapp.layers_store import get_layers
+    from webapp.store.layers import get_layers
 
     with app.app_context():
         areas = get_layers().areas
@@ -70,8 +70,8 @@ def _points(app, baseline: str, n: int):
 def world(app, client, make_user, make_report):
     """Published and unpublished reports full of markers; returns what the test needs."""
     from webapp.extensions import db
-    from webapp.models import Report, User
-    from webapp.reporting import audit, change_status
+    from webapp.store.models import Report, User
+    from webapp.store.reporting import audit, change_status
 
     baseline = _baseline(client)
     author_id = make_user(EMAIL, PASSWORD, "organizer")
@@ -199,8 +199,8 @@ def test_api_lists_exactly_the_published_reports(client, world):
 
 def test_public_dict_has_only_public_keys(app, world):
     from webapp.extensions import db
-    from webapp.models import Report
-    from webapp.reporting import public_dict
+    from webapp.store.models import Report
+    from webapp.store.reporting import public_dict
 
     allowed = {"id", "kind", "category", "title", "description", "area", "precision", "observed_on",
                "organization", "link", "is_demo", "published_at", "lon", "lat", "photo", "addresses",

@@ -80,7 +80,7 @@ def demo(app, runner, make_report):
         from sqlalchemy import func, select
 
         from webapp.extensions import db
-        from webapp.models import Report
+        from webapp.store.models import Report
 
         area = db.session.execute(
             select(Report.area, func.count()).where(Report.status == "published", Report.area.is_not(None))
@@ -89,11 +89,11 @@ def demo(app, runner, make_report):
 
 
 def sql_count(app, **where) -> int:
-    """COUNT(*) of published reports, written out independently of webapp.queries."""
+    """COUNT(*) of published reports, written out independently of webapp.store.queries."""
     from sqlalchemy import func, select
 
     from webapp.extensions import db
-    from webapp.models import Report
+    from webapp.store.models import Report
 
     conditions = {"kind": lambda v: Report.kind == v, "categories": Report.category.in_,
                   "area": lambda v: Report.area == v, "since": lambda v: Report.observed_on >= v,
@@ -132,7 +132,7 @@ def test_pagination_lists_every_published_report_once(app, client, demo):
         from sqlalchemy import select
 
         from webapp.extensions import db
-        from webapp.models import Report
+        from webapp.store.models import Report
 
         published = set(db.session.scalars(select(Report.id).where(Report.status == "published")))
     for sort in ("date", "area", "category", "kind", "title"):
@@ -217,7 +217,7 @@ def test_sort_orders(client, three, query, order):
 
 def test_area_sort_follows_the_language(app, client, make_report):
     """Sorted by the name the reader sees, so two areas can swap places between languages."""
-    from webapp.layers_store import get_layers
+    from webapp.store.layers import get_layers
 
     with app.app_context():
         areas = get_layers().areas

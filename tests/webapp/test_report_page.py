@@ -43,7 +43,7 @@ def test_map_uses_the_public_point(app, client, make_report):
     import re
 
     from webapp.extensions import db
-    from webapp.models import Report
+    from webapp.store.models import Report
 
     rid = make_report()
     html = page(client, rid)
@@ -57,8 +57,8 @@ def test_map_uses_the_public_point(app, client, make_report):
 @pytest.mark.parametrize("status", ["pending", "rejected", "archived"])
 def test_unpublished_reports_are_404(app, client, make_report, make_user, status):
     from webapp.extensions import db
-    from webapp.models import Report, User
-    from webapp.reporting import change_status
+    from webapp.store.models import Report, User
+    from webapp.store.reporting import change_status
 
     rid = make_report(publish=status != "pending", title="Hidden title")
     if status != "pending":

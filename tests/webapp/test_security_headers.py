@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from webapp.security import add_nonce, tile_source
+from webapp.web.security import add_nonce, tile_source
 
 PAGES = ("/", "/?lang=en", "/about", "/reports", "/areas/silwan", "/auth/login", "/suggest", "/api",
          "/export", "/does-not-exist", "/api/v1/reports", "/feed.atom")

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import Report
-from webapp.queries import ReportFilters, apply_filters
-from webapp.stats import area_totals, grouped_counts, public_count
-from webapp.versioning import bump_data_version
+from webapp.store.models import Report
+from webapp.store.queries import ReportFilters, apply_filters
+from webapp.store.stats import area_totals, grouped_counts, public_count
+from webapp.store.versioning import bump_data_version
 
 
 def test_grouped_counts_match_rows(app, runner):

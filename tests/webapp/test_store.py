@@ -10,8 +10,8 @@ from sqlalchemy import inspect
 
 from tests.conftest import SILWAN
 from webapp.extensions import db
-from webapp.logs import NoAddressFilter, scrub
-from webapp.models import AuditEvent, Report
+from webapp.store.models import AuditEvent, Report
+from webapp.web.logs import NoAddressFilter, scrub
 
 
 @pytest.mark.sqlite_only

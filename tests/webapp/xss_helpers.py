@@ -152,7 +152,7 @@ def report_form(payload: str) -> dict:
 
 def post_report(client, url: str, data: dict, token: str) -> int:
     from webapp.extensions import db
-    from webapp.models import Report
+    from webapp.store.models import Report
 
     resp = client.post(url, data={**data, "csrf_token": token})
     assert resp.status_code in (200, 302), (f"POST {url} with {data['title']!r}: {resp.status_code}\n"

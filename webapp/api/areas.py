@@ -21,9 +21,9 @@ from werkzeug.datastructures import MultiDict
 from geo.aggregate import classify
 from geo.taxonomy import KINDS
 
-from ..layers_store import get_display_layers, get_layers, place_slugs
-from ..reporting import get_taxonomy
-from ..stats import area_totals, grouped_counts, public_count
+from ..store.layers import get_display_layers, get_layers, place_slugs
+from ..store.reporting import get_taxonomy
+from ..store.stats import area_totals, grouped_counts, public_count
 from . import bp
 from .cache import cached_json
 from .geojson import dumps, feature_collection

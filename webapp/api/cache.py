@@ -30,9 +30,9 @@ from urllib.parse import urlencode
 
 from flask import Response, current_app, make_response, request
 
-from ..i18n import current_language
-from ..reporting import get_taxonomy
-from ..versioning import current_data_version
+from ..store.reporting import get_taxonomy
+from ..store.versioning import current_data_version
+from ..web.i18n import current_language
 
 #: Change when a response's shape changes without any data change (a field renamed, a new
 #: member): it is part of every ETag, so clients holding an old one get the new shape.

@@ -4,7 +4,7 @@ At low zoom the map shows counts, not points: a million markers cannot be sent o
 few hundred grid cells can. Cells are ~``CELL_PX`` screen pixels wide at the requested zoom
 and aligned to a global grid (multiples of ``cell_deg``), and the bbox is widened to whole
 cells, so a cell's count does not change while the reader pans. Counts come from the
-in-memory points of :mod:`webapp.pointcache` under the same filters as /api/v1/reports.
+in-memory points of :mod:`webapp.store.pointcache` under the same filters as /api/v1/reports.
 
 Small-count suppression (``MIN_PUBLIC_COUNT=k``, see :func:`public_cell`): a cell of fewer
 than k reports keeps its position but publishes ``"count": "<k"``; a kind counted 1..k-1 in a
@@ -32,12 +32,12 @@ from werkzeug.datastructures import MultiDict
 
 from geo.aggregate import grid_cells, suppress
 
-from .. import queries
 from ..extensions import db
-from ..layers_store import place_slugs
-from ..pointcache import get_points, select_mask
-from ..reporting import get_taxonomy, public_dict
-from ..stats import min_public_count
+from ..store import queries
+from ..store.layers import place_slugs
+from ..store.pointcache import get_points, select_mask
+from ..store.reporting import get_taxonomy, public_dict
+from ..store.stats import min_public_count
 from . import bp
 from .cache import cached_json
 from .geojson import dumps, report_feature

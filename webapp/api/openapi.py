@@ -15,9 +15,9 @@ from flask_babel import lazy_gettext as _l
 from geo.privacy import PRECISIONS
 from geo.taxonomy import KINDS
 
-from ..layers_store import place_slugs
-from ..queries import DEFAULT_LIMIT, MAX_LIMIT
-from ..reporting import get_taxonomy
+from ..store.layers import place_slugs
+from ..store.queries import DEFAULT_LIMIT, MAX_LIMIT
+from ..store.reporting import get_taxonomy
 from .params import _NUMBER, MAX_CURSOR, MAX_QUERY
 
 API_VERSION = "1.0.0"

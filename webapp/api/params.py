@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from geo.taxonomy import KINDS, Taxonomy
 
-from ..queries import DEFAULT_LIMIT, MAX_LIMIT, ReportFilters
+from ..store.queries import DEFAULT_LIMIT, MAX_LIMIT, ReportFilters
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[0-9]{1,9}")

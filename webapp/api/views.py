@@ -7,12 +7,12 @@ from urllib.parse import urlencode
 
 from flask import Response, current_app, request, session, url_for
 
-from .. import queries
 from ..extensions import db
-from ..i18n import current_language
-from ..layers_store import place_slugs
-from ..models import Report
-from ..reporting import get_taxonomy, public_dict
+from ..store import queries
+from ..store.layers import place_slugs
+from ..store.models import Report
+from ..store.reporting import get_taxonomy, public_dict
+from ..web.i18n import current_language
 from . import bp
 from .cache import CACHE_CONTROL, PRIVATE_CACHE_CONTROL, cached_json
 from .geojson import dumps, feature_collection, report_feature

@@ -13,7 +13,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import db, login_manager
-from ..models import User
+from ..store.models import User
 from . import bp
 from .accounts import authenticate
 

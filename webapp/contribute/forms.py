@@ -22,11 +22,11 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from geo.privacy import PRECISIONS
 
-from .. import photos
 from ..extensions import db
-from ..i18n import current_language
-from ..models import KINDS, Report
-from ..reporting import get_taxonomy, locate
+from ..store import photos
+from ..store.models import KINDS, Report
+from ..store.reporting import get_taxonomy, locate
+from ..web.i18n import current_language
 from .areas import area_point, find_area
 from .fields import MAX_IDS, CategoryField, CoordinateField, IdListField, MultiCheckboxField, choices
 

@@ -10,12 +10,12 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import photos
 from ..auth.roles import organizer_required
 from ..extensions import db, limiter
-from ..i18n import current_language
-from ..models import Report, User
-from ..reporting import create_report
+from ..store import photos
+from ..store.models import Report, User
+from ..store.reporting import create_report
+from ..web.i18n import current_language
 from . import bp
 from .areas import area_options
 from .forms import PRECISION_HINTS, NewReportForm, ReportForm, SuggestionForm, form_to_fields, jerusalem_today

@@ -19,12 +19,12 @@ from sqlalchemy import func, select
 
 from geo.export import to_frame
 
-from .. import queries
 from ..extensions import db
-from ..layers_store import get_display_layers, get_layers, place_names
-from ..models import Report
-from ..reporting import get_taxonomy, public_dict
-from ..stats import area_totals, grouped_counts, public_count
+from ..store import queries
+from ..store.layers import get_display_layers, get_layers, place_names
+from ..store.models import Report
+from ..store.reporting import get_taxonomy, public_dict
+from ..store.stats import area_totals, grouped_counts, public_count
 
 #: Default row caps (settings ``EXPORT_MAX_ROWS`` and ``EXPORT_MAP_MAX_ROWS`` override them):
 #: a file export stays under ~100 MB; a standalone map must still open in a phone's browser.

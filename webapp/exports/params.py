@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from werkzeug.datastructures import MultiDict
 
 from ..api.params import ParameterError, _single, report_filters
-from ..layers_store import place_slugs
-from ..queries import ReportFilters
-from ..reporting import get_taxonomy
+from ..store.layers import place_slugs
+from ..store.queries import ReportFilters
+from ..store.reporting import get_taxonomy
 
 #: Poster title and subtitle: user text, one line each.
 MAX_TEXT = 120

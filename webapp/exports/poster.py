@@ -18,12 +18,12 @@ from geo.taxonomy import KINDS
 
 from ..api.params import ParameterError
 from ..extensions import limiter
-from ..i18n import current_language
-from ..layers_store import get_layers
-from ..queries import ReportFilters
-from ..reporting import get_taxonomy
-from ..stats import grouped_counts, min_public_count
-from ..versioning import current_data_version
+from ..store.layers import get_layers
+from ..store.queries import ReportFilters
+from ..store.reporting import get_taxonomy
+from ..store.stats import grouped_counts, min_public_count
+from ..store.versioning import current_data_version
+from ..web.i18n import current_language
 from . import bp, data
 from .params import PosterOptions, export_filters, poster_options
 from .responses import attachment, file_name, refuse_parameter, refuse_too_many

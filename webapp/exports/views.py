@@ -9,14 +9,14 @@ from geo.export import FORMATS, export_bytes
 from geo.standalone import build_standalone_html, inline_leaflet_css
 
 from ..api.params import ParameterError
-from ..assets import VENDOR_DIRS
 from ..extensions import limiter
-from ..i18n import current_language
-from ..layers_store import get_display_layers, get_layers
 from ..public.mapview import filters_context, layer_labels, map_page_context
-from ..queries import ReportFilters
-from ..reporting import get_taxonomy
-from ..stats import public_count
+from ..store.layers import get_display_layers, get_layers
+from ..store.queries import ReportFilters
+from ..store.reporting import get_taxonomy
+from ..store.stats import public_count
+from ..web.assets import VENDOR_DIRS
+from ..web.i18n import current_language
 from . import bp, data
 from .params import PAPERS, export_filters
 from .responses import attachment, file_name, refuse, refuse_parameter, refuse_too_many

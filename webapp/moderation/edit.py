@@ -11,13 +11,13 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import photos
 from ..auth.roles import organizer_required
 from ..contribute.areas import area_options
 from ..contribute.forms import PRECISION_HINTS, form_to_fields, jerusalem_today
 from ..extensions import db
-from ..i18n import current_language
-from ..reporting import update_report
+from ..store import photos
+from ..store.reporting import update_report
+from ..web.i18n import current_language
 from . import bp
 from .forms import EditReportForm
 from .views import get_report

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from ..contribute.forms import KIND_LABELS, PRECISION_LABELS  # one wording everywhere
-from ..i18n import current_language
-from ..layers_store import place_names
-from ..reporting import get_taxonomy
+from ..store.layers import place_names
+from ..store.reporting import get_taxonomy
+from ..web.i18n import current_language
 
 STATUS_LABELS = {"pending": _l("Pending"), "published": _l("Published"),
                  "rejected": _l("Rejected"), "archived": _l("Archived")}

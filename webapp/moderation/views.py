@@ -19,11 +19,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import photos
 from ..auth.roles import organizer_required
 from ..extensions import db
-from ..models import STATUSES, AuditEvent, Report
-from ..reporting import TRANSITIONS, change_status
+from ..store import photos
+from ..store.models import STATUSES, AuditEvent, Report
+from ..store.reporting import TRANSITIONS, change_status
 from . import bp
 from .forms import ActionForm, RejectForm
 from .labels import STATUS_LABELS, label, template_helpers

@@ -18,14 +18,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from shapely.geometry import mapping
 
-from .. import networking, queries
-from ..charts import Bar, bar_chart_svg
 from ..extensions import db
-from ..i18n import current_language
-from ..layers_store import get_display_layers, get_layers
-from ..reporting import get_taxonomy, locate, public_dict
-from ..stats import area_totals, grouped_counts, public_count
+from ..store import networking, queries
+from ..store.layers import get_display_layers, get_layers
+from ..store.reporting import get_taxonomy, locate, public_dict
+from ..store.stats import area_totals, grouped_counts, public_count
+from ..web.i18n import current_language
 from . import bp
+from .charts import Bar, bar_chart_svg
 from .reports import KIND_LABELS
 
 #: Report markers embedded in the page: an area has tens of reports, a cap keeps a busy one light.

@@ -19,11 +19,11 @@ from flask_babel import gettext as _
 
 from geo.demo import DEMO_PREFIX
 
-from .. import queries
 from ..extensions import db
-from ..i18n import current_language
-from ..models import Report, utcnow
-from ..reporting import get_taxonomy, public_dict
+from ..store import queries
+from ..store.models import Report, utcnow
+from ..store.reporting import get_taxonomy, public_dict
+from ..web.i18n import current_language
 from . import bp
 from .areas import place_name, places
 from .reports import KIND_LABELS

@@ -21,13 +21,13 @@ from werkzeug.datastructures import MultiDict
 
 from geo.taxonomy import KINDS, Taxonomy
 
-from .. import queries
 from ..api import params
 from ..extensions import db
-from ..i18n import current_language
-from ..layers_store import place_names, place_slugs
-from ..models import Report
-from ..reporting import get_taxonomy, public_dict
+from ..store import queries
+from ..store.layers import place_names, place_slugs
+from ..store.models import Report
+from ..store.reporting import get_taxonomy, public_dict
+from ..web.i18n import current_language
 from . import bp
 from .reports import KIND_LABELS
 

@@ -19,8 +19,8 @@ from flask import Response, abort, current_app, request, url_for
 from geo.maps import area_collection
 from geo.search import search_index
 
-from ..compression import YEAR, accepts_gzip
-from ..layers_store import get_display_layers, get_layers
+from ..store.layers import get_display_layers, get_layers
+from ..web.compression import YEAR, accepts_gzip
 from . import bp
 
 

@@ -13,10 +13,10 @@ from geo.maps import MapParts, build_public_map, render_parts
 from geo.taxonomy import KINDS
 
 from ..api.params import ParameterError, report_filters
-from ..i18n import current_language
-from ..layers_store import get_display_layers, get_layers, get_overlays, overlays_signature, place_slugs
-from ..queries import ReportFilters
-from ..reporting import get_taxonomy
+from ..store.layers import get_display_layers, get_layers, get_overlays, overlays_signature, place_slugs
+from ..store.queries import ReportFilters
+from ..store.reporting import get_taxonomy
+from ..web.i18n import current_language
 from .mapdata import asset_urls
 
 

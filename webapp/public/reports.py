@@ -15,12 +15,12 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import photos, queries
 from ..extensions import db
-from ..i18n import current_language
-from ..layers_store import place_names
-from ..models import Report
-from ..reporting import get_taxonomy, public_dict
+from ..store import photos, queries
+from ..store.layers import place_names
+from ..store.models import Report
+from ..store.reporting import get_taxonomy, public_dict
+from ..web.i18n import current_language
 from . import bp
 
 KIND_LABELS = {"challenge": _l("Challenge"), "initiative": _l("Initiative")}

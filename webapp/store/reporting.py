@@ -17,12 +17,12 @@ from geo.assign import AreaIndex
 from geo.privacy import PRECISIONS, public_point
 from geo.taxonomy import Taxonomy, load_taxonomy
 
-from .extensions import db
-from .layers_store import get_layers
+from ..extensions import db
+from .layers import get_layers
 from .models import AddressedCategory, AuditEvent, Report, User, utcnow
 from .versioning import bump_data_version
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 #: Fields a public page, API or export may show. Everything else is private.
 PUBLIC_FIELDS = ("id", "kind", "category", "title", "description", "area", "precision",
                  "observed_on", "organization", "link", "is_demo", "published_at")

@@ -2,7 +2,7 @@
 
 Cluster counts at low zoom cover the whole city: a SQL ``GROUP BY`` over a million rows
 takes seconds, numpy masks over arrays already in memory take milliseconds. The arrays are
-labelled with the data version (:mod:`webapp.versioning`) they were read at and brought up to
+labelled with the data version (:mod:`webapp.store.versioning`) they were read at and brought up to
 date on the first request after any change, so they are never older than the committed data.
 
 The update is incremental: only the rows whose ``changed_version`` is above the cached version
@@ -29,7 +29,7 @@ import pandas as pd
 from flask import current_app
 from sqlalchemy import String, cast, select
 
-from .extensions import db
+from ..extensions import db
 from .models import Report
 from .queries import PUBLIC_STATUS, ReportFilters, apply_filters
 from .versioning import current_data_version, read_state
@@ -261,7 +261,7 @@ def select_mask(points: Points, filters: ReportFilters,
                 bbox: tuple[float, float, float, float] | None = None) -> np.ndarray:
     """Boolean mask of the points matching ``filters`` (kind, categories, area, dates, q) and ``bbox``.
 
-    Same semantics as :func:`webapp.queries.apply_filters`: inclusive bounds, no date matches
+    Same semantics as :func:`webapp.store.queries.apply_filters`: inclusive bounds, no date matches
     a since/until filter. ``bbox`` overrides ``filters.bbox`` (the clusters snap it to cells).
     """
     mask = np.ones(len(points), dtype=bool)

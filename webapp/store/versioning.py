@@ -11,7 +11,7 @@ two changes within the same second would otherwise share a ``Last-Modified`` and
 client revalidating by date would be told "not modified" after the second change.
 
 Each report row also carries the version that last changed it (``Report.changed_version``),
-so the point cache (:mod:`webapp.pointcache`) reloads only the rows changed since the version
+so the point cache (:mod:`webapp.store.pointcache`) reloads only the rows changed since the version
 it holds. Versions are handed out under the counter's row lock (SQLite: its write lock), so
 they are assigned in commit order: once a reader sees version V, every row stamped <= V is
 committed. What cannot be replayed row by row (a delete, a restore, a change made without a
@@ -31,7 +31,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.functions import FunctionElement
 
-from .extensions import db
+from ..extensions import db
 from .models import DataVersion, Report, utcnow
 
 ROW_ID = 1

@@ -1,4 +1,12 @@
-"""Database wiring: SQLAlchemy + Alembic migrations, applied automatically at start-up."""
+"""The report store and its domain.
+
+This package holds what Ahya keeps and the rules about it: the models, report creation and
+moderation (``reporting``), queries and filters (``queries``), the in-memory published points
+(``pointcache``) and the counts computed from them (``stats``), the data version behind every
+cache (``versioning``), "same challenge elsewhere" (``networking``), photos, the shipped and
+imported layers (``layers``) and backup/restore. This module itself is the database wiring:
+SQLAlchemy + Alembic migrations, applied automatically at start-up.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +19,9 @@ from flask_migrate import upgrade
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
-from .extensions import db, migrate
+from ..extensions import db, migrate
 
-MIGRATIONS = str(Path(__file__).parent / "migrations")
+MIGRATIONS = str(Path(__file__).resolve().parents[1] / "migrations")
 _LOCK_KEY = 0x41687961  # "Ahya": the advisory lock that serialises migrations
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .extensions import db
+from ..extensions import db
 
 KINDS = ("challenge", "initiative")
 STATUSES = ("pending", "published", "rejected", "archived")

@@ -8,9 +8,9 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
-from .backup import BackupError, backup, restore
-from .extensions import db
-from .models import User
+from ..extensions import db
+from ..store.backup import BackupError, backup, restore
+from ..store.models import User
 
 
 def _summary(counts: dict[str, int]) -> str:

@@ -15,7 +15,7 @@ from geo.importer import FORMATS, ImportRejected, import_user_layer
 from geo.layers import LayerError, Layers
 from geo.overlays import list_overlays, overlay_exists, remove_overlay, save_overlay, valid_name
 
-from .layers_store import get_layers
+from ..store.layers import get_layers
 
 layers_cli = AppGroup("layers", help="Manage map layers.")
 

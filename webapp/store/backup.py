@@ -29,8 +29,8 @@ from pyogrio.errors import DataLayerError, DataSourceError
 
 from geo.overlays import list_overlays, overlay_exists, valid_name
 
+from ..extensions import db
 from . import photos
-from .extensions import db
 from .versioning import bump_data_version
 
 FORMAT, FORMAT_VERSION = "ahya-backup", "1"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Integer, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
-from .extensions import db
+from ..extensions import db
 from .models import AddressedCategory, Report, report_addresses
 from .queries import PUBLIC_STATUS, ReportFilters, with_public_relations
 from .stats import grouped_counts

@@ -2,7 +2,7 @@
 
 One grouping answers every count a page needs (the choropleth, an area's bar chart, the
 API's area counts, exports, posters); geo.aggregate shapes the result. It is counted with
-numpy over the in-memory public points of :mod:`webapp.pointcache` (the same data, at the
+numpy over the in-memory public points of :mod:`webapp.store.pointcache` (the same data, at the
 same data version, as the map's clusters): ~20 ms at a million reports, where a SQL
 ``GROUP BY`` took 1–3 s on SQLite.
 """

@@ -15,11 +15,11 @@ from sqlalchemy import delete, func, or_, select
 
 from geo.demo import demo_reports
 
-from .extensions import db
-from .layers_store import get_layers
-from .models import AddressedCategory, AuditEvent, Report, report_addresses
-from .reporting import create_report, get_taxonomy
-from .versioning import bump_data_version
+from ..extensions import db
+from ..store.layers import get_layers
+from ..store.models import AddressedCategory, AuditEvent, Report, report_addresses
+from ..store.reporting import create_report, get_taxonomy
+from ..store.versioning import bump_data_version
 
 demo_cli = AppGroup("demo", help="Load or remove synthetic demo reports.")
 #: Keys of geo.demo's dicts that are not report fields.
@@ -51,7 +51,7 @@ def clear_demo() -> int:
                                                           report_addresses.c.challenge_id.in_(demo_ids))))
     db.session.execute(delete(AddressedCategory).where(AddressedCategory.report_id.in_(demo_ids)))
     # Deleted rows leave nothing for the point cache to replay: the session hooks of
-    # webapp.versioning see this DELETE and make every cache reload in full.
+    # webapp.store.versioning see this DELETE and make every cache reload in full.
     db.session.execute(delete(Report).where(Report.is_demo.is_(True)))
     bump_data_version()
     db.session.commit()
