@@ -2,7 +2,9 @@
 
 No test here needs the internet: tile requests (host ``tiles.example.test``) get a stub
 grey PNG, requests to the app (127.0.0.1) go through, and anything else is aborted and
-recorded as a violation.  The suite skips itself when ``/usr/bin/chromium`` or the
+recorded as a violation.  Every test starts from an empty database (``fresh_data``): no
+test sees reports or accounts another test left, and data fixtures are function-scoped, so
+each test makes its own.  The suite skips itself when ``/usr/bin/chromium`` or the
 ``playwright`` package is missing (never run ``playwright install``: we use the system
 browser).
 """
@@ -73,6 +75,37 @@ def live_server(live_app):
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()
+
+
+def reset_data(app) -> None:
+    """Remove every report, its audit trail and every account, and bump the data version.
+
+    The version bump matters: the API's and the map's caches are keyed by it, so a cached
+    answer about deleted reports cannot outlive them.
+    """
+    from sqlalchemy import delete
+
+    from webapp.extensions import db
+    from webapp.store.models import AddressedCategory, AuditEvent, Report, User, report_addresses
+    from webapp.store.versioning import bump_data_version
+
+    with app.app_context():
+        for table in (AuditEvent.__table__, report_addresses, AddressedCategory.__table__,
+                      Report.__table__, User.__table__):
+            db.session.execute(delete(table))
+        bump_data_version()
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture(autouse=True)
+def fresh_data(live_app):
+    """Each browser test on its own data: the shared live server's database is emptied first.
+
+    Data fixtures request this fixture, so they run after the reset.
+    """
+    reset_data(live_app)
+    yield
 
 
 @pytest.fixture(scope="session")

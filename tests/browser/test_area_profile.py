@@ -23,8 +23,8 @@ def _point_in(app, slug):
         return round(geom.x, 6), round(geom.y, 6)
 
 
-@pytest.fixture(scope="module")
-def area_data(live_app):
+@pytest.fixture
+def area_data(live_app, fresh_data):
     """Demo data, plus a housing challenge in Silwan and in at-Tur and an at-Tur housing initiative.
 
     Everything added is flagged as demo data, so ``demo clear`` removes it afterwards.

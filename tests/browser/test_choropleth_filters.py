@@ -21,8 +21,8 @@ SWATCHES = """() => [...document.querySelectorAll('#choropleth-legend li')]
               li.querySelector('.range').textContent])"""
 
 
-@pytest.fixture(scope="module")
-def demo(live_app):
+@pytest.fixture
+def demo(live_app, fresh_data):
     runner = live_app.test_cli_runner()
     runner.invoke(args=["demo", "clear"])
     result = runner.invoke(args=["demo", "load", "--count", "150", "--seed", "3"])

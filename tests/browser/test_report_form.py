@@ -1,8 +1,8 @@
 """The organizer form in a real browser: choose a category, click the map in Silwan, save.
 
 Uses the live server, Chromium and tile stubs of ``tests/browser/conftest.py``; the
-organizer account is created in the live app's database by this test, and the report it
-makes is deleted afterwards (other browser tests count the reports on the shared server).
+organizer account is created in the live app's database by this test (emptied before each
+test by ``conftest.fresh_data``), and the report it makes is deleted afterwards.
 """
 
 from __future__ import annotations
@@ -90,3 +90,30 @@ def test_organizer_adds_a_challenge_by_clicking_the_map(page, network, live_app,
         db.session.remove()
     assert network.foreign_requests() == [] and network.violations == []
     assert network.console_errors == []
+
+
+@pytest.mark.parametrize("spelling", ["Shufat", "Shu'fat", "شُعْفَاط", "שועפאט"])
+def test_area_field_finds_the_map_searchs_spellings(page, network, spelling):
+    """Typing a spelling the map search knows picks the area on the form's map, as the server will."""
+    page.goto("/suggest")
+    page.wait_for_function(PICK_READY)
+    page.fill("#lat", "31.75")  # a typed point, cleared when an area is chosen
+    page.fill("#area_name", spelling)
+    page.dispatch_event("#area_name", "input")
+    page.wait_for_function("() => window.AHYA_PICK.area() === 'shufat' && !!window.AHYA_PICK.marker()")
+    assert page.input_value("#lat") == "" and page.input_value("#lon") == ""
+    assert page.is_checked("input[name=precision][value=area]")
+    option = page.locator('#area-list option[data-slug="shufat"]')
+    marker = page.evaluate("(() => { const p = AHYA_PICK.marker().getLatLng(); return [p.lat, p.lng]; })()")
+    assert marker == pytest.approx([float(option.get_attribute("data-lat")),
+                                    float(option.get_attribute("data-lon"))])
+    assert network.console_errors == []
+
+
+def test_area_field_ignores_a_partial_name(page):
+    page.goto("/suggest")
+    page.wait_for_function(PICK_READY)
+    page.fill("#area_name", "Shu")
+    page.dispatch_event("#area_name", "input")
+    assert page.evaluate("window.AHYA_PICK.area()") is None
+    assert page.evaluate("window.AHYA_PICK.marker()") is None

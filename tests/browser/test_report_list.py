@@ -33,8 +33,8 @@ CONTRAST = """() => {
   return out; }"""
 
 
-@pytest.fixture(scope="module")
-def list_reports(live_app):
+@pytest.fixture
+def list_reports(live_app, fresh_data):
     """Three challenges and two initiatives with TOKEN in the title; removed afterwards."""
     from sqlalchemy import delete
 

@@ -39,8 +39,8 @@ def _page_size(app) -> int:
     return len(app.test_client().get("/").data)
 
 
-@pytest.fixture(scope="module")
-def demo_data(live_app):
+@pytest.fixture
+def demo_data(live_app, fresh_data):
     """200 demo reports plus one with HTML in its title; the page size before and after."""
     from webapp.extensions import db
     from webapp.store.reporting import create_report
@@ -85,10 +85,9 @@ def test_page_size_does_not_grow_with_reports(demo_data):
 
 def test_markers_match_the_api(page, network, demo_data):
     open_map(page)
-    # Compare with the API at this moment: other browser modules share the live server and
-    # may have left a published report of their own beside the demo data.
+    # The database holds this test's reports only (conftest.fresh_data): all of them are counted.
     total = api(page)["count"]
-    assert total >= demo_data["count"]
+    assert total == demo_data["count"]
     assert page.evaluate("AHYA_MAP.reports.count") == total
     view = page.evaluate(VIEW_BBOX)
     expected = api(page, "&bbox=" + view)["count"]

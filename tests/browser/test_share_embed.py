@@ -16,8 +16,8 @@ REPORTS_READY = "() => !!(window.AHYA_MAP && AHYA_MAP.reports && AHYA_MAP.report
 XSS_TITLE = '<img src=x onerror="window.__xss=1"> حملة <b>مياه</b>'
 
 
-@pytest.fixture(scope="module")
-def seeded(live_app):
+@pytest.fixture
+def seeded(live_app, fresh_data):
     """A few published demo reports of both kinds (removed again with ``demo clear``)."""
     from webapp.extensions import db
     from webapp.store.reporting import create_report

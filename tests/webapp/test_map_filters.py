@@ -105,10 +105,14 @@ def test_page_size_does_not_depend_on_the_reports(app, client, runner):
 
 
 def test_scripts_and_heat_plugin_are_served_locally(client):
+    """The map's scripts and styles come in the app's bundles (webapp/web/assets.py), heat plugin included."""
     html = client.get("/").get_data(as_text=True)
-    for name in ("js/filters.js", "js/choropleth.js", "css/filters.css"):
-        url = re.search(rf'"(/static/{re.escape(name)}[^"]*)"', html).group(1)
-        assert client.get(url).status_code == 200
-    assert '/vendor/folium/leaflet_heat.min.js' in html
+    js = client.get(re.search(r'"(/vendor/bundle/map\.js[^"]*)"', html).group(1))
+    css = client.get(re.search(r'"(/vendor/bundle/map\.css[^"]*)"', html).group(1))
+    assert js.status_code == 200 and css.status_code == 200
+    for name in ("filters.js", "choropleth.js", "leaflet_heat.min.js"):
+        assert f"/* static/js/{name} */".encode() in js.data or f"/* folium/{name} */".encode() in js.data
+    assert b"heatLayer" in js.data and b"AHYA_FILTERS" in js.data
+    assert b"/* static/css/filters.css */" in css.data
     resp = client.get("/vendor/folium/leaflet_heat.min.js")
     assert resp.status_code == 200 and b"heatLayer" in resp.data

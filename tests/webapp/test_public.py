@@ -68,7 +68,10 @@ def test_tooltips_follow_language(client):
 
 def test_page_loads_assets_only_from_the_app(client):
     html = client.get("/").get_data(as_text=True)
-    urls = ASSET_RE.findall(html)
+    # The one link off the app: a preconnect to the tile server (no asset comes from it).
+    preconnects = re.findall(r'<link rel="preconnect" href="([^"]+)">', html)
+    assert preconnects == ["https://tiles.example.test"]
+    urls = [u for u in ASSET_RE.findall(html) if u not in preconnects]
     assert urls, "the page loads no assets at all?"
     for url in urls:
         assert url.startswith("/"), f"third-party asset: {url}"

@@ -146,5 +146,5 @@ def test_map_page_does_not_inline_reports(client, make_report):
     html = client.get("/").get_data(as_text=True)
     assert "Only in the API" not in html
     assert 'id="ahya-reports"' in html and "/api/v1/reports" in html
-    assert "/static/js/reports-layer.js" in html
+    assert "/vendor/bundle/map.js" in html  # reports-layer.js is in the bundle
     assert "AHYA_MAP" in html and "control: layer_control_" in html

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
+from folium.map import FitBounds
 from werkzeug.datastructures import MultiDict
 
 from geo.maps import MapParts, build_public_map, render_parts
@@ -44,6 +46,14 @@ def build_map_parts(asset_base: str | None = None) -> MapParts:
             tile_attribution=current_app.config["TILE_ATTRIBUTION"],
             overlays=get_overlays(), asset_base=base,
         )
+        # The page loads Leaflet itself (_map_head.html: deferred script, CSS in the bundle).
+        m.default_js, m.default_css = [], []
+        # The first view without a zoom animation: folium's script runs in a task of its own
+        # (a deferred module) and an animation it starts would end after filters.js set the
+        # view of a shared link, undoing it.
+        for child in m._children.values():
+            if isinstance(child, FitBounds):
+                child.options["animate"] = False
         if len(cache) > 16:  # overlays changed many times: drop the old renderings
             cache.clear()
         cache[key] = render_parts(m)
@@ -54,9 +64,19 @@ def map_page_context() -> dict:
     """What ``index.html`` (and the embed page) need besides the request's filters.
 
     The area polygons and the search index are not in the page: ``map_data`` holds their
-    cached URLs, which the page's scripts fetch.
+    cached URLs, which the page's scripts fetch. ``tile_origin``: the tile server, for a
+    preconnect (the first tiles are the largest paint; empty with ``{s}`` subdomains).
     """
-    return {"map": build_map_parts(), "map_data": asset_urls(current_language())}
+    return {"map": build_map_parts(), "map_data": asset_urls(current_language()),
+            "tile_origin": tile_origin(current_app.config["TILE_URL"])}
+
+
+def tile_origin(tile_url: str) -> str:
+    """``scheme://host[:port]`` of a tile URL template, or "" if the host is a template itself."""
+    parts = urlsplit(tile_url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc or "{" in parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 # --- the map page's filters ------------------------------------------------------------------

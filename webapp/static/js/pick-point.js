@@ -1,6 +1,7 @@
 /* The report form's helpers. The form works without them; they add:
  * - a small Leaflet map: a click fills the latitude/longitude inputs, typed coordinates
- *   move the marker, choosing a neighborhood flies there and selects "area" precision;
+ *   move the marker, choosing a neighborhood (any spelling the map search knows) flies there
+ *   and selects "area" precision;
  * - category options filtered by the chosen type, initiative-only fields hidden for challenges.
  * window.AHYA_PICK exposes the map for tests.
  */
@@ -61,12 +62,19 @@
     return isFinite(a) && isFinite(o) && Math.abs(a) <= 90 && Math.abs(o) <= 180 ? L.latLng(a, o) : null;
   }
 
+  /* The datalist option the typed text names: its shown name, or any spelling the server
+     accepts (data-keys, normalised by geo/search.py; the typed text by normalize.js, the same
+     rules), so "Shufat", "Shu'fat" and "شعفاط" all find Shu'fat, as on the map search. */
   function areaOption() {
     var value = area ? area.value.trim() : "";
     if (!value) { return null; }
     var options = document.querySelectorAll("#area-list option");
+    var key = window.AHYA_NORMALIZE ? window.AHYA_NORMALIZE(value) : value;
     for (var i = 0; i < options.length; i++) {
       if (options[i].value === value) { return options[i]; }
+    }
+    for (var j = 0; key && j < options.length; j++) {
+      if ((options[j].dataset.keys || "").split("|").indexOf(key) >= 0) { return options[j]; }
     }
     return null;
   }
@@ -111,5 +119,6 @@
   var start = typedPoint();
   if (start) { place(start); map.setView(start, 16); } else if (areaOption()) { onArea(); }
 
-  window.AHYA_PICK = {map: map, marker: function () { return marker; }};
+  window.AHYA_PICK = {map: map, marker: function () { return marker; },
+                     area: function () { var o = areaOption(); return o ? o.dataset.slug : null; }};
 }());

@@ -1,23 +1,16 @@
 /* Place search over the names in three languages and the alternative names; each result
-   also links to the place's profile page. normalize() mirrors geo/search.py: keep the two in step. */
+   also links to the place's profile page. normalize() is normalize.js's (geo/search.py's rules). */
 (function () {
   "use strict";
   var cfg = window.AHYA_MAP;
   var input = document.getElementById("place-search");
   var list = document.getElementById("place-results");
-  if (!cfg || !input) { return; }
+  if (!cfg || !input || !window.AHYA_NORMALIZE) { return; }
   var map = cfg.map;
   var places = cfg.placeIndex || [];  // filled by map-data.js when the index has loaded
   var t = JSON.parse(document.getElementById("ahya-i18n").textContent);
   var lang = t.lang;
-  var FOLD = { "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي", "ـ": "" };
-
-  function normalize(text) {
-    var s = String(text || "").normalize("NFKD").toLowerCase().replace(/\p{M}/gu, "");
-    s = s.replace(/[أإآٱةىؤئـ]/g, function (c) { return FOLD[c]; });
-    s = s.replace(/['’‘`ʿʾ]/g, "");
-    return s.replace(/[\s\-_.,;:()"\/]+/g, " ").trim();
-  }
+  var normalize = window.AHYA_NORMALIZE;  // normalize.js, the same rules as geo/search.py
 
   function find(query, limit) {
     var q = normalize(query);
@@ -70,7 +63,7 @@
     if (!input.value.trim()) { list.hidden = true; return; }
     if (!results.length) {
       var none = document.createElement("li");
-      none.textContent = t.noResults; none.className = "none";
+      none.textContent = cfg.placesFailed ? t.placesError : t.noResults; none.className = "none";
       list.appendChild(none);
     }
     results.forEach(function (p, i) {

@@ -89,19 +89,22 @@
     if (event.key === " ") { open(event); }  // a role=button answers Space as well as Enter
   });
 
-  /* On the map, the button joins Leaflet's top-left controls so it never covers another one. */
-  var map = window.AHYA_MAP && window.AHYA_MAP.map;
-  if (map && window.L && L.Control) {
-    var Share = L.Control.extend({
-      options: { position: "topleft" },
-      onAdd: function () {
-        var box = L.DomUtil.create("div", "leaflet-bar ahya-share-control");
-        box.appendChild(opener);
-        L.DomEvent.disableClickPropagation(box);
-        return box;
-      }
-    });
-    new Share().addTo(map);
-    opener.classList.add("in-map");
-  }
+  /* On the map, the button joins Leaflet's top-left controls so it never covers another one,
+     after the map's own controls (the map's bundle runs its files in separate tasks). */
+  (window.AHYA_AFTER_MAP || function (fn) { fn(); })(function () {
+    var map = window.AHYA_MAP && window.AHYA_MAP.map;
+    if (map && window.L && L.Control) {
+      var Share = L.Control.extend({
+        options: { position: "topleft" },
+        onAdd: function () {
+          var box = L.DomUtil.create("div", "leaflet-bar ahya-share-control");
+          box.appendChild(opener);
+          L.DomEvent.disableClickPropagation(box);
+          return box;
+        }
+      });
+      new Share().addTo(map);
+      opener.classList.add("in-map");
+    }
+  });
 })();
