@@ -67,3 +67,19 @@ def test_geo_never_imports_flask_or_the_store():
             for name in names:
                 assert name.split(".")[0] not in {"flask", "flask_sqlalchemy", "webapp", "sqlalchemy"}, \
                     f"{path.relative_to(ROOT)} imports {name}"
+
+
+def test_no_package_imports_another_packages_private_names():
+    """A blueprint or package shares what it means to share: no ``from ..other import _name``."""
+    found = []
+    for path in (ROOT / "webapp").rglob("*.py"):
+        package = path.relative_to(ROOT / "webapp").parts[0]
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom) or node.level < 2 or not node.module:
+                continue
+            if node.module.split(".")[0] == package:
+                continue
+            found += [f"{path.relative_to(ROOT)}: {node.module}.{a.name}" for a in node.names
+                      if a.name.startswith("_") and a.name != "__version__"]
+    assert found == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
@@ -29,3 +30,20 @@ class EditReportForm(ReportForm):
 
     # A photo can show a face or a house number; organizers must be able to remove it.
     remove_photo = BooleanField(_l("Remove the current photo"))
+
+
+def posted_reason(action: str) -> tuple[str, RejectForm | None]:
+    """Check a moderation POST (publish, reject or archive, of a report or an organization).
+
+    Returns ``(reason, None)`` when it is valid (the reason is "" unless rejecting), or
+    ``("", form)`` with the rejection form to show again with its message. A publish or archive
+    without a valid form is refused outright (400).
+    """
+    if action == "reject":
+        form = RejectForm()
+        if not form.validate_on_submit():
+            return "", form
+        return form.reason.data.strip(), None
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return "", None

@@ -18,7 +18,7 @@ from ..store.models import Organization, OrganizationEvent
 from ..store.organizations import ORG_STATUSES, TRANSITIONS, change_status, display_name, get, public_dict
 from ..web.i18n import current_language
 from . import bp
-from .forms import ActionForm, RejectForm
+from .forms import ActionForm, RejectForm, posted_reason
 from .labels import STATUS_LABELS, label
 
 ACTIONS = ("publish", "reject", "archive")
@@ -72,14 +72,9 @@ def organization_detail(org_id: int):
 @organizer_required
 def organization_act(org_id: int, action: str):
     org = _get(org_id)
-    reason = ""
-    if action == "reject":
-        form = RejectForm()
-        if not form.validate_on_submit():
-            return render_detail(org, reject_form=form, status=400)
-        reason = form.reason.data.strip()
-    elif not ActionForm().validate_on_submit():
-        abort(400)
+    reason, refused = posted_reason(action)
+    if refused is not None:
+        return render_detail(org, reject_form=refused, status=400)
     name = display_name(org, current_language())
     try:
         linked = change_status(org, action, current_user._get_current_object(), reason)

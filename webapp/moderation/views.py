@@ -25,7 +25,7 @@ from ..store import photos
 from ..store.models import STATUSES, AuditEvent, Report
 from ..store.reporting import TRANSITIONS, change_status
 from . import bp
-from .forms import ActionForm, RejectForm
+from .forms import ActionForm, RejectForm, posted_reason
 from .labels import STATUS_LABELS, label, template_helpers
 
 PER_PAGE = 50
@@ -97,16 +97,9 @@ def detail(report_id: int):
 def act(report_id: int, action: str):
     report = get_report(report_id)
     # CSRFProtect has already refused a POST without a valid token (400).
-    reason = ""
-    if action == "reject":
-        form = RejectForm()
-        if not form.validate_on_submit():
-            return render_detail(report, reject_form=form, status=400)
-        reason = form.reason.data.strip()
-    else:
-        form = ActionForm()
-        if not form.validate_on_submit():
-            abort(400)
+    reason, refused = posted_reason(action)
+    if refused is not None:
+        return render_detail(report, reject_form=refused, status=400)
     try:
         change_status(report, action, current_user._get_current_object(), reason)
     except ValueError:

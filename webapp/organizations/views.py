@@ -11,7 +11,7 @@ from flask import abort, current_app, render_template, request, send_from_direct
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..public.areas import _category, _item, _outline, places
+from ..public.areas import area_outline, category_style, places, report_item
 from ..public.reports import safe_link
 from ..store import photos
 from ..store.layers import place_names
@@ -73,7 +73,7 @@ def _map_config(org: dict, initiatives: list[dict], lang: str) -> dict:
         place = places().get(slug)
         if place is None:
             continue
-        shape = _outline(slug)
+        shape = area_outline(slug)
         name = place["names"].get(lang) or place["names"].get("en") or slug
         if shape is not None:
             outlines.append({"type": "Feature", "geometry": shape, "properties": {"name": name}})
@@ -98,11 +98,11 @@ def organization_page(org_id: int):
     data = card(public_dict(org), lang)
     initiatives = []
     for report in published_initiatives(org.id, INITIATIVE_LIMIT):
-        item = _item(report, lang)
+        item = report_item(report, lang)
         public = report_public_dict(report)
         item.update(lat=public["lat"], lon=public["lon"])
         initiatives.append(item)
-    category_links = [{"id": c, "label": label, "colour": _category("challenge", c, lang)[1],
+    category_links = [{"id": c, "label": label, "colour": category_style("challenge", c, lang)[1],
                        "map_url": url_for("public.index", kind="challenge", category=c),
                        "list_url": url_for("public.report_list", kind="challenge", category=c)}
                       for c, label in data["category_labels"]]

@@ -57,7 +57,7 @@ def places() -> dict[str, dict]:
     return ext["ahya.public.places"]
 
 
-def _outline(slug: str) -> dict | None:
+def area_outline(slug: str) -> dict | None:
     """The area's simplified polygon as GeoJSON, or None for a place without one."""
     ext = current_app.extensions
     if "ahya.public.outlines" not in ext:
@@ -94,15 +94,15 @@ def list_url(**args: str) -> str:
     return request.script_root + "/reports?" + urlencode(args)
 
 
-def _category(kind: str, category: str, lang: str) -> tuple[str, str, str]:
+def category_style(kind: str, category: str, lang: str) -> tuple[str, str, str]:
     cat = get_taxonomy().get(kind, category)
     return (cat.label(lang), cat.colour, cat.icon) if cat else (category, FALLBACK_COLOUR, "•")
 
 
-def _item(report, lang: str) -> dict:
+def report_item(report, lang: str) -> dict:
     """A list entry: title, category and date from the public view of the report."""
     data = public_dict(report)
-    label, colour, _icon = _category(report.kind, data["category"], lang)
+    label, colour, _icon = category_style(report.kind, data["category"], lang)
     day = data["observed_on"] or (data["published_at"] or "")[:10]
     return {"id": data["id"], "title": data["title"], "is_demo": data["is_demo"], "category": label,
             "colour": colour, "date": day,
@@ -117,7 +117,7 @@ def _chart(kind: str, by_category: dict[str, int], lang: str, title: str) -> dic
     rows = []
     for key, n in by_category.items():
         shown = public_count(n)
-        label, colour, _icon = _category(kind, key, lang)
+        label, colour, _icon = category_style(kind, key, lang)
         # A suppressed count is drawn at a fixed length: the bar must not reveal what the text hides.
         value = threshold / 2 if isinstance(shown, str) else n
         rows.append(Bar(label=label, value=value, text=str(shown), colour=colour, key=key,
@@ -135,12 +135,12 @@ def _map_data(place: dict, lang: str) -> tuple[dict, bool]:
     reports = []
     for report in rows[:MAP_LIMIT]:
         data = public_dict(report)
-        label, colour, icon = _category(data["kind"], data["category"], lang)
+        label, colour, icon = category_style(data["kind"], data["category"], lang)
         reports.append({"id": data["id"], "kind": data["kind"], "lat": data["lat"], "lon": data["lon"],
                         "title": data["title"], "category": label, "colour": colour, "icon": icon,
                         "demo": data["is_demo"], "url": f"{prefix}{data['id']}"})
     config = {"tiles": current_app.config["TILE_URL"], "attribution": current_app.config["TILE_ATTRIBUTION"],
-              "outline": _outline(place["slug"]), "point": {"lat": place["lat"], "lon": place["lon"]},
+              "outline": area_outline(place["slug"]), "point": {"lat": place["lat"], "lon": place["lon"]},
               "reports": reports, "dir": "rtl" if lang == "ar" else "ltr",
               "strings": {"demo": _("Demo"), "more": _("Read more"),
                           "challenge": _("Challenge"), "initiative": _("Initiative")}}
@@ -150,7 +150,7 @@ def _map_data(place: dict, lang: str) -> tuple[dict, bool]:
 def _listing(slug: str, kind: str, lang: str) -> list[dict]:
     rows = db.session.scalars(queries.public_reports(
         queries.ReportFilters(area=slug, kind=kind, limit=LIST_LIMIT))).all()
-    return [_item(r, lang) for r in rows[:LIST_LIMIT]]
+    return [report_item(r, lang) for r in rows[:LIST_LIMIT]]
 
 
 def _network(slug: str, challenge_counts: dict[str, int], lang: str) -> list[dict]:
@@ -160,10 +160,10 @@ def _network(slug: str, challenge_counts: dict[str, int], lang: str) -> list[dic
                                                          order.index(c) if c in order else len(order)))
     out = []
     for net in networking.same_challenge_elsewhere(slug, categories):
-        label, colour, _icon = _category("challenge", net.category, lang)
+        label, colour, _icon = category_style("challenge", net.category, lang)
         initiatives = []
         for link in net.initiatives:
-            item = _item(link.report, lang)
+            item = report_item(link.report, lang)
             item.update(named=link.named, whole=link.whole_category, facing=link.in_facing_area)
             initiatives.append(item)
         out.append({
