@@ -329,6 +329,18 @@ def test_done_when_with_demo_data(app, client, runner, login, tmp_path):
     assert runner.invoke(args=["backup", str(path)]).exit_code == 0
     orgs = gpd.read_file(path, layer="organizations", engine="pyogrio")
     assert "لجنة سلوان" in set(orgs["name_ar"])
+    # The page of the area it serves lists it, and a challenge of its category elsewhere names it
+    # under "who can help", with the way to reach it.
+    area_page = client.get("/areas/silwan").get_data(as_text=True)
+    serving = area_page.split('id="serving-title"')[1].split("</section>")[0]
+    assert f'href="/organizations/{oid}"' in serving and "لجنة سلوان" in serving
+    with app.app_context():
+        elsewhere = db.session.scalars(db.select(Report.id).where(
+            Report.kind == "challenge", Report.status == "published", Report.category == "housing",
+            Report.area != "silwan")).first()
+    assert elsewhere is not None
+    page = client.get(f"/reports/{elsewhere}").get_data(as_text=True)
+    assert "لجنة سلوان" in page and f"/connect/organization/{oid}" in page
 
 
 def test_ids_no_row_can_have_are_404(client, login):

@@ -18,9 +18,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from shapely.geometry import mapping
 
+from geo.search import normalize
+
 from ..extensions import db
 from ..store import networking, queries
 from ..store.layers import get_display_layers, get_layers
+from ..store.organizations import display_name, matches, published_dicts
 from ..store.reporting import get_taxonomy, locate, public_dict
 from ..store.stats import area_totals, grouped_counts, min_public_count, public_count
 from ..store.versioning import current_data_version
@@ -209,4 +212,12 @@ def area_profile(slug: str):
         who=who_can_help(list(totals["by_category"]["challenge"]), (place["lon"], place["lat"]), slug, lang),
         map_config=map_config, map_truncated=truncated, map_limit=MAP_LIMIT,
         card_version=current_data_version().version,
+        serving=_serving(slug, lang),
     )
+
+
+def _serving(slug: str, lang: str) -> list[dict]:
+    """The published organizations that serve this area, by name: whatever they work on."""
+    orgs = [{"id": o["id"], "name": display_name(o, lang), "kind": o["kind"]}
+            for o in published_dicts() if matches(o, area=slug)]
+    return sorted(orgs, key=lambda o: normalize(o["name"]))
