@@ -78,7 +78,8 @@ def live_server(live_app):
 
 
 def reset_data(app) -> None:
-    """Remove every report, its audit trail and every account, and bump the data version.
+    """Remove every report, organization, request to connect, audit trail and account, and bump
+    the data version.
 
     The version bump matters: the API's and the map's caches are keyed by it, so a cached
     answer about deleted reports cannot outlive them.
@@ -86,12 +87,24 @@ def reset_data(app) -> None:
     from sqlalchemy import delete
 
     from webapp.extensions import db
-    from webapp.store.models import AddressedCategory, AuditEvent, Report, User, report_addresses
+    from webapp.store.models import (
+        AddressedCategory,
+        AuditEvent,
+        ConnectRequest,
+        Organization,
+        OrganizationArea,
+        OrganizationCategory,
+        OrganizationEvent,
+        Report,
+        User,
+        report_addresses,
+    )
     from webapp.store.versioning import bump_data_version
 
     with app.app_context():
-        for table in (AuditEvent.__table__, report_addresses, AddressedCategory.__table__,
-                      Report.__table__, User.__table__):
+        for table in (ConnectRequest.__table__, OrganizationEvent.__table__, OrganizationArea.__table__,
+                      OrganizationCategory.__table__, AuditEvent.__table__, report_addresses,
+                      AddressedCategory.__table__, Report.__table__, Organization.__table__, User.__table__):
             db.session.execute(delete(table))
         bump_data_version()
         db.session.commit()

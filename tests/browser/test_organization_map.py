@@ -7,8 +7,8 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def org(live_app):
+@pytest.fixture
+def org(live_app, fresh_data):
     from webapp.extensions import db
     from webapp.store.organizations import change_status, create_organization
     from webapp.store.reporting import create_report
