@@ -11,6 +11,7 @@ browser).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import threading
 from dataclasses import dataclass, field
@@ -54,27 +55,41 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory):
+def make_browser_app(instance: Path, secret: str):
+    """An app for a browser test: its own instance, tiles from the stubbed test host."""
     return create_app({
         "TESTING": True,
-        "INSTANCE_PATH": str(tmp_path_factory.mktemp("browser") / "instance"),
-        "SECRET_KEY": "browser-test",
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": secret,
         "TILE_URL": f"https://{TILE_HOST}/{{z}}/{{x}}/{{y}}.png",
         "TILE_ATTRIBUTION": "test tiles",
     })
 
 
+@contextlib.contextmanager
+def serve(app, name: str):
+    """Serve ``app`` with werkzeug in a daemon thread; yields its base URL."""
+    server = make_server(APP_HOST, 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{APP_HOST}:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    return make_browser_app(tmp_path_factory.mktemp("browser") / "instance", "browser-test")
+
+
 @pytest.fixture(scope="session")
 def live_server(live_app):
     """Base URL of the app served by werkzeug in a daemon thread."""
-    server = make_server(APP_HOST, 0, live_app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://{APP_HOST}:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with serve(live_app, "live-server") as url:
+        yield url
 
 
 def reset_data(app) -> None:

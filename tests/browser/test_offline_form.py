@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import APP_HOST, TILE_HOST, VIEWPORT, _QuietHandler
+from tests.browser.conftest import APP_HOST, TILE_HOST, VIEWPORT, make_browser_app, serve
 from tests.conftest import SILWAN, csrf_token
-from webapp import create_app
 from webapp.extensions import db
 from webapp.store.models import Report
 
@@ -34,24 +31,13 @@ UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 
 @pytest.fixture(scope="module")
 def offline_app(tmp_path_factory):
-    return create_app({
-        "TESTING": True,
-        "INSTANCE_PATH": str(tmp_path_factory.mktemp("offline") / "instance"),
-        "SECRET_KEY": "offline-test",
-        "TILE_URL": f"https://{TILE_HOST}/{{z}}/{{x}}/{{y}}.png",
-        "TILE_ATTRIBUTION": "test tiles",
-    })
+    return make_browser_app(tmp_path_factory.mktemp("offline") / "instance", "offline-test")
 
 
 @pytest.fixture(scope="module")
 def offline_server(offline_app):
-    server = make_server(APP_HOST, 0, offline_app, threaded=True, request_handler=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="offline-server", daemon=True)
-    thread.start()
-    yield f"http://{APP_HOST}:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with serve(offline_app, "offline-server") as url:
+        yield url
 
 
 @pytest.fixture

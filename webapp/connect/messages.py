@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..auth.roles import organizer_required
 from ..extensions import db
+from ..moderation.labels import status_tab
 from ..store.models import ConnectRequest
 from . import bp
 from .forms import StatusForm
@@ -24,11 +25,9 @@ PER_PAGE = 50
 @bp.get("/moderation/messages")
 @organizer_required
 def messages():
-    status = request.args.get("status", "new")
-    if status not in STATUSES:
-        message = _("Unknown status “%(status)s”. Choose one of: %(choices)s.",
-                    status=status[:40], choices=", ".join(STATUSES))
-        return render_template("error.html", code=400, message=message), 400
+    status, refused = status_tab("new", STATUSES)
+    if refused:
+        return refused
     counts = dict(db.session.execute(select(ConnectRequest.status, func.count())
                                      .group_by(ConnectRequest.status)).all())
     page = db.paginate(select(ConnectRequest).where(ConnectRequest.status == status)

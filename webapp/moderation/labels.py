@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..contribute.forms import KIND_LABELS, PRECISION_LABELS  # one wording everywhere
@@ -50,3 +52,14 @@ def _org_kind_label(kind: str) -> str:
     from ..organizations.forms import KIND_LABELS as ORG_KIND_LABELS
 
     return label(ORG_KIND_LABELS, kind)
+
+
+def status_tab(default: str, choices) -> tuple[str, tuple | None]:
+    """The ``?status=`` tab of a moderation list: ``(status, None)``, or ``(status, refusal)``
+    with the 400 page to return when the value is not one of ``choices``."""
+    status = request.args.get("status", default)
+    if status in choices:
+        return status, None
+    message = _("Unknown status “%(status)s”. Choose one of: %(choices)s.",
+                status=status[:40], choices=", ".join(choices))
+    return status, (render_template("error.html", code=400, message=message), 400)

@@ -6,7 +6,7 @@ organization's audit log and bumps the data version; a move that is not allowed 
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import abort, current_app, flash, redirect, render_template, send_from_directory, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -19,7 +19,7 @@ from ..store.organizations import ORG_STATUSES, TRANSITIONS, change_status, disp
 from ..web.i18n import current_language
 from . import bp
 from .forms import ActionForm, RejectForm, posted_reason
-from .labels import STATUS_LABELS, label
+from .labels import STATUS_LABELS, label, status_tab
 
 ACTIONS = ("publish", "reject", "archive")
 
@@ -34,11 +34,9 @@ def _get(org_id: int) -> Organization:
 @bp.get("/organizations")
 @organizer_required
 def organizations():
-    status = request.args.get("status", "pending")
-    if status not in ORG_STATUSES:
-        message = _("Unknown status “%(status)s”. Choose one of: %(choices)s.",
-                    status=status[:40], choices=", ".join(ORG_STATUSES))
-        return render_template("error.html", code=400, message=message), 400
+    status, refused = status_tab("pending", ORG_STATUSES)
+    if refused:
+        return refused
     query = db.select(Organization).where(Organization.status == status)
     query = query.order_by(Organization.created_at.asc(), Organization.id.asc()) if status == "pending" else \
         query.order_by(Organization.updated_at.desc(), Organization.id.desc())

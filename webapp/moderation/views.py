@@ -26,7 +26,7 @@ from ..store.models import STATUSES, AuditEvent, Report
 from ..store.reporting import TRANSITIONS, change_status
 from . import bp
 from .forms import ActionForm, RejectForm, posted_reason
-from .labels import STATUS_LABELS, label, template_helpers
+from .labels import STATUS_LABELS, label, status_tab, template_helpers
 
 PER_PAGE = 50
 ACTIONS = ("publish", "reject", "archive")
@@ -67,11 +67,9 @@ def render_detail(report: Report, *, reject_form: RejectForm | None = None, erro
 @bp.get("/")
 @organizer_required
 def queue():
-    status = request.args.get("status", "pending")
-    if status not in STATUSES:
-        message = _("Unknown status “%(status)s”. Choose one of: %(choices)s.",
-                    status=status[:40], choices=", ".join(STATUSES))
-        return render_template("error.html", code=400, message=message), 400
+    status, refused = status_tab("pending", STATUSES)
+    if refused:
+        return refused
     query = db.select(Report).where(Report.status == status)
     if status == "pending":
         # Oldest first: whoever waited longest is reviewed first.
