@@ -294,7 +294,7 @@ def test_demo_load_and_clear(app, runner, client):
     assert orgs and all(o.is_demo and o.status == "published" and "[DEMO]" in o.name_en
                         and "[تجريبي]" in o.name_ar for o in orgs)
     body = client.get("/api/v1/organizations").get_json()
-    assert all(o["initiatives"] for o in body["organizations"])
+    assert body["organizations"] and all(o["initiatives"] for o in body["organizations"])
     assert "[تجريبي]" in client.get("/organizations").get_data(as_text=True)
     assert runner.invoke(args=["demo", "clear"]).exit_code == 0
     assert rows(app, Organization) == []
