@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.expectations import expect
 from tests.browser.test_report_form import log_in
 
 pytestmark = pytest.mark.browser
@@ -107,12 +108,10 @@ def test_popup_inserts_user_text_as_text(page, network, reports):
     page.goto("/?lat=31.7698&lon=35.2389&z=19")
     page.wait_for_function("() => !!(window.AHYA_MAP && AHYA_MAP.reports && AHYA_MAP.reports.loaded)")
     marker = page.locator(f'.leaflet-marker-pane .ahya-report-marker[data-id="{rid}"]')
-    marker.wait_for()
     marker.click()
     popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
-    assert XSS_TITLE in popup.text_content()
-    assert popup.locator("img[src=x], script, svg[onload], iframe").count() == 0
+    expect(popup).to_contain_text(XSS_TITLE)
+    expect(popup.locator("img[src=x], script, svg[onload], iframe")).to_have_count(0)
     assert page.evaluate("window.__xss") is None
     assert dialogs == []
     assert page.evaluate("window.__csp") == []

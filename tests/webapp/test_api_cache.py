@@ -81,14 +81,31 @@ def test_if_modified_since(app, client, make_report):
     assert both.status_code == 200
 
 
-def test_changes_within_one_second_get_distinct_last_modified(app, client, make_report):
+def test_changes_within_one_second_get_distinct_last_modified(app, client, make_report, monkeypatch):
+    # Both changes made in the same second, always: the data changed at 12:00:00 (set below)
+    # and the second change's clock reads 12:00:00.4. Without the strictly increasing
+    # changed_at both would share a Last-Modified, and a client revalidating by date would be
+    # told "not modified" after the second change.
+    changed = dt.datetime(2020, 5, 1, 12, 0, 0)
     make_report()
+    client.get("/api/v1/reports")  # the process start is recorded on the first API request
+    with app.app_context():
+        db.session.execute(text("UPDATE data_version SET changed_at = :t"), {"t": changed})
+        db.session.commit()
+    app.extensions["ahya.api_started"] = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
     one = client.get("/api/v1/reports").headers
-    make_report(title="Second")  # within the same second as the first, in practice
+    assert one["Last-Modified"] == "Fri, 01 May 2020 12:00:00 GMT"
+    monkeypatch.setattr("webapp.store.versioning.utcnow", lambda: changed + dt.timedelta(milliseconds=400))
+    make_report(title="Second")
     with app.app_context():
         stored = db.session.execute(text("SELECT changed_at FROM data_version")).scalar()
+    assert stored is not None
+    stored = dt.datetime.fromisoformat(str(stored)).replace(microsecond=0)
+    assert stored == changed + dt.timedelta(seconds=1)
     two = client.get("/api/v1/reports", headers={"If-Modified-Since": one["Last-Modified"]})
     assert two.status_code == 200, f"changed_at {stored} must be later than {one['Last-Modified']}"
+    assert two.headers["Last-Modified"] == "Fri, 01 May 2020 12:00:01 GMT"
+    assert len(two.get_json()["features"]) == 2
 
 
 def test_normalised_request_and_language(client):
