@@ -59,11 +59,11 @@ def test_static_and_vendor_files_are_gzipped_and_revalidate(client):
         assert gzip.decompress(zipped.data) == plain.data
         assert len(zipped.data) < len(plain.data)
         assert "Accept-Encoding" in zipped.headers["Vary"]
-        # Served again from the compressed copy; the weak ETag still revalidates.
+        # Compressed again the same way; the compressed body's own ETag revalidates.
         again = client.get(url, headers={"Accept-Encoding": "gzip"})
         assert again.data == zipped.data
         etag = zipped.headers["ETag"]
-        assert etag.startswith("W/")
+        assert etag != plain.headers["ETag"]
         assert client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": etag}).status_code == 304
 
 
@@ -73,3 +73,17 @@ def test_range_requests_on_static_files_are_not_gzipped(client):
     assert resp.status_code == 206
     assert "Content-Encoding" not in resp.headers
     assert len(resp.data) == 100
+
+
+def test_a_client_that_refuses_gzip_gets_the_plain_body(client):
+    # RFC 9110 12.5.3: q=0 means "not acceptable"; "*" does not bring gzip back.
+    for header in ("gzip;q=0", "gzip;q=0, *", "identity"):
+        for url in ("/", "/vendor/leaflet/leaflet.js", "/api/v1/reports"):
+            resp = client.get(url, headers={"Accept-Encoding": header})
+            assert resp.status_code == 200, url
+            assert "Content-Encoding" not in resp.headers, (header, url)
+            assert "Accept-Encoding" in resp.headers["Vary"]
+            assert resp.data == client.get(url).data or url == "/"
+            resp.close()
+    page = client.get("/", headers={"Accept-Encoding": "gzip;q=0"}).get_data(as_text=True)
+    assert page.lstrip().lower().startswith("<!doctype html")

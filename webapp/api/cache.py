@@ -171,7 +171,7 @@ def _not_modified(etag: str, modified: dt.datetime, exact: bool) -> tuple[str | 
     if "If-None-Match" in request.headers:
         # RFC 9110 13.1.2: weak comparison; If-Modified-Since is ignored when this is present.
         tags = request.if_none_match
-        for candidate in (etag, etag + "-gz"):  # "-gz": compression.py's tag for gzipped bodies
+        for candidate in (etag, etag + ":gzip"):  # ":gzip": Flask-Compress's tag for gzipped bodies
             if tags.contains_weak(candidate):
                 return candidate, not tags.star_tag
         return None, False
