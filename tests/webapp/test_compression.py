@@ -87,3 +87,22 @@ def test_a_client_that_refuses_gzip_gets_the_plain_body(client):
             resp.close()
     page = client.get("/", headers={"Accept-Encoding": "gzip;q=0"}).get_data(as_text=True)
     assert page.lstrip().lower().startswith("<!doctype html")
+
+
+def test_conditional_requests_stay_the_apis_own(app, client, make_report):
+    # A data version ahead of the clock makes Last-Modified inexact: the API then never answers
+    # If-Modified-Since with 304 (api/cache.py), compressed or not.
+    import datetime as dt
+
+    from webapp.extensions import db
+    from webapp.store.models import DataVersion
+
+    make_report()
+    with app.app_context():
+        ahead = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(hours=1)
+        db.session.execute(db.update(DataVersion).values(changed_at=ahead))
+        db.session.commit()
+    since = {"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}
+    for encoding in ("identity", "gzip"):
+        resp = client.get("/api/v1/reports", headers={**since, "Accept-Encoding": encoding})
+        assert resp.status_code == 200, encoding
