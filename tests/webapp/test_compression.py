@@ -97,7 +97,8 @@ def test_conditional_requests_stay_the_apis_own(app, client, make_report):
     from webapp.extensions import db
     from webapp.store.models import DataVersion
 
-    make_report()
+    for i in range(5):
+        make_report(title=f"Report {i}")  # a body above MIN_SIZE: the gzip answer is compressed
     with app.app_context():
         ahead = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(hours=1)
         db.session.execute(db.update(DataVersion).values(changed_at=ahead))
@@ -106,3 +107,4 @@ def test_conditional_requests_stay_the_apis_own(app, client, make_report):
     for encoding in ("identity", "gzip"):
         resp = client.get("/api/v1/reports", headers={**since, "Accept-Encoding": encoding})
         assert resp.status_code == 200, encoding
+        assert resp.headers.get("Content-Encoding", "identity") == encoding
