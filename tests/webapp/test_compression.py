@@ -78,7 +78,7 @@ def test_range_requests_on_static_files_are_not_gzipped(client):
 def test_a_client_that_refuses_gzip_gets_the_plain_body(client):
     # RFC 9110 12.5.3: q=0 means "not acceptable"; "*" does not bring gzip back.
     for header in ("gzip;q=0", "gzip;q=0, *", "identity"):
-        for url in ("/", "/vendor/leaflet/leaflet.js", "/api/v1/reports"):
+        for url in ("/", "/vendor/leaflet/leaflet.js", "/api/v1/reports", "/map/places.json"):
             resp = client.get(url, headers={"Accept-Encoding": header})
             assert resp.status_code == 200, url
             assert "Content-Encoding" not in resp.headers, (header, url)
