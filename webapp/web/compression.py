@@ -3,10 +3,13 @@
 Map pages and JSON compress 4–8×, which matters on phones; static URLs carry
 ``?v=<content hash>`` so they can be cached for a year and still change on deploy.
 
-Flask-Compress does the work. Two things it gets wrong for us are settled before it runs:
-a client that refuses gzip (``Accept-Encoding: gzip;q=0``, RFC 9110 12.5.3) is sent the
-plain body (Flask-Compress 1.25 picks an algorithm even at quality 0), and a range response
-(206) is never compressed (its ``Content-Range`` counts bytes of the plain file).
+Flask-Compress does the work; this module is its settings and a thin adapter. A client that
+refuses gzip (``Accept-Encoding: gzip;q=0``, RFC 9110 12.5.3) is sent the plain body
+(Flask-Compress 1.25 picks an algorithm even at quality 0), a range response (206) is never
+compressed (its ``Content-Range`` counts bytes of the plain file), and conditional requests
+are left to the views, except that a static file revalidates against its compressed ETag.
+Static files are compressed on each request (they are streamed, and Flask-Compress caches
+only whole bodies); their versioned URLs are cached by browsers for a year.
 """
 
 from __future__ import annotations
