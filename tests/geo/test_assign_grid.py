@@ -16,8 +16,8 @@ import shapely
 from pyproj import Transformer
 
 from geo.assign import _FEW, NEAREST_MAX_M, AreaIndex
-from geo.layers import METRIC_CRS, load_layers, read_layer
-from tests.conftest import FIXTURES, ROOT
+from geo.layers import METRIC_CRS, read_layer
+from tests.conftest import FIXTURES
 
 CITY = (35.10, 31.70, 35.30, 31.88)  # the box of scripts/bench.py's assign measure
 TO_METRIC = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
@@ -100,8 +100,8 @@ def cell_edge_points(index: AreaIndex, n: int, rng, metres: float = NEAREST_MAX_
 
 
 @pytest.fixture(scope="module")
-def city() -> AreaIndex:
-    index = AreaIndex(load_layers(ROOT / "data" / "layers").areas)
+def city(areas) -> AreaIndex:
+    index = AreaIndex(areas)
     index.assign(np.full(_FEW, 35.2), np.full(_FEW, 31.8))  # builds the grid
     return index
 

@@ -17,8 +17,8 @@ GEOD = Geod(ellps="WGS84")
 
 
 @pytest.fixture(scope="module")
-def index():
-    return AreaIndex(load_layers(ROOT / "data" / "layers").areas)
+def index(areas):
+    return AreaIndex(areas)
 
 
 def test_points_are_assigned_to_their_area(index):

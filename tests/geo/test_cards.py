@@ -5,21 +5,11 @@ from __future__ import annotations
 import io
 import logging
 import warnings
-from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from geo.cards import CARD_SIZE, HIGHLIGHT, render_card
-from geo.layers import load_layers
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def layers():
-    return load_layers(ROOT / "data" / "layers")
 
 
 def render(caplog, layers, **kwargs) -> Image.Image:

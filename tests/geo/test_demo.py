@@ -10,13 +10,7 @@ import shapely
 import yaml
 
 from geo.demo import DEMO_PREFIX, demo_reports, random_points_in_polygons
-from geo.layers import load_layers
 from tests.conftest import ROOT
-
-
-@pytest.fixture(scope="module")
-def areas():
-    return load_layers(ROOT / "data" / "layers").areas
 
 
 @pytest.fixture(scope="module")

@@ -293,8 +293,8 @@ def test_load_layers_missing_file(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def shipped():
-    return load_layers(SHIPPED)
+def shipped(layers):
+    return layers
 
 
 def test_shipped_areas(shipped):

@@ -5,24 +5,17 @@ from __future__ import annotations
 import html
 import json
 import re
-from pathlib import Path
 
 import geopandas as gpd
 import pytest
 import shapely
 
-from geo.layers import METRIC_CRS, load_layers
+from geo.layers import METRIC_CRS
 from geo.maps import Overlay, area_collection, build_public_map, display_geometries, name_tip, render_parts
 
-ROOT = Path(__file__).resolve().parents[2]
 LABELS = {"areas": "Areas", "places": "Places", "boundary": "Boundary"}
 TILE_URL = "https://tiles.example.test/{z}/{x}/{y}.png"
 EVIL = "<script>alert(1)</script>"
-
-
-@pytest.fixture(scope="module")
-def layers():
-    return load_layers(ROOT / "data" / "layers")
 
 
 @pytest.fixture(scope="module")

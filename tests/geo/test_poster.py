@@ -14,7 +14,6 @@ from matplotlib.font_manager import FontProperties, findfont
 from matplotlib.textpath import TextPath
 from PIL import Image
 
-from geo.layers import load_layers
 from geo.poster import (
     POSTER_FONT_NAME,
     font_path,
@@ -22,7 +21,6 @@ from geo.poster import (
     render_poster,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
 TITLE = "بلاغات الأحياء في القدس 2026"
 TEXT = {
     "title": TITLE,
@@ -31,11 +29,6 @@ TEXT = {
     "sources_text": "المصادر: المناطق الإحصائية 2008 (geostatil، MIT)؛ أسماء الأماكن: أوتشا (CC BY).",
     "date_text": "تاريخ الإصدار: 5 تشرين الأول 2026",
 }
-
-
-@pytest.fixture(scope="module")
-def layers():
-    return load_layers(ROOT / "data" / "layers")
 
 
 @pytest.fixture(scope="module")

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from matplotlib.text import Text
 
-from geo.layers import load_layers
 from geo.poster import drawable_text, poster_figure, render_poster
 
-ROOT = Path(__file__).resolve().parents[2]
 #: Each of these raised inside matplotlib before (mathtext parse errors; the BOM crashed the PDF
 #: writer); "$\frac{1}{0}$" silently printed a fraction instead of the dollars.
 HOSTILE = ["$\\frac{1}{0}$", "$$", "\\", "$x^$", "$\\sqrt{}$", "a\u200db", "\u202eabc", "\ufeffسلام",
            "\u2066x\u2069", "1$ and 2$"]
-
-
-@pytest.fixture(scope="module")
-def layers():
-    return load_layers(ROOT / "data" / "layers")
 
 
 def _text_kwargs(title: str) -> dict:

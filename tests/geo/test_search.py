@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from geo.layers import load_layers
 from geo.search import normalize, search_index
-
-ROOT = Path(__file__).resolve().parents[2]
 
 QATAMON = {"old-katamon", "qatamon-1948"}
 
@@ -62,11 +57,6 @@ def test_normalize_exact_outputs():
 def test_normalize_keeps_distinct_names_distinct():
     assert normalize("Silwan") != normalize("Shufat")
     assert normalize("سلوان") != normalize("شعفاط")
-
-
-@pytest.fixture(scope="module")
-def layers():
-    return load_layers(ROOT / "data" / "layers")
 
 
 @pytest.fixture(scope="module")

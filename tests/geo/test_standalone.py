@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from geo.export import to_frame
-from geo.layers import load_layers
 from geo.maps import display_geometries
 from geo.standalone import build_standalone_html, compact_json, inline_leaflet_css, report_popup
 from webapp.web.assets import VENDOR_DIRS
 
-ROOT = Path(__file__).resolve().parents[2]
 LEAFLET = VENDOR_DIRS["leaflet"]
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 TEXT = {"title": "خريطة «أحياء» <b>", "subtitle": "السكن · سلوان", "offline_note": "تعمل دون إنترنت",
@@ -23,8 +20,7 @@ TEXT = {"title": "خريطة «أحياء» <b>", "subtitle": "السكن · س�
 
 
 @pytest.fixture(scope="module")
-def layers():
-    layers = load_layers(ROOT / "data" / "layers")
+def layers(layers):
     return display_geometries(layers.areas), display_geometries(layers.boundary)
 
 

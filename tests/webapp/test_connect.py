@@ -13,7 +13,7 @@ import socket
 
 import pytest
 
-from tests.conftest import app_config, csrf_token
+from tests.conftest import app_config, csrf_token, make_app
 from webapp import create_app
 from webapp.extensions import db
 from webapp.store.models import ConnectRequest
@@ -53,14 +53,10 @@ def smtp():
 @pytest.fixture
 def mail_app(tmp_path, db_url, smtp):
     controller, _sink = smtp
-    config = app_config(tmp_path / "instance", db_url)
-    config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_DEFAULT_SENDER="ahya@example.org",
-                  CONNECT_FALLBACK_EMAIL="organizers@example.org")
-    app = create_app(config)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with make_app(tmp_path / "instance", db_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port,
+                  MAIL_DEFAULT_SENDER="ahya@example.org",
+                  CONNECT_FALLBACK_EMAIL="organizers@example.org") as app:
+        yield app
 
 
 def post(client, url, **fields):

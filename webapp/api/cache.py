@@ -22,12 +22,12 @@ import functools
 import hashlib
 import json
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlencode
 
+from cachetools import LRUCache
 from flask import Response, current_app, make_response, request
 
 from ..store.reporting import get_taxonomy
@@ -52,6 +52,19 @@ class Entry:
     headers: tuple[tuple[str, str], ...]
 
 
+class _LRU(LRUCache):
+    """cachetools' LRU bounded in bytes (``maxsize``), and in entries too."""
+
+    def __init__(self, max_entries: int, max_bytes: int):
+        super().__init__(max_bytes, getsizeof=lambda entry: len(entry.body))
+        self.max_entries = max_entries
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)  # makes room in bytes, dropping the least recent
+        while len(self) > self.max_entries:
+            self.popitem()  # cachetools' own eviction: the least recently used entry
+
+
 class ResponseCache:
     """A thread-safe LRU of response bodies for one data generation, bounded in entries and bytes.
 
@@ -63,11 +76,15 @@ class ResponseCache:
 
     def __init__(self, max_entries: int, max_bytes: int):
         self.max_entries, self.max_bytes = max_entries, max_bytes
-        self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._entries = _LRU(max_entries, max_bytes)
         self._lock = threading.Lock()
         self.generation = None
-        self.size = 0
         self.hits = self.misses = 0
+
+    @property
+    def size(self) -> int:
+        """Bytes of the bodies held."""
+        return self._entries.currsize
 
     def get(self, generation, key: str) -> Entry | None:
         with self._lock:
@@ -75,7 +92,6 @@ class ResponseCache:
             if entry is None:
                 self.misses += 1
                 return None
-            self._entries.move_to_end(key)
             self.hits += 1
             return entry
 
@@ -87,14 +103,8 @@ class ResponseCache:
                 return  # built from data that is already outdated
             if generation != self.generation:
                 self._entries.clear()
-                self.generation, self.size = generation, 0
-            old = self._entries.pop(key, None)
-            self.size -= len(old.body) if old else 0
+                self.generation = generation
             self._entries[key] = entry
-            self.size += len(entry.body)
-            while len(self._entries) > self.max_entries or self.size > self.max_bytes:
-                _, dropped = self._entries.popitem(last=False)
-                self.size -= len(dropped.body)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -171,7 +181,7 @@ def _not_modified(etag: str, modified: dt.datetime, exact: bool) -> tuple[str | 
     if "If-None-Match" in request.headers:
         # RFC 9110 13.1.2: weak comparison; If-Modified-Since is ignored when this is present.
         tags = request.if_none_match
-        for candidate in (etag, etag + "-gz"):  # "-gz": compression.py's tag for gzipped bodies
+        for candidate in (etag, etag + ":gzip"):  # ":gzip": Flask-Compress's tag for gzipped bodies
             if tags.contains_weak(candidate):
                 return candidate, not tags.star_tag
         return None, False

@@ -8,9 +8,9 @@ per its last change), so a card is drawn once per change, not once per view.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from threading import Lock
 
+from cachetools import LRUCache
 from flask import Blueprint, Response, abort, current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -33,8 +33,11 @@ MAX_AGE = 86400
 _lock = Lock()
 
 
-def _cache() -> OrderedDict:
-    return current_app.extensions.setdefault("ahya.cards", OrderedDict())
+def _cache() -> LRUCache:
+    ext = current_app.extensions
+    if "ahya.cards" not in ext:
+        ext["ahya.cards"] = LRUCache(maxsize=CACHE_SIZE)
+    return ext["ahya.cards"]
 
 
 def cached_card(key: tuple, draw) -> bytes:
@@ -42,14 +45,11 @@ def cached_card(key: tuple, draw) -> bytes:
     cache = _cache()
     with _lock:
         body = cache.get(key)
-        if body is not None:
-            cache.move_to_end(key)
-            return body
-    body = draw()
+    if body is not None:
+        return body
+    body = draw()  # outside the lock: other cards are served while this one is drawn
     with _lock:
         cache[key] = body
-        while len(cache) > CACHE_SIZE:
-            cache.popitem(last=False)
     return body
 
 

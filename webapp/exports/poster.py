@@ -8,9 +8,9 @@ map does.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from threading import Lock
 
+from cachetools import LRUCache
 from flask import current_app, request
 from flask_babel import gettext as _
 
@@ -50,8 +50,11 @@ def default_title(filters: ReportFilters) -> str:
     return _("Challenges and initiatives in Jerusalem's neighborhoods and villages")
 
 
-def _cache() -> OrderedDict:
-    return current_app.extensions.setdefault("ahya.exports.posters", OrderedDict())
+def _cache() -> LRUCache:
+    ext = current_app.extensions
+    if "ahya.exports.posters" not in ext:
+        ext["ahya.exports.posters"] = LRUCache(maxsize=CACHE_SIZE)
+    return ext["ahya.exports.posters"]
 
 
 def poster_inputs(filters: ReportFilters, options: PosterOptions, lang: str) -> dict:
@@ -102,8 +105,6 @@ def poster(fmt: str):
     cache = _cache()
     with _lock:
         body = cache.get(key)
-        if body is not None:
-            cache.move_to_end(key)
     if body is None:
         try:
             body = _render(filters, options, fmt, lang)
@@ -111,6 +112,4 @@ def poster(fmt: str):
             return refuse_too_many(exc)
         with _lock:
             cache[key] = body
-            while len(cache) > CACHE_SIZE:
-                cache.popitem(last=False)
     return attachment(body, MEDIA_TYPES[fmt], file_name("poster", f".{fmt}"), inline=True)

@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -24,6 +23,7 @@ from ..extensions import db
 from ..store import photos
 from ..store.models import STATUSES, AuditEvent, Report
 from ..store.reporting import TRANSITIONS, change_status
+from ..web.images import send_image
 from . import bp
 from .forms import ActionForm, RejectForm, posted_reason
 from .labels import STATUS_LABELS, label, status_tab, template_helpers
@@ -128,11 +128,7 @@ def photo(filename: str):
     # Only names the app generates (hex + extension): no path tricks reach the disk.
     if not photos.NAME.match(filename):
         abort(404)
-    # Photos may show faces or houses: never cache them in shared caches.
-    resp = send_from_directory(current_app.config["PHOTOS_DIR"], filename, max_age=0)
-    resp.headers["Cache-Control"] = "private, no-store"
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return send_image(filename, private=True)
 
 
 from . import edit, organizations  # noqa: E402,F401,I001  (register the edit route and the Organizations tab)

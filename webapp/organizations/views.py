@@ -7,7 +7,7 @@ log never reach a template.
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request, send_from_directory, url_for
+from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..extensions import db
@@ -28,6 +28,7 @@ from ..store.reporting import get_taxonomy
 from ..store.reporting import public_dict as report_public_dict
 from ..store.versioning import current_data_version
 from ..web.i18n import current_language
+from ..web.images import send_image
 from . import bp
 from .forms import KIND_LABELS, area_choices
 from .params import directory_filters
@@ -120,6 +121,4 @@ def logo(filename: str):
         Organization.logo == filename, Organization.status == "published").limit(1)).first()
     if owner is None:
         abort(404)
-    resp = send_from_directory(current_app.config["PHOTOS_DIR"], filename, max_age=300)
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return send_image(filename)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, render_template, send_from_directory, url_for
+from flask import abort, current_app, render_template, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,6 +21,7 @@ from ..store.layers import place_names
 from ..store.models import Report
 from ..store.reporting import get_taxonomy, public_dict
 from ..web.i18n import current_language
+from ..web.images import send_image
 from . import bp
 from .whocanhelp import who_can_help
 
@@ -102,10 +103,7 @@ def photo(filename: str):
         queries.published().where(Report.photo == filename).limit(1)).first()
     if owner is None:
         abort(404)
-    # Short cache: a report can be unpublished, and its photo must then disappear soon.
-    resp = send_from_directory(current_app.config["PHOTOS_DIR"], filename, max_age=300)
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return send_image(filename)
 
 
 @bp.app_template_global("reports_layer_config")
