@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import SILWAN
-from webapp.auth.accounts import create_user
 from webapp.extensions import db
+from webapp.store.accounts import create_user
 from webapp.store.models import AuditEvent, Report, User
 
 pytestmark = pytest.mark.browser

@@ -135,7 +135,7 @@ def test_organizers_reach_organizer_routes_but_not_admin_ones(app, client, login
 
 
 def test_role_of_sees_through_other_decorators():
-    from webapp.auth.roles import admin_required, organizer_required
+    from webapp.web.roles import admin_required, organizer_required
 
     def view():
         return ""

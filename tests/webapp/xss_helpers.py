@@ -205,7 +205,7 @@ def world(request, tmp_path_factory) -> World:
 
 def build_world(tmp) -> World:
     from webapp import create_app
-    from webapp.auth.accounts import create_user
+    from webapp.store.accounts import create_user
 
     config = {"TESTING": True, "INSTANCE_PATH": str(tmp / "instance"), "SECRET_KEY": "test",
               "TILE_URL": "https://tiles.example.test/{z}/{x}/{y}.png", "TILE_ATTRIBUTION": "test tiles",

@@ -1,6 +1,6 @@
 """``GET /api/v1/organizations`` and ``/api/v1/organizations/<id>``: published organizations as JSON.
 
-Fields come from ``organizations.records.public_dict`` plus links; pages are cut by id
+Fields come from ``store.organizations.public_dict`` plus links; pages are cut by id
 (keyset, newest first) with the same signed cursor as /reports. ETags and the response
 cache come from ``cached_json`` like every other API response.
 """
@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
 
-from ..organizations.params import directory_filters
 from ..store.filters import ParameterError, single
+from ..store.organization_filters import directory_filters
 from ..store.organizations import (
     get_published,
     matches,

@@ -12,11 +12,11 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from ..contribute.forms import valid_text
 from ..extensions import db, login_manager
+from ..store.accounts import authenticate
 from ..store.models import User
+from ..web.report_form import valid_text
 from . import bp
-from .accounts import authenticate
 
 
 class LoginForm(FlaskForm):

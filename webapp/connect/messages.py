@@ -8,10 +8,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..auth.roles import organizer_required
 from ..extensions import db
-from ..moderation.labels import status_tab
 from ..store.models import ConnectRequest
+from ..web.labels import status_tab
+from ..web.roles import organizer_required
 from . import bp
 from .forms import StatusForm
 from .mail import target_name

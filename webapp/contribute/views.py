@@ -11,15 +11,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.roles import organizer_required
 from ..extensions import db, limiter
 from ..store import photos
+from ..store.area_names import area_options
 from ..store.models import Report, User
 from ..store.reporting import create_report
 from ..web.i18n import current_language
+from ..web.report_form import (
+    PRECISION_HINTS,
+    NewReportForm,
+    ReportForm,
+    SuggestionForm,
+    form_to_fields,
+    jerusalem_today,
+)
+from ..web.roles import organizer_required
 from . import bp
-from .areas import area_options
-from .forms import PRECISION_HINTS, NewReportForm, ReportForm, SuggestionForm, form_to_fields, jerusalem_today
 from .idempotency import json_outcome, json_refusal, posted_key, stored_report, wants_json
 
 

@@ -10,14 +10,16 @@ from geo.export import FORMATS, export_bytes
 from geo.standalone import build_standalone_html, inline_leaflet_css
 
 from ..extensions import limiter
-from ..public.mapview import filters_context, layer_labels, map_page_context
 from ..store.filters import ParameterError
 from ..store.layers import get_display_layers, get_layers
+from ..store.organization_filters import directory_filters
+from ..store.organizations import matches, published_dicts
 from ..store.queries import ReportFilters
 from ..store.reporting import get_taxonomy
 from ..store.stats import public_count
 from ..web.assets import VENDOR_DIRS
 from ..web.i18n import current_language
+from ..web.mapview import filters_context, layer_labels, map_page_context
 from ..web.routing import url_with_request_args
 from . import bp, data
 from .params import PAPERS, export_filters
@@ -78,9 +80,6 @@ def _place_choices(lang: str) -> list[tuple[str, str]]:
 
 def _organizations_layer(args):
     """Published organizations passing the directory's filters (area, category, kind, q)."""
-    from ..organizations.params import directory_filters
-    from ..store.organizations import matches, published_dicts
-
     filters, _problems = directory_filters(args)
     return data.organizations_frame([o for o in published_dicts() if matches(o, **filters)],
                                     current_language())

@@ -1,4 +1,4 @@
-"""Thin views over ``webapp.store.imports``: upload → preview (change the mapping) → confirm."""
+"""Thin views over ``webapp.store.report_import``: upload → preview (change the mapping) → confirm."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from flask_login import current_user
 from geo.report_rows import FIELDS
 from geo.tabular import MAX_BYTES
 
-from ..auth.roles import organizer_required
-from ..store.imports import FIELD_LABELS, ImportError_, Plan, prepare, store
+from ..store.report_import import FIELD_LABELS, ImportError_, Plan, prepare, store
+from ..web.roles import organizer_required
 from . import bp, pending
 from .forms import ConfirmForm, UploadForm
 

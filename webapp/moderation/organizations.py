@@ -1,6 +1,6 @@
 """The Organizations tab of moderation: queue per status, one organization in full, actions.
 
-Status changes go through ``organizations.records.change_status``, so each lands in the
+Status changes go through ``store.organizations.change_status``, so each lands in the
 organization's audit log and bumps the data version; a move that is not allowed is 409.
 """
 
@@ -10,16 +10,16 @@ from flask import abort, current_app, flash, redirect, render_template, send_fro
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.roles import organizer_required
 from ..extensions import db
-from ..organizations.views import card
 from ..store import photos
 from ..store.models import Organization, OrganizationEvent
 from ..store.organizations import ORG_STATUSES, TRANSITIONS, change_status, display_name, get, public_dict
 from ..web.i18n import current_language
+from ..web.labels import STATUS_LABELS, label, status_tab
+from ..web.organization_card import card
+from ..web.roles import organizer_required
 from . import bp
 from .forms import ActionForm, RejectForm, posted_reason
-from .labels import STATUS_LABELS, label, status_tab
 
 ACTIONS = ("publish", "reject", "archive")
 

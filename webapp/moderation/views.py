@@ -19,14 +19,14 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.roles import organizer_required
 from ..extensions import db
 from ..store import photos
 from ..store.models import STATUSES, AuditEvent, Report
 from ..store.reporting import TRANSITIONS, change_status
+from ..web.labels import STATUS_LABELS, label, status_tab, template_helpers
+from ..web.roles import organizer_required
 from . import bp
 from .forms import ActionForm, RejectForm, posted_reason
-from .labels import STATUS_LABELS, label, status_tab, template_helpers
 
 PER_PAGE = 50
 ACTIONS = ("publish", "reject", "archive")

@@ -52,7 +52,7 @@ def _lang() -> str:
 
 
 def _kind_labels(lang: str) -> dict[str, str]:
-    from ..contribute.forms import KIND_LABELS
+    from ..web.report_form import KIND_LABELS
 
     with force_locale(lang):
         return {kind: str(label) for kind, label in KIND_LABELS.items()}

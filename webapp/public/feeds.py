@@ -25,8 +25,8 @@ from ..store import queries
 from ..store.models import Report, utcnow
 from ..store.reporting import get_taxonomy, public_dict
 from ..web.i18n import current_language
+from ..web.places import place_name, places
 from . import bp
-from .areas import place_name, places
 from .reports import KIND_LABELS
 
 ATOM_NS = "http://www.w3.org/2005/Atom"

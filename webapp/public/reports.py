@@ -8,8 +8,6 @@ never reach a template.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import abort, current_app, render_template, send_from_directory, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -21,16 +19,11 @@ from ..store.layers import place_names
 from ..store.models import Report
 from ..store.reporting import get_taxonomy, public_dict
 from ..web.i18n import current_language
+from ..web.links import safe_link
 from . import bp
 from .whocanhelp import who_can_help
 
 KIND_LABELS = {"challenge": _l("Challenge"), "initiative": _l("Initiative")}
-
-
-def safe_link(url: str) -> str | None:
-    """The link if it is plain http(s); a ``javascript:`` URL must never become clickable."""
-    parts = urlsplit((url or "").strip())
-    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _summary(report: Report, lang: str) -> dict:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request, send_from_directory
 
+from ..web.mapview import filters_context, map_page_context
 from . import bp
-from .mapview import filters_context, map_page_context
 
 
 @bp.get("/")

@@ -1,4 +1,4 @@
-"""Networking: which other areas face the same challenges, and which initiatives answer them.
+"""Who can help, and which other areas face the same challenges (the networking of reports).
 
 This is the point of Ahya: a neighbourhood that reports a housing problem should
 see the other neighbourhoods that report one too, and the initiatives that work

@@ -31,12 +31,12 @@ from geo.privacy import PRECISIONS
 
 from ..extensions import db
 from ..store import photos
+from ..store import report_rules as rules
 from ..store.models import KINDS, Report
+from ..store.report_rules import INVALID_TEXT, JERUSALEM, TEXT_LIMITS, jerusalem_today  # noqa: F401 (re-exported)
 from ..store.reporting import get_taxonomy
-from ..web.i18n import current_language
-from . import rules
 from .fields import MAX_IDS, CategoryField, CoordinateField, IdListField, MultiCheckboxField, choices
-from .rules import INVALID_TEXT, JERUSALEM, TEXT_LIMITS, jerusalem_today  # noqa: F401 (re-exported)
+from .i18n import current_language
 
 KIND_LABELS = {"challenge": _l("Challenge"), "initiative": _l("Initiative")}
 KIND_GROUP_LABELS = {"challenge": _l("Challenges"), "initiative": _l("Initiatives")}

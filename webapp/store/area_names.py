@@ -12,8 +12,8 @@ from flask import current_app
 
 from geo.search import name_lookup, normalize, search_index
 
-from ..store.layers import get_layers
-from ..store.reporting import get_area_index
+from .layers import get_layers
+from .reporting import get_area_index
 
 _KEY = "ahya.contribute.areas"
 
