@@ -19,7 +19,7 @@ PUBLIC = {
     "static", "vendor.vendor_file", "public.report_detail", "public.photo", "public.area_profile",
     "public.city_feed", "public.area_feed", "public.report_list", "public.index", "public.about",
     "public.favicon", "auth.login", "auth.logout", "contribute.suggest", "api.areas", "api.area",
-    "api.reports", "api.categories", "api.openapi", "api.clusters", "api.report", "api_docs.page",
+    "api.reports", "api.categories", "api.openapi", "api.clusters", "api.report", "api.page",
     "exports.index", "exports.download", "exports.unknown", "exports.standalone_map", "exports.embed",
     "exports.poster", "public.map_areas", "public.map_places",
     # Open311 GeoReport v2, read only: published reports at their public point, like /api/v1.

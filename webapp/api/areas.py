@@ -25,9 +25,9 @@ from ..store.filters import ParameterError, filters_from_args
 from ..store.layers import get_display_layers, get_layers, place_slugs
 from ..store.reporting import get_taxonomy
 from ..store.stats import area_totals, grouped_counts, min_public_count, public_count
-from . import bp
 from .cache import cached_json
 from .geojson import dumps, feature_collection
+from .views import bp
 
 #: Properties copied from the gazetteer layers into every area feature.
 FIELDS = ("slug", "name_ar", "name_en", "name_he", "kind", "sector")
@@ -106,7 +106,7 @@ def _raw_measure(entry: dict | None, measure: str, category: str | None) -> int:
     return entry["by_category"][measure].get(category, 0) if category else entry[measure]
 
 
-@bp.get("/areas")
+@bp.get("/v1/areas")
 @cached_json
 def areas():
     """Every area polygon with its report counts under the request's filters, and choropleth classes.
@@ -153,7 +153,7 @@ def _args_dict(pairs: list[tuple[str, str]]) -> dict:
     return out
 
 
-@bp.get("/areas/<slug>")
+@bp.get("/v1/areas/<slug>")
 @cached_json
 def area(slug: str):
     """One gazetteer place: its polygon (or its point when it has none) and counts by category."""

@@ -12,9 +12,9 @@ from ..extensions import db
 from ..store.models import ConnectRequest
 from ..web.labels import status_tab
 from ..web.roles import organizer_required
-from . import bp
 from .forms import StatusForm
 from .mail import target_name
+from .views import bp
 
 STATUSES = {"new": _l("New"), "read": _l("Read"), "archived": _l("Archived")}
 #: Action in the URL → the status it sets.

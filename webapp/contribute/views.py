@@ -6,7 +6,7 @@ decides who may post, what status the report gets and where the user goes next.
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -26,8 +26,9 @@ from ..web.report_form import (
     jerusalem_today,
 )
 from ..web.roles import organizer_required
-from . import bp
 from .idempotency import json_outcome, json_refusal, posted_key, stored_report, wants_json
+
+bp = Blueprint("contribute", __name__)
 
 
 def save_report(form: ReportForm, *, user: User | None, source: str, publish: bool) -> Report:

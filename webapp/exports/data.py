@@ -24,7 +24,7 @@ from ..extensions import db
 from ..store import queries
 from ..store.layers import get_display_layers, get_layers, place_names
 from ..store.models import Report
-from ..store.reporting import get_taxonomy, public_dict
+from ..store.reporting import get_taxonomy, locate, public_dict
 from ..store.stats import area_totals, grouped_counts, min_public_count, public_count
 from ..web.labels import ORG_KIND_LABELS
 
@@ -207,9 +207,6 @@ def organizations_frame(orgs: list[dict], lang: str) -> gpd.GeoDataFrame:
     """
     import shapely
     from shapely.geometry import MultiPolygon
-
-    from ..store.models import Report
-    from ..store.reporting import locate
 
     areas = get_display_layers().areas
     outline = dict(zip(areas["slug"], areas.geometry.values, strict=True))

@@ -25,10 +25,10 @@ from ..store.reporting import get_taxonomy
 from ..store.stats import grouped_counts, min_public_count
 from ..store.versioning import current_data_version
 from ..web.i18n import current_language
-from . import bp, data
+from . import data
 from .params import PosterOptions, export_filters, poster_options
 from .responses import attachment, file_name, refuse_parameter, refuse_too_many
-from .views import export_rate_limit
+from .views import bp, export_rate_limit
 
 MEDIA_TYPES = {"png": "image/png", "pdf": "application/pdf"}
 #: Rendered posters kept per app (a few hundred KB each): the same poster asked twice in a row

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -21,9 +21,15 @@ from ..web.assets import VENDOR_DIRS
 from ..web.i18n import current_language
 from ..web.mapview import filters_context, layer_labels, map_page_context
 from ..web.routing import url_with_request_args
-from . import bp, data
+from . import data
+from .framing import frame_headers
 from .params import PAPERS, export_filters
 from .responses import attachment, file_name, refuse, refuse_parameter, refuse_too_many
+
+bp = Blueprint("exports", __name__)
+
+# App-wide, not only on this blueprint's pages: every page must refuse to be framed but /embed.
+bp.after_app_request(frame_headers)
 
 #: URL suffix -> key of ``geo.export.FORMATS`` (the zipped Shapefile's URL says what it is).
 URL_FORMATS = {"geojson": "geojson", "csv": "csv", "kml": "kml", "gpkg": "gpkg", "shp.zip": "shp"}

@@ -18,9 +18,8 @@ from ..store.reporting import update_report
 from ..web.i18n import current_language
 from ..web.report_form import PRECISION_HINTS, form_to_fields, jerusalem_today
 from ..web.roles import organizer_required
-from . import bp
 from .forms import EditReportForm
-from .views import get_report
+from .views import bp, get_report
 
 
 @bp.route("/<id:report_id>/edit", methods=["GET", "POST"])

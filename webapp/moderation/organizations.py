@@ -18,8 +18,8 @@ from ..web.i18n import current_language
 from ..web.labels import STATUS_LABELS, label, status_tab
 from ..web.organization_card import card
 from ..web.roles import organizer_required
-from . import bp
 from .forms import ActionForm, RejectForm, posted_reason
+from .views import bp
 
 ACTIONS = ("publish", "reject", "archive")
 

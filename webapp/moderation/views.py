@@ -7,6 +7,7 @@ Status changes go through ``reporting.change_status`` and edits through
 from __future__ import annotations
 
 from flask import (
+    Blueprint,
     abort,
     current_app,
     flash,
@@ -25,8 +26,9 @@ from ..store.models import STATUSES, AuditEvent, Report
 from ..store.reporting import TRANSITIONS, change_status
 from ..web.labels import STATUS_LABELS, label, status_tab, template_helpers
 from ..web.roles import organizer_required
-from . import bp
 from .forms import ActionForm, RejectForm, posted_reason
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
 PER_PAGE = 50
 ACTIONS = ("publish", "reject", "archive")
@@ -135,4 +137,3 @@ def photo(filename: str):
     return resp
 
 
-from . import edit, organizations  # noqa: E402,F401,I001  (register the edit route and the Organizations tab)

@@ -11,12 +11,13 @@ import hashlib
 import json
 from pathlib import Path
 
-from flask import Response, current_app, render_template, url_for
+from flask import Blueprint, Response, current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..web.assets import VENDOR_DIRS
-from . import bp
+
+bp = Blueprint("offline", __name__)
 
 #: The form pages the worker caches (network first, the cached copy when offline).
 FORM_ENDPOINTS = ("contribute.suggest", "contribute.new_report")

@@ -14,8 +14,8 @@ from ..store import photos
 from ..store.organizations import create_organization, display_name, get, update_organization
 from ..web.i18n import current_language
 from ..web.roles import organizer_required
-from . import bp
 from .forms import EditOrganizationForm, OrganizationForm, form_to_fields
+from .views import bp
 
 
 def _store_then(form, write):

@@ -7,7 +7,7 @@ log never reach a template.
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, current_app, render_template, request, send_from_directory, url_for
 from flask_babel import gettext as _
 
 from ..extensions import db
@@ -27,8 +27,9 @@ from ..store.versioning import current_data_version
 from ..web.i18n import current_language
 from ..web.organization_card import card
 from ..web.places import area_outline, category_style, places, report_item
-from . import bp
 from .forms import KIND_LABELS, area_choices
+
+bp = Blueprint("organizations", __name__)
 
 #: Initiatives listed (and drawn) on an organization's page.
 INITIATIVE_LIMIT = 50

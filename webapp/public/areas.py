@@ -25,9 +25,9 @@ from ..store.stats import area_totals, grouped_counts, min_public_count, public_
 from ..store.versioning import current_data_version
 from ..web.i18n import current_language
 from ..web.places import area_outline, category_style, place_name, places, report_item
-from . import bp
 from .charts import Bar, bar_chart_svg
 from .reports import KIND_LABELS
+from .views import bp
 from .whocanhelp import who_can_help
 
 #: Report markers embedded in the page: an area has tens of reports, a cap keeps a busy one light.

@@ -26,8 +26,8 @@ from ..store.models import Report, utcnow
 from ..store.reporting import get_taxonomy, public_dict
 from ..web.i18n import current_language
 from ..web.places import place_name, places
-from . import bp
 from .reports import KIND_LABELS
+from .views import bp
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 GEORSS_NS = "http://www.georss.org/georss"

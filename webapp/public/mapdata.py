@@ -13,7 +13,7 @@ from flask import Response, abort, current_app, request
 
 from ..web.compression import YEAR, accepts_gzip
 from ..web.mapview import Asset, areas_asset, places_asset
-from . import bp
+from .views import bp
 
 
 def _lang(lang: str) -> str:

@@ -17,10 +17,11 @@ from ..extensions import db
 from ..store import photos, queries
 from ..store.layers import place_names
 from ..store.models import Report
+from ..store.organizations import display_name, public_lookup
 from ..store.reporting import get_taxonomy, public_dict
 from ..web.i18n import current_language
 from ..web.links import safe_link
-from . import bp
+from .views import bp
 from .whocanhelp import who_can_help
 
 KIND_LABELS = {"challenge": _l("Challenge"), "initiative": _l("Initiative")}
@@ -54,8 +55,6 @@ def _related(report: Report, lang: str) -> dict:
 
 def _organization(data: dict, lang: str) -> dict | None:
     """The initiative's published organization: id and name in ``lang`` (None when not linked)."""
-    from ..store.organizations import display_name, public_lookup
-
     org = public_lookup().get(data.get("organization_id")) if data.get("organization_id") else None
     return {"id": org["id"], "name": display_name(org, lang)} if org else None
 

@@ -20,6 +20,7 @@ from geo.taxonomy import Taxonomy, load_taxonomy
 from ..extensions import db
 from .layers import get_layers
 from .models import AddressedCategory, AuditEvent, Report, User, utcnow
+from .organizations import public_lookup
 from .versioning import bump_data_version
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,8 +171,6 @@ def _published_organization(org_id: int | None) -> int | None:
     """``org_id`` if that organization is published; a pending or archived one is not shown."""
     if org_id is None:
         return None
-    from .organizations import public_lookup
-
     return org_id if org_id in public_lookup() else None
 
 

@@ -178,7 +178,7 @@ def _bundle_response(name: str):
 
 
 def init_app(app) -> None:
-    app.register_blueprint(bp)
+    """The safe-path check and bundle versions (``create_app`` registers ``bp`` with the others)."""
     app.before_request(refuse_unsafe_paths)
 
     @app.url_defaults

@@ -32,7 +32,8 @@ from geo.privacy import PRECISIONS
 from ..extensions import db
 from ..store import photos
 from ..store import report_rules as rules
-from ..store.models import KINDS, Report
+from ..store.models import KINDS, Organization, Report
+from ..store.organizations import display_name, published_choices
 from ..store.report_rules import INVALID_TEXT, JERUSALEM, TEXT_LIMITS, jerusalem_today  # noqa: F401 (re-exported)
 from ..store.reporting import get_taxonomy
 from .fields import MAX_IDS, CategoryField, CoordinateField, IdListField, MultiCheckboxField, choices
@@ -143,14 +144,10 @@ class ReportForm(FlaskForm):
         return self.kind.data == "initiative"
 
     def _organization_choices(self) -> list:
-        from ..store.organizations import display_name, published_choices
-
         lang = current_language()
         pairs = [("", _("None of them")), *((str(i), name) for i, name in published_choices(lang))]
         if self._linked_org and str(self._linked_org) not in {p[0] for p in pairs}:
             # Linked to an organization that is no longer published: keep it choosable, marked.
-            from ..store.models import Organization
-
             org = db.session.get(Organization, self._linked_org)
             if org is not None:
                 pairs.append((str(org.id), f"{display_name(org, lang)} ({_('not published')})"))
