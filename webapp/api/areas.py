@@ -15,7 +15,7 @@ import re
 
 import numpy as np
 import shapely
-from flask import Response, current_app, request
+from flask import Response, current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from geo.aggregate import choropleth_classes
@@ -45,8 +45,7 @@ def _json(data, status: int = 200, mimetype: str = "application/json") -> Respon
 
 
 def _profile_url(slug: str) -> str:
-    # The profile page belongs to another blueprint that may not be registered: link the path.
-    return f"{request.script_root}/areas/{slug}"
+    return url_for("public.area_profile", slug=slug)
 
 
 def _area_features() -> list[dict]:

@@ -60,13 +60,6 @@ def render_form(form: ReportForm, template: str, status: int):
                            tile_attribution=current_app.config["TILE_ATTRIBUTION"]), status
 
 
-def _single_arg_url(endpoint: str, report_id: int) -> str:
-    # The other blueprint names its URL argument; read it from the rule instead of guessing.
-    rule = next(current_app.url_map.iter_rules(endpoint))
-    names = sorted(rule.arguments)
-    return url_for(endpoint, **{names[0] if len(names) == 1 else "report_id": report_id})
-
-
 #: Flashed messages kept in the session until a page shows them (the newest ones).
 MAX_FLASHES = 3
 
@@ -97,18 +90,11 @@ def stored_once(form: ReportForm, **save):
 
 def after_save(report: Report):
     """Published reports go to their permalink; held ones to moderation, where they are visible."""
-    views = current_app.view_functions
     if report.status == "published":
         flash_latest(_("The report is published."))
-        if "public.report_detail" in views:
-            return redirect(_single_arg_url("public.report_detail", report.id))
-    else:
-        flash_latest(_("The report is saved and waits for review."))
-        if "moderation.detail" in views:
-            return redirect(_single_arg_url("moderation.detail", report.id))
-        if "public.report_detail" in views:
-            return redirect(_single_arg_url("public.report_detail", report.id))
-    return redirect(url_for("public.index"))
+        return redirect(url_for("public.report_detail", id=report.id))
+    flash_latest(_("The report is saved and waits for review."))
+    return redirect(url_for("moderation.detail", report_id=report.id))
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])

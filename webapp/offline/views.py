@@ -39,7 +39,7 @@ def _worker() -> tuple[bytes, str]:
             digest.update((static / name).read_bytes())
         for package, filename in VENDOR_FILES:
             digest.update((VENDOR_DIRS[package] / filename).read_bytes())
-        pages = [url_for(e) for e in FORM_ENDPOINTS if e in current_app.view_functions]
+        pages = [url_for(e) for e in FORM_ENDPOINTS]
         context = {"assets": assets, "pages": pages, "public_page": url_for("contribute.suggest"),
                    "queue_script": url_for("static", filename="js/offline-queue.js")}
         digest.update(render_template("offline/sw.js", cache_name="", **context).encode())

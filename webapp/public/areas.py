@@ -9,9 +9,7 @@ fields come from ``reporting.public_dict`` only, so nothing private reaches the 
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, current_app, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -43,10 +41,7 @@ SECTORS = {"east": _l("East Jerusalem"), "west": _l("West Jerusalem"),
 
 def list_url(**args: str) -> str:
     """A link to the public list view ``/reports`` filtered by ``args`` (e.g. area and kind)."""
-    if "public.report_list" in current_app.view_functions:
-        return url_for("public.report_list", **args)
-    # The list view is developed separately; its URL is fixed by the issue, so link to it anyway.
-    return request.script_root + "/reports?" + urlencode(args)
+    return url_for("public.report_list", **args)
 
 
 def _chart(kind: str, by_category: dict[str, int], lang: str, title: str) -> dict:

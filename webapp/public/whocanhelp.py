@@ -6,7 +6,7 @@ initiatives only their public link. Every entry links to its request-to-connect 
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
@@ -15,19 +15,10 @@ from ..store.layers import place_names
 from ..store.reporting import get_taxonomy
 from ..web.links import safe_link
 
-ORGANIZATION_PAGE = "/organizations/<id:"
 
-
-def organization_url(org_id: int) -> str | None:
-    """The public page of an organization when the app has one (built by the organizations feature)."""
-    ext = current_app.extensions
-    if "ahya.organization_endpoint" not in ext:
-        ext["ahya.organization_endpoint"] = next(
-            ((rule.endpoint, next(iter(rule.arguments))) for rule in current_app.url_map.iter_rules()
-             if rule.rule.startswith(ORGANIZATION_PAGE) and rule.rule.count("<") == 1
-             and rule.rule.endswith(">") and "GET" in rule.methods), None)
-    found = ext["ahya.organization_endpoint"]
-    return url_for(found[0], **{found[1]: org_id}) if found else None
+def organization_url(org_id: int) -> str:
+    """The public page of an organization."""
+    return url_for("organizations.organization_page", org_id=org_id)
 
 
 def _distance_label(metres: float) -> str:
