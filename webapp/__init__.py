@@ -35,11 +35,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from . import cli, store
+    from . import cli, state, store
     from .auth.views import init_login
     from .extensions import csrf, limiter
     from .store import models  # noqa: F401  (the tables are known before the first query)
     from .web import assets, compression, errors, i18n, logs, security
+    state.init_app(app)  # before anything that caches in it
     logs.init_app(app)
     store.init_app(app)
     i18n.init_app(app)

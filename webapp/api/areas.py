@@ -15,12 +15,13 @@ import re
 
 import numpy as np
 import shapely
-from flask import Response, current_app, request, url_for
+from flask import Response, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from geo.aggregate import choropleth_classes
 from geo.taxonomy import KINDS
 
+from ..state import app_state
 from ..store.filters import ParameterError, filters_from_args
 from ..store.layers import get_display_layers, get_layers, place_slugs
 from ..store.reporting import get_taxonomy
@@ -53,16 +54,16 @@ def _area_features() -> list[dict]:
 
     Plain dicts dumped with ``json`` are several times faster than ``GeoDataFrame.to_json``.
     """
-    ext = current_app.extensions
-    if "ahya.api.area_features" not in ext:
+    state = app_state()
+    if state.api_area_features is None:
         areas = get_display_layers().areas
         rows = areas.drop(columns=areas.geometry.name).to_dict("records")
         geoms = shapely.to_geojson(areas.geometry.values)
-        ext["ahya.api.area_features"] = [
+        state.api_area_features = [
             {"props": {f: row.get(f) for f in FIELDS}, "geometry": json.loads(g)}
             for row, g in zip(rows, geoms, strict=True)
         ]
-    return ext["ahya.api.area_features"]
+    return state.api_area_features
 
 
 def parse_measure(args: MultiDict) -> tuple[str, str | None]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from threading import Lock
 
-from flask import Blueprint, Response, abort, current_app
+from flask import Blueprint, Response, abort
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from geo.cards import render_card
 
 from ..extensions import db
+from ..state import app_state
 from ..store.layers import get_layers
 from ..store.models import Organization
 from ..store.versioning import current_data_version
@@ -34,7 +35,7 @@ _lock = Lock()
 
 
 def _cache() -> OrderedDict:
-    return current_app.extensions.setdefault("ahya.cards", OrderedDict())
+    return app_state().cards
 
 
 def cached_card(key: tuple, draw) -> bytes:

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from threading import Lock
 
-from flask import current_app, request
+from flask import request
 from flask_babel import gettext as _
 
 from geo.poster import render_poster
 from geo.taxonomy import KINDS
 
 from ..extensions import limiter
+from ..state import app_state
 from ..store.filters import ParameterError
 from ..store.layers import get_layers
 from ..store.queries import ReportFilters
@@ -51,7 +52,7 @@ def default_title(filters: ReportFilters) -> str:
 
 
 def _cache() -> OrderedDict:
-    return current_app.extensions.setdefault("ahya.exports.posters", OrderedDict())
+    return app_state().posters
 
 
 def poster_inputs(filters: ReportFilters, options: PosterOptions, lang: str) -> dict:

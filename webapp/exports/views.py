@@ -10,6 +10,7 @@ from geo.export import FORMATS, export_bytes
 from geo.standalone import build_standalone_html, inline_leaflet_css
 
 from ..extensions import limiter
+from ..state import app_state
 from ..store.filters import ParameterError
 from ..store.layers import get_display_layers, get_layers
 from ..store.organization_filters import directory_filters
@@ -128,12 +129,12 @@ def unknown(name: str):
 
 def _leaflet_assets() -> tuple[str, str]:
     """Leaflet's JS and CSS (images inlined) from the vendored package, read once per app."""
-    ext = current_app.extensions
-    if "ahya.exports.leaflet" not in ext:
+    state = app_state()
+    if state.leaflet is None:
         base = VENDOR_DIRS["leaflet"]
         css = inline_leaflet_css((base / "leaflet.css").read_text(encoding="utf-8"), base / "images")
-        ext["ahya.exports.leaflet"] = ((base / "leaflet.js").read_text(encoding="utf-8"), css)
-    return ext["ahya.exports.leaflet"]
+        state.leaflet = ((base / "leaflet.js").read_text(encoding="utf-8"), css)
+    return state.leaflet
 
 
 @bp.get("/export/map.html")

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from ..state import app_state
 from ..web.assets import VENDOR_DIRS
 
 bp = Blueprint("offline", __name__)
@@ -29,7 +30,7 @@ THEME = "#0b5563"
 
 def _worker() -> tuple[bytes, str]:
     """The worker's JavaScript and its cache name, built once per app (per process)."""
-    cache = current_app.extensions.setdefault("ahya.offline.worker", {})
+    cache = app_state().offline_worker
     if "js" not in cache or current_app.debug:
         assets = [url_for("static", filename=name) for name in STATIC_FILES]
         assets += [url_for("vendor.vendor_file", package=p, filename=f) for p, f in VENDOR_FILES]

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app
 from sqlalchemy import select
 
 from geo.names import match_name, name_index, unmatched_names
 from geo.search import normalize
 
 from ..extensions import db
+from ..state import app_state
 from .models import (
     ORG_KINDS,
     Organization,
@@ -41,7 +41,6 @@ PUBLIC_FIELDS = ("id", "name_ar", "name_en", "kind", "description", "website", "
                  "public_email", "is_demo", "published_at")
 SIMPLE = ("name_ar", "name_en", "kind", "description", "website", "public_phone", "public_email",
           "logo", "is_demo")
-_LOOKUP = "ahya.organizations.lookup"
 
 
 def audit(org: Organization, action: str, user: User | None, detail: str = "") -> None:
@@ -153,12 +152,12 @@ def public_lookup() -> dict[int, dict]:
     the data version, so the table is never older than the data it labels.
     """
     version = current_data_version()
-    cached = current_app.extensions.get(_LOOKUP)
+    cached = app_state().organization_lookup
     if cached is None or cached[0] != version:
         rows = db.session.execute(select(Organization.id, Organization.name_ar, Organization.name_en)
                                   .where(Organization.status == "published")).all()
         cached = (version, {r.id: {"id": r.id, "name_ar": r.name_ar, "name_en": r.name_en} for r in rows})
-        current_app.extensions[_LOOKUP] = cached
+        app_state().organization_lookup = cached
     return cached[1]
 
 

@@ -18,6 +18,7 @@ from geo.privacy import PRECISIONS, public_point
 from geo.taxonomy import Taxonomy, load_taxonomy
 
 from ..extensions import db
+from ..state import app_state
 from .layers import get_layers
 from .models import AddressedCategory, AuditEvent, Report, User, utcnow
 from .organizations import public_lookup
@@ -30,18 +31,18 @@ PUBLIC_FIELDS = ("id", "kind", "category", "title", "description", "area", "prec
 
 
 def get_taxonomy() -> Taxonomy:
-    ext = current_app.extensions
-    if "ahya.taxonomy" not in ext:
+    state = app_state()
+    if state.taxonomy is None:
         path = current_app.config.get("TAXONOMY_PATH") or ROOT / "data" / "categories.yaml"
-        ext["ahya.taxonomy"] = load_taxonomy(path)
-    return ext["ahya.taxonomy"]
+        state.taxonomy = load_taxonomy(path)
+    return state.taxonomy
 
 
 def get_area_index() -> AreaIndex:
-    ext = current_app.extensions
-    if "ahya.area_index" not in ext:
-        ext["ahya.area_index"] = AreaIndex(get_layers().areas)
-    return ext["ahya.area_index"]
+    state = app_state()
+    if state.area_index is None:
+        state.area_index = AreaIndex(get_layers().areas)
+    return state.area_index
 
 
 def locate(lon: float, lat: float) -> str | None:

@@ -19,6 +19,7 @@ from geo.maps import MapParts, area_collection, build_public_map, render_parts
 from geo.search import search_index
 from geo.taxonomy import KINDS
 
+from ..state import app_state
 from ..store.filters import FILTER_PARAMS as REPORT_FILTERS
 from ..store.filters import parse_each
 from ..store.layers import get_display_layers, get_layers, get_overlays, overlays_signature, place_slugs
@@ -36,7 +37,7 @@ class Asset:
 
 
 def _asset(key: str, build, mimetype: str) -> Asset:
-    ext = current_app.extensions.setdefault("ahya.mapdata", {})
+    ext = app_state().map_assets
     if key not in ext:
         body = json.dumps(build(), ensure_ascii=False, separators=(",", ":")).encode()
         ext[key] = Asset(body, gzip.compress(body, compresslevel=9, mtime=0),
@@ -74,7 +75,7 @@ def build_map_parts(asset_base: str | None = None) -> MapParts:
     lang = current_language()
     base = asset_base if asset_base is not None else request.script_root + "/vendor"
     key = (lang, base, overlays_signature(), current_app.config["TILE_URL"])
-    cache = current_app.extensions.setdefault("ahya.map_parts", {})
+    cache = app_state().map_parts
     if key not in cache:
         layers = get_layers()
         display = get_display_layers()

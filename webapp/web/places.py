@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app
 from flask_babel import format_date
 from shapely.geometry import mapping
 
+from ..state import app_state
 from ..store.layers import get_display_layers, get_layers
 from ..store.reporting import get_taxonomy, public_dict
 
@@ -18,26 +18,26 @@ LANGS = ("ar", "en", "he")
 
 def places() -> dict[str, dict]:
     """``{slug: place}`` for every gazetteer place: names, kind, sector, point (computed once)."""
-    ext = current_app.extensions
-    if "ahya.public.places" not in ext:
+    state = app_state()
+    if state.places is None:
         gdf = get_layers().places
         rows = gdf.drop(columns=gdf.geometry.name).to_dict("records")
-        ext["ahya.public.places"] = {
+        state.places = {
             row["slug"]: {"slug": row["slug"], "names": {lang: row[f"name_{lang}"] for lang in LANGS},
                           "kind": row["kind"], "sector": row["sector"], "has_area": bool(row["has_area"]),
                           "lon": round(geom.x, 6), "lat": round(geom.y, 6)}
             for row, geom in zip(rows, gdf.geometry.values, strict=True)}
-    return ext["ahya.public.places"]
+    return state.places
 
 
 def area_outline(slug: str) -> dict | None:
     """The area's simplified polygon as GeoJSON, or None for a place without one."""
-    ext = current_app.extensions
-    if "ahya.public.outlines" not in ext:
+    state = app_state()
+    if state.outlines is None:
         areas = get_display_layers().areas
-        ext["ahya.public.outlines"] = {s: mapping(g) for s, g in zip(areas["slug"], areas.geometry.values,
+        state.outlines = {s: mapping(g) for s, g in zip(areas["slug"], areas.geometry.values,
                                                                       strict=True)}
-    return ext["ahya.public.outlines"].get(slug)
+    return state.outlines.get(slug)
 
 
 def place_name(slug: str | None, lang: str) -> str:

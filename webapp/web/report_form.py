@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import unicodedata
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -30,6 +29,7 @@ from wtforms.validators import Optional, Regexp, ValidationError
 from geo.privacy import PRECISIONS
 
 from ..extensions import db
+from ..state import app_state
 from ..store import photos
 from ..store import report_rules as rules
 from ..store.models import KINDS, Organization, Report
@@ -80,7 +80,7 @@ def valid_text(form, field) -> None:
 
 def _category_choices(lang: str) -> tuple[list, list]:
     """The category list's groups and the addressed-category choices in ``lang``, built once per app."""
-    cache = current_app.extensions.setdefault("ahya.contribute.choices", {})
+    cache = app_state().category_choices
     if lang not in cache:
         taxonomy = get_taxonomy()
         groups = [(k, KIND_GROUP_LABELS[k], [(c.id, c.label(lang)) for c in taxonomy.categories(k)])
