@@ -13,15 +13,14 @@ from flask_login import current_user
 from ..extensions import db
 from ..store import photos
 from ..store.models import Organization, OrganizationEvent
-from ..store.organizations import ORG_STATUSES, TRANSITIONS, change_status, display_name, get, public_dict
+from ..store.moderation import allowed_actions, target
+from ..store.organizations import ORG_STATUSES, change_status, display_name, get, public_dict
 from ..web.i18n import current_language
 from ..web.labels import STATUS_LABELS, label, status_tab
 from ..web.organization_card import card
 from ..web.roles import organizer_required
 from .forms import ActionForm, RejectForm, posted_reason
 from .views import bp
-
-ACTIONS = ("publish", "reject", "archive")
 
 
 def _get(org_id: int) -> Organization:
@@ -57,7 +56,7 @@ def render_detail(org: Organization, *, reject_form=None, error=None, status=200
         data["logo_url"] = url_for("moderation.organization_logo", filename=org.logo)
     return render_template("moderation/organization.html", org=org, data=data, events=events,
                            action_form=ActionForm(), reject_form=reject_form or RejectForm(), error=error,
-                           allowed=[a for a in ACTIONS if org.status in TRANSITIONS[a][1]]), status
+                           allowed=allowed_actions(org.status)), status
 
 
 @bp.get("/organizations/<id:org_id>")
@@ -79,7 +78,7 @@ def organization_act(org_id: int, action: str):
     except ValueError:
         db.session.rollback()
         message = _("This organization cannot be moved to “%(action)s”: its status is “%(status)s”. "
-                    "Nothing was changed.", action=label(STATUS_LABELS, TRANSITIONS[action][0]),
+                    "Nothing was changed.", action=label(STATUS_LABELS, target(action)),
                     status=label(STATUS_LABELS, org.status))
         return render_detail(org, error=message, status=409)
     if action == "publish":

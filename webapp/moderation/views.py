@@ -23,7 +23,8 @@ from flask_login import current_user
 from ..extensions import db
 from ..store import photos
 from ..store.models import STATUSES, AuditEvent, Report
-from ..store.reporting import TRANSITIONS, change_status
+from ..store.moderation import allowed_actions
+from ..store.reporting import change_status
 from ..web.labels import STATUS_LABELS, label, status_tab, template_helpers
 from ..web.roles import organizer_required
 from .forms import ActionForm, RejectForm, posted_reason
@@ -31,7 +32,6 @@ from .forms import ActionForm, RejectForm, posted_reason
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
 PER_PAGE = 50
-ACTIONS = ("publish", "reject", "archive")
 
 
 @bp.context_processor
@@ -62,7 +62,7 @@ def render_detail(report: Report, *, reject_form: RejectForm | None = None, erro
         "moderation/detail.html", report=report, events=events, map_data=map_data,
         action_form=ActionForm(), reject_form=reject_form or RejectForm(), error=error,
         photo_ok=bool(report.photo and photos.NAME.match(report.photo)),
-        allowed=[a for a in ACTIONS if report.status in TRANSITIONS[a][1]],
+        allowed=allowed_actions(report.status),
     ), status
 
 

@@ -24,17 +24,11 @@ from .models import (
     OrganizationEvent,
     Report,
     User,
-    utcnow,
 )
+from .moderation import REVIEW, transition
 from .versioning import bump_data_version, current_data_version
 
 ORG_STATUSES = ("pending", "published", "rejected", "archived")
-#: The same moves as reports (webapp.store.reporting.TRANSITIONS): anything else is refused (409).
-TRANSITIONS = {
-    "publish": ("published", {"pending", "rejected", "archived"}),
-    "reject": ("rejected", {"pending", "published"}),
-    "archive": ("archived", {"pending", "published", "rejected"}),
-}
 #: Fields a public page, API or export may show. ``created_by``, ``reject_reason``, the audit
 #: log and the status are private.
 PUBLIC_FIELDS = ("id", "name_ar", "name_en", "kind", "description", "website", "public_phone",
@@ -96,18 +90,8 @@ def change_status(org: Organization, action: str, user: User | None, reason: str
     Publishing also links the initiatives whose free-text organization is this one's name
     and that have no organization yet; returns how many were linked.
     """
-    if action not in TRANSITIONS:
-        raise ValueError(f"unknown action {action!r}")
-    target, allowed_from = TRANSITIONS[action]
-    if org.status not in allowed_from:
-        raise ValueError(f"cannot {action} a {org.status} organization")
-    org.status = target
+    transition(org, action, REVIEW, reason)  # the same moves as reports
     linked = 0
-    if action == "publish":
-        org.published_at = utcnow()
-        org.reject_reason = ""
-    if action == "reject":
-        org.reject_reason = reason[:500]
     bump_data_version()
     audit(org, action, user, reason)
     if action == "publish":

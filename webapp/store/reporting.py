@@ -21,6 +21,7 @@ from ..extensions import db
 from ..state import app_state
 from .layers import get_layers
 from .models import AddressedCategory, AuditEvent, Report, User, utcnow
+from .moderation import REVIEW, transition
 from .organizations import public_lookup
 from .versioning import bump_data_version
 
@@ -143,26 +144,9 @@ def update_report(report: Report, fields: dict, user: User) -> list[str]:
     return changed
 
 
-TRANSITIONS = {
-    "publish": ("published", {"pending", "rejected", "archived"}),
-    "reject": ("rejected", {"pending", "published"}),
-    "archive": ("archived", {"pending", "published", "rejected"}),
-}
-
-
 def change_status(report: Report, action: str, user: User, reason: str = "") -> None:
     """Publish, reject (with a reason) or archive a report; illegal moves raise ValueError."""
-    if action not in TRANSITIONS:
-        raise ValueError(f"unknown action {action!r}")
-    target, allowed_from = TRANSITIONS[action]
-    if report.status not in allowed_from:
-        raise ValueError(f"cannot {action} a {report.status} report")
-    report.status = target
-    if action == "publish":
-        report.published_at = utcnow()
-        report.reject_reason = ""
-    if action == "reject":
-        report.reject_reason = reason[:500]
+    transition(report, action, REVIEW, reason)
     audit(report, action, user, reason)
     report.changed_version = bump_data_version()
     db.session.commit()
