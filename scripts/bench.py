@@ -252,8 +252,8 @@ def ingest_throughput(app, n: int = 300, rounds: int = 3) -> dict:
     """Form posts per second: ``rounds`` rounds of ``n`` sequential posts, the median round."""
     import re
 
-    from webapp.auth.accounts import create_user
     from webapp.extensions import db
+    from webapp.store.accounts import create_user
     from webapp.store.models import Report
 
     with app.app_context():

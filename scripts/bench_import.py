@@ -35,8 +35,8 @@ def kobo_csv(app, n: int, rng: np.random.Generator) -> bytes:
 def import_throughput(app, n: int) -> dict:
     """Seconds to import ``n`` rows (read + check, then store), and to find them all again."""
     from webapp.extensions import db
-    from webapp.store.imports import prepare, store
     from webapp.store.models import Report
+    from webapp.store.report_import import prepare, store
     from webapp.store.versioning import read_state
 
     data = kobo_csv(app, n, np.random.default_rng(3))

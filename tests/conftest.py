@@ -175,7 +175,7 @@ def csrf_token(client, url: str) -> str:
 
 @pytest.fixture
 def make_user(app):
-    from webapp.auth.accounts import create_user
+    from webapp.store.accounts import create_user
 
     def make(email=ORGANIZER[0], password=ORGANIZER[1], role="organizer"):
         with app.app_context():

@@ -39,8 +39,8 @@ ORGANIZER_PAGES = [("/reports/new", True), ("/moderation/", False), ("/moderatio
 @pytest.fixture
 def reports(live_app, fresh_data):
     """A published report full of HTML, a pending one, and the organizer who may see it."""
-    from webapp.auth.accounts import create_user
     from webapp.extensions import db
+    from webapp.store.accounts import create_user
     from webapp.store.models import User
     from webapp.store.reporting import create_report
 

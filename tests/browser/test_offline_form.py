@@ -140,7 +140,7 @@ def test_an_offline_suggestion_arrives_once_with_its_photo(offline_app, offline_
 def test_a_refused_queued_form_shows_the_servers_message_and_is_not_resent(offline_app, offline_page):
     """An organizer's form kept offline, refused by the server (outside Jerusalem) once online."""
     from tests.browser.test_report_form import log_in
-    from webapp.auth.accounts import create_user
+    from webapp.store.accounts import create_user
 
     context, page, foreign, errors = offline_page
     with offline_app.app_context():

@@ -13,8 +13,8 @@ import pytest
 
 from tests.browser.expectations import expect
 from tests.conftest import SILWAN
-from webapp.auth.accounts import create_user
 from webapp.extensions import db
+from webapp.store.accounts import create_user
 from webapp.store.models import AuditEvent, Report, User
 
 pytestmark = pytest.mark.browser

@@ -9,6 +9,7 @@ from sqlalchemy import event, text
 
 from webapp.api.cache import Entry, ResponseCache
 from webapp.extensions import db
+from webapp.state import app_state
 from webapp.store.models import Report, User
 from webapp.store.reporting import change_status
 
@@ -68,7 +69,7 @@ def test_if_modified_since(app, client, make_report):
         db.session.execute(text("UPDATE data_version SET changed_at = :t"),
                            {"t": dt.datetime(2020, 5, 1, 12, 0, 0)})
         db.session.commit()
-    app.extensions["ahya.api_started"] = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # ...pretend in 2020
+    app_state(app).api_started = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # ...pretend in 2020
     first = client.get("/api/v1/reports")
     assert first.headers["Last-Modified"] == "Fri, 01 May 2020 12:00:00 GMT"
     same = client.get("/api/v1/reports", headers={"If-Modified-Since": "Fri, 01 May 2020 12:00:00 GMT"})
@@ -92,7 +93,7 @@ def test_changes_within_one_second_get_distinct_last_modified(app, client, make_
     with app.app_context():
         db.session.execute(text("UPDATE data_version SET changed_at = :t"), {"t": changed})
         db.session.commit()
-    app.extensions["ahya.api_started"] = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    app_state(app).api_started = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
     one = client.get("/api/v1/reports").headers
     assert one["Last-Modified"] == "Fri, 01 May 2020 12:00:00 GMT"
     monkeypatch.setattr("webapp.store.versioning.utcnow", lambda: changed + dt.timedelta(milliseconds=400))

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from geo.search import name_lookup, normalize, search_index
-from webapp.contribute.areas import find_area
+from webapp.store.area_names import find_area
 from webapp.store.layers import get_layers
 
 from .test_contribute import NEW, SUGGEST, counts, field_error, only_report, submit, valid_data

@@ -63,8 +63,8 @@ def populate(app, runner, tmp_path) -> None:
     """Users, 24 reports (2 kinds × 3 precisions × 4 statuses), relations, audit log, photo, overlay."""
     import datetime as dt
 
-    from webapp.auth.accounts import create_user
     from webapp.store import photos
+    from webapp.store.accounts import create_user
     from webapp.store.models import Report, User
     from webapp.store.reporting import change_status, create_report, get_area_index, update_report
 
@@ -179,7 +179,7 @@ def test_round_trip_restores_every_row_overlay_and_photo(app, runner, other_app,
     assert source["organization_areas"] and source["organization_categories"]
 
     # Ids were kept, so new rows must continue after them (PostgreSQL: the sequences were moved).
-    from webapp.auth.accounts import create_user
+    from webapp.store.accounts import create_user
     from webapp.store.reporting import create_report
     with other_app.app_context():
         assert create_user("new@example.org", "a new long password").id == 4

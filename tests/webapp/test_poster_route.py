@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import SILWAN
+from webapp.state import app_state
 
 SHEIKH_JARRAH = (35.2312, 31.7930)
 
@@ -39,7 +40,7 @@ def inputs(app, **params) -> dict:
 
 def drawn(app) -> int:
     """Posters rendered and kept by the route's cache (each entry is one render_poster call)."""
-    return len(app.extensions.get("ahya.exports.posters", {}))
+    return len(app_state(app).posters)
 
 
 def url(fmt="png", **params) -> str:

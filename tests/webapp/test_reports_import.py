@@ -216,7 +216,7 @@ def test_every_refusal_of_a_file_has_a_translatable_wording(app):
     from flask_babel import force_locale
 
     from geo.tabular import MESSAGES
-    from webapp.store.imports import REASONS
+    from webapp.store.report_import import REASONS
 
     assert set(REASONS) == set(MESSAGES)
     with app.app_context(), force_locale("en"):

@@ -13,7 +13,7 @@ from sqlalchemy import event
 
 from tests.webapp.test_networking import point_in
 from webapp.extensions import db
-from webapp.store import networking
+from webapp.store import whocanhelp as networking
 from webapp.store.models import Report
 
 

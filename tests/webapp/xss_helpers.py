@@ -204,7 +204,7 @@ def world(request, tmp_path_factory) -> World:
 
 
 def build_world(tmp) -> World:
-    from webapp.auth.accounts import create_user
+    from webapp.store.accounts import create_user
 
     closing = contextlib.ExitStack()  # the app, then its PostgreSQL database if one was made
     url = closing.enter_context(postgres_database())

@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 from cachetools import LRUCache
 from flask import Response, current_app, make_response, request
 
+from ..state import app_state
 from ..store.reporting import get_taxonomy
 from ..store.versioning import current_data_version
 from ..web.i18n import current_language
@@ -111,11 +112,11 @@ class ResponseCache:
 
 
 def get_cache() -> ResponseCache:
-    ext = current_app.extensions
-    if "ahya.api_cache" not in ext:
-        ext["ahya.api_cache"] = ResponseCache(
+    state = app_state()
+    if state.api_cache is None:
+        state.api_cache = ResponseCache(
             current_app.config["API_CACHE_ENTRIES"], current_app.config["API_CACHE_BYTES"])
-    return ext["ahya.api_cache"]
+    return state.api_cache
 
 
 def _deploy_token() -> str:
@@ -124,8 +125,8 @@ def _deploy_token() -> str:
     Computed once per process. It is the same in every worker of one deployment (no
     start time, no random value), so an ETag from one worker is valid at the others.
     """
-    ext = current_app.extensions
-    if "ahya.api_deploy" not in ext:
+    state = app_state()
+    if state.api_deploy is None:
         digest = hashlib.sha256(FORMAT.encode())
         with contextlib.suppress(metadata.PackageNotFoundError):  # running from a bare checkout
             digest.update(metadata.version("ahya").encode())
@@ -135,10 +136,10 @@ def _deploy_token() -> str:
             stat = path.stat()
             digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
         digest.update(str(current_app.config["MIN_PUBLIC_COUNT"]).encode())
-        ext["ahya.api_deploy"] = digest.hexdigest()
+        state.api_deploy = digest.hexdigest()
         # Last-Modified cannot see a deployment; responses are never older than the process.
-        ext["ahya.api_started"] = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    return ext["ahya.api_deploy"]
+        state.api_started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return state.api_deploy
 
 
 def request_key(by_language: bool) -> str:
@@ -164,7 +165,7 @@ def _validators(changed_at: dt.datetime) -> tuple[dt.datetime, bool]:
     second per version); a date in the future is neither sent nor trusted.
     """
     _deploy_token()
-    modified = max(changed_at.replace(tzinfo=dt.UTC), current_app.extensions["ahya.api_started"])
+    modified = max(changed_at.replace(tzinfo=dt.UTC), app_state().api_started)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     return min(modified, now), modified <= now
 

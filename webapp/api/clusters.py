@@ -37,9 +37,9 @@ from ..store.filters import ParameterError, filters_from_args
 from ..store.pointcache import get_points, select_mask
 from ..store.reporting import public_dict
 from ..store.stats import min_public_count
-from . import bp
 from .cache import cached_json
 from .geojson import dumps, report_feature
+from .views import bp
 
 MAX_ZOOM = 22
 _ZOOM = re.compile(r"[0-9]{1,2}")
@@ -56,7 +56,7 @@ def parse_zoom(args: MultiDict) -> int:
     return int(values[0])
 
 
-@bp.get("/clusters")
+@bp.get("/v1/clusters")
 @cached_json
 def clusters():
     """Grid clusters of the published reports matching the filters, inside ``bbox``."""
@@ -88,7 +88,7 @@ def clusters():
                   "bbox": list(bbox) if bbox else None})
 
 
-@bp.get("/reports/<id:report_id>")
+@bp.get("/v1/reports/<id:report_id>")
 @cached_json
 def report(report_id: int):
     """One published report as a GeoJSON Feature (404 when it is not published)."""

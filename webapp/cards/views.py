@@ -11,7 +11,7 @@ from __future__ import annotations
 from threading import Lock
 
 from cachetools import LRUCache
-from flask import Blueprint, Response, abort, current_app
+from flask import Blueprint, Response, abort
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -20,13 +20,12 @@ from sqlalchemy.orm import selectinload
 from geo.cards import render_card
 
 from ..extensions import db
+from ..state import app_state
 from ..store.layers import get_layers
 from ..store.models import Organization
 from ..store.versioning import current_data_version
 
 bp = Blueprint("cards", __name__, url_prefix="/cards")
-#: Cards kept per process (~100 KB each).
-CACHE_SIZE = 64
 #: Shared links are fetched by many chat previews at once; a day of caching is harmless because
 #: the page points at a new card (``?v=``) when the data changes.
 MAX_AGE = 86400
@@ -34,10 +33,7 @@ _lock = Lock()
 
 
 def _cache() -> LRUCache:
-    ext = current_app.extensions
-    if "ahya.cards" not in ext:
-        ext["ahya.cards"] = LRUCache(maxsize=CACHE_SIZE)
-    return ext["ahya.cards"]
+    return app_state().cards
 
 
 def cached_card(key: tuple, draw) -> bytes:

@@ -11,13 +11,14 @@ from __future__ import annotations
 from threading import Lock
 
 from cachetools import LRUCache
-from flask import current_app, request
+from flask import request
 from flask_babel import gettext as _
 
 from geo.poster import render_poster
 from geo.taxonomy import KINDS
 
 from ..extensions import limiter
+from ..state import app_state
 from ..store.filters import ParameterError
 from ..store.layers import get_layers
 from ..store.queries import ReportFilters
@@ -25,16 +26,12 @@ from ..store.reporting import get_taxonomy
 from ..store.stats import grouped_counts, min_public_count
 from ..store.versioning import current_data_version
 from ..web.i18n import current_language
-from . import bp, data
+from . import data
 from .params import PosterOptions, export_filters, poster_options
 from .responses import attachment, file_name, refuse_parameter, refuse_too_many
-from .views import export_rate_limit
+from .views import bp, export_rate_limit
 
 MEDIA_TYPES = {"png": "image/png", "pdf": "application/pdf"}
-#: Rendered posters kept per app (a few hundred KB each): the same poster asked twice in a row
-#: (preview, then print) is drawn once. The data version is part of the key, so any change to
-#: the reports makes every cached poster unreachable.
-CACHE_SIZE = 16
 _lock = Lock()
 
 
@@ -51,10 +48,7 @@ def default_title(filters: ReportFilters) -> str:
 
 
 def _cache() -> LRUCache:
-    ext = current_app.extensions
-    if "ahya.exports.posters" not in ext:
-        ext["ahya.exports.posters"] = LRUCache(maxsize=CACHE_SIZE)
-    return ext["ahya.exports.posters"]
+    return app_state().posters
 
 
 def poster_inputs(filters: ReportFilters, options: PosterOptions, lang: str) -> dict:

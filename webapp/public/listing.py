@@ -28,8 +28,8 @@ from ..store.layers import place_names, place_slugs
 from ..store.models import Report
 from ..store.reporting import get_taxonomy, public_dict
 from ..web.i18n import current_language
-from . import bp
 from .reports import KIND_LABELS
+from .views import bp
 
 PAGE_SIZE = 50
 #: Sortable columns, in table order, and the order a first click on each gives.

@@ -107,7 +107,7 @@ class _ReplacingFormDataParser(FormDataParser):
 
     Werkzeug keeps them percent-encoded instead (the byte 0xFF arrives as the text "%FF"),
     which a form cannot tell from text someone typed; as U+FFFD the report and rejection
-    forms refuse them with a clear message (``webapp.contribute.forms.valid_text``).
+    forms refuse them with a clear message (``webapp.web.report_form.valid_text``).
     """
 
     def _parse_urlencoded(self, stream, mimetype, content_length, options):

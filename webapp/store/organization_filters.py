@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from ..store.filters import ParameterError, parse_area, parse_query, single
-from ..store.layers import place_slugs
-from ..store.models import ORG_KINDS
-from ..store.reporting import get_taxonomy
+from .filters import ParameterError, parse_area, parse_query, single
+from .layers import place_slugs
+from .models import ORG_KINDS
+from .reporting import get_taxonomy
 
 NAMES = ("area", "category", "kind", "q")
 

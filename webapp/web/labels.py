@@ -1,4 +1,5 @@
-"""Human labels for what the database stores as ids (categories, areas, statuses, actions)."""
+"""Human labels for what the database stores as ids (categories, areas, statuses, actions, kinds
+of organization), and the ``?status=`` tab of a moderation list."""
 
 from __future__ import annotations
 
@@ -6,15 +7,20 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..contribute.forms import KIND_LABELS, PRECISION_LABELS  # one wording everywhere
 from ..store.layers import place_names
 from ..store.reporting import get_taxonomy
-from ..web.i18n import current_language
+from .i18n import current_language
+from .report_form import KIND_LABELS, PRECISION_LABELS  # one wording everywhere
 
 STATUS_LABELS = {"pending": _l("Pending"), "published": _l("Published"),
                  "rejected": _l("Rejected"), "archived": _l("Archived")}
 SOURCE_LABELS = {"organizer": _l("Organizer"), "public": _l("Public suggestion"),
                  "import": _l("Imported file")}
+ORG_KIND_LABELS = {"community_group": _l("Community group"), "ngo": _l("NGO / association"),
+                   "school": _l("School or university"),
+                   "service": _l("Service (clinic, centre, library…)"),
+                   "cooperative": _l("Cooperative"), "religious": _l("Religious institution"),
+                   "other": _l("Other")}
 # Verbs, not participles: in Arabic the audit log reads as verbal nouns (نشر، رفض…).
 ACTION_LABELS = {"create": _l("Create"), "edit": _l("Edit"), "publish": _l("Publish"), "import": _l("Import"),
                  "reject": _l("Reject"), "archive": _l("Archive")}
@@ -45,13 +51,7 @@ def template_helpers() -> dict:
             "source_label": lambda s: label(SOURCE_LABELS, s),
             "action_label": lambda a: label(ACTION_LABELS, a),
             "precision_label": lambda p: label(PRECISION_LABELS, p),
-            "org_kind_label": _org_kind_label}
-
-
-def _org_kind_label(kind: str) -> str:
-    from ..organizations.forms import KIND_LABELS as ORG_KIND_LABELS
-
-    return label(ORG_KIND_LABELS, kind)
+            "org_kind_label": lambda k: label(ORG_KIND_LABELS, k)}
 
 
 def status_tab(default: str, choices) -> tuple[str, tuple | None]:

@@ -1,4 +1,4 @@
-"""Networking: which other areas face the same challenges, and which initiatives answer them.
+"""Who can help, and which other areas face the same challenges (the networking of reports).
 
 This is the point of Ahya: a neighbourhood that reports a housing problem should
 see the other neighbourhoods that report one too, and the initiatives that work
@@ -19,13 +19,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from flask import current_app
 from sqlalchemy import Integer, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased, selectinload
 
 from geo.nearby import Candidate, rank_nearest
 
 from ..extensions import db
+from ..state import app_state
 from .layers import get_layers
 from .models import AddressedCategory, Organization, OrganizationCategory, Report, report_addresses
 from .queries import PUBLIC_STATUS, ReportFilters, with_public_relations
@@ -262,13 +262,13 @@ class WhoCanHelp:
 
 def area_points() -> dict[str, tuple[float, float]]:
     """``{slug: (lon, lat)}``: the representative point of every gazetteer place, once per app."""
-    ext = current_app.extensions
-    if "ahya.networking.area_points" not in ext:
+    state = app_state()
+    if state.area_points is None:
         places = get_layers().places
-        ext["ahya.networking.area_points"] = {
+        state.area_points = {
             slug: (float(g.x), float(g.y)) for slug, g in zip(places["slug"], places.geometry.values,
                                                                strict=True)}
-    return ext["ahya.networking.area_points"]
+    return state.area_points
 
 
 def organizations_working_on(categories: list[str]) -> list[tuple[Organization, tuple[str, ...]]]:

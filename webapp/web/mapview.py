@@ -1,8 +1,13 @@
-"""The public map's page context, shared by the map page, the embed and the standalone export."""
+"""The public map's page context, shared by the map page, the embed and the standalone export,
+and the map's static data (area polygons, place-search index) built once per app at versioned URLs."""
 
 from __future__ import annotations
 
 import dataclasses
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app, request, url_for
@@ -10,16 +15,50 @@ from flask_babel import gettext as _
 from folium.map import FitBounds
 from werkzeug.datastructures import MultiDict
 
-from geo.maps import MapParts, build_public_map, render_parts
+from geo.maps import MapParts, area_collection, build_public_map, render_parts
+from geo.search import search_index
 from geo.taxonomy import KINDS
 
+from ..state import app_state
 from ..store.filters import FILTER_PARAMS as REPORT_FILTERS
 from ..store.filters import parse_each
 from ..store.layers import get_display_layers, get_layers, get_overlays, overlays_signature, place_slugs
 from ..store.queries import ReportFilters
 from ..store.reporting import get_taxonomy
-from ..web.i18n import current_language
-from .mapdata import asset_urls
+from .i18n import current_language
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: bytes
+    gzipped: bytes
+    etag: str
+    mimetype: str
+
+
+def _asset(key: str, build, mimetype: str) -> Asset:
+    ext = app_state().map_assets
+    if key not in ext:
+        body = json.dumps(build(), ensure_ascii=False, separators=(",", ":")).encode()
+        ext[key] = Asset(body, gzip.compress(body, compresslevel=9, mtime=0),
+                         hashlib.sha256(body).hexdigest()[:16], mimetype)
+    return ext[key]
+
+
+def areas_asset(lang: str) -> Asset:
+    return _asset(f"areas.{lang}", lambda: area_collection(get_display_layers().areas, lang),
+                  "application/geo+json")
+
+
+def places_asset() -> Asset:
+    layers = get_layers()
+    return _asset("places", lambda: search_index(layers.places, layers.areas), "application/json")
+
+
+def asset_urls(lang: str) -> dict[str, str]:
+    """Versioned URLs of the map page's data for ``lang``: ``areas`` and ``places``."""
+    return {"areas": url_for("public.map_areas", lang=lang, v=areas_asset(lang).etag),
+            "places": url_for("public.map_places", v=places_asset().etag)}
 
 
 def layer_labels() -> dict[str, str]:
@@ -36,7 +75,7 @@ def build_map_parts(asset_base: str | None = None) -> MapParts:
     lang = current_language()
     base = asset_base if asset_base is not None else request.script_root + "/vendor"
     key = (lang, base, overlays_signature(), current_app.config["TILE_URL"])
-    cache = current_app.extensions.setdefault("ahya.map_parts", {})
+    cache = app_state().map_parts
     if key not in cache:
         layers = get_layers()
         display = get_display_layers()

@@ -1,7 +1,7 @@
 """Bulk import of reports: the CLI (``flask reports import``) and the page (/reports/import) share it.
 
 ``prepare`` reads a file (geo.tabular), maps its columns (geo.report_rows) and puts every row
-through the form's own rules (contribute.rules); nothing is written. ``store`` writes the new
+through the form's own rules (``store.report_rules``); nothing is written. ``store`` writes the new
 rows of a prepared import in one transaction: one data version, Core executemany inserts, an
 "import" audit event per report. Areas are found for the whole file at once (``AreaIndex.assign``).
 """
@@ -20,8 +20,8 @@ from geo.privacy import public_points
 from geo.report_rows import apply_overrides, detect_mapping, has_place, parse_rows
 from geo.tabular import Table, TableError, read_table
 
-from ..contribute import rules
 from ..extensions import db
+from . import report_rules as rules
 from .models import AuditEvent, Report, User, utcnow
 from .reporting import get_area_index, get_taxonomy
 from .versioning import bump_data_version

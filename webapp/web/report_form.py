@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import unicodedata
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -30,13 +29,15 @@ from wtforms.validators import Optional, Regexp, ValidationError
 from geo.privacy import PRECISIONS
 
 from ..extensions import db
+from ..state import app_state
 from ..store import photos
-from ..store.models import KINDS, Report
+from ..store import report_rules as rules
+from ..store.models import KINDS, Organization, Report
+from ..store.organizations import display_name, published_choices
+from ..store.report_rules import INVALID_TEXT, JERUSALEM, TEXT_LIMITS, jerusalem_today  # noqa: F401 (re-exported)
 from ..store.reporting import get_taxonomy
-from ..web.i18n import current_language
-from . import rules
 from .fields import MAX_IDS, CategoryField, CoordinateField, IdListField, MultiCheckboxField, choices
-from .rules import INVALID_TEXT, JERUSALEM, TEXT_LIMITS, jerusalem_today  # noqa: F401 (re-exported)
+from .i18n import current_language
 
 KIND_LABELS = {"challenge": _l("Challenge"), "initiative": _l("Initiative")}
 KIND_GROUP_LABELS = {"challenge": _l("Challenges"), "initiative": _l("Initiatives")}
@@ -79,7 +80,7 @@ def valid_text(form, field) -> None:
 
 def _category_choices(lang: str) -> tuple[list, list]:
     """The category list's groups and the addressed-category choices in ``lang``, built once per app."""
-    cache = current_app.extensions.setdefault("ahya.contribute.choices", {})
+    cache = app_state().category_choices
     if lang not in cache:
         taxonomy = get_taxonomy()
         groups = [(k, KIND_GROUP_LABELS[k], [(c.id, c.label(lang)) for c in taxonomy.categories(k)])
@@ -143,14 +144,10 @@ class ReportForm(FlaskForm):
         return self.kind.data == "initiative"
 
     def _organization_choices(self) -> list:
-        from ..store.organizations import display_name, published_choices
-
         lang = current_language()
         pairs = [("", _("None of them")), *((str(i), name) for i, name in published_choices(lang))]
         if self._linked_org and str(self._linked_org) not in {p[0] for p in pairs}:
             # Linked to an organization that is no longer published: keep it choosable, marked.
-            from ..store.models import Organization
-
             org = db.session.get(Organization, self._linked_org)
             if org is not None:
                 pairs.append((str(org.id), f"{display_name(org, lang)} ({_('not published')})"))

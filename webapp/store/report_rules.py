@@ -4,7 +4,7 @@
 date, the link, the area name, the precision); ``resolve_point`` decides where it is (coordinates
 win over an area name; the point must fall inside Jerusalem); ``derive_fields`` turns the checked
 values into the dict ``reporting.create_report`` takes. The form calls them from ``validate()``,
-``webapp.store.imports`` for every row of a file, so a file can never store what the form refuses.
+``webapp.store.report_import`` for every row of a file, so a file can never store what the form refuses.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from flask_babel import lazy_gettext as _l
 
 from geo.privacy import PRECISIONS
 
-from ..store.models import KINDS
-from ..store.reporting import get_taxonomy, locate
-from .areas import area_point, find_area
+from .area_names import area_point, find_area
+from .models import KINDS
+from .reporting import get_taxonomy, locate
 
 JERUSALEM = ZoneInfo("Asia/Jerusalem")
 TEXT_LIMITS = {"title": 120, "description": 4000, "organization": 200, "link": 500, "contact": 300}

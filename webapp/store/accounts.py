@@ -9,7 +9,7 @@ import secrets
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..store.models import ROLES, User, utcnow
+from .models import ROLES, User, utcnow
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15

@@ -8,20 +8,17 @@ so pick-point.js recognises them too, with the map search's normaliser.
 
 from __future__ import annotations
 
-from flask import current_app
-
 from geo.search import name_lookup, normalize, search_index
 
-from ..store.layers import get_layers
-from ..store.reporting import get_area_index
-
-_KEY = "ahya.contribute.areas"
+from ..state import app_state
+from .layers import get_layers
+from .reporting import get_area_index
 
 
 def _catalogue() -> dict:
     """Built once per app: rows for the list and a name → slug lookup."""
-    ext = current_app.extensions
-    if _KEY not in ext:
+    state = app_state()
+    if state.area_catalogue is None:
         index = get_area_index()
         layers = get_layers()
         areas = layers.areas
@@ -40,8 +37,8 @@ def _catalogue() -> dict:
         by_slug = {r["slug"]: r for r in rows}
         for key, slug in lookup.items():
             by_slug[slug]["keys"].append(key)
-        ext[_KEY] = {"rows": rows, "lookup": lookup, "by_slug": by_slug}
-    return ext[_KEY]
+        state.area_catalogue = {"rows": rows, "lookup": lookup, "by_slug": by_slug}
+    return state.area_catalogue
 
 
 def area_options(lang: str) -> list[dict]:
