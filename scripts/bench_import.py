@@ -18,7 +18,7 @@ def kobo_csv(app, n: int, rng: np.random.Generator) -> bytes:
     """A KoboToolbox CSV export (";", Arabic headers, _geolocation, _uuid) of ``n`` rows in the areas."""
     import uuid
 
-    from geo.demo import random_points_in_polygons
+    from geo.spatial.demo import random_points_in_polygons
     from webapp.store.layers import get_layers
 
     with app.app_context():

@@ -15,10 +15,10 @@ from cachetools import LRUCache
 from flask import Flask, current_app
 
 if TYPE_CHECKING:  # types only: these modules read the state themselves
-    from geo.assign import AreaIndex
-    from geo.layers import Layers
-    from geo.maps import Overlay
-    from geo.taxonomy import Taxonomy
+    from geo.drawing.maps import Overlay
+    from geo.reference.layers import Layers
+    from geo.reference.taxonomy import Taxonomy
+    from geo.spatial.assign import AreaIndex
 
     from .store.pointcache import Points
 

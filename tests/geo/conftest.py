@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo.layers import Layers, load_layers
+from geo.reference.layers import Layers, load_layers
 from tests.conftest import ROOT
 
 SHIPPED_LAYERS = ROOT / "data" / "layers"

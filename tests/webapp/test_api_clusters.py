@@ -112,7 +112,7 @@ def test_single_report_feature(client, reports, make_report):
 
 def cell_centre(ix: int, iy: int, zoom: int = 12) -> tuple[float, float]:
     """The middle of grid cell (ix, iy) at ``zoom``, in degrees: far from any cell edge."""
-    from geo.aggregate import cell_size
+    from geo.spatial.aggregate import cell_size
 
     cell = cell_size(zoom)
     return round((ix + 0.5) * cell, 6), round((iy + 0.5) * cell, 6)

@@ -146,8 +146,8 @@ def test_private_fields_never_appear(app, client, make_report):
 
 
 def test_summary_is_the_shared_excerpt(client, make_report):
-    """The feed cuts a long description with geo.text.excerpt, the map popups' rule."""
-    from geo.text import excerpt
+    """The feed cuts a long description with geo.drawing.excerpt.excerpt, the map popups' rule."""
+    from geo.drawing.excerpt import excerpt
 
     long = "كلمة " * 30 + "\n\n" + "word " * 100
     make_report(description=long, area="silwan")

@@ -83,13 +83,13 @@ def world(app, make_report):
 
 
 def check_hidden(app, world, key: str, point: tuple[float, float]) -> None:
-    """``point`` (lon, lat), as published, keeps report ``key``'s privacy rule (geo/privacy.py).
+    """``point`` (lon, lat), as published, keeps report ``key``'s privacy rule (geo/spatial/privacy.py).
 
     Compared as numbers: an "area" report shows its area's representative point; an
     "approximate" one a point at least ``MIN_OFFSET_M`` from the exact one (or, when its area
     is too small for that, the area's point).
     """
-    from geo.privacy import MIN_OFFSET_M
+    from geo.spatial.privacy import MIN_OFFSET_M
     from webapp.store.reporting import get_area_index
 
     lon, lat, _plon, _plat = world["points"][key]
@@ -343,7 +343,7 @@ def test_bad_request_ids_are_400(client, path):
 
 
 def test_requests_are_limited(app, client, monkeypatch, make_report):
-    from geo import open311
+    from webapp.open311 import georeport as open311
 
     monkeypatch.setattr(open311, "MAX_REQUESTS", 2)
     for _ in range(3):

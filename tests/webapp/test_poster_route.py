@@ -1,4 +1,4 @@
-"""/export/poster.png|pdf: parameters, the data handed to geo.poster, caching, real renders."""
+"""/export/poster.png|pdf: parameters, the data handed to geo.drawing.poster, caching, real renders."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def reports(make_report):
 
 
 def inputs(app, **params) -> dict:
-    """What the poster route hands to geo.poster for these query parameters (the real function)."""
+    """What the poster route hands to geo.drawing.poster for these query parameters (the real function)."""
     from flask import request
 
     from webapp.exports.params import export_filters, poster_options
@@ -146,7 +146,7 @@ def test_suppression_setting_reaches_the_renderer(app, client, reports):
     assert drawn(app) == 2 and before.data != after.data  # another setting, another poster
     kwargs = inputs(app, lang="en", mode="choropleth")
     assert kwargs["min_count"] == 3
-    assert kwargs["counts"]["silwan"] == 2  # exact counts go in; geo.poster shades them as "<3"
+    assert kwargs["counts"]["silwan"] == 2  # exact counts go in; geo.drawing.poster shades them as "<3"
     assert 'Areas with fewer than 3 reports share one shade, shown as "<3".' in kwargs["sources_text"]
     assert "share one shade" not in inputs(app, lang="en", mode="points")["sources_text"]  # no shading
 

@@ -3,7 +3,7 @@
 Counts come from ``stats.grouped_counts`` (numpy over the in-memory points of
 :mod:`webapp.store.pointcache`) under the same filters as /api/v1/reports, and every published count
 goes through ``stats.public_count`` so the small-count suppression setting applies. Choropleth
-classes are :func:`geo.aggregate.choropleth_classes`, computed on the server, so every client
+classes are :func:`geo.spatial.aggregate.choropleth_classes`, computed on the server, so every client
 (the map, a script) draws the classes the posters print.
 """
 
@@ -18,8 +18,8 @@ import shapely
 from flask import Response, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from geo.aggregate import choropleth_classes
-from geo.taxonomy import KINDS
+from geo.reference.taxonomy import KINDS
+from geo.spatial.aggregate import choropleth_classes
 
 from ..state import app_state
 from ..store.filters import ParameterError, filters_from_args

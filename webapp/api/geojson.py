@@ -11,7 +11,7 @@ import json
 
 from flask import Response, url_for
 
-from geo.text import excerpt
+from geo.drawing.excerpt import excerpt
 
 from ..store.organizations import public_lookup
 

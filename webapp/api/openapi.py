@@ -12,9 +12,9 @@ from __future__ import annotations
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from geo.privacy import PRECISIONS
-from geo.taxonomy import KINDS
-from geo.text import EXCERPT_CHARS
+from geo.drawing.excerpt import EXCERPT_CHARS
+from geo.reference.taxonomy import KINDS
+from geo.spatial.privacy import PRECISIONS
 
 from ..store.filters import BBOX, CONTROL_CHARS, MAX_QUERY
 from ..store.layers import place_slugs

@@ -2,7 +2,7 @@
 
 ``/cards/area/<slug>.png`` highlights a gazetteer place, ``/cards/organization/<id>.png`` the areas
 a published organization serves (else 404), ``/cards/city.png`` is every other page's card. Drawn
-by :func:`geo.cards.render_card` and cached in memory per data version (and, for an organization,
+by :func:`geo.drawing.cards.render_card` and cached in memory per data version (and, for an organization,
 per its last change), so a card is drawn once per change, not once per view.
 """
 
@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from geo.cards import render_card
+from geo.drawing.cards import render_card
 
 from ..extensions import db
 from ..state import app_state

@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from geo.tabular import MAX_BYTES, TableError
+from geo.formats.tabular import MAX_BYTES, TableError
 
 from ..extensions import db
 from ..store.accounts import normalize_email

@@ -18,7 +18,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from geo.export import to_frame
+from geo.formats.export import to_frame
 
 from ..extensions import db
 from ..store import queries

@@ -1,7 +1,7 @@
 """``/export/poster.png`` and ``.pdf``: a printable campaign map of the filtered reports.
 
 With ``MIN_PUBLIC_COUNT=k`` the areas counted 1..k-1 share one shade and the legend label "<k"
-(:func:`geo.aggregate.choropleth_classes`, the web map's classes), and a line under the map
+(:func:`geo.spatial.aggregate.choropleth_classes`, the web map's classes), and a line under the map
 says so. The points mode draws public points, each at its public location precision, as the
 map does.
 """
@@ -14,8 +14,8 @@ from cachetools import LRUCache
 from flask import request
 from flask_babel import gettext as _
 
-from geo.poster import render_poster
-from geo.taxonomy import KINDS
+from geo.drawing.poster import render_poster
+from geo.reference.taxonomy import KINDS
 
 from ..extensions import limiter
 from ..state import app_state
@@ -52,7 +52,7 @@ def _cache() -> LRUCache:
 
 
 def poster_inputs(filters: ReportFilters, options: PosterOptions, lang: str) -> dict:
-    """What :func:`geo.poster.render_poster` draws for these filters and options (but the layers
+    """What :func:`geo.drawing.poster.render_poster` draws for these filters and options (but the layers
     and the format): exact counts per area and/or public points, and every text in ``lang``.
 
     Raises :class:`data.TooManyRows` when the points mode would need more than ``EXPORT_MAX_ROWS``.

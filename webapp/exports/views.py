@@ -6,8 +6,8 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from geo.export import FORMATS, export_bytes
-from geo.standalone import build_standalone_html, inline_leaflet_css
+from geo.drawing.standalone import build_standalone_html, inline_leaflet_css
+from geo.formats.export import FORMATS, export_bytes
 
 from ..extensions import limiter
 from ..state import app_state
@@ -32,7 +32,7 @@ bp = Blueprint("exports", __name__)
 # App-wide, not only on this blueprint's pages: every page must refuse to be framed but /embed.
 bp.after_app_request(frame_headers)
 
-#: URL suffix -> key of ``geo.export.FORMATS`` (the zipped Shapefile's URL says what it is).
+#: URL suffix -> key of ``geo.formats.export.FORMATS`` (the zipped Shapefile's URL says what it is).
 URL_FORMATS = {"geojson": "geojson", "csv": "csv", "kml": "kml", "gpkg": "gpkg", "shp.zip": "shp"}
 WHAT = ("reports", "areas", "organizations")
 

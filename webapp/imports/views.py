@@ -8,10 +8,10 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from geo.report_rows import FIELDS
-from geo.tabular import MAX_BYTES
+from geo.formats.tabular import MAX_BYTES
 
 from ..store.report_import import FIELD_LABELS, ImportError_, Plan, prepare, store
+from ..store.report_rows import FIELDS
 from ..web.roles import organizer_required
 from . import pending
 from .forms import ConfirmForm, UploadForm

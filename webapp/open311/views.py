@@ -15,14 +15,13 @@ from flask import Blueprint, Response, request, url_for
 from flask_babel import force_locale
 from sqlalchemy import and_, false, or_
 
-from geo import open311
-
 from ..extensions import db
 from ..store import queries
 from ..store.layers import place_names
 from ..store.models import KINDS, Report
 from ..store.reporting import get_taxonomy, public_dict
 from ..web.report_form import KIND_LABELS
+from . import georeport as open311
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 

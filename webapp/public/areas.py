@@ -13,7 +13,7 @@ from flask import abort, current_app, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from geo.search import normalize
+from geo.reference.search import normalize
 
 from ..extensions import db
 from ..store import queries, whocanhelp

@@ -17,8 +17,8 @@ import xml.etree.ElementTree as ET
 from flask import Response, abort, request, url_for
 from flask_babel import gettext as _
 
-from geo.demo import DEMO_PREFIX
-from geo.text import excerpt
+from geo.drawing.excerpt import excerpt
+from geo.spatial.demo import DEMO_PREFIX
 
 from ..extensions import db
 from ..store import queries

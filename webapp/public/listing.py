@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
 from werkzeug.datastructures import MultiDict
 
-from geo.taxonomy import KINDS, Taxonomy
+from geo.reference.taxonomy import KINDS, Taxonomy
 
 from ..extensions import db
 from ..store import queries

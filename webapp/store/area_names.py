@@ -1,6 +1,6 @@
 """Neighborhoods and villages as the form offers them: names per language and a point each.
 
-The area field accepts every spelling the map search does (``geo.search.name_lookup``: the
+The area field accepts every spelling the map search does (``geo.reference.search.name_lookup``: the
 names in three languages, alternative names, with or without diacritics, hamza forms or
 apostrophes); each option of the page's datalist carries the normalised spellings that name it,
 so pick-point.js recognises them too, with the map search's normaliser.
@@ -8,7 +8,7 @@ so pick-point.js recognises them too, with the map search's normaliser.
 
 from __future__ import annotations
 
-from geo.search import name_lookup, normalize, search_index
+from geo.reference.search import name_lookup, normalize, search_index
 
 from ..state import app_state
 from .layers import get_layers

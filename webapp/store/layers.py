@@ -7,9 +7,9 @@ from pathlib import Path
 
 from flask import current_app
 
-from geo.layers import Layers, load_layers
-from geo.maps import Overlay, display_geometries
-from geo.overlays import list_overlays, read_overlay
+from geo.drawing.maps import Overlay, display_geometries
+from geo.reference.layers import Layers, load_layers
+from geo.reference.overlays import list_overlays, read_overlay
 
 from ..state import app_state
 

@@ -11,8 +11,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from geo.names import match_name, name_index, unmatched_names
-from geo.search import normalize
+from geo.reference.search import normalize
 
 from ..extensions import db
 from ..state import app_state
@@ -26,6 +25,7 @@ from .models import (
     User,
 )
 from .moderation import REVIEW, transition
+from .organization_names import match_name, name_index, unmatched_names
 from .versioning import bump_data_version, current_data_version
 
 ORG_STATUSES = ("pending", "published", "rejected", "archived")

@@ -1,6 +1,6 @@
 """Bulk import of reports: the CLI (``flask reports import``) and the page (/reports/import) share it.
 
-``prepare`` reads a file (geo.tabular), maps its columns (geo.report_rows) and puts every row
+``prepare`` reads a file (geo.formats.tabular), maps its columns (webapp.store.report_rows) and puts every row
 through the form's own rules (``store.report_rules``); nothing is written. ``store`` writes the new
 rows of a prepared import in one transaction: one data version, Core executemany inserts, an
 "import" audit event per report. Areas are found for the whole file at once (``AreaIndex.assign``).
@@ -16,13 +16,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 
-from geo.privacy import public_points
-from geo.report_rows import apply_overrides, detect_mapping, has_place, parse_rows
-from geo.tabular import Table, TableError, read_table
+from geo.formats.tabular import Table, TableError, read_table
+from geo.spatial.privacy import public_points
 
 from ..extensions import db
 from . import report_rules as rules
 from .models import AuditEvent, Report, User, utcnow
+from .report_rows import apply_overrides, detect_mapping, has_place, parse_rows
 from .reporting import get_area_index, get_taxonomy
 from .versioning import bump_data_version
 
@@ -36,7 +36,7 @@ PROBLEMS = {
     "formula": _l("This cell holds a spreadsheet formula; paste its value instead."),
     "source_id": _l("The submission id is too long."),
 }
-#: geo.tabular.MESSAGES in the reader's language (tests check that every code has one).
+#: geo.formats.tabular.MESSAGES in the reader's language (tests check that every code has one).
 REASONS = {
     "too_big": _l("the file is larger than %(mb)s MB"),
     "empty": _l("the file is empty"),
@@ -112,7 +112,7 @@ class Plan:
 
 
 def reason(exc: TableError) -> str:
-    """Why geo.tabular refused a file, in the current language."""
+    """Why geo.formats.tabular refused a file, in the current language."""
     params = {k: f"{v:,}" if isinstance(v, int) else v for k, v in exc.params.items()}
     return str(REASONS[exc.code]) % params if exc.code in REASONS else str(exc)
 
@@ -224,7 +224,7 @@ def store(plan: Plan, *, user: User | None, publish: bool, skip_invalid: bool) -
     version = bump_data_version()  # once for the whole file: every row carries it
     status = "published" if publish else "pending"
     seeds = [secrets.token_hex(16) for _row in new]
-    # The same public points as the form's (geo.privacy.public_point), computed for all rows at once.
+    # The same public points as the form's (geo.spatial.privacy.public_point), computed for all rows at once.
     plons, plats = public_points([r.fields["lon"] for r in new], [r.fields["lat"] for r in new],
                                  [r.fields["precision"] for r in new], [r.fields["area"] for r in new],
                                  seeds, index)

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from geo.privacy import PRECISIONS
+from geo.spatial.privacy import PRECISIONS
 
 from .area_names import area_point, find_area
 from .models import KINDS

@@ -13,9 +13,9 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import insert
 
-from geo.assign import AreaIndex
-from geo.privacy import PRECISIONS, public_point
-from geo.taxonomy import Taxonomy, load_taxonomy
+from geo.reference.taxonomy import Taxonomy, load_taxonomy
+from geo.spatial.assign import AreaIndex
+from geo.spatial.privacy import PRECISIONS, public_point
 
 from ..extensions import db
 from ..state import app_state

@@ -11,7 +11,7 @@ number of rows loaded is bounded by the caps, never by the size of the database.
 Only published reports are ever considered, on both sides of a link.
 
 "Who can help" (:func:`who_can_help`) adds the published organizations working on a category
-and ranks them with the initiatives nearest first (:func:`geo.nearby.rank_nearest`).
+and ranks them with the initiatives nearest first (:func:`geo.spatial.nearby.rank_nearest`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Integer, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased, selectinload
 
-from geo.nearby import Candidate, rank_nearest
+from geo.spatial.nearby import Candidate, rank_nearest
 
 from ..extensions import db
 from ..state import app_state
@@ -301,7 +301,7 @@ def _nearest_initiatives(categories: list[str], origin: tuple[float, float], are
 
     SQL orders by a planar distance (degrees, longitude scaled by cos(latitude)): monotone with
     the true distance at this scale, and cheap enough to sort tens of thousands of candidates
-    without loading them. Those in ``area`` come first, as :func:`geo.nearby.rank_nearest` does.
+    without loading them. Those in ``area`` come first, as :func:`geo.spatial.nearby.rank_nearest` does.
     """
     pairs = _links(categories)
     linked = select(pairs.c.rid)

@@ -1,7 +1,7 @@
 """Leaflet and friends served by the app itself, from their PyPI packages, and the map page's bundles.
 
 Pages never load JS or CSS from a CDN: folium's asset lists are pointed at the
-``/vendor/...`` URLs registered here (see ``geo.maps.local_assets``).
+``/vendor/...`` URLs registered here (see ``geo.drawing.maps.local_assets``).
 
 The map page loads one stylesheet and one script of its own (``/vendor/bundle/map.css`` and
 ``map.js``) instead of eight and nine files: on a phone each request costs a round trip, and

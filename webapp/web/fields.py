@@ -15,7 +15,7 @@ from markupsafe import Markup
 from wtforms import SelectMultipleField, StringField
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from geo.report_rows import parse_number  # one reading of numbers for the form and the import
+from ..store.report_rows import parse_number  # one reading of numbers for the form and the import
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
     from wtforms.fields.choices import SelectChoice

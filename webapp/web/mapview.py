@@ -15,9 +15,9 @@ from flask_babel import gettext as _
 from folium.map import FitBounds
 from werkzeug.datastructures import MultiDict
 
-from geo.maps import MapParts, area_collection, build_public_map, render_parts
-from geo.search import search_index
-from geo.taxonomy import KINDS
+from geo.drawing.maps import MapParts, area_collection, build_public_map, render_parts
+from geo.reference.search import search_index
+from geo.reference.taxonomy import KINDS
 
 from ..state import app_state
 from ..store.filters import FILTER_PARAMS as REPORT_FILTERS

@@ -26,7 +26,7 @@ from wtforms import (
 )
 from wtforms.validators import Optional, Regexp, ValidationError
 
-from geo.privacy import PRECISIONS
+from geo.spatial.privacy import PRECISIONS
 
 from ..extensions import db
 from ..state import app_state
