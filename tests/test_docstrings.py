@@ -216,7 +216,7 @@ def test_markdown_cites_what_exists(path):
 # --- the test of the test ---------------------------------------------------------------------
 
 SYNTHETIC = '''"""Status changes go through ``organizations.records.change_status`` and
-:func:`geo.spatial.privacy.public_pointz`; the mapping is in geo/open311.py, the rows come from
+:func:`geo.spatial.privacy.public_pointz`; the mapping is in geo/mapping.py, the rows come from
 ``reporting.no_such_function`` and ``AreaIndex.no_such_method``.
 
 Fine: ``store.organizations.change_status``, geo.spatial.privacy.public_point, ``AreaIndex.assign``,
@@ -232,7 +232,7 @@ def test_a_wrong_reference_fails():
     assert sorted(found_problems) == sorted([
         "synthetic.py: organizations.records.change_status",
         "synthetic.py: geo.spatial.privacy.public_pointz",
-        "synthetic.py: geo/open311.py",
+        "synthetic.py: geo/mapping.py",
         "synthetic.py: reporting.no_such_function",
         "synthetic.py: AreaIndex.no_such_method",
         "synthetic.py: geo.reference.layers.no_such_name",
@@ -240,7 +240,7 @@ def test_a_wrong_reference_fails():
 
 
 def test_markdown_with_a_wrong_reference_fails():
-    text = ("The ranking is `geo.nearby.rank_nearest`, tested in `tests/geo/test_nearby.py`; "
+    text = ("The ranking is `geo.ranking.rank_nearest`, tested in `tests/geo/test_ranking.py`; "
             "`store.networking` feeds it.")
-    assert problems(text, None, "README.md") == ["README.md: geo.nearby.rank_nearest",
-                                                  "README.md: tests/geo/test_nearby.py"]
+    assert problems(text, None, "README.md") == ["README.md: geo.ranking.rank_nearest",
+                                                  "README.md: tests/geo/test_ranking.py"]
