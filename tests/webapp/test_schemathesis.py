@@ -185,11 +185,13 @@ def test_api_keeps_its_openapi_contract(api_app):
             operation_test(app=api_app)
         except (Exception, FailureGroup) as exc:  # every operation runs; all findings are reported
             failures.append(_describe(label, exc))
-    # Every operation of the document was tested (a silently empty loop would pass).
+    # Every operation of the document was tested (a silently empty loop would pass), but the one
+    # serving the document itself, which schemathesis leaves out (as its pytest plugin did).
     doc = api_app.test_client().get("/api/v1/openapi.json").get_json()
     methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-    assert sorted(tested) == sorted(f"{method.upper()} {path}" for path, item in doc["paths"].items()
-                                    for method in item if method in methods)
+    documented = {f"{method.upper()} {path}" for path, item in doc["paths"].items()
+                  for method in item if method in methods}
+    assert sorted(tested) == sorted(documented - {"GET /openapi.json"})
     assert not failures, "\n\n".join(failures)
 
 
