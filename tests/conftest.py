@@ -277,3 +277,27 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "sqlite_only" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent without it
+def pytest_xdist_make_scheduler(config, log):
+    """``-n 2`` (the README's test command): the browser tests together on one worker, one Chromium
+    at a time as in a serial run, the other test files spread over both workers, a file at a time.
+
+    Two Chromiums on two cores, each beside its live server, made the map's 10 s waits time out.
+    A file at a time builds each module-scoped fixture (the schemathesis app, the layer builds)
+    once, not once per worker. (``--dist loadgroup`` with ``xdist_group`` marks would do the same
+    but renames pytest's private ``_nodeid``, which pytest 9.2 no longer reads: it silently does
+    not group.) Other ``--dist`` modes are left as they are.
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith("tests/browser/"):
+                return "tests/browser"
+            return nodeid.split("::", 1)[0]
+
+    if config.getvalue("dist") == "load":
+        return BrowserTestsTogether(config, log)
+    return None
