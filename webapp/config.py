@@ -89,6 +89,11 @@ SETTINGS: dict[str, tuple[object, Callable[[str, str], object]]] = {
     "RATELIMIT_STORAGE_URI": ("memory://", text),
     "REQUIRE_REVIEW": (False, parse_bool),
     "SUGGEST_RATE_LIMIT": ("5 per hour", rate_limit),
+    # Failed logins per client (any accounts); the limit per account and client is fixed.
+    "LOGIN_RATE_LIMIT": ("10 per 10 minutes", rate_limit),
+    # Strict-Transport-Security max-age (seconds), sent only when SESSION_COOKIE_SECURE is on;
+    # 0 sends none.
+    "HSTS_MAX_AGE": (31_536_000, integer(0)),
     "EXPORT_RATE_LIMIT": ("30 per minute", rate_limit),
     # Reverse proxies in front of the app (nginx: 1): their X-Forwarded-* headers are trusted.
     "TRUSTED_PROXIES": (0, integer(0, 10)),

@@ -48,27 +48,110 @@ def test_login_and_logout(client, make_user):
     assert "تسجيل الخروج" not in client.get("/").get_data(as_text=True)
 
 
+WRONG = "البريد الإلكتروني أو كلمة المرور غير صحيحة"
+
+
+def client_at(app, address: str):
+    """A test client whose requests come from ``address``."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
 def test_wrong_password_is_refused_with_message(client, make_user):
     make_user()
     resp = post_login(client, ORGANIZER[0], "wrong password!")
     assert resp.status_code == 401
-    assert "البريد الإلكتروني أو كلمة المرور غير صحيحة" in resp.get_data(as_text=True)
+    assert WRONG in resp.get_data(as_text=True)
 
 
-def test_five_failures_lock_the_account(app, client, make_user):
+def _answer(resp) -> tuple[int, str]:
+    """Status and the form's alert: what a stranger learns from an answer."""
+    match = re.search(r'<div class="alert error" role="alert">(.*?)</div>', resp.get_data(as_text=True), re.S)
+    assert match, resp.get_data(as_text=True)[:300]
+    return resp.status_code, match.group(1).strip()
+
+
+def test_unknown_wrong_and_throttled_accounts_answer_alike(app, make_user):
     make_user()
-    for _ in range(5):
-        resp = post_login(client, ORGANIZER[0], "wrong password!")
-    assert resp.status_code == 429
-    # Even the right password is refused while locked, with a clear message.
-    resp = post_login(client, *ORGANIZER)
-    assert resp.status_code == 429
-    # The message itself, naming the 15 minutes (LOCK_MINUTES), in the form's alert.
-    message = "محاولات فاشلة كثيرة. هذا الحساب مقفل لمدة 15 دقيقة."
-    assert re.search(r'<div class="alert error" role="alert">\s*<p>' + re.escape(message) + "</p>",
-                     resp.get_data(as_text=True))
+    known, unknown = client_at(app, "10.0.0.1"), client_at(app, "10.0.0.2")
+    answers = set()
+    for _ in range(7):  # past the 5 failures of one (account, client) pair
+        answers.add(_answer(post_login(known, ORGANIZER[0], "wrong password!")))
+        answers.add(_answer(post_login(unknown, "nobody@example.org", "wrong password!")))
+    assert len(answers) == 1, answers
+    status, message = answers.pop()
+    assert status == 401 and WRONG in message and "5" in message and "15" in message
+    # The throttled pair refuses even the right password, with the same answer.
+    assert _answer(post_login(known, *ORGANIZER)) == (status, message)
     with app.app_context():
-        assert db.session.scalar(db.select(User)).locked_until is not None
+        assert db.session.scalar(db.select(User)).locked_until is None  # no lock on the account
+
+
+def test_a_stranger_cannot_lock_the_owner_out(app, make_user):
+    make_user()
+    stranger, owner = client_at(app, "203.0.113.9"), client_at(app, "198.51.100.7")
+    for _ in range(8):
+        post_login(stranger, ORGANIZER[0], "guessing!")
+    assert post_login(stranger, *ORGANIZER).status_code in (401, 429)  # his own pair or client waits
+    resp = post_login(owner, *ORGANIZER)
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
+    assert "تسجيل الخروج" in owner.get("/").get_data(as_text=True)
+
+
+def test_one_client_trying_many_accounts_is_refused_after_a_few(app):
+    client = client_at(app, "192.0.2.40")
+    codes = [post_login(client, f"user{i}@example.org", "a guessed password").status_code for i in range(40)]
+    assert codes[:10] == [401] * 10
+    assert set(codes[10:]) == {429}, codes
+    # Another client is not affected.
+    assert post_login(client_at(app, "192.0.2.41"), "user0@example.org", "x" * 12).status_code == 401
+
+
+def test_the_throttle_stores_no_address_nor_e_mail(app, make_user):
+    from webapp.extensions import limiter
+
+    make_user()
+    client = client_at(app, "192.0.2.77")
+    post_login(client, ORGANIZER[0], "wrong password!")
+    with app.app_context():
+        keys = " ".join(map(str, getattr(limiter.storage, "storage", {}).keys()))
+    assert keys and "192.0.2.77" not in keys and "example.org" not in keys
+
+
+def _session_cookie(client) -> str:
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    return cookie.value
+
+
+def _replay(app, cookie: str):
+    thief = app.test_client()
+    thief.set_cookie("session", cookie)
+    return thief.get("/moderation/")
+
+
+def test_a_copied_cookie_stops_working_after_logout(app, client, login):
+    login()
+    copied = _session_cookie(client)
+    assert _replay(app, copied).status_code == 200  # the copy works while the session lives
+    token = csrf_token(client, "/")
+    assert client.post("/auth/logout", data={"csrf_token": token}).status_code == 302
+    resp = _replay(app, copied)
+    assert resp.status_code == 302 and "/auth/login" in resp.headers["Location"]
+
+
+def test_deactivation_ends_sessions_and_refuses_login(app, client, runner, login):
+    login()
+    copied = _session_cookie(client)
+    result = runner.invoke(args=["users", "deactivate", ORGANIZER[0]])
+    assert result.exit_code == 0, result.output
+    assert "/auth/login" in client.get("/moderation/").headers.get("Location", "")
+    assert "/auth/login" in _replay(app, copied).headers.get("Location", "")
+    resp = post_login(client, *ORGANIZER)
+    assert resp.status_code == 401 and WRONG in resp.get_data(as_text=True)
+    assert runner.invoke(args=["users", "activate", ORGANIZER[0]]).exit_code == 0
+    assert post_login(client, *ORGANIZER).status_code == 302
 
 
 def test_login_without_csrf_is_refused(client, make_user):

@@ -134,6 +134,21 @@ def test_organizers_reach_organizer_routes_but_not_admin_ones(app, client, login
             assert not _refused(resp), f"organizer refused on {url}: {resp.status_code}"
 
 
+def test_pages_behind_login_are_never_stored(app, client, login, report_id):
+    """Every GET route behind a role decorator answers a logged-in user with ``no-store``."""
+    login("admin")
+    guarded = [u for _e, u, methods, role in rules(app, report_id) if role is not None and "GET" in methods]
+    assert len(guarded) >= 6
+    for url in guarded:
+        resp = client.get(url)
+        assert resp.headers.get("Cache-Control") == "no-store", (url, resp.status_code, resp.headers)
+        assert "ETag" not in resp.headers and "Last-Modified" not in resp.headers, url
+    # Also on a refusal (an organizer on an admin page) and an error inside a protected page.
+    assert client.get("/moderation/?page=0").headers["Cache-Control"] == "no-store"
+    # Public pages keep their own caching.
+    assert client.get("/about").headers.get("Cache-Control") != "no-store"
+
+
 def test_role_of_sees_through_other_decorators():
     from webapp.web.roles import admin_required, organizer_required
 

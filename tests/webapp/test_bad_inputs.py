@@ -100,7 +100,7 @@ def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, ba
     report_id = make_report(publish=False) if target in ON_A_REPORT else None
     if target == "export":
         make_report()  # something to draw
-    if target in ("new_report", "new_organization", "reports_import_page", *ON_A_REPORT):
+    if target in ("new_report", "new_organization", "reports_import_page", "page", *ON_A_REPORT):
         login()
     connect_url = connect_targets(make_org, make_report)[case["to"]] if target == "connect" else None
     before = snapshot(app)
@@ -134,6 +134,10 @@ def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, ba
     elif target == "path":
         resp = client.get(case["query"])
         assert resp.status_code == case["expect"], f"{name}: {resp.status_code}"
+    elif target == "page":  # a moderation list's ?page=, logged in
+        resp = client.get(case["query"])
+        assert resp.status_code == case["expect"], f"{name}: {resp.status_code}"
+        assert "100000" in resp.get_data(as_text=True), name  # the message names the bound
     elif target == "open311":
         resp = client.get(case["query"])
         assert resp.status_code == case["expect"], f"{name}: {resp.status_code}"

@@ -75,7 +75,7 @@ def test_queue_lists_pending_oldest_first_and_not_published(client, app, login, 
     assert html.index("Older pending") < html.index("Newer pending")
     assert "Housing &amp; demolitions" in html  # category label, not the id
     assert "Silwan" in html  # area name
-    assert "2026-10-01 09:00" in html
+    assert "2026-10-01 12:00 Jerusalem time" in html  # 09:00 UTC, summer time (UTC+3)
     arabic = client.get("/moderation/?lang=ar").get_data(as_text=True)
     assert "السكن والهدم" in arabic and "سلوان" in arabic
 
@@ -104,6 +104,57 @@ def test_queue_is_paginated(client, login, make_report):
     second = client.get("/moderation/?page=2").get_data(as_text=True)
     assert first.count('class="report-row"') == 50
     assert second.count('class="report-row"') == 2
+
+
+def test_page_numbers_are_bounded(client, login):
+    login()
+    for url in ("/moderation/?page=9223372036854775808", "/moderation/?status=archived&page=99999999999",
+                "/moderation/messages?page=9223372036854775808", "/moderation/?page=-3"):
+        resp = client.get(url)
+        assert resp.status_code == 400, url
+        assert "100000" in resp.get_data(as_text=True)
+    assert client.get("/moderation/?page=100000").status_code == 200  # the bound itself: an empty page
+
+
+def test_menu_shows_what_waits(app, client, login, make_report, make_org):
+    from webapp.store.models import ConnectRequest
+
+    make_report(publish=False)
+    make_report(publish=False)
+    make_report(publish=True)
+    make_org("Waiting group", ["silwan"], ["housing"], status="pending")
+    org_id = make_org("Published group", ["silwan"], ["housing"])
+    with app.app_context():
+        db.session.add(ConnectRequest(organization_id=org_id, sender_name="Sara",
+                                      reply_channel="s@example.org", message="Hello, let us work together."))
+        db.session.commit()
+    # Anonymous visitors see no counts.
+    assert 'id="moderation-waiting"' not in client.get("/").get_data(as_text=True)
+    login()
+    page = client.get("/about").get_data(as_text=True)
+    menu = re.search(r'<span class="waiting" id="moderation-waiting">(.*?)</span>', page, re.S)
+    assert menu, "no counts beside the moderation entry"
+    text = re.sub(r"<[^>]+>", " ", menu.group(1))
+    assert "بانتظار المراجعة: 2" in text  # two pending reports
+    assert "منظمات بانتظار المراجعة: 1" in text
+    assert "طلبات تواصل جديدة: 1" in text
+    english = client.get("/about?lang=en").get_data(as_text=True)
+    assert "Pending reports: 2" in english and "Pending organizations: 1" in english
+    assert "New requests to connect: 1" in english
+
+
+def test_moderation_times_are_jerusalem_time(client, app, login, make_report):
+    login()
+    report_id = make_report(publish=False)
+    with app.app_context():
+        report = db.session.get(Report, report_id)
+        report.created_at = dt.datetime(2026, 7, 1, 21, 30)  # UTC; Jerusalem is UTC+3 in summer
+        db.session.commit()
+    page = client.get("/moderation/?lang=en").get_data(as_text=True)
+    assert "2026-07-02 00:30 Jerusalem time" in page
+    assert 'datetime="2026-07-01T21:30:00Z"' in page and "Asia/Jerusalem UTC+03:00" in page
+    detail = client.get(f"/moderation/{report_id}?lang=ar").get_data(as_text=True)
+    assert "2026-07-02 00:30 بتوقيت القدس" in detail
 
 
 def test_detail_shows_private_fields_map_and_audit_log(client, app, login, make_report):

@@ -103,3 +103,18 @@ def test_secure_cookies_when_configured(tmp_path, monkeypatch):
     resp = client.get("/auth/login", base_url="https://localhost")
     flags = _cookie_flags(resp, "session")
     assert "secure" in flags and "httponly" in flags and "samesite=lax" in flags
+
+
+def test_hsts_only_with_secure_cookies(tmp_path, monkeypatch, client):
+    from webapp import create_app
+
+    assert "Strict-Transport-Security" not in client.get("/").headers  # plain-HTTP development
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", "1")
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "i"), "SECRET_KEY": "t"})
+    secure = app.test_client()
+    for url in ("/", "/auth/login", "/no-such-page"):
+        hsts = secure.get(url, base_url="https://localhost").headers.get("Strict-Transport-Security")
+        assert hsts == "max-age=31536000; includeSubDomains", (url, hsts)
+    monkeypatch.setenv("HSTS_MAX_AGE", "0")  # 0 turns it off
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "j"), "SECRET_KEY": "t"})
+    assert "Strict-Transport-Security" not in app.test_client().get("/").headers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -12,8 +12,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from ..extensions import db, login_manager
-from ..store.accounts import authenticate
+from ..extensions import client_key, db, limiter, login_manager
+from ..store.accounts import LOCK_MINUTES, MAX_FAILURES, authenticate, end_sessions
 from ..store.models import User
 from ..web.report_form import valid_text
 
@@ -33,7 +33,8 @@ def load_user(user_id: str):
     if not ident.isdigit():
         return None
     user = db.session.get(User, int(ident))
-    if user is None or user.session_token != token:
+    # The token changes on logout, password change and deactivation: a copied cookie then fails.
+    if user is None or not user.active or not token or user.session_token != token:
         return None
     return user
 
@@ -45,14 +46,25 @@ def _safe_next(target: str | None) -> str:
     return url_for("public.index")
 
 
+def _login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _failed(response) -> bool:
+    # Only failed attempts count towards the client's limit: an office behind one address where
+    # organizers log in all day is not throttled, a client trying many accounts is.
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user, reason = authenticate(form.email.data, form.password.data)
+        user = authenticate(form.email.data, form.password.data, client=client_key())
         if user:
             lang = session.get("lang")
             session.clear()  # a fresh session on login (no fixation)
@@ -60,13 +72,12 @@ def login():
                 session["lang"] = lang
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
+        # One answer for an unknown account, a wrong password and a throttled pair: nothing
+        # tells a stranger which accounts exist.
         status = 401
-        if reason and reason.startswith("locked:"):
-            status = 429
-            form.form_errors.append(_("Too many failed attempts. This account is locked for "
-                                      "%(minutes)s minutes.", minutes=reason.split(":")[1]))
-        else:
-            form.form_errors.append(_("Wrong e-mail or password."))
+        form.form_errors.append(_("Wrong e-mail or password. After %(count)s failed attempts, "
+                                  "wait %(minutes)s minutes before trying again.",
+                                  count=MAX_FAILURES, minutes=LOCK_MINUTES))
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form), status
@@ -74,6 +85,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # Ends the session on the server too: a copy of this cookie no longer logs anyone in.
+        end_sessions(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     lang = session.get("lang")
     session.clear()

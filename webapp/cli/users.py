@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from ..extensions import db
-from ..store.accounts import AccountError, change_password, create_user, normalize_email
+from ..store.accounts import AccountError, change_password, create_user, normalize_email, set_active
 from ..store.models import ROLES, User
 
 users_cli = AppGroup("users", help="Manage organizer and admin accounts.")
@@ -46,6 +46,28 @@ def set_password(email: str, password_stdin: bool) -> None:
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"password changed for {normalize_email(email)}")
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+def deactivate(email: str) -> None:
+    """Refuse an account's logins and end its sessions (its reports and audit entries stay)."""
+    try:
+        set_active(email, False)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"deactivated {normalize_email(email)}")
+
+
+@users_cli.command("activate")
+@click.argument("email")
+def activate(email: str) -> None:
+    """Let a deactivated account log in again."""
+    try:
+        set_active(email, True)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"activated {normalize_email(email)}")
 
 
 @users_cli.command("list")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..store.models import ConnectRequest
 from ..store.moderation import MESSAGES, transition
-from ..web.labels import status_tab
+from ..web.labels import page_number, status_tab
 from ..web.roles import organizer_required
 from .forms import StatusForm
 from .mail import target_name
@@ -27,13 +27,16 @@ def messages():
     status, refused = status_tab("new", STATUSES)
     if refused:
         return refused
+    number, refused = page_number()
+    if refused:
+        return refused
     counts = dict(db.session.execute(select(ConnectRequest.status, func.count())
                                      .group_by(ConnectRequest.status)).all())
     page = db.paginate(select(ConnectRequest).where(ConnectRequest.status == status)
                        .options(selectinload(ConnectRequest.organization),
                                 selectinload(ConnectRequest.report))
                        .order_by(ConnectRequest.created_at.desc(), ConnectRequest.id.desc()),
-                       per_page=PER_PAGE, error_out=False)
+                       page=number, per_page=PER_PAGE, error_out=False)
     return render_template("connect/messages.html", pagination=page, status=status, statuses=STATUSES,
                            counts=counts, form=StatusForm(), target_name=target_name)
 

@@ -13,7 +13,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -22,10 +21,10 @@ from flask_login import current_user
 from ..extensions import db
 from ..store import photos
 from ..store.models import STATUSES, AuditEvent, Report
-from ..store.moderation import allowed_actions
+from ..store.moderation import allowed_actions, waiting_counts
 from ..store.reporting import change_status
 from ..web.images import send_image
-from ..web.labels import STATUS_LABELS, label, status_tab, template_helpers
+from ..web.labels import STATUS_LABELS, label, page_number, status_tab, template_helpers
 from ..web.roles import organizer_required
 from .forms import ActionForm, RejectForm, posted_reason
 
@@ -37,6 +36,19 @@ PER_PAGE = 50
 @bp.context_processor
 def helpers():
     return template_helpers()
+
+
+def moderation_waiting() -> dict[str, int] | None:
+    """The menu's counts of what waits, for a logged-in organizer (one query, run on demand)."""
+    if not current_user.is_authenticated or current_user.role not in ("organizer", "admin"):
+        return None
+    return waiting_counts()
+
+
+@bp.app_context_processor
+def menu_helpers():
+    # A callable, so pages that show no menu (errors without a user, feeds) run no query.
+    return {"moderation_waiting": moderation_waiting}
 
 
 def get_report(report_id: int) -> Report:
@@ -78,8 +90,10 @@ def queue():
         query = query.order_by(Report.created_at.asc(), Report.id.asc())
     else:
         query = query.order_by(Report.updated_at.desc(), Report.id.desc())
-    page = request.args.get("page", 1, type=int) or 1
-    pagination = db.paginate(query, page=max(page, 1), per_page=PER_PAGE, error_out=False)
+    page, refused = page_number()
+    if refused:
+        return refused
+    pagination = db.paginate(query, page=page, per_page=PER_PAGE, error_out=False)
     counts = dict(db.session.execute(
         db.select(Report.status, db.func.count()).group_by(Report.status)).all())
     return render_template("moderation/queue.html", pagination=pagination, status=status,

@@ -1,18 +1,30 @@
-"""Account rules: password hashing, throttled login, user creation."""
+"""Account rules: password hashing, throttled login, sessions that end, user creation.
+
+Login is throttled per (account, client) pair here (:data:`PAIR_LIMIT`) and per client by the
+login view (``LOGIN_RATE_LIMIT``), both in the rate limiter's storage and keyed by HMACs
+(``extensions.client_key``), never by an address or an e-mail in clear. There is no lock per
+account alone: a stranger hammering an organizer's account from his own client locks only his
+own pair, and the organizer still gets in from hers.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
+import hmac
 import re
 import secrets
 
+from flask import current_app
+from limits import parse
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
-from .models import ROLES, User, utcnow
+from ..extensions import db, limiter
+from .models import ROLES, User
 
+#: Failed logins one client may make at one account (known or not) before that pair waits.
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
+PAIR_LIMIT = f"{MAX_FAILURES} per {LOCK_MINUTES} minutes"
 MIN_PASSWORD = 10
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 # Checked against on unknown e-mails so a login takes as long either way.
@@ -44,29 +56,72 @@ def create_user(email: str, password: str, role: str = "organizer", display_name
     return user
 
 
-def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
-    """Check credentials; returns (user, None) or (None, reason) with reason "invalid" or "locked:N"."""
+def _pair_key(email: str, client: str) -> str:
+    """The throttle's key of one account at one client: an HMAC, so neither is stored in clear."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    message = f"login\x00{client}\x00{normalize_email(email)}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
+
+
+def authenticate(email: str, password: str, client: str = "") -> User | None:
+    """The active user with these credentials, or None (one answer for every failure).
+
+    Parameters
+    ----------
+    email, password
+        As typed.
+    client
+        The client's key (``extensions.client_key()``, an HMAC of its address); the CLI and tests
+        may leave it empty.
+
+    Returns
+    -------
+    User or None
+        None for an unknown or deactivated account, a wrong password, and a pair that failed
+        :data:`MAX_FAILURES` times within :data:`LOCK_MINUTES` (then even the right password is
+        refused from that client), so the answer never tells which accounts exist. Every path
+        checks one password hash, so the time taken tells nothing either.
+    """
+    rate = parse(PAIR_LIMIT)
+    pair = _pair_key(email, client)
     user = db.session.scalar(db.select(User).where(User.email == normalize_email(email)))
-    now = utcnow()
+    if not limiter.limiter.test(rate, "login-pair", pair):
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
     if user is None or not user.active:
         check_password_hash(_DUMMY_HASH, password or "")
-        return None, "invalid"
-    if user.locked_until and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        return None, f"locked:{minutes}"
+        limiter.limiter.hit(rate, "login-pair", pair)
+        return None
     if not check_password_hash(user.password_hash, password or ""):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
-            user.failed_logins = 0
-            db.session.commit()
-            return None, f"locked:{LOCK_MINUTES}"
+        limiter.limiter.hit(rate, "login-pair", pair)
+        user.failed_logins += 1  # shown by `flask users list`; it locks nothing
         db.session.commit()
-        return None, "invalid"
+        return None
+    limiter.limiter.clear(rate, "login-pair", pair)
     user.failed_logins = 0
     user.locked_until = None
     db.session.commit()
-    return user, None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """End every session of ``user``: a new token in its Flask-Login id, so old cookies stop working.
+
+    Called on logout, on a password change and on deactivation; the caller commits.
+    """
+    user.session_token = secrets.token_hex(16)
+
+
+def set_active(email: str, active: bool) -> User:
+    """Activate or deactivate an account; deactivation ends its sessions."""
+    user = db.session.scalar(db.select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        raise AccountError(f"no user {normalize_email(email)}")
+    user.active = active
+    if not active:
+        end_sessions(user)
+    db.session.commit()
+    return user
 
 
 def change_password(email: str, password: str) -> User:
@@ -77,7 +132,7 @@ def change_password(email: str, password: str) -> User:
     if len(password or "") < MIN_PASSWORD:
         raise AccountError(f"password must have at least {MIN_PASSWORD} characters")
     user.password_hash = generate_password_hash(password)
-    user.session_token = secrets.token_hex(8)
+    end_sessions(user)
     user.failed_logins = 0
     user.locked_until = None
     db.session.commit()

@@ -8,7 +8,10 @@ reason; rejecting keeps the reason. The callers add their audit event and commit
 
 from __future__ import annotations
 
-from .models import utcnow
+from sqlalchemy import func, select
+
+from ..extensions import db
+from .models import ConnectRequest, Organization, Report, utcnow
 
 #: action → (status it sets, statuses it may start from)
 Moves = dict[str, tuple[str, frozenset[str]]]
@@ -65,3 +68,19 @@ def transition(record, action: str, moves: Moves = REVIEW, reason: str = "") -> 
     elif action == "reject":
         record.reject_reason = reason[:500]
     return before
+
+
+def waiting_counts() -> dict[str, int]:
+    """What waits for an organizer: pending reports and organizations, new requests to connect.
+
+    One query (three counts on indexed status columns), run for the menu of every page an
+    organizer sees.
+    """
+    row = db.session.execute(select(
+        select(func.count()).select_from(Report).where(Report.status == "pending").scalar_subquery(),
+        select(func.count()).select_from(Organization)
+        .where(Organization.status == "pending").scalar_subquery(),
+        select(func.count()).select_from(ConnectRequest)
+        .where(ConnectRequest.status == "new").scalar_subquery(),
+    )).one()
+    return {"reports": row[0], "organizations": row[1], "messages": row[2]}

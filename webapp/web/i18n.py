@@ -1,11 +1,15 @@
-"""Language choice: ``?lang=`` wins and is remembered in the session."""
+"""Language choice: ``?lang=`` wins and is remembered in the session; times in Jerusalem time."""
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 from flask import current_app, request, session
 from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
 
 babel = Babel()
 
@@ -51,4 +55,24 @@ def init_app(app) -> None:
         other = "en" if lang == "ar" else "ar"
         return {"lang": lang, "dir": text_direction(lang), "other_lang": other,
                 "language_switch_url": language_switch_url,
-                "url_map_endpoints": app.view_functions.keys()}
+                "url_map_endpoints": app.view_functions.keys(), "local_time": local_time}
+
+
+#: Times are stored in UTC (naive) and shown to organizers in the city's own time.
+ZONE = "Asia/Jerusalem"
+
+
+def local_time(value: dt.datetime | None):
+    """A stored UTC time as Jerusalem time, the zone named: ``<time>`` markup, or "—" for None.
+
+    ``datetime`` keeps the exact instant (UTC, ISO 8601); the text says "Jerusalem time" in the
+    page's language, and its tooltip the zone's offset at that moment (+02:00 or +03:00 in summer).
+    """
+    if value is None:
+        return "—"
+    utc = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    here = utc.astimezone(ZoneInfo(ZONE))
+    offset = here.strftime("%z")
+    label = _("%(time)s Jerusalem time", time=here.strftime("%Y-%m-%d %H:%M"))
+    return Markup('<time datetime="{}" title="{} UTC{}:{}" dir="auto">{}</time>').format(
+        utc.strftime("%Y-%m-%dT%H:%M:%SZ"), ZONE, offset[:3], offset[3:], label)

@@ -63,3 +63,18 @@ def status_tab(default: str, choices) -> tuple[str, tuple | None]:
     message = _("Unknown status “%(status)s”. Choose one of: %(choices)s.",
                 status=status[:40], choices=", ".join(choices))
     return status, (render_template("error.html", code=400, message=message), 400)
+
+
+#: The largest page number a moderation list accepts: far beyond any real list (50 a page), far
+#: below what overflows a database integer (2⁶³ − 1 on SQLite made a 500 before).
+MAX_PAGE = 100_000
+
+
+def page_number() -> tuple[int, tuple | None]:
+    """The ``?page=`` of a moderation list: ``(page, None)``, or ``(1, refusal)`` with the 400 page
+    to return when it is not a whole number from 1 to :data:`MAX_PAGE`."""
+    raw = request.args.get("page", "1")
+    if raw.isascii() and raw.isdigit() and len(raw) <= 6 and 1 <= int(raw) <= MAX_PAGE:
+        return int(raw), None
+    message = _("The page number must be a whole number from 1 to %(max)s.", max=MAX_PAGE)
+    return 1, (render_template("error.html", code=400, message=message), 400)

@@ -1,10 +1,12 @@
-"""Role checks for views: anonymous users go to the login page, others get 403."""
+"""Role checks for views: anonymous users go to the login page, others get 403.
+
+A logged-in user's answers from these views are marked ``no-store`` (``web.security``)."""
 
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, g
 from flask_login import current_user
 
 from ..extensions import login_manager
@@ -15,6 +17,7 @@ def organizer_required(view):
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
+        g.behind_login = True  # no-store on every answer (web.security)
         if current_user.role not in ("organizer", "admin"):
             abort(403)
         return view(*args, **kwargs)
@@ -26,6 +29,7 @@ def admin_required(view):
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
+        g.behind_login = True  # no-store on every answer (web.security)
         if current_user.role != "admin":
             abort(403)
         return view(*args, **kwargs)

@@ -86,6 +86,17 @@ def set_headers(response):
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     headers["Permissions-Policy"] = PERMISSIONS_POLICY
+    max_age = current_app.config.get("HSTS_MAX_AGE", 0)
+    if current_app.config.get("SESSION_COOKIE_SECURE") and max_age:
+        # Secure cookies mean the site is served over HTTPS: browsers should never try HTTP again.
+        headers["Strict-Transport-Security"] = f"max-age={max_age}; includeSubDomains"
+    if g.get("behind_login"):
+        # A page behind login (set by web.roles) is never kept by a browser or a proxy: a shared
+        # computer's back button or cache must not show moderation pages after logout.
+        headers["Cache-Control"] = "no-store"
+        headers.pop("Expires", None)
+        headers.pop("ETag", None)
+        headers.pop("Last-Modified", None)
     return response
 
 
