@@ -72,6 +72,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     for blueprint in (public.bp, auth.bp, contribute.bp, moderation.bp, api.bp, exports.bp, api_docs.bp,
                       open311.bp, offline.bp, organizations.bp, connect.bp, cards.bp, imports.bp):
         app.register_blueprint(blueprint)
+    if app.config["WARM_UP"] and not app.testing:
+        from .store.warmup import warm_up
+        warm_up(app)
     _freeze_long_lived()
     return app
 

@@ -6,7 +6,7 @@ organization's audit log and bumps the data version; a move that is not allowed 
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, send_from_directory, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -98,7 +98,7 @@ def organization_act(org_id: int, action: str):
 def organization_logo(filename: str):
     if not photos.NAME.match(filename):
         abort(404)
-    resp = send_from_directory(current_app.config["PHOTOS_DIR"], filename, max_age=0)
+    resp = photos.send(filename, max_age=0)
     resp.headers["Cache-Control"] = "private, no-store"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp

@@ -13,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -129,7 +128,7 @@ def photo(filename: str):
     if not photos.NAME.match(filename):
         abort(404)
     # Photos may show faces or houses: never cache them in shared caches.
-    resp = send_from_directory(current_app.config["PHOTOS_DIR"], filename, max_age=0)
+    resp = photos.send(filename, max_age=0)
     resp.headers["Cache-Control"] = "private, no-store"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp

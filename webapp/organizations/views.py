@@ -7,7 +7,7 @@ log never reach a template.
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request, send_from_directory, url_for
+from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..extensions import db
@@ -120,6 +120,6 @@ def logo(filename: str):
         Organization.logo == filename, Organization.status == "published").limit(1)).first()
     if owner is None:
         abort(404)
-    resp = send_from_directory(current_app.config["PHOTOS_DIR"], filename, max_age=300)
+    resp = photos.send(filename, max_age=300)
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, render_template, send_from_directory, url_for
+from flask import abort, current_app, render_template, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -103,7 +103,7 @@ def photo(filename: str):
     if owner is None:
         abort(404)
     # Short cache: a report can be unpublished, and its photo must then disappear soon.
-    resp = send_from_directory(current_app.config["PHOTOS_DIR"], filename, max_age=300)
+    resp = photos.send(filename, max_age=300)
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
 

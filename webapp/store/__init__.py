@@ -62,6 +62,9 @@ def init_app(app) -> None:
     if app.config.get("AUTO_MIGRATE", True):
         with app.app_context(), _migration_lock(app):
             upgrade(directory=MIGRATIONS)
+            # Files an older Ahya left in this machine's instance folder (issue 23): into the database.
+            from .files import adopt_instance_files
+            adopt_instance_files(app)
 
 
 @contextmanager
