@@ -156,7 +156,8 @@ def test_store_never_overwrites_and_discard_ignores_foreign_names(app):
         photos.store(rolled_back)
         db.session.rollback()  # the report's transaction failed: the photo goes with it
         assert photos.read(rolled_back.name) is None
-    on_disk = [p for p in Path(app.instance_path).rglob("*") if p.is_file() and not p.name.startswith("ahya.db")]
+    on_disk = [p for p in Path(app.instance_path).rglob("*")
+               if p.is_file() and not p.name.startswith("ahya.db")]
     assert on_disk == []
 
 
