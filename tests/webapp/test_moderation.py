@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import ORGANIZER, csrf_token
+from tests.webapp.stored import write_photo as store_photo
 from webapp.extensions import db
 from webapp.store.models import AuditEvent, Report
 
@@ -206,11 +206,8 @@ def test_post_without_csrf_token_changes_nothing(client, app, login, make_report
 PHOTO = "0123456789abcdef0123456789abcdef.jpg"  # the shape of the names webapp.store.photos generates
 
 
-def write_photo(app) -> Path:
-    path = Path(app.config["PHOTOS_DIR"]) / PHOTO
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"\xff\xd8\xff\xe0fake-jpeg")
-    return path
+def write_photo(app) -> None:
+    store_photo(app, PHOTO, b"\xff\xd8\xff\xe0fake-jpeg")
 
 
 def test_photo_served_to_organizers_only(client, app, login, make_report):
