@@ -45,17 +45,17 @@ def bad_files(tmp_path_factory) -> Path:
 
 
 def snapshot(app) -> dict:
-    """Row count of every table, and every file under the photo and overlay folders."""
+    """Row count of every table, every stored file (photos, logos, overlays) and any file on disk."""
     import sqlalchemy as sa
 
     from webapp.extensions import db
 
     with app.app_context():
         rows = {t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t))
-                for t in db.metadata.sorted_tables}
-    # Every file is a row of stored_files (counted above); list them by name too, and the instance
-    # folder must hold none of the app's files.
-    files = {"stored": stored_names(app, ""),
+                for t in db.metadata.sorted_tables if t.name != "stored_files"}
+    # Stored files by name. An upload waiting for its confirm (``imports/``) is checked by the
+    # import cases themselves (a refused one is not kept); the instance folder must hold nothing.
+    files = {"stored": [n for n in stored_names(app, "") if not n.startswith("imports/")],
              "instance": sorted(str(p.relative_to(app.instance_path))
                                 for p in Path(app.instance_path).rglob("*")
                                 if p.is_file() and not p.name.startswith("ahya.db"))}

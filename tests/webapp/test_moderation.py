@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.conftest import ORGANIZER, csrf_token
+from tests.webapp.stored import read_stored
 from tests.webapp.stored import write_photo as store_photo
 from webapp.extensions import db
 from webapp.store.models import AuditEvent, Report
@@ -288,11 +289,12 @@ def test_edit_validation_error_changes_nothing(client, app, login, make_report, 
 
 
 def test_edit_can_take_a_photo_down(client, app, login, make_report):
-    photo_file = write_photo(app)
+    write_photo(app)
     rid = make_report(publish=False, photo=PHOTO)
     login()
+    assert read_stored(app, f"photos/{PHOTO}") is not None
     data = edit_data(client, rid, remove_photo="y")
     assert client.post(f"/moderation/{rid}/edit", data=data).status_code == 302
     assert get(app, rid).photo is None
-    assert not photo_file.exists()
+    assert read_stored(app, f"photos/{PHOTO}") is None  # taken down from the store, not only unlinked
     assert ("edit", ORGANIZER[0], "photo") in events(app, rid)
