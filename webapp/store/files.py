@@ -168,12 +168,10 @@ def send(name: str, *, max_age: int | None = 0) -> Response:
     data = read(name)
     if data is None:  # deleted between the two reads
         abort(404)
-    resp = send_file(io.BytesIO(data), mimetype=meta.content_type, max_age=max_age, etag=meta.sha256,
+    # download_name as send_from_directory gave it: "Content-Disposition: inline; filename=…".
+    return send_file(io.BytesIO(data), mimetype=meta.content_type, max_age=max_age, etag=meta.sha256,
                      last_modified=meta.created_at.replace(tzinfo=dt.UTC), conditional=True,
                      download_name=name.rsplit("/", 1)[-1])
-    # send_file names a download; an image shown on a page is "inline" as before.
-    resp.headers.pop("Content-Disposition", None)
-    return resp
 
 
 # --- Files an older Ahya wrote into instance/ -------------------------------------------------------
