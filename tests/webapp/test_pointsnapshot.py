@@ -152,3 +152,18 @@ def test_snapshots_stay_out_of_backups_and_restore_clears_them(app, workers, mak
     assert runner.invoke(args=["backup", str(path)]).exit_code == 0
     with sqlite3.connect(path) as con:
         assert not [n for (n,) in con.execute("SELECT name FROM stored_files") if n.startswith("cache/")]
+
+
+def test_a_recreated_version_counter_clears_the_snapshots(app, workers, make_report):
+    from webapp.store.models import DataVersion
+    from webapp.store.versioning import bump_data_version
+
+    for i in range(3):
+        make_report(title=f"r{i}")
+    points_of(workers("first"))
+    assert len(snapshots(app)) == 1
+    with app.app_context():
+        db.session.execute(delete(DataVersion))  # emptied by hand: versions restart at 1
+        assert bump_data_version() == 1
+        db.session.commit()
+    assert snapshots(app) == []  # version numbers start again: no old snapshot may match one
