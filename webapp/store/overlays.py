@@ -21,14 +21,14 @@ import re
 
 import geopandas as gpd
 
-from geo.overlays import valid_name
+from geo.reference.overlays import valid_name
 
 from ..extensions import db
 from . import files
 from .versioning import bump_data_version
 
 PREFIX = "overlays/"
-#: The look every overlay had before styles existed (geo.maps draws overlays this way).
+#: The look every overlay had before styles existed (geo.drawing.maps draws overlays this way).
 DEFAULT_STYLE = {"color": "#7b2cbf", "weight": 2, "radius": 5, "fill_opacity": 0.1, "order": 0,
                  "visible": True, "by": None, "colors": {}, "popup": []}
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from geo.layers import LayerError
+from geo.reference.layers import LayerError
 
 log = logging.getLogger(__name__)
 
