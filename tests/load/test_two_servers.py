@@ -130,7 +130,7 @@ class Server:
 
 @pytest.fixture
 def servers(tmp_path, database_url):
-    from webapp.auth.accounts import create_user
+    from webapp.store.accounts import create_user
 
     # Migrated once first, as a deployment does (two servers migrating at once could collide).
     if database_url.startswith("sqlite"):
