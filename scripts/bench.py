@@ -6,6 +6,8 @@ database growing from one size to the next. Areas: ``AreaIndex.assign`` (vectori
 a vectorised approximation of ``geo.spatial.privacy`` (random 150-300 m offset, no stay-in-area check).
 Import: a KoboToolbox-style CSV of ``IMPORT_ROWS`` rows through ``flask reports import``'s own
 functions (read, map, the form's rules per row, one bulk store), then the same file again.
+Worker: a gunicorn worker's memory before and after its first map request, and that request's
+time, without and then with the point snapshot (``bench_worker.py``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 # The import measure lives beside this file (which tests also load as a module).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_import import IMPORT_ROWS, IMPORT_ROWS_QUICK, import_line, import_throughput, run_import  # noqa: E402
+from bench_worker import worker_line, worker_measures  # noqa: E402
 
 from webapp import create_app  # noqa: E402
 
@@ -303,6 +306,8 @@ def run(labels: list[str], import_rows: int = IMPORT_ROWS) -> dict:
             # Before Chromium starts: a live browser (even idle) competes for the two cores and
             # doubled the API's p95.
             res["api"] = api_measures(app, server)
+            # A fresh gunicorn worker on the same database: its memory and first map request.
+            res["worker"] = worker_measures(app.config["SQLALCHEMY_DATABASE_URI"])
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
                 f"--host-resolver-rules=MAP {TILE_HOST} ~NOTFOUND",
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
@@ -344,6 +349,7 @@ def table(r: dict) -> str:
                     f'| {c["p50_ms"]}/{c["p95_ms"]} ms ({cw["p50_ms"]}/{cw["p95_ms"]}) | {c["bytes"]} '
                     f'| {st["p50_ms"]}/{st["p95_ms"]} ms ({sw["p50_ms"]}/{sw["p95_ms"]}) | {st["bytes"]} '
                     f'| {a["after_one_change_ms"]} ms |')
+    rows.extend("\n" + worker_line(label, s["worker"]) for label, s in r["sizes"].items() if "worker" in s)
     a, g = r["assign"], r["ingest"]
     rows.append(f'\nArea assignment: {a["points_per_s"]:,} points/s ({a["points"]:,} points in '
                 f'{a["seconds"]} s). Ingest: {g["reports_per_s"]} reports/s, median of rounds '

@@ -57,6 +57,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     connect_mail.init_app(app)
     for blueprint in (assets.bp, *(feature.bp for feature in _features())):
         app.register_blueprint(blueprint)
+    if app.config["WARM_UP"] and not app.testing:
+        from .store.warmup import warm_up
+        warm_up(app)
     _freeze_long_lived()
     return app
 

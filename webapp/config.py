@@ -115,6 +115,9 @@ SETTINGS: dict[str, tuple[object, Callable[[str, str], object]]] = {
     "MAIL_PASSWORD": ("", text),
     "MAIL_DEFAULT_SENDER": ("ahya@localhost", text),
     "MAIL_TIMEOUT": (10, integer(1, 600)),
+    # Load the shipped layers when the app is created, so that a worker's first request doesn't
+    # (webapp/store/warmup.py; never in tests, which create hundreds of apps).
+    "WARM_UP": (True, parse_bool),
 }
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -20,6 +19,7 @@ from PIL import Image
 from tests.browser.conftest import APP_HOST, TILE_HOST, VIEWPORT, make_browser_app, serve
 from tests.browser.expectations import expect
 from tests.conftest import SILWAN, csrf_token
+from tests.webapp.stored import read_stored
 from webapp.extensions import db
 from webapp.store.models import Report
 
@@ -122,7 +122,7 @@ def test_an_offline_suggestion_arrives_once_with_its_photo(offline_app, offline_
     assert (report.status, report.source) == ("pending", "public")
     assert report.contact == "050-0000000"
     assert re.fullmatch(UUID4, report.client_key)
-    photo = Path(offline_app.config["PHOTOS_DIR"]) / report.photo
+    photo = io.BytesIO(read_stored(offline_app, f"photos/{report.photo}"))
     with Image.open(photo) as img:
         assert img.format == "JPEG" and img.size == (80, 60)
 

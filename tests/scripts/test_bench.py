@@ -34,6 +34,10 @@ def test_quick_benchmark_writes_every_measurement(tmp_path):
         for name in ("city_clusters_cold", "city_clusters_warm", "street_points_cold", "street_points_warm"):
             assert api[name]["bytes"] > 0 and 0 < api[name]["p50_ms"] <= api[name]["p95_ms"], name
         assert api["after_one_change_ms"] > 0
+        for case in ("full_load", "restarted"):  # a gunicorn worker's memory and first map request
+            worker = size["worker"][case]
+            assert worker["rss_before_mb"] > 0 and worker["first_request_s"] > 0, (label, case)
+            assert abs(worker["rss_after_mb"] - worker["rss_before_mb"] - worker["rss_added_mb"]) <= 0.2
     assert data["assign"]["points"] == 1_000_000 and data["assign"]["points_per_s"] > 0
     ingest = data["ingest"]
     assert ingest["submissions"] == ingest["stored"] == 900 and ingest["count_matches"] is True

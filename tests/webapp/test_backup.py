@@ -49,13 +49,13 @@ def dump(app) -> dict[str, list[tuple]]:
 
 
 def files(app) -> dict[str, bytes]:
-    """Overlay and photo files, by path under the instance folder."""
-    root = Path(app.instance_path)
-    out = {}
-    for key in ("LAYERS_INSTANCE_DIR", "PHOTOS_DIR"):
-        folder = Path(app.config[key])
-        if folder.is_dir():
-            out.update({str(p.relative_to(root)): p.read_bytes() for p in sorted(folder.iterdir())})
+    """The stored files (photos, logos, overlays: rows of stored_files), by name; and nothing on disk."""
+    with app.app_context(), db.engine.connect() as conn:
+        out = {name: bytes(data) for name, data in conn.execute(
+            sa.text("SELECT name, data FROM stored_files ORDER BY name"))}
+    on_disk = [p for p in Path(app.instance_path).rglob("*")
+               if p.is_file() and not p.name.startswith("ahya.db")]
+    assert on_disk == [], on_disk  # the instance folder holds no file of the app's own
     return out
 
 
@@ -261,6 +261,10 @@ REFUSALS = {
     "fails-half-way": (lambda p: _tamper(p, "UPDATE audit_events SET report_id = 999999 WHERE fid = "
                                             "(SELECT MAX(fid) FROM audit_events)"),
                        "restore failed, nothing was changed"),
+    # A stored file under a name Ahya never writes (a path out of its folders): refused, nothing kept.
+    "foreign-file-name": (lambda p: _tamper(p, "UPDATE stored_files SET name = '../../etc/cron.d/x' "
+                                               "WHERE fid = (SELECT MAX(fid) FROM stored_files)"),
+                          "not a name Ahya writes"),
 }
 
 
@@ -268,7 +272,7 @@ REFUSALS = {
 def test_restore_refuses_without_changing_anything(case, app, runner, other_app, tmp_path):
     path = tmp_path / f"{case}.gpkg"
     make, message = REFUSALS[case]
-    if case in ("other-format", "other-revision", "fails-half-way"):  # a real backup, then damaged
+    if case in ("other-format", "other-revision", "fails-half-way", "foreign-file-name"):  # real, damaged
         populate(app, runner, tmp_path)
         assert runner.invoke(args=["backup", str(path), "--with-users"]).exit_code == 0
     make(path)
@@ -276,8 +280,6 @@ def test_restore_refuses_without_changing_anything(case, app, runner, other_app,
     line = one_line_error(other_app.test_cli_runner().invoke(args=["restore", str(path)]))
     assert message in line
     assert dump(other_app) == before and files(other_app) == before_files
-    folder = Path(other_app.config["LAYERS_INSTANCE_DIR"])
-    assert not folder.exists() or not any(folder.iterdir())  # no staged temporary files left
 
 
 def test_a_failure_while_writing_files_rolls_back_the_rows(app, runner, other_app, tmp_path, monkeypatch):
@@ -286,19 +288,21 @@ def test_a_failure_while_writing_files_rolls_back_the_rows(app, runner, other_ap
     populate(app, runner, tmp_path)
     path = tmp_path / "ahya.gpkg"
     assert runner.invoke(args=["backup", str(path)]).exit_code == 0
-    real_stage, calls = webapp.store.backup._stage, []
+    real_decode, calls = webapp.store.backup._decode, []
 
-    def failing_stage(*args):
-        calls.append(args[1])
-        if len(calls) == 3:  # the photo, after both overlay files were written
-            raise OSError(28, "No space left on device")
-        real_stage(*args)
+    def failing_decode(col, value):
+        if col.table.name == "stored_files" and col.name == "data":
+            calls.append(1)
+            if len(calls) == 3:  # the third file, after two were inserted one at a time
+                raise OSError(28, "No space left on device")
+        return real_decode(col, value)
 
-    monkeypatch.setattr(webapp.store.backup, "_stage", failing_stage)
+    monkeypatch.setattr(webapp.store.backup, "_decode", failing_decode)
+    monkeypatch.setattr(webapp.store.backup, "FILES_BATCH", 1)
     before = dump(other_app)
     line = one_line_error(other_app.test_cli_runner().invoke(args=["restore", str(path)]))
     assert "nothing was changed ([Errno 28] No space left on device)" in line and len(calls) == 3
-    assert dump(other_app) == before and files(other_app) == {}  # the staged overlay files are gone
+    assert dump(other_app) == before and files(other_app) == {}  # the files inserted before are gone
 
 
 def test_restore_refuses_a_non_empty_database(app, runner, tmp_path):

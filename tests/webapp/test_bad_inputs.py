@@ -19,6 +19,7 @@ import pytest
 
 from tests.conftest import SILWAN, csrf_token
 from tests.fixtures.bad.make_files import build
+from tests.webapp.stored import read_stored, stored_names
 
 BAD = Path(__file__).resolve().parents[1] / "fixtures" / "bad"
 CASES = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted((BAD / "cases").glob("*.json"))}
@@ -44,18 +45,20 @@ def bad_files(tmp_path_factory) -> Path:
 
 
 def snapshot(app) -> dict:
-    """Row count of every table, and every file under the photo and overlay folders."""
+    """Row count of every table, every stored file (photos, logos, overlays) and any file on disk."""
     import sqlalchemy as sa
 
     from webapp.extensions import db
 
     with app.app_context():
         rows = {t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t))
-                for t in db.metadata.sorted_tables}
-    files = {}
-    for key in ("PHOTOS_DIR", "LAYERS_INSTANCE_DIR"):
-        folder = Path(app.config[key])
-        files[key] = sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
+                for t in db.metadata.sorted_tables if t.name != "stored_files"}
+    # Stored files by name. An upload waiting for its confirm (``imports/``) is checked by the
+    # import cases themselves (a refused one is not kept); the instance folder must hold nothing.
+    files = {"stored": [n for n in stored_names(app, "") if not n.startswith("imports/")],
+             "instance": sorted(str(p.relative_to(app.instance_path))
+                                for p in Path(app.instance_path).rglob("*")
+                                if p.is_file() and not p.name.startswith("ahya.db"))}
     return {"rows": rows, "files": files}
 
 
@@ -153,7 +156,7 @@ def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, ba
         assert resp.status_code == case["expect"], f"{name}: {resp.status_code}"
         assert 'id="import-error"' in resp.get_data(as_text=True), name
         # A refused upload is not kept for a preview either (a previewed one waits for its confirm).
-        assert case.get("confirm") or not list((Path(app.instance_path) / "imports").glob("*.upload")), name
+        assert case.get("confirm") or not stored_names(app, "imports/"), name
     elif target in ("layers_import", "reports_import"):
         command = ["layers", "import"] if target == "layers_import" else ["reports", "import", "--lang", "en"]
         result = runner.invoke(args=[*command, str(bad_files / case["file"])])
@@ -216,9 +219,9 @@ def _assert_stored_literally(app, client, login, case: dict, resp, report_id: in
 def _assert_valid_overlay(app) -> None:
     import geopandas as gpd
 
-    stored = list(Path(app.config["LAYERS_INSTANCE_DIR"]).glob("*.geojson"))
+    stored = [n for n in stored_names(app, "overlays/") if n.endswith(".geojson")]
     assert len(stored) == 1
-    gdf = gpd.read_file(stored[0])
+    gdf = gpd.read_file(io.BytesIO(read_stored(app, stored[0])))
     assert gdf.geometry.is_valid.all() and not gdf.geometry.is_empty.any()
 
 

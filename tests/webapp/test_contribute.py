@@ -11,12 +11,12 @@ import datetime as dt
 import html
 import io
 import re
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from tests.conftest import SILWAN, csrf_token
+from tests.webapp.stored import read_stored, stored_names
 from webapp import create_app
 from webapp.extensions import db
 from webapp.store.models import AddressedCategory, AuditEvent, Report
@@ -58,8 +58,7 @@ def counts(app) -> tuple[int, int, int]:
     with app.app_context():
         reports = db.session.scalar(db.select(db.func.count()).select_from(Report))
         events = db.session.scalar(db.select(db.func.count()).select_from(AuditEvent))
-    folder = Path(app.config["PHOTOS_DIR"])
-    return reports, events, len(list(folder.iterdir())) if folder.exists() else 0
+    return reports, events, len(stored_names(app, "photos/"))
 
 
 def only_report(app) -> Report:
@@ -344,7 +343,7 @@ def test_uploaded_photo_loses_exif_and_is_resized(app, client, login):
     assert resp.status_code == 302, text(resp)[:2000]
     report = only_report(app)
     assert re.fullmatch(r"[0-9a-f]{32}\.jpg", report.photo)
-    stored = Path(app.config["PHOTOS_DIR"]) / report.photo
+    stored = io.BytesIO(read_stored(app, f"photos/{report.photo}"))
     with Image.open(stored) as img:
         assert img.format == "JPEG"
         assert len(img.getexif()) == 0 and "exif" not in img.info

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from tests.webapp.stored import read_stored
 from webapp.store import photos
 
 
 def stored_image(app, fmt: str = "JPEG") -> tuple[str, bytes]:
-    """A real image cleaned and stored as an upload is; its name and the bytes on disk."""
+    """A real image cleaned and stored as an upload is (in the database); its name and the bytes stored."""
+    from webapp.extensions import db
+
     buf = io.BytesIO()
     Image.new("RGB", (120, 80), (200, 60, 40)).save(buf, format=fmt)
     clean = photos.process(io.BytesIO(buf.getvalue()))
-    path = photos.store(clean, app.config["PHOTOS_DIR"])
-    return clean.name, Path(path).read_bytes()
+    with app.app_context():
+        photos.store(clean)
+        db.session.commit()
+    return clean.name, read_stored(app, f"photos/{clean.name}")
 
 
 def check_public(client, url: str, body: bytes, mimetype: str):

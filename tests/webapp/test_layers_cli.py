@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import datetime
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+import sqlalchemy as sa
 from shapely.geometry import Point
 
 GARDENS = {"name_ar": ["حديقة سلوان", "حديقة شعفاط"], "name_en": ["Silwan garden", "Shu'fat garden"]}
@@ -26,9 +28,29 @@ def page_text(resp) -> str:
     return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), resp.get_data(as_text=True))
 
 
+class StoredOverlays:
+    """The overlay files as stored in the database (``stored_files`` under ``overlays/``)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def _rows(self) -> dict[str, bytes]:
+        from webapp.extensions import db
+
+        with self.app.app_context(), db.engine.connect() as conn:
+            return {name.removeprefix("overlays/"): bytes(data) for name, data in conn.execute(
+                sa.text("SELECT name, data FROM stored_files WHERE name LIKE 'overlays/%' ORDER BY name"))}
+
+    def names(self) -> list[str]:
+        return sorted(self._rows())
+
+    def read(self, name: str) -> bytes:
+        return self._rows()[name]
+
+
 @pytest.fixture
-def overlay_dir(app) -> Path:
-    return Path(app.config["LAYERS_INSTANCE_DIR"])
+def overlay_dir(app) -> StoredOverlays:
+    return StoredOverlays(app)
 
 
 def test_import_stores_overlay_and_map_shows_it(runner, client, overlay_dir, tmp_path):
@@ -36,9 +58,9 @@ def test_import_stores_overlay_and_map_shows_it(runner, client, overlay_dir, tmp
     result = runner.invoke(args=["layers", "import", str(src), "--title", "Community gardens"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Imported 2 features from gardens.geojson as 'gardens'")
-    assert sorted(p.name for p in overlay_dir.iterdir()) == ["gardens.geojson", "gardens.json"]
+    assert overlay_dir.names() == ["gardens.geojson", "gardens.json"]
 
-    meta = json.loads((overlay_dir / "gardens.json").read_text(encoding="utf-8"))
+    meta = json.loads(overlay_dir.read("gardens.json"))
     assert meta["title"] == "Community gardens"
     assert meta["source_file"] == "gardens.geojson"
     assert meta["source_layer"] == "gardens"
@@ -47,7 +69,7 @@ def test_import_stores_overlay_and_map_shows_it(runner, client, overlay_dir, tmp
     assert meta["name_field"] == "name_ar"
     assert datetime.fromisoformat(meta["imported_at"]).utcoffset().total_seconds() == 0
 
-    stored = gpd.read_file(overlay_dir / "gardens.geojson", engine="pyogrio")
+    stored = gpd.read_file(io.BytesIO(overlay_dir.read("gardens.geojson")), engine="pyogrio")
     assert list(stored["name_ar"]) == GARDENS["name_ar"]
     assert stored.geometry.iloc[0].distance(JERUSALEM_POINTS[0]) < 1e-6
 
@@ -59,7 +81,7 @@ def test_import_stores_overlay_and_map_shows_it(runner, client, overlay_dir, tmp
 def test_defaults_from_the_file_name(runner, overlay_dir, tmp_path):
     src = write_gardens(tmp_path / "Jerusalem Gardens (2024).geojson")
     assert runner.invoke(args=["layers", "import", str(src)]).exit_code == 0
-    meta = json.loads((overlay_dir / "jerusalem-gardens-2024.json").read_text(encoding="utf-8"))
+    meta = json.loads(overlay_dir.read("jerusalem-gardens-2024.json"))
     assert meta["title"] == "Jerusalem Gardens (2024)"
 
 
@@ -68,7 +90,7 @@ def test_arabic_file_name_gets_a_numbered_name(runner, client, overlay_dir, tmp_
     for expected in ("layer-1", "layer-2"):
         result = runner.invoke(args=["layers", "import", str(src)])
         assert result.exit_code == 0, result.output
-        meta = json.loads((overlay_dir / f"{expected}.json").read_text(encoding="utf-8"))
+        meta = json.loads(overlay_dir.read(f"{expected}.json"))
         assert meta["title"] == "حدائق" and meta["source_file"] == "حدائق.geojson"
     assert "حدائق" in page_text(client.get("/?lang=ar"))
 
@@ -80,7 +102,7 @@ def test_rejected_import_stores_nothing(runner, overlay_dir, tmp_path):
     result = runner.invoke(args=["layers", "import", str(src)])
     assert result.exit_code != 0
     assert f"Error: {src}: lies outside Jerusalem" in result.output
-    assert not overlay_dir.exists() or not any(overlay_dir.iterdir())
+    assert overlay_dir.names() == []
 
 
 def test_garbage_file_is_rejected(runner, overlay_dir, tmp_path):
@@ -89,7 +111,7 @@ def test_garbage_file_is_rejected(runner, overlay_dir, tmp_path):
     result = runner.invoke(args=["layers", "import", str(src)])
     assert result.exit_code == 1
     assert result.output.strip() == f"Error: {src}: is not a readable GeoJSON file"
-    assert not overlay_dir.exists() or not any(overlay_dir.iterdir())
+    assert overlay_dir.names() == []
 
 
 def test_geopackage_layer_option(runner, overlay_dir, tmp_path):
@@ -101,7 +123,7 @@ def test_geopackage_layer_option(runner, overlay_dir, tmp_path):
     assert result.exit_code == 1 and "layers (survey, other)" in result.output
     result = runner.invoke(args=["layers", "import", str(src), "--layer", "other", "--name", "one"])
     assert result.exit_code == 0, result.output
-    assert json.loads((overlay_dir / "one.json").read_text())["source_layer"] == "other"
+    assert json.loads(overlay_dir.read("one.json"))["source_layer"] == "other"
 
 
 def test_existing_name_needs_replace(runner, overlay_dir, tmp_path):
@@ -109,17 +131,17 @@ def test_existing_name_needs_replace(runner, overlay_dir, tmp_path):
     assert runner.invoke(args=["layers", "import", str(src)]).exit_code == 0
     again = runner.invoke(args=["layers", "import", str(src), "--title", "New"])
     assert again.exit_code == 1 and "already exists" in again.output
-    assert json.loads((overlay_dir / "gardens.json").read_text())["title"] == "gardens"
+    assert json.loads(overlay_dir.read("gardens.json"))["title"] == "gardens"
     replaced = runner.invoke(args=["layers", "import", str(src), "--title", "New", "--replace"])
     assert replaced.exit_code == 0, replaced.output
-    assert json.loads((overlay_dir / "gardens.json").read_text())["title"] == "New"
+    assert json.loads(overlay_dir.read("gardens.json"))["title"] == "New"
 
 
 def test_invalid_name_is_refused(runner, overlay_dir, tmp_path):
     src = write_gardens(tmp_path / "gardens.geojson")
     result = runner.invoke(args=["layers", "import", str(src), "--name", "../etc"])
     assert result.exit_code == 1 and "invalid --name" in result.output
-    assert not overlay_dir.exists() or not any(overlay_dir.iterdir())
+    assert overlay_dir.names() == []
 
 
 def test_list_and_remove(runner, client, tmp_path):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import ORGANIZER, csrf_token
+from tests.webapp.stored import read_stored
+from tests.webapp.stored import write_photo as store_photo
 from webapp.extensions import db
 from webapp.store.models import AuditEvent, Report
 
@@ -257,11 +258,8 @@ def test_post_without_csrf_token_changes_nothing(client, app, login, make_report
 PHOTO = "0123456789abcdef0123456789abcdef.jpg"  # the shape of the names webapp.store.photos generates
 
 
-def write_photo(app) -> Path:
-    path = Path(app.config["PHOTOS_DIR"]) / PHOTO
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"\xff\xd8\xff\xe0fake-jpeg")
-    return path
+def write_photo(app) -> None:
+    store_photo(app, PHOTO, b"\xff\xd8\xff\xe0fake-jpeg")
 
 
 def test_photo_served_to_organizers_only(client, app, login, make_report):
@@ -342,11 +340,12 @@ def test_edit_validation_error_changes_nothing(client, app, login, make_report, 
 
 
 def test_edit_can_take_a_photo_down(client, app, login, make_report):
-    photo_file = write_photo(app)
+    write_photo(app)
     rid = make_report(publish=False, photo=PHOTO)
     login()
+    assert read_stored(app, f"photos/{PHOTO}") is not None
     data = edit_data(client, rid, remove_photo="y")
     assert client.post(f"/moderation/{rid}/edit", data=data).status_code == 302
     assert get(app, rid).photo is None
-    assert not photo_file.exists()
+    assert read_stored(app, f"photos/{PHOTO}") is None  # taken down from the store, not only unlinked
     assert ("edit", ORGANIZER[0], "photo") in events(app, rid)

@@ -13,9 +13,10 @@ import json
 import math
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
+
+from tests.webapp.stored import write_photo
 
 BASE = "/open311/v2"
 # --- the spec's field lists -------------------------------------------------------------------
@@ -52,9 +53,7 @@ def world(app, make_report):
     from webapp.store.models import Report, User
     from webapp.store.reporting import change_status
 
-    photos = Path(app.config["PHOTOS_DIR"])
-    photos.mkdir(parents=True, exist_ok=True)
-    (photos / ("a" * 32 + ".jpg")).write_bytes(b"\xff\xd8 photo")
+    write_photo(app, "a" * 32 + ".jpg", b"\xff\xd8 photo")
     ids = {
         "housing": make_report(contact=CONTACT, title="Demolition order", organization="Silwan committee",
                                photo="a" * 32 + ".jpg"),

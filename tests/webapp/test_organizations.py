@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import SILWAN, csrf_token
+from tests.webapp.stored import read_stored
 
 VALID = {"name_ar": "جمعية الأمل", "name_en": "Al-Amal Society", "kind": "ngo",
          "areas": ["silwan", "at-tur"], "categories": ["housing", "water"],
@@ -70,7 +71,7 @@ def test_created_pending_with_a_clean_logo_and_not_public(app, client, org_id):
         assert sorted(c.category for c in org.categories) == ["housing", "water"]
         logo = org.logo
         assert [e.action for e in db.session.scalars(db.select(OrganizationEvent))] == ["create"]
-    stored = (app.config["PHOTOS_DIR"] + "/" + logo)
+    stored = io.BytesIO(read_stored(app, f"photos/{logo}"))
     with Image.open(stored) as img:
         assert not img.getexif()  # camera and GPS gone
     assert "جمعية الأمل" not in client.get("/organizations").get_data(as_text=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+from pathlib import Path
 
 import pytest
 from PIL import Image, PngImagePlugin
@@ -131,19 +132,33 @@ def test_decompression_bombs_are_refused(request_ctx, size):
     assert Image.MAX_IMAGE_PIXELS == photos.MAX_PIXELS
 
 
-def test_store_never_overwrites_and_discard_ignores_foreign_names(tmp_path):
+def test_store_never_overwrites_and_discard_ignores_foreign_names(app):
+    """Photos are rows of the file store (no file on disk), written with the caller's commit."""
+    import sqlalchemy as sa
+
+    from webapp.extensions import db
+
     clean = photos.process(io.BytesIO(encode(Image.new("RGB", (10, 10)), "PNG")))
-    path = photos.store(clean, tmp_path / "photos")
-    assert path.read_bytes() == clean.data and path.name == clean.name
-    with pytest.raises(FileExistsError):
-        photos.store(clean, tmp_path / "photos")
-    outside = tmp_path / "keep.png"
-    outside.write_bytes(b"x")
-    photos.discard("../keep.png", tmp_path / "photos")
-    photos.discard(None, tmp_path / "photos")
-    assert outside.exists()
-    photos.discard(clean.name, tmp_path / "photos")
-    assert not path.exists()
+    with app.app_context():
+        info = photos.store(clean)
+        db.session.commit()
+        assert photos.read(clean.name) == clean.data and info.content_type == "image/png"
+        assert info.size == len(clean.data) and len(info.sha256) == 64
+        with pytest.raises(sa.exc.IntegrityError):  # the same generated name again: refused
+            photos.store(clean)
+        db.session.rollback()
+        photos.discard("../keep.png")
+        photos.discard(None)
+        assert photos.read(clean.name) == clean.data
+        photos.discard(clean.name)
+        assert photos.read(clean.name) is None
+        rolled_back = photos.process(io.BytesIO(encode(Image.new("RGB", (10, 10)), "PNG")))
+        photos.store(rolled_back)
+        db.session.rollback()  # the report's transaction failed: the photo goes with it
+        assert photos.read(rolled_back.name) is None
+    on_disk = [p for p in Path(app.instance_path).rglob("*")
+               if p.is_file() and not p.name.startswith("ahya.db")]
+    assert on_disk == []
 
 
 def test_names_are_random():

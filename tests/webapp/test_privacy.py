@@ -12,13 +12,13 @@ from __future__ import annotations
 import itertools
 import re
 import secrets
-from pathlib import Path
 
 import numpy as np
 import pytest
 from werkzeug.routing.converters import AnyConverter, IntegerConverter
 
 from geo.spatial.demo import random_points_in_polygons
+from tests.webapp.stored import write_photo
 
 TOKEN = secrets.token_hex(4)
 CONTACT = f"PRIVATE-CONTACT-{TOKEN}"
@@ -78,11 +78,9 @@ def world(app, client, make_user, make_report):
     with app.app_context():
         db.session.get(User, author_id).display_name = AUTHOR
         db.session.commit()
-    photos = Path(app.config["PHOTOS_DIR"])
-    photos.mkdir(parents=True, exist_ok=True)
     pub_photo, hidden_photo = secrets.token_hex(16) + ".jpg", secrets.token_hex(16) + ".jpg"
-    (photos / pub_photo).write_bytes(b"\xff\xd8 a published photo")
-    (photos / hidden_photo).write_bytes(b"\xff\xd8" + PHOTO_BYTES)
+    write_photo(app, pub_photo, b"\xff\xd8 a published photo")
+    write_photo(app, hidden_photo, b"\xff\xd8" + PHOTO_BYTES)
 
     points = iter(_points(app, baseline, 40))
     published, hidden, secret_coords = [], [], []
@@ -132,7 +130,7 @@ def world(app, client, make_user, make_report):
         seeds = [r.privacy_seed for r in db.session.scalars(db.select(Report))]
     assert len(seeds) == len(published) + len(hidden) and all(seeds)
 
-    orgs = _organizations(app, author_id, photos, published, hidden)
+    orgs = _organizations(app, author_id, published, hidden)
 
     markers = [CONTACT, EMAIL, AUTHOR, PASSWORD, REASON, AUDIT, UNPUBLISHED, PHOTO_BYTES.decode(),
                *seeds, *secret_coords]
@@ -140,7 +138,7 @@ def world(app, client, make_user, make_report):
             "photos": [pub_photo, hidden_photo, *orgs["logos"]], "orgs": orgs}
 
 
-def _organizations(app, author_id, photos: Path, published: list, hidden: list) -> dict:
+def _organizations(app, author_id, published: list, hidden: list) -> dict:
     """A published organization (created by the marked author, a reason and audit markers left on
     it) and pending/rejected/archived ones with markers in every field, one with a marked logo;
     a published initiative linked to the hidden one, one to the published one."""
@@ -149,8 +147,8 @@ def _organizations(app, author_id, photos: Path, published: list, hidden: list) 
     from webapp.store.organizations import audit, change_status, create_organization
 
     pub_logo, hidden_logo = secrets.token_hex(16) + ".png", secrets.token_hex(16) + ".png"
-    (photos / pub_logo).write_bytes(b"\x89PNG a published logo")
-    (photos / hidden_logo).write_bytes(b"\x89PNG" + PHOTO_BYTES)
+    write_photo(app, pub_logo, b"\x89PNG a published logo")
+    write_photo(app, hidden_logo, b"\x89PNG" + PHOTO_BYTES)
     with app.app_context():
         author = db.session.get(User, author_id)
         shown = create_organization({"name_ar": "جمعية منشورة", "name_en": "Published org",

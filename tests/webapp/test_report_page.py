@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.conftest import SILWAN
 from tests.webapp.coordinates import exact_coordinates_in
+from tests.webapp.stored import write_photo
 
 XSS = "<script>alert(1)</script>"
 
@@ -127,10 +126,8 @@ HID_PHOTO = "fedcba9876543210fedcba9876543210.jpg"
 
 
 def test_photo_served_only_for_published(app, client, make_report):
-    photos = Path(app.config["PHOTOS_DIR"])
-    photos.mkdir(parents=True, exist_ok=True)
-    (photos / PUB_PHOTO).write_bytes(b"\xff\xd8published")
-    (photos / HID_PHOTO).write_bytes(b"\xff\xd8hidden")
+    write_photo(app, PUB_PHOTO, b"\xff\xd8published")
+    write_photo(app, HID_PHOTO, b"\xff\xd8hidden")
     rid = make_report(photo=PUB_PHOTO)
     make_report(photo=HID_PHOTO, publish=False)
     assert f'<img src="/photos/{PUB_PHOTO}"' in page(client, rid)

@@ -13,8 +13,9 @@ from flask.cli import AppGroup
 
 from geo.formats.layer_import import FORMATS, ImportRejected, import_user_layer
 from geo.reference.layers import LayerError, Layers
-from geo.reference.overlays import list_overlays, overlay_exists, remove_overlay, save_overlay, valid_name
+from geo.reference.overlays import valid_name
 
+from ..store import overlays as overlay_store
 from ..store.layers import get_layers
 
 layers_cli = AppGroup("layers", help="Manage map layers.")
@@ -36,10 +37,6 @@ def file_stem(path: Path) -> str:
     return Path(stem).stem if Path(stem).suffix.lower() in FORMATS else stem
 
 
-def _overlay_dir() -> Path:
-    return Path(current_app.config["LAYERS_INSTANCE_DIR"])
-
-
 def _shipped_layers() -> Layers:
     try:
         return get_layers()
@@ -51,9 +48,9 @@ def _features(n: int) -> str:
     return f"{n} feature{'' if n == 1 else 's'}"
 
 
-def _free_name(directory: Path) -> str:
+def _free_name() -> str:
     n = 1
-    while overlay_exists(directory, f"layer-{n}"):
+    while overlay_store.exists(f"layer-{n}"):
         n += 1
     return f"layer-{n}"
 
@@ -67,13 +64,12 @@ def _free_name(directory: Path) -> str:
 def import_command(file: Path, layer: str | None, title: str | None, name: str | None,
                    replace: bool) -> None:
     """Import FILE (GeoJSON, zipped Shapefile, Shapefile, GeoPackage, KML/KMZ, CSV) as an overlay."""
-    directory = _overlay_dir()
     stem = file_stem(file)
     if name is None:
-        name = slugify(stem) or _free_name(directory)
+        name = slugify(stem) or _free_name()
     elif not valid_name(name):
         raise click.ClickException(f"invalid --name {name!r}: use lowercase a-z, 0-9, '-' or '_'")
-    if overlay_exists(directory, name) and not replace:
+    if overlay_store.exists(name) and not replace:
         raise click.ClickException(f"an overlay named {name!r} already exists; "
                                    "choose another --name or pass --replace")
     boundary = _shipped_layers().boundary
@@ -92,10 +88,10 @@ def import_command(file: Path, layer: str | None, title: str | None, name: str |
         "name_field": result.name_field,
         "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    target = save_overlay(directory, name, gdf, meta)
+    overlay_store.save(name, gdf, meta)
     for warning in result.warnings:
         click.echo(f"Warning: {file.name}: {warning}", err=True)
-    click.echo(f"Imported {_features(len(gdf))} from {file.name} as {name!r} ({title}) into {target}")
+    click.echo(f"Imported {_features(len(gdf))} from {file.name} as {name!r} ({title}) into the database")
 
 
 @layers_cli.command("list")
@@ -105,9 +101,8 @@ def list_command() -> None:
     click.echo(f"Shipped layers ({current_app.config['LAYERS_DIR']}):")
     for key in ("areas", "places", "boundary"):
         click.echo(f"  {key:<10} {_features(len(getattr(layers, key))):>14}")
-    directory = _overlay_dir()
-    overlays = list_overlays(directory)
-    click.echo(f"Imported overlays ({directory}):")
+    overlays = overlay_store.listing()
+    click.echo("Imported overlays (in the database):")
     if not overlays:
         click.echo("  (none)")
     for meta in overlays:
@@ -121,6 +116,6 @@ def list_command() -> None:
 @click.argument("name")
 def remove_command(name: str) -> None:
     """Delete the imported overlay NAME."""
-    if not remove_overlay(_overlay_dir(), name):
+    if not overlay_store.remove(name):
         raise click.ClickException(f"no imported overlay named {name!r}")
     click.echo(f"Removed overlay {name!r}.")

@@ -4,7 +4,8 @@ This package holds what Ahya keeps and the rules about it: the models, report cr
 moderation (``reporting``), queries and filters (``queries``), the in-memory published points
 (``pointcache``) and the counts computed from them (``stats``), the data version behind every
 cache (``versioning``), "same challenge elsewhere" (``whocanhelp``), photos, the shipped and
-imported layers (``layers``) and backup/restore. This module itself is the database wiring:
+imported layers (``layers``, ``overlays``), every file the app writes (``files``: in the database,
+so that every app server sees it) and backup/restore. This module itself is the database wiring:
 SQLAlchemy + Alembic migrations, applied automatically at start-up.
 """
 
@@ -62,6 +63,9 @@ def init_app(app) -> None:
     if app.config.get("AUTO_MIGRATE", True):
         with app.app_context(), _migration_lock(app):
             upgrade(directory=MIGRATIONS)
+            # Files an older Ahya left in this machine's instance folder (issue 23): into the database.
+            from .files import adopt_instance_files
+            adopt_instance_files(app)
 
 
 @contextmanager

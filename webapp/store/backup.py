@@ -1,16 +1,20 @@
 """Backup and restore: the whole store in one GeoPackage (``flask backup`` / ``flask restore``).
 
-Format 1, readable in QGIS: ``reports`` is a point layer (EPSG:4326) of the exact, private points
+Format 2, readable in QGIS: ``reports`` is a point layer (EPSG:4326) of the exact, private points
 with every other column; every other table (found by reflection, so a later migration's table
-needs no change here) is an attribute table; ``overlays`` keeps each overlay's files verbatim and
-``overlay_<name>`` shows it as a layer; ``photos`` holds the photo files; ``meta`` the versions.
-Datetimes are ISO text (GeoPackage's DATETIME keeps only milliseconds): values come back exactly.
+needs no change here) is an attribute table, ``stored_files`` included: photos, logos, overlays
+with their styles and waiting imports are rows of it (:mod:`webapp.store.files`), copied one file
+at a time; rebuildable caches (``cache/``) are left out. ``overlay_<name>`` shows each overlay as
+a layer; ``meta`` holds the versions. Datetimes are ISO text (GeoPackage's DATETIME keeps only
+milliseconds): values come back exactly. Format 1 (files beside the database) is refused: its
+database revision is older, so it is restored with the Ahya that wrote it, then upgraded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import io
 import json
 import math
 import os
@@ -24,16 +28,13 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import sqlalchemy as sa
-from flask import current_app
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from geo.reference.overlays import list_overlays, overlay_exists, valid_name
-
 from ..extensions import db
-from . import photos
+from . import files, pointsnapshot
 from .versioning import bump_data_version
 
-FORMAT, FORMAT_VERSION = "ahya-backup", "1"
+FORMAT, FORMAT_VERSION = "ahya-backup", "2"
 GPKG_APPLICATION_ID = 0x47504B47  # "GPKG" in the SQLite header
 POINT_TABLE, POINT_COLUMNS = "reports", ("lon", "lat")
 #: Sign-in secrets, written only with ``--with-users``.
@@ -42,8 +43,11 @@ CREDENTIALS = {"users": ("password_hash", "session_token")}
 #: tables (the data-version row a migration inserts) are replaced by the backup's rows.
 CONTENT = ("users", "reports", "audit_events", "addressed_categories", "report_addresses",
            "organizations", "organization_areas", "organization_categories", "organization_events",
-           "connect_requests")
-OWN_TABLES = ("meta", "overlays", "photos")
+           "connect_requests", "stored_files")
+OWN_TABLES = ("meta",)
+FILES_TABLE = "stored_files"
+#: Files restored per INSERT: a few photos in memory at a time, never the whole backup.
+FILES_BATCH = 20
 #: GeoPackage column type, restore's parser and pyogrio dtype per SQLAlchemy type (first match).
 TYPES = ((sa.JSON, "TEXT", json.loads, None), (sa.Boolean, "BOOLEAN", bool, "boolean"),
          (sa.Integer, "INTEGER", int, "Int64"), (sa.Float, "REAL", float, "Float64"),
@@ -106,47 +110,82 @@ def _reflect(conn) -> tuple[dict[str, sa.Table], str]:
     return {t.name: t for t in meta.sorted_tables if t.name != "alembic_version"}, revision
 
 
-def _snapshot(with_users: bool) -> tuple[dict, str]:
+class _Files:
+    """The stored files of a snapshot: names listed in its transaction, each file's bytes read
+    (in the same transaction) only when the backup writes it: one file in memory at a time."""
+
+    def __init__(self, conn, table: sa.Table, columns: list):
+        self.conn, self.table, self.columns = conn, table, columns
+        live = ~((table.c.name >= files.CACHE_PREFIX) & (table.c.name < files.CACHE_PREFIX[:-1] + "0"))
+        self.names = list(conn.scalars(sa.select(table.c.name).where(live).order_by(table.c.name)))
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __iter__(self):
+        stmt = sa.select(*self.columns).where(self.table.c.name == sa.bindparam("n"))
+        for name in self.names:
+            row = self.conn.execute(stmt, {"n": name}).first()
+            if row is not None:
+                yield row
+
+    def data(self, name: str) -> bytes | None:
+        return self.conn.scalar(sa.select(self.table.c.data).where(self.table.c.name == name))
+
+
+def _snapshot(conn, with_users: bool) -> tuple[dict, str]:
     """Every table's columns and rows, read in one transaction so that they agree with each other."""
-    with db.engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("BEGIN")  # pysqlite would start a transaction only before a write
-        else:
-            conn.execution_options(isolation_level="REPEATABLE READ")
-        tables, revision = _reflect(conn)
-        data = {}
-        for name, table in tables.items():
-            if name in OWN_TABLES or name.startswith("overlay_"):  # they would overwrite each other
-                raise BackupError(f"database table {name!r} has the name of a backup layer")
-            columns = [c for c in table.columns if with_users or c.name not in CREDENTIALS.get(name, ())]
-            order = list(table.primary_key.columns) or columns
-            data[name] = (columns, conn.execute(sa.select(*columns).order_by(*order)).all())
-        return data, revision
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")  # pysqlite would start a transaction only before a write
+    else:
+        conn.execution_options(isolation_level="REPEATABLE READ")
+    tables, revision = _reflect(conn)
+    data = {}
+    for name, table in tables.items():
+        if name in OWN_TABLES or name.startswith("overlay_"):  # they would overwrite each other
+            raise BackupError(f"database table {name!r} has the name of a backup layer")
+        columns = [c for c in table.columns if with_users or c.name not in CREDENTIALS.get(name, ())]
+        if name == FILES_TABLE:
+            data[name] = (columns, _Files(conn, table, columns))
+            continue
+        order = list(table.primary_key.columns) or columns
+        data[name] = (columns, conn.execute(sa.select(*columns).order_by(*order)).all())
+    return data, revision
+
+
+def _overlay_names(stored: _Files) -> list[str]:
+    """Overlays in the snapshot: both of their files are there."""
+    names = set(stored.names)
+    return [n[len("overlays/"):-len(".json")] for n in stored.names
+            if n.startswith("overlays/") and n.endswith(".json")
+            and n[:-len(".json")] + ".geojson" in names]
 
 
 def backup(path, with_users: bool = False) -> dict[str, int]:
     """Write everything into the GeoPackage ``path`` (replaced atomically); returns counts."""
     target = Path(path)
-    data, revision = _snapshot(with_users)
-    layers_dir, photos_dir = (Path(current_app.config[k]) for k in ("LAYERS_INSTANCE_DIR", "PHOTOS_DIR"))
-    overlays = list_overlays(layers_dir)
-    photo_files = sorted(p for p in photos_dir.glob("*") if photos.NAME.match(p.name))
-    meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "app_version": metadata.version("ahya"),
-            "alembic_revision": revision, "with_users": "1" if with_users else "0",
-            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "tables": json.dumps(list(data))}
     try:
-        # Written beside the target and renamed at the end: a failed backup never replaces a good one.
-        with tempfile.TemporaryDirectory(prefix=".ahya-backup-", dir=target.parent) as work:
-            _write(Path(work) / "backup.gpkg", data, meta, layers_dir, overlays, photo_files)
-            os.replace(Path(work) / "backup.gpkg", target)
+        with db.engine.connect() as conn:
+            data, revision = _snapshot(conn, with_users)
+            meta = {"format": FORMAT, "format_version": FORMAT_VERSION,
+                    "app_version": metadata.version("ahya"), "alembic_revision": revision,
+                    "with_users": "1" if with_users else "0",
+                    "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "tables": json.dumps(list(data))}
+            stored = data[FILES_TABLE][1] if FILES_TABLE in data else None
+            overlays = _overlay_names(stored) if stored is not None else []
+            # Written beside the target and renamed at the end: a failed backup never replaces a good one.
+            with tempfile.TemporaryDirectory(prefix=".ahya-backup-", dir=target.parent) as work:
+                _write(Path(work) / "backup.gpkg", data, meta, stored, overlays)
+                os.replace(Path(work) / "backup.gpkg", target)
     except (OSError, sqlite3.Error, DataLayerError, DataSourceError) as exc:
         raise BackupError(f"{target}: cannot write the backup: {exc}") from None
+    photo_count = sum(n.startswith("photos/") for n in stored.names) if stored is not None else 0
     return {**{name: len(rows) for name, (_, rows) in data.items()},
-            "overlays": len(overlays), "photos": len(photo_files)}
+            "overlays": len(overlays), "photos": photo_count}
 
 
-def _write(tmp: Path, data: dict, meta: dict, layers_dir: Path, overlays: list, photo_files: list) -> None:
+def _write(tmp: Path, data: dict, meta: dict, stored, overlays: list) -> None:
     columns, rows = data[POINT_TABLE]
     at = {c.name: i for i, c in enumerate(columns)}
     attrs = {c.name: _layer_column(c, [r[i] for r in rows]) for i, c in enumerate(columns)
@@ -154,20 +193,16 @@ def _write(tmp: Path, data: dict, meta: dict, layers_dir: Path, overlays: list, 
     points = gpd.points_from_xy(*([r[at[n]] for r in rows] for n in POINT_COLUMNS))
     gpd.GeoDataFrame(attrs, geometry=points, crs="EPSG:4326").to_file(
         tmp, layer=POINT_TABLE, driver="GPKG", engine="pyogrio", geometry_type="Point")
-    for overlay in overlays:
-        gpd.read_file(layers_dir / f"{overlay['name']}.geojson", engine="pyogrio").to_file(
-            tmp, layer=f"overlay_{overlay['name']}", driver="GPKG", engine="pyogrio")
+    for name in overlays:  # shown in QGIS as layers; restored from stored_files
+        raw = stored.data(f"overlays/{name}.geojson")
+        gpd.read_file(io.BytesIO(raw), engine="pyogrio").to_file(
+            tmp, layer=f"overlay_{name}", driver="GPKG", engine="pyogrio")
     with closing(sqlite3.connect(tmp)) as con, con:
         for name, (columns, rows) in data.items():
             if name != POINT_TABLE:
+                # A generator: for stored_files one file in memory at a time.
                 _attribute_table(con, name, [(c.name, _type(c)[1]) for c in columns],
                                  ([_encode(c, v) for c, v in zip(columns, r, strict=True)] for r in rows))
-        _attribute_table(con, "overlays", [("name", "TEXT"), ("meta", "TEXT"), ("geojson", "TEXT")],
-                         ((m["name"], *((layers_dir / (m["name"] + ext)).read_text(encoding="utf-8")
-                                        for ext in (".json", ".geojson"))) for m in overlays))
-        # A generator: one photo in memory at a time.
-        _attribute_table(con, "photos", [("name", "TEXT"), ("data", "BLOB")],
-                         ((p.name, p.read_bytes()) for p in photo_files))
         _attribute_table(con, "meta", [("key", "TEXT"), ("value", "TEXT")], meta.items())
     tmp.chmod(0o600)  # contacts, exact points (and maybe password hashes): owner only
 
@@ -194,6 +229,11 @@ def _open(path: Path) -> tuple[sqlite3.Connection, dict[str, str]]:
         raise BackupError(f"{path}: {reason}") from None
 
 
+def _columns_of(cursor, keep: list[int]):
+    for row in cursor:
+        yield tuple(row[i] for i in keep)
+
+
 def _read_tables(path: Path, con: sqlite3.Connection, names: list[str]) -> dict[str, tuple[list, list]]:
     """Column names and raw rows of every database table in the backup."""
     out = {}
@@ -206,29 +246,9 @@ def _read_tables(path: Path, con: sqlite3.Connection, names: list[str]) -> dict[
         else:
             cur = con.execute(f"SELECT * FROM {_q(name)} ORDER BY fid")  # noqa: S608 (quoted name)
             keep = [i for i, d in enumerate(cur.description) if d[0] != "fid"]
-            out[name] = ([cur.description[i][0] for i in keep], [tuple(r[i] for i in keep) for r in cur])
+            rows = _columns_of(cur, keep)  # stored_files: read while inserted, one batch at a time
+            out[name] = ([cur.description[i][0] for i in keep], rows if name == FILES_TABLE else list(rows))
     return out
-
-
-def _check_files(con: sqlite3.Connection, layers_dir: Path, photos_dir: Path) -> list[tuple]:
-    """Refuse before writing anything if a restored file would replace a different one."""
-    overlays = con.execute("SELECT name, meta, geojson FROM overlays ORDER BY fid").fetchall()
-    for name, *_ in overlays:
-        if not valid_name(name) or overlay_exists(layers_dir, name):
-            raise BackupError(f"overlay {name!r}: invalid name, or it already exists in {layers_dir}")
-    for name, data in con.execute("SELECT name, data FROM photos"):
-        existing = photos_dir / str(name)
-        if not photos.NAME.match(name or "") or (existing.exists() and existing.read_bytes() != data):
-            raise BackupError(f"photo {name!r}: invalid name, or a different file exists in {photos_dir}")
-    return overlays
-
-
-def _stage(directory: Path, name: str, data: bytes, staged: list) -> None:
-    """Write ``data`` under a temporary name; it is renamed into place after the commit."""
-    directory.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=directory, prefix=f".{name}.", suffix=".tmp", delete=False) as fh:
-        staged.append((Path(fh.name), directory / name))
-        fh.write(data)
 
 
 def _load(conn, meta: dict, backup: dict) -> dict[str, int]:
@@ -241,6 +261,8 @@ def _load(conn, meta: dict, backup: dict) -> dict[str, int]:
                           f"{revision!r}: restore with Ahya {meta.get('app_version')}, then upgrade")
     if set(backup) != set(target):
         raise BackupError(f"the backup's tables {sorted(backup)} differ from the database's {sorted(target)}")
+    # Rebuildable caches (the point snapshot) may exist in an empty database: never restored.
+    pointsnapshot.clear(conn)
     found = [f"{n} {name}" for name in CONTENT if name in target
              if (n := conn.scalar(sa.select(sa.func.count()).select_from(target[name])))]
     if found:
@@ -253,6 +275,9 @@ def _load(conn, meta: dict, backup: dict) -> dict[str, int]:
             raise BackupError(f"table {name}: the backup's columns differ from the database's")
         if name not in CONTENT:
             conn.execute(table.delete())
+        if name == FILES_TABLE:
+            counts[name] = _load_files(conn, table, names, rows)
+            continue
         # Without a hash nobody can sign in until given a new password; a fresh session token
         # ends any session that was open when the backup was made.
         records = [{**{n: _decode(table.c[n], v) for n, v in zip(names, row, strict=True)},
@@ -271,13 +296,27 @@ def _load(conn, meta: dict, backup: dict) -> dict[str, int]:
     return counts
 
 
+def _load_files(conn, table: sa.Table, names: list[str], rows) -> int:
+    """Insert the backup's stored files, ``FILES_BATCH`` at a time; returns how many."""
+    count, batch = 0, []
+    for row in rows:
+        record = {n: _decode(table.c[n], v) for n, v in zip(names, row, strict=True)}
+        if not files.NAME.match(record.get("name") or "") or record["name"].startswith(files.CACHE_PREFIX):
+            raise ValueError(f"stored file {record.get('name')!r}: not a name Ahya writes")
+        batch.append(record)
+        if len(batch) >= FILES_BATCH:
+            conn.execute(table.insert(), batch)
+            count, batch = count + len(batch), []
+    if batch:
+        conn.execute(table.insert(), batch)
+        count += len(batch)
+    return count
+
+
 def restore(path) -> dict[str, int]:
-    """Restore into an empty database, all or nothing: rows in one transaction, files renamed after it."""
+    """Restore into an empty database, all or nothing: every row, files included, in one transaction."""
     source = Path(path)
     con, meta = _open(source)
-    layers_dir, photos_dir = (Path(current_app.config[k]) for k in ("LAYERS_INSTANCE_DIR", "PHOTOS_DIR"))
-    staged: list[tuple[Path, Path]] = []
-    committed = False
     try:
         backup = _read_tables(source, con, json.loads(meta.get("tables", "[]")))
         with db.engine.begin() as conn:
@@ -286,21 +325,12 @@ def restore(path) -> dict[str, int]:
             # must not match the restored data, and every worker's point cache reloads in full
             # (the restored rows' changed_version values come from another history).
             bump_data_version(conn, full_reload=True)
-            overlays = _check_files(con, layers_dir, photos_dir)
-            for name, meta_text, geojson in overlays:
-                # The data before the metadata, as save_overlay does: listed only when complete.
-                _stage(layers_dir, f"{name}.geojson", geojson.encode("utf-8"), staged)
-                _stage(layers_dir, f"{name}.json", meta_text.encode("utf-8"), staged)
-            for name, data in con.execute("SELECT name, data FROM photos"):
-                if not (photos_dir / name).exists():
-                    _stage(photos_dir, name, data, staged)
-        committed = True
+            stored = list(conn.scalars(sa.select(files.StoredFile.name)))
     except (sa.exc.SQLAlchemyError, sqlite3.Error, DataLayerError, DataSourceError, OSError, ValueError,
             TypeError, KeyError) as exc:
         detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         raise BackupError(f"{source}: restore failed, nothing was changed ({detail})") from None
     finally:
         con.close()
-        for tmp, final in staged:
-            os.replace(tmp, final) if committed else tmp.unlink(missing_ok=True)
-    return {**counts, "overlays": len(overlays), "photos": sum(f.parent == photos_dir for _, f in staged)}
+    overlays = sum(n.startswith("overlays/") and n.endswith(".geojson") for n in stored)
+    return {**counts, "overlays": overlays, "photos": sum(n.startswith("photos/") for n in stored)}

@@ -1,17 +1,14 @@
-"""The shipped layers and imported overlays, loaded and validated once per app."""
+"""The shipped layers (loaded and validated once per app) and the imported overlays (from the database)."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 from flask import current_app
 
 from geo.drawing.maps import Overlay, display_geometries
 from geo.reference.layers import Layers, load_layers
-from geo.reference.overlays import list_overlays, read_overlay
 
 from ..state import app_state
+from . import overlays as overlay_store
 
 
 def get_layers() -> Layers:
@@ -32,31 +29,27 @@ def get_display_layers() -> Layers:
 
 
 def overlays_signature() -> tuple:
-    """Name, size and modification time of every file in instance/layers (a few ``stat`` calls).
+    """Name and SHA-256 of every stored overlay file (one indexed read of the file store).
 
-    Overlays are imported by the CLI or another worker process: this is how a process sees
-    that its cached overlays (and rendered maps) are out of date, without reading them.
+    Overlays are imported by the CLI or on another server: this is how a process sees that its
+    cached overlays (and rendered maps) are out of date, without reading them.
     """
-    directory = Path(current_app.config["LAYERS_INSTANCE_DIR"])
-    try:
-        entries = [(e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in os.scandir(directory)
-                   if e.is_file()]
-    except OSError:  # no overlay imported yet: the directory does not exist
-        return ()
-    return tuple(sorted(entries))
+    return overlay_store.signature()
 
 
 def get_overlays() -> list[Overlay]:
-    """Imported overlays from instance/layers, newest last (read again when a file changed)."""
+    """Imported overlays from the database, oldest import first (read again when one changed)."""
     state = app_state()
     signature = overlays_signature()
     cached = state.overlays
     if cached is not None and cached[0] == signature:
         return cached[1]
-    directory = Path(current_app.config["LAYERS_INSTANCE_DIR"])
     overlays = []
-    for meta in list_overlays(directory):
-        gdf = read_overlay(directory, meta["name"])
+    for meta in overlay_store.listing():
+        try:
+            gdf = overlay_store.read(meta["name"])
+        except KeyError:  # removed between the listing and the read
+            continue
         overlays.append(Overlay(title=meta["title"], gdf=gdf, name_field=meta.get("name_field")))
     state.overlays = (signature, overlays)
     return overlays

@@ -287,3 +287,6 @@ class DataVersion(db.Model):
     reload_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     __table_args__ = (CheckConstraint("id = 1", name="ck_data_version_single_row"),)
+
+
+from .files import StoredFile  # noqa: E402,F401,I001  (the files table is part of the schema)

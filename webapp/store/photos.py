@@ -2,22 +2,25 @@
 
 An upload is never stored as sent. It is decoded with Pillow and re-encoded, which
 drops EXIF (camera, time, GPS position), XMP and comments: a photo taken at home
-must not publish the home's coordinates. Only the generated file name is kept in
-the database (``Report.photo``); the files live in ``app.config["PHOTOS_DIR"]``.
+must not publish the home's coordinates. The report (``Report.photo``) or organization
+(``Organization.logo``) keeps the generated file name; the bytes are stored in the database
+(:mod:`webapp.store.files`, as ``photos/<name>``) in the same transaction, so every app server
+serves them and a failed write leaves no orphan.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import re
 import secrets
 import warnings
 from dataclasses import dataclass
-from pathlib import Path
 
+from flask import abort
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from . import files
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 2048
@@ -113,18 +116,35 @@ def process(stream) -> CleanPhoto:
                       width=img.width, height=img.height)
 
 
-def store(photo: CleanPhoto, directory: str | os.PathLike) -> Path:
-    """Write the photo under its generated name (never overwriting) and return the path."""
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / photo.name
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(photo.data)
-    return path
+def stored_name(name: str) -> str:
+    """The name of a photo or logo in the file store."""
+    return "photos/" + name
 
 
-def discard(name: str | None, directory: str | os.PathLike) -> None:
-    """Delete a stored photo; names the app did not generate are ignored (no path tricks)."""
+def store(photo: CleanPhoto, directory=None) -> files.FileInfo:
+    """Add the photo under its generated name to the session's transaction (never overwriting).
+
+    The caller's commit (the report's or the organization's) stores it; a rollback drops it.
+    ``directory`` is ignored: it is kept for callers written when photos lived on disk.
+    """
+    content_type = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}[
+        photo.name[photo.name.rindex("."):]]
+    return files.put(stored_name(photo.name), photo.data, content_type)
+
+
+def discard(name: str | None, directory=None) -> None:
+    """Delete a stored photo now (committed); names the app did not generate are ignored."""
     if name and NAME.match(name):
-        (Path(directory) / name).unlink(missing_ok=True)
+        files.remove([stored_name(name)], commit=True)
+
+
+def read(name: str) -> bytes | None:
+    """The bytes of a stored photo, or None."""
+    return files.read(stored_name(name)) if name and NAME.match(name) else None
+
+
+def send(name: str, *, max_age: int | None = 0):
+    """The photo ``name`` as a response (404 if unknown), with the validators of a file on disk."""
+    if not NAME.match(name or ""):
+        abort(404)
+    return files.send(stored_name(name), max_age=max_age)

@@ -14,8 +14,12 @@ full load happens instead on the first request, when the version went backwards 
 changes), or when too many rows changed for an update to be worth it.
 
 Only public columns are loaded (id, kind, category, area, observed_on, public point): the
-exact point never enters this cache. Each worker process holds its own copy (~30 bytes per
-report: ~30 MB at a million); threads of a worker share it, one refresh at a time.
+exact point never enters this cache. Each worker process holds its own copy (~33 bytes per
+report: ~33 MB at a million); threads of a worker share it, one refresh at a time. A full load
+reads the rows in chunks straight into numpy, so a worker grows by the arrays and not by a
+million rows of Python objects, and stores the result in the database
+(:mod:`webapp.store.pointsnapshot`): a worker starting later, on any server, reads that blob and
+the rows changed since instead of loading everything again.
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from flask import current_app
 from sqlalchemy import String, cast, select
 
 from ..extensions import db
 from ..state import app_state
+from . import pointsnapshot
 from .models import Report
 from .queries import PUBLIC_STATUS, ReportFilters, apply_filters
 from .versioning import current_data_version, read_state
@@ -41,6 +47,9 @@ _LOCK = threading.Lock()
 #: An update reads at most this share of the cached rows (and this many at least) before a
 #: full load is cheaper: a bulk import of many rows is simply loaded again.
 UPDATE_MAX_SHARE, UPDATE_MIN_ROWS = 0.25, 10_000
+#: A full load of at least this many points is stored as a snapshot (:mod:`.pointsnapshot`);
+#: a worker that started from a snapshot and then read this many changed rows stores a newer one.
+SNAPSHOT_MIN_ROWS, SNAPSHOT_STALE_ROWS = 20_000, 5_000
 # Public columns, in the order of ``Points``' arrays. observed_on as ISO text ('YYYY-MM-DD' on
 # SQLite and PostgreSQL): numpy parses a million of those at once, where SQLAlchemy's Date type
 # would build a million date objects.
@@ -109,27 +118,53 @@ def _count(codes: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(codes[codes >= 0].astype(np.intp), minlength=n)
 
 
-def _fetch_all(stmt) -> list[tuple]:
-    """Every row of ``stmt`` as plain tuples from the driver's cursor, in the session's transaction.
+#: Rows per ``fetchmany``: the Python objects of one chunk (~10 MB) are all that exists at a time.
+CHUNK_ROWS = 50_000
+
+
+def _fetch_chunks(stmt):
+    """The rows of ``stmt`` as lists of plain tuples, ``CHUNK_ROWS`` at a time, from the driver's
+    cursor in the session's transaction (one statement: one consistent read).
 
     At a million rows SQLAlchemy's Row objects cost as much as the query itself (~1.7 s on
-    SQLite): the statement is compiled once (literal values: only constants of this module)
-    and fetched raw.
+    SQLite): the statement is compiled once (literal values: only constants of this module) and
+    fetched raw. Fetching all rows at once left ~200 MB of freed heap in every worker (the tuples
+    of a million rows); a chunk at a time, the same memory is reused.
     """
     conn = db.session.connection()
     sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     cursor = conn.connection.cursor()
     try:
         cursor.execute(sql)
-        return cursor.fetchall()
+        while rows := cursor.fetchmany(CHUNK_ROWS):
+            yield rows
     finally:
         cursor.close()
 
 
+def _join(parts: list[dict]) -> dict:
+    """Per-chunk ``_columns`` results as one: arrays concatenated, codes into the sorted union of names."""
+    if len(parts) == 1:
+        return parts[0]
+    out = {name: np.concatenate([p[name] for p in parts]) for name in ("ids", "day", "lon", "lat")}
+    out["name_counts"] = {}
+    for name in _CODED:
+        wanted = tuple(sorted({n for p in parts for n in p[f"{name}_names"]}))
+        out[name] = np.concatenate([_recode(p[name], p[f"{name}_names"], wanted) for p in parts])
+        counts = np.zeros(len(wanted), dtype=np.int64)
+        for p in parts:
+            position = [wanted.index(n) for n in p[f"{name}_names"]]
+            np.add.at(counts, position, p["name_counts"][name])
+        out[f"{name}_names"], out["name_counts"][name] = wanted, counts
+    return out
+
+
 def _load(generation) -> Points:
-    """Every published point, read in full (~2 s per million rows on SQLite)."""
-    rows = _fetch_all(select(*_COLUMNS).where(Report.status == PUBLIC_STATUS).order_by(Report.id))
-    return Points(generation=generation, **_columns(rows))
+    """Every published point, read in full in chunks straight into numpy (~2 s per million rows
+    on SQLite; the peak is the arrays plus one chunk)."""
+    stmt = select(*_COLUMNS).where(Report.status == PUBLIC_STATUS).order_by(Report.id)
+    parts = [_columns(rows) for rows in _fetch_chunks(stmt)]
+    return Points(generation=generation, **(_join(parts) if parts else _columns([])))
 
 
 def _changed_rows(since: int, limit: int):
@@ -220,13 +255,46 @@ def _refresh(points: Points | None) -> Points:
     if points is not None and points.generation == generation:
         return points
     # Rows are read after the version: they are at least as new as the label they get.
+    from_snapshot = False
     if points is None or state.version < points.version or points.version <= state.reload_version:
-        return _load(generation)
+        # A snapshot another worker stored (any server: it is in the database) saves the full load.
+        points = pointsnapshot.load(state, Points)
+        if points is None:
+            return _loaded(generation)
+        from_snapshot = True
+        if points.generation == generation:
+            return points
     limit = max(UPDATE_MIN_ROWS, int(len(points) * UPDATE_MAX_SHARE))
     rows = _changed_rows(points.version, limit)
     if len(rows) >= limit:
-        return _load(generation)
-    return _merge(points, rows, generation)
+        return _loaded(generation)
+    merged = _merge(points, rows, generation)
+    if from_snapshot and len(rows) >= SNAPSHOT_STALE_ROWS:
+        pointsnapshot.save(merged)  # the next worker starts from here, not from the older one
+    return merged
+
+
+def _loaded(generation) -> Points:
+    """A full load, stored as the snapshot for the next worker when it is worth one."""
+    points = _load(generation)
+    if len(points) >= current_app.config.get("POINT_SNAPSHOT_MIN_ROWS", SNAPSHOT_MIN_ROWS):
+        pointsnapshot.save(points)
+    _trim()
+    return points
+
+
+def _trim() -> None:
+    """Give the memory freed by a full load back to the system (glibc only; elsewhere nothing).
+
+    The chunks' objects and the snapshot's buffer are freed, but glibc keeps freed heap for
+    later use, and after a load the worker would keep ~100 MB it never needs again.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def get_points() -> Points:

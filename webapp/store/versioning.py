@@ -122,6 +122,8 @@ def bump_data_version(connection=None, *, full_reload: bool = False) -> int:
         version = 1
         executor.execute(_TABLE.insert().values(id=ROW_ID, version=version, changed_at=now,
                                                 reload_version=version))
+        from . import pointsnapshot  # the numbers start again: no snapshot may match a new one
+        pointsnapshot.clear(executor)
     if connection is None:
         _stamp(session, version)
     _forget()

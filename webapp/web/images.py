@@ -1,8 +1,10 @@
-"""Sending a stored image (a report's photo, an organization's logo) from ``PHOTOS_DIR``."""
+"""Sending a stored image (a report's photo, an organization's logo) from the database file store."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, send_from_directory
+from flask import Response
+
+from ..store import photos
 
 #: Public images may be cached briefly: a report or an organization can be unpublished, and
 #: its image must then disappear soon.
@@ -28,8 +30,8 @@ def send_image(filename: str, *, private: bool = False) -> Response:
         The file (404 when it is missing), ``X-Content-Type-Options: nosniff`` so a browser
         never reads it as anything but its image type.
     """
-    resp = send_from_directory(current_app.config["PHOTOS_DIR"], filename,
-                               max_age=0 if private else PUBLIC_MAX_AGE)
+    # From the database (webapp.store.files): every app server has it; ETag is its SHA-256.
+    resp = photos.send(filename, max_age=0 if private else PUBLIC_MAX_AGE)
     if private:
         resp.headers["Cache-Control"] = "private, no-store"
     resp.headers["X-Content-Type-Options"] = "nosniff"
