@@ -59,18 +59,21 @@ def create_app(test_config: dict | None = None) -> Flask:
         connect,
         contribute,
         exports,
+        follow,
         imports,
         moderation,
         offline,
         open311,
         organizations,
+        progress,
         public,
     )
     from .api import docs as api_docs
     from .connect import mail as connect_mail
     connect_mail.init_app(app)
     for blueprint in (public.bp, auth.bp, contribute.bp, moderation.bp, api.bp, exports.bp, api_docs.bp,
-                      open311.bp, offline.bp, organizations.bp, connect.bp, cards.bp, imports.bp):
+                      open311.bp, offline.bp, organizations.bp, connect.bp, cards.bp, imports.bp,
+                      progress.bp, follow.bp):
         app.register_blueprint(blueprint)
     _freeze_long_lived()
     return app

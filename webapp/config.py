@@ -110,6 +110,11 @@ SETTINGS: dict[str, tuple[object, Callable[[str, str], object]]] = {
     "MAIL_PASSWORD": ("", text),
     "MAIL_DEFAULT_SENDER": ("ahya@localhost", text),
     "MAIL_TIMEOUT": (10, integer(1, 600)),
+    # Records that move (webapp/progress, webapp/follow): suggested updates, "this affects us
+    # too" and follow requests, per client; the public address links in mails point to.
+    "UPDATE_RATE_LIMIT": ("5 per hour", rate_limit),
+    "FOLLOW_RATE_LIMIT": ("5 per hour", rate_limit),
+    "PUBLIC_URL": ("http://localhost:5000", text),
 }
 
 

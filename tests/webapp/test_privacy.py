@@ -263,7 +263,7 @@ def test_public_dict_has_only_public_keys(app, world):
 
     allowed = {"id", "kind", "category", "title", "description", "area", "precision", "observed_on",
                "organization", "link", "is_demo", "published_at", "lon", "lat", "photo", "addresses",
-               "addressed_categories", "organization_id"}
+               "addressed_categories", "organization_id", "status"}
     assert world["published"]  # the loop below must check something
     with app.app_context():
         for rid in world["published"]:

@@ -8,3 +8,4 @@ from . import areas  # noqa: E402,F401,I001  (one line per feature: fewer merge 
 from . import views  # noqa: E402,F401
 from . import clusters  # noqa: E402,F401
 from . import organizations  # noqa: E402,F401
+from . import updates  # noqa: E402,F401

@@ -39,7 +39,7 @@ from ..store.reporting import public_dict
 from ..store.stats import min_public_count
 from . import bp
 from .cache import cached_json
-from .geojson import dumps, report_feature
+from .geojson import dumps, record_counts, report_feature
 
 MAX_ZOOM = 22
 _ZOOM = re.compile(r"[0-9]{1,2}")
@@ -97,4 +97,4 @@ def report(report_id: int):
         return Response(dumps({"error": "no such published report"}), status=404,
                         mimetype="application/json")
     url = url_for("public.report_detail", id=row.id)
-    return _json(report_feature(public_dict(row), url))
+    return _json(report_feature(public_dict(row), url, record_counts([row.id]).get(row.id)))

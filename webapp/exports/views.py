@@ -25,7 +25,7 @@ from .responses import attachment, file_name, refuse, refuse_parameter, refuse_t
 
 #: URL suffix -> key of ``geo.export.FORMATS`` (the zipped Shapefile's URL says what it is).
 URL_FORMATS = {"geojson": "geojson", "csv": "csv", "kml": "kml", "gpkg": "gpkg", "shp.zip": "shp"}
-WHAT = ("reports", "areas", "organizations")
+WHAT = ("reports", "areas", "organizations", "updates")
 
 
 def query_args(filters: ReportFilters) -> dict[str, list[str]]:
@@ -86,9 +86,13 @@ def _organizations_layer(args):
                                     current_language())
 
 
-@bp.get('/export/<any(reports, areas, organizations):what>.<any(geojson, csv, kml, gpkg, "shp.zip"):fmt>')
+@bp.get('/export/<any(reports, areas, organizations, updates):what>.<any(geojson, csv, kml, gpkg, "shp.zip"):fmt>')
 def download(what: str, fmt: str):
-    """Reports, areas or organizations in one format; ``reports.gpkg`` holds all three layers."""
+    """Reports, areas, organizations or updates in one format; ``reports.gpkg`` holds every layer.
+
+    ``updates`` are the published updates of the reports the filters select, each at its
+    report's public point (a table of their own: one report has many).
+    """
     try:
         lang = current_language()
         layers = {}
@@ -103,6 +107,8 @@ def download(what: str, fmt: str):
             layers["areas"] = data.areas_frame(filters)
         if what == "reports" and fmt == "gpkg":
             layers["organizations"] = _organizations_layer(MultiDict())
+        if what == "updates" or (what == "reports" and fmt == "gpkg"):
+            layers["updates"] = data.updates_frame(filters, lang)
     except ParameterError as exc:
         return refuse_parameter(exc)
     except data.TooManyRows as exc:

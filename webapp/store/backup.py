@@ -42,7 +42,7 @@ CREDENTIALS = {"users": ("password_hash", "session_token")}
 #: tables (the data-version row a migration inserts) are replaced by the backup's rows.
 CONTENT = ("users", "reports", "audit_events", "addressed_categories", "report_addresses",
            "organizations", "organization_areas", "organization_categories", "organization_events",
-           "connect_requests")
+           "connect_requests", "report_updates", "affected_areas", "subscriptions", "alert_deliveries")
 OWN_TABLES = ("meta", "overlays", "photos")
 #: GeoPackage column type, restore's parser and pyogrio dtype per SQLAlchemy type (first match).
 TYPES = ((sa.JSON, "TEXT", json.loads, None), (sa.Boolean, "BOOLEAN", bool, "boolean"),

@@ -92,6 +92,10 @@ class Report(db.Model):
     public_lat: Mapped[float] = mapped_column(Float)
     observed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="pending")
+    # The public state of the thing reported (``store.lifecycle``): reported, ongoing, resolved,
+    # no_longer_relevant for a challenge; active, paused, ended for an initiative. Not the
+    # moderation ``status`` above, which says whether the report is shown at all.
+    lifecycle: Mapped[str] = mapped_column(String(20), default="reported", server_default="reported")
     organization: Mapped[str] = mapped_column(String(200), default="")
     link: Mapped[str] = mapped_column(String(500), default="")
     contact: Mapped[str] = mapped_column(String(300), default="")  # private
@@ -140,6 +144,7 @@ class Report(db.Model):
         Index("ix_reports_changed_version", "changed_version"),
         Index("ux_reports_client_key", "client_key", unique=True),
         Index("ix_reports_source_id", "source_id", unique=True),
+        Index("ix_reports_lifecycle", "lifecycle"),
     )
 
 
@@ -287,3 +292,8 @@ class DataVersion(db.Model):
     reload_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     __table_args__ = (CheckConstraint("id = 1", name="ck_data_version_single_row"),)
+
+
+# The tables of updates, "this affects us too" and following by e-mail live in their own module;
+# imported here so that ``db.metadata`` (migrations, backup, tests) always knows them.
+from . import tracking  # noqa: E402,F401

@@ -13,7 +13,7 @@ full load happens instead on the first request, when the version went backwards 
 ``reload_version`` says a change could not be replayed row by row (deletes, restores, unstamped
 changes), or when too many rows changed for an update to be worth it.
 
-Only public columns are loaded (id, kind, category, area, observed_on, public point): the
+Only public columns are loaded (id, kind, category, area, observed_on, public point, state): the
 exact point never enters this cache. Each worker process holds its own copy (~30 bytes per
 report: ~30 MB at a million); threads of a worker share it, one refresh at a time.
 """
@@ -46,11 +46,11 @@ UPDATE_MAX_SHARE, UPDATE_MIN_ROWS = 0.25, 10_000
 # SQLite and PostgreSQL): numpy parses a million of those at once, where SQLAlchemy's Date type
 # would build a million date objects.
 _COLUMNS = (Report.id, Report.kind, Report.category, Report.area, cast(Report.observed_on, String(10)),
-            Report.public_lon, Report.public_lat)
+            Report.public_lon, Report.public_lat, Report.lifecycle)
 #: Names of ``_COLUMNS`` in the arrays.
-_NAMES = ("ids", "kind", "category", "area", "day", "lon", "lat")
-_CODED = ("kind", "category", "area")
-_DTYPES = {"kind": np.int8, "category": np.int16, "area": np.int16}
+_NAMES = ("ids", "kind", "category", "area", "day", "lon", "lat", "lifecycle")
+_CODED = ("kind", "category", "area", "lifecycle")
+_DTYPES = {"kind": np.int8, "category": np.int16, "area": np.int16, "lifecycle": np.int8}
 
 
 @dataclass(frozen=True)
@@ -65,9 +65,11 @@ class Points:
     day: np.ndarray          # int32 days since 1970-01-01 (NO_DAY: unknown)
     lon: np.ndarray          # float64 public longitude
     lat: np.ndarray          # float64 public latitude
+    lifecycle: np.ndarray    # int8 code into lifecycle_names (the public state, store.lifecycle)
     kind_names: tuple[str, ...]      # sorted, each used by at least one point
     category_names: tuple[str, ...]
     area_names: tuple[str, ...]
+    lifecycle_names: tuple[str, ...]
     #: Points per name of kind, category and area (aligned with the names): lets an update
     #: drop a name that fell out of use without scanning the arrays.
     name_counts: dict = field(default_factory=dict, repr=False, compare=False)
@@ -275,6 +277,8 @@ def select_mask(points: Points, filters: ReportFilters,
         mask &= np.isin(points.category, [code(points.category_names, c) for c in filters.categories])
     if filters.area:
         mask &= points.area == code(points.area_names, filters.area)
+    if filters.status:
+        mask &= np.isin(points.lifecycle, [code(points.lifecycle_names, s) for s in filters.status])
     if filters.since:
         mask &= points.day >= _day(filters.since)  # NO_DAY is the smallest int32
     if filters.until:

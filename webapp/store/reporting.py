@@ -19,6 +19,7 @@ from geo.taxonomy import Taxonomy, load_taxonomy
 
 from ..extensions import db
 from .layers import get_layers
+from .lifecycle import default_state, fit_to_kind
 from .models import AddressedCategory, AuditEvent, Report, User, utcnow
 from .versioning import bump_data_version
 
@@ -96,6 +97,7 @@ def create_report(fields: dict, *, user: User | None, source: str, publish: bool
     report = Report(source=source, created_by=user, status="pending", privacy_seed="",
                     precision=fields.get("precision", "approximate"))
     _apply(report, fields)
+    fit_to_kind(report)
     _derive_location(report)
     events = [("create", source)]
     if publish:
@@ -132,6 +134,7 @@ def _commit_keeping_loaded() -> None:
 def update_report(report: Report, fields: dict, user: User) -> list[str]:
     """Edit a report; the area and public point follow a moved point or new precision."""
     changed = _apply(report, fields)
+    fit_to_kind(report)  # a challenge edited into an initiative cannot stay "resolved"
     if {"lon", "lat", "precision"} & set(changed):
         _derive_location(report)
     if changed:
@@ -185,6 +188,7 @@ def public_dict(report: Report) -> dict:
     for name in ("observed_on", "published_at"):
         if isinstance(out[name], dt.date | dt.datetime):
             out[name] = out[name].isoformat()
+    out["status"] = report.lifecycle or default_state(report.kind)
     out["lon"], out["lat"] = report.public_lon, report.public_lat
     if report.photo:
         out["photo"] = report.photo
