@@ -114,4 +114,4 @@ def unsubscribe(token: str):
     if sub is not None:
         alerts.unsubscribe(sub)
     # Answered the same whether it existed or not: the page tells nothing about an address.
-    return render_template("follow/unsubscribe.html", done=True, token=token, name=_("this"))
+    return render_template("follow/unsubscribe.html", done=True, token=token, name="")
