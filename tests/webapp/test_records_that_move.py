@@ -91,8 +91,8 @@ def confirm_from_mail(client, msg) -> None:
 
 def test_done_when(mail_app, smtp, make_report=None):
     app, (_controller, sink) = mail_app, smtp
-    from webapp.store.reporting import create_report
     from tests.conftest import SILWAN
+    from webapp.store.reporting import create_report
 
     with app.app_context():
         challenge = create_report({"kind": "challenge", "category": "housing", "title": "أوامر هدم",

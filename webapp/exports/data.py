@@ -13,10 +13,10 @@ import datetime as dt
 
 import geopandas as gpd
 import pandas as pd
-from shapely.geometry import Point
 from flask import current_app, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
+from shapely.geometry import Point
 from sqlalchemy import func, select
 
 from geo.export import to_frame
@@ -264,7 +264,7 @@ def updates_frame(filters: queries.ReportFilters, lang: str) -> gpd.GeoDataFrame
     """Published updates of the published reports matching ``filters``, at their report's public
     point, oldest first (:data:`UPDATE_COLUMNS`; never a contact or an author)."""
     from ..store.tracking import ReportUpdate
-    from ..store.updates import published_updates_query, public_update
+    from ..store.updates import public_update, published_updates_query
 
     stmt = queries.apply_filters(published_updates_query(), filters).order_by(
         ReportUpdate.published_at, ReportUpdate.id).limit(cap())

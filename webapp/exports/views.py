@@ -86,7 +86,8 @@ def _organizations_layer(args):
                                     current_language())
 
 
-@bp.get('/export/<any(reports, areas, organizations, updates):what>.<any(geojson, csv, kml, gpkg, "shp.zip"):fmt>')
+@bp.get("/export/<any(reports, areas, organizations, updates):what>"
+        '.<any(geojson, csv, kml, gpkg, "shp.zip"):fmt>')
 def download(what: str, fmt: str):
     """Reports, areas, organizations or updates in one format; ``reports.gpkg`` holds every layer.
 

@@ -9,8 +9,14 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..store.alerts import valid_email
 
+try:  # WTForms >= 3.2 prefers SelectChoice to (value, label) tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover
+    SelectChoice = None
+
 FREQUENCY_LABELS = (("immediate", _l("A mail for each new report or update")),
                     ("weekly", _l("One mail a week")))
+FREQUENCY_CHOICES = [SelectChoice(v, label) if SelectChoice else (v, label) for v, label in FREQUENCY_LABELS]
 
 
 def _strip(value):
@@ -25,7 +31,7 @@ def _email(form, field) -> None:
 class FollowForm(FlaskForm):
     email = StringField(_l("Your e-mail address"), filters=[_strip], validators=[
         DataRequired(_l("Please write your e-mail address.")), Length(max=254), _email])
-    frequency = RadioField(_l("How often"), choices=list(FREQUENCY_LABELS), default="immediate",
+    frequency = RadioField(_l("How often"), choices=FREQUENCY_CHOICES, default="immediate",
                            validate_choice=True)
     website = StringField(_l("Leave this field empty"))
 

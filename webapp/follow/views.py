@@ -11,7 +11,6 @@ pages tells whether an address follows anything.
 from __future__ import annotations
 
 from flask import abort, current_app, render_template, request, url_for
-from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import csrf, db, limiter

@@ -107,7 +107,8 @@ def _as_requests(reports: list[Report], lang: str) -> list[dict]:
                  if data.get("photo") else None)
         area = names.get(data["area"] or "", {})
         out.append(open311.service_request(
-            data, status="closed" if lifecycle.is_closed(report.lifecycle) else "open", service_name=cat.label(lang) if cat else data["category"],
+            data, status="closed" if lifecycle.is_closed(report.lifecycle) else "open",
+            service_name=cat.label(lang) if cat else data["category"],
             address=area.get(lang) or area.get("en") or "", media_url=photo))
     return out
 

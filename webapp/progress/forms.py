@@ -13,6 +13,16 @@ from ..store.updates import MAX_BODY, MAX_CONTACT
 
 _TOO_LONG = _l("At most %(max)d characters, please.")
 
+try:  # WTForms >= 3.2 prefers SelectChoice to (value, label) tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover
+    SelectChoice = None
+
+
+def choices(pairs) -> list:
+    """(value, label) pairs in the form this WTForms version prefers."""
+    return [SelectChoice(v, label) if SelectChoice else (v, label) for v, label in pairs]
+
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value

@@ -30,7 +30,7 @@ from ..store.tracking import AffectedArea, ReportUpdate
 from ..web.i18n import current_language
 from ..web.timeline import area_joined, progress_context, state_badge, timeline_item
 from . import bp
-from .forms import AffectsUsForm, ReviewForm, StateForm, SuggestUpdateForm
+from .forms import AffectsUsForm, ReviewForm, StateForm, SuggestUpdateForm, choices
 
 
 def _rate_limit() -> str:
@@ -51,7 +51,7 @@ def _area_choices(lang: str, exclude: str | None) -> list[tuple[str, str]]:
     names = place_names()
     slugs = [s for s in get_layers().areas["slug"] if s != exclude]
     labelled = [(s, names.get(s, {}).get(lang) or names.get(s, {}).get("en") or s) for s in slugs]
-    return [("", _("Choose…"))] + sorted(labelled, key=lambda c: c[1].casefold())
+    return choices([("", _("Choose…"))] + sorted(labelled, key=lambda c: c[1].casefold()))
 
 
 # --- public ----------------------------------------------------------------------------------
@@ -112,7 +112,7 @@ def _render_manage(report: Report, form: StateForm, status: int = 200):
 
 def _state_form(report: Report) -> StateForm:
     form = StateForm()
-    form.state.choices = [(s, lifecycle.label(s)) for s in lifecycle.states_for(report.kind)]
+    form.state.choices = choices((s, lifecycle.label(s)) for s in lifecycle.states_for(report.kind))
     if request.method == "GET":
         form.state.data = report.lifecycle
     return form

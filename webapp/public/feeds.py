@@ -26,9 +26,8 @@ from geo.demo import DEMO_PREFIX
 from geo.text import excerpt
 
 from ..extensions import db
-from ..store import queries
+from ..store import lifecycle, queries
 from ..store.models import Report, utcnow
-from ..store import lifecycle
 from ..store.reporting import get_taxonomy, public_dict
 from ..store.tracking import ReportUpdate
 from ..store.updates import published_updates_query

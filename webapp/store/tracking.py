@@ -92,7 +92,8 @@ class Subscription(db.Model):
     last_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
-    __table_args__ = (UniqueConstraint("email", "scope", "target", name="uq_subscriptions_email_scope_target"),)
+    __table_args__ = (
+        UniqueConstraint("email", "scope", "target", name="uq_subscriptions_email_scope_target"),)
 
 
 class AlertDelivery(db.Model):
@@ -107,4 +108,5 @@ class AlertDelivery(db.Model):
     claimed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
-    __table_args__ = (UniqueConstraint("subscription_id", "item", name="uq_alert_deliveries_subscription_item"),)
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "item", name="uq_alert_deliveries_subscription_item"),)
