@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.conftest import SILWAN, app_config, csrf_token
+from tests.conftest import SILWAN, app_config
 from tests.webapp.test_connect import Sink, free_port
 from tests.webapp.test_records_that_move import html_of, messages, path_of, text_of
 from webapp import create_app
@@ -42,8 +42,13 @@ def smtp(port):
 
 def make_app(tmp_path, db_url, port, **extra):
     config = app_config(tmp_path / "instance", db_url)
-    config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DEFAULT_SENDER="ahya@example.org",
-                  PUBLIC_URL="https://ahya.example", **extra)
+    config.update(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=port,
+        MAIL_DEFAULT_SENDER="ahya@example.org",
+        PUBLIC_URL="https://ahya.example",
+        **extra,
+    )
     return create_app(config)
 
 
@@ -59,15 +64,29 @@ def mail_app(tmp_path, db_url, port):
 def report(app, publish=True, **fields) -> int:
     from webapp.store.reporting import create_report
 
-    data = {"kind": "challenge", "category": "housing", "title": "Demolition order", "description": "Orders.",
-            "lon": SILWAN[0], "lat": SILWAN[1], "precision": "approximate"}
+    data = {
+        "kind": "challenge",
+        "category": "housing",
+        "title": "Demolition order",
+        "description": "Orders.",
+        "lon": SILWAN[0],
+        "lat": SILWAN[1],
+        "precision": "approximate",
+    }
     data.update(fields)
     with app.app_context():
         return create_report(data, user=None, source="organizer", publish=publish).id
 
 
-def subscribe(app, email="hind@example.net", scope="area", target="silwan", frequency="immediate",
-              confirmed=True, lang="en") -> int:
+def subscribe(
+    app,
+    email="hind@example.net",
+    scope="area",
+    target="silwan",
+    frequency="immediate",
+    confirmed=True,
+    lang="en",
+) -> int:
     """A subscription through the store (the form is tested in test_records_that_move)."""
     from webapp.store import alerts
 
@@ -84,8 +103,9 @@ def set_state(app, report_id, state, note=""):
     from webapp.store.models import Report, User
 
     with app.app_context():
-        user = db.session.scalars(db.select(User)).first() or create_user("org@example.org", "a long password",
-                                                                          role="organizer")
+        user = db.session.scalars(db.select(User)).first() or create_user(
+            "org@example.org", "a long password", role="organizer"
+        )
         store_set_state(db.session.get(Report, report_id), state, user, note)
 
 
@@ -201,8 +221,11 @@ def test_unsubscribe_page_asks_and_the_one_click_post_deletes_the_address(mail_a
     assert page.status_code == 200 and "<form" in page.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Subscription, sub_id) is not None  # a GET (a link scanner) deletes nothing
-    resp = app.test_client().post(f"/follow/unsubscribe/{token}", data="List-Unsubscribe=One-Click",
-                                  content_type="application/x-www-form-urlencoded")
+    resp = app.test_client().post(
+        f"/follow/unsubscribe/{token}",
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert resp.status_code == 200 and 'id="unsubscribed"' in resp.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Subscription)) == 0
@@ -215,26 +238,40 @@ def test_confirmation_links_use_public_url_not_the_requests_host(mail_app, smtp)
     client = app.test_client()
     url = "/follow?scope=category&target=water"
     evil = {"Host": "evil.example"}  # a forged Host header, the cookie follows it
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(url, headers=evil).get_data(as_text=True))[1]
-    resp = client.post(url, data={"email": "hind@example.net", "frequency": "immediate", "csrf_token": token},
-                       headers=evil)
+    token = re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', client.get(url, headers=evil).get_data(as_text=True)
+    )[1]
+    resp = client.post(
+        url, data={"email": "hind@example.net", "frequency": "immediate", "csrf_token": token}, headers=evil
+    )
     assert resp.status_code == 200
     (mail,) = messages(sink)
     assert "evil.example" not in mail.as_string()
     link = re.search(r"https://ahya\.example(/follow/confirm/\S+)", text_of(mail))[1]
     assert app.test_client().get(path_of(link)).status_code == 200
     # Asking again resends the link; nothing on the page tells whether the address follows already.
-    again = client.post(url, data={"email": "hind@example.net", "frequency": "immediate", "csrf_token": token},
-                        headers=evil)
+    again = client.post(
+        url, data={"email": "hind@example.net", "frequency": "immediate", "csrf_token": token}, headers=evil
+    )
     assert again.status_code == 200 and len(messages(sink)) == 2
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Subscription)) == 1
 
 
-@pytest.mark.parametrize("query", ["scope=area&target=nowhere", "scope=category&target=nothing",
-                                   "scope=report&target=999999", "scope=report&target=0", "scope=bad&target=x",
-                                   "scope=area", "", "scope=area&scope=area&target=silwan",
-                                   "scope=report&target=99999999999999999999"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "scope=area&target=nowhere",
+        "scope=category&target=nothing",
+        "scope=report&target=999999",
+        "scope=report&target=0",
+        "scope=bad&target=x",
+        "scope=area",
+        "",
+        "scope=area&scope=area&target=silwan",
+        "scope=report&target=99999999999999999999",
+    ],
+)
 def test_unknown_targets_are_404(client, query):
     assert client.get(f"/follow?{query}").status_code == 404
 
@@ -243,9 +280,11 @@ def test_without_a_mail_server_follow_offers_the_atom_feed(app, client, make_rep
     from webapp.store.models import Report
 
     rid = make_report()
-    for query, feed in (("scope=area&target=silwan", "/areas/silwan/feed.atom"),
-                        ("scope=category&target=housing", "/topics/housing/feed.atom"),
-                        (f"scope=report&target={rid}", f"/reports/{rid}/feed.atom")):
+    for query, feed in (
+        ("scope=area&target=silwan", "/areas/silwan/feed.atom"),
+        ("scope=category&target=housing", "/topics/housing/feed.atom"),
+        (f"scope=report&target={rid}", f"/reports/{rid}/feed.atom"),
+    ):
         page = client.get(f"/follow?{query}&lang=en").get_data(as_text=True)
         assert 'id="follow-feed"' in page and feed in page and 'name="email"' not in page
         assert client.get(feed).status_code == 200
@@ -265,9 +304,15 @@ def test_report_and_topic_feeds_carry_updates(app, client, make_report, make_use
     rid = make_report(title="Water cut", category="water")
     uid = make_user()
     with app.app_context():
-        store_set_state(db.session.get(Report, rid), "resolved", db.session.get(User, uid), "Reconnected today")
-    for url in (f"/reports/{rid}/feed.atom?lang=en", "/topics/water/feed.atom?lang=en",
-                "/areas/silwan/feed.atom?lang=en", "/feed.atom?lang=en"):
+        store_set_state(
+            db.session.get(Report, rid), "resolved", db.session.get(User, uid), "Reconnected today"
+        )
+    for url in (
+        f"/reports/{rid}/feed.atom?lang=en",
+        "/topics/water/feed.atom?lang=en",
+        "/areas/silwan/feed.atom?lang=en",
+        "/feed.atom?lang=en",
+    ):
         body = client.get(url).get_data(as_text=True)
         assert "Reconnected today" in body and "Update: Water cut (Resolved)" in body, url
     assert client.get("/topics/housing/feed.atom").get_data(as_text=True).count("Reconnected") == 0

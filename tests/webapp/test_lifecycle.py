@@ -21,8 +21,11 @@ from webapp.extensions import db
 
 def set_state(client, rid, state, note="", **extra):
     url = f"/moderation/{rid}/progress"
-    return client.post(url, data={"state": state, "note": note, "csrf_token": csrf_token(client, url), **extra},
-                       content_type="multipart/form-data")
+    return client.post(
+        url,
+        data={"state": state, "note": note, "csrf_token": csrf_token(client, url), **extra},
+        content_type="multipart/form-data",
+    )
 
 
 def test_states_per_kind_are_set_with_an_update_and_audited(app, client, login, make_report):
@@ -41,8 +44,11 @@ def test_states_per_kind_are_set_with_an_update_and_audited(app, client, login, 
     assert set_state(client, initiative, "paused").status_code == 302  # same state, nothing new
     with app.app_context():
         assert db.session.get(Report, challenge).lifecycle == "resolved"
-        events = db.session.scalars(db.select(AuditEvent.detail).where(
-            AuditEvent.report_id == challenge, AuditEvent.action == "state")).all()
+        events = db.session.scalars(
+            db.select(AuditEvent.detail).where(
+                AuditEvent.report_id == challenge, AuditEvent.action == "state"
+            )
+        ).all()
         assert events == ["reported → resolved"]
     page = client.get(f"/reports/{challenge}?lang=en").get_data(as_text=True)
     assert "Connected to the water line" in page and "Resolved" in page
@@ -76,10 +82,13 @@ def states(app, make_report, make_user):
     from webapp.store.models import Report, User
 
     uid = make_user()
-    ids = {"reported": make_report(title="Reported one"), "ongoing": make_report(title="Ongoing one"),
-           "resolved": make_report(title="Resolved one", category="water"),
-           "active": make_report(kind="initiative", category="legal-aid", title="Active one"),
-           "ended": make_report(kind="initiative", category="legal-aid", title="Ended one")}
+    ids = {
+        "reported": make_report(title="Reported one"),
+        "ongoing": make_report(title="Ongoing one"),
+        "resolved": make_report(title="Resolved one", category="water"),
+        "active": make_report(kind="initiative", category="legal-aid", title="Active one"),
+        "ended": make_report(kind="initiative", category="legal-aid", title="Ended one"),
+    }
     with app.app_context():
         for state in ("ongoing", "resolved", "ended"):
             store_set_state(db.session.get(Report, ids[state]), state, db.session.get(User, uid))
@@ -108,15 +117,21 @@ def test_status_filter_in_the_api_clusters_areas_list_and_exports(client, states
     assert areas["properties"]["challenges"] == 2 and areas["properties"]["initiatives"] == 1
     listing = client.get("/reports?status=closed&lang=en").get_data(as_text=True)
     assert "Resolved one" in listing and "Ended one" in listing and "Ongoing one" not in listing
-    rows = list(csv.DictReader(io.StringIO(client.get("/export/reports.csv?status=resolved&lang=en")
-                                           .data.decode("utf-8-sig"))))
-    assert [(r["title"], r["status"], r["status_label"]) for r in rows] == [("Resolved one", "resolved", "Resolved")]
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get("/export/reports.csv?status=resolved&lang=en").data.decode("utf-8-sig"))
+        )
+    )
+    assert [(r["title"], r["status"], r["status_label"]) for r in rows] == [
+        ("Resolved one", "resolved", "Resolved")
+    ]
 
 
 def test_open311_status_follows_the_state(client, states):
     def ids(query):
-        return sorted(int(r["service_request_id"]) for r in
-                      client.get(f"/open311/v2/requests.json?{query}").get_json())
+        return sorted(
+            int(r["service_request_id"]) for r in client.get(f"/open311/v2/requests.json?{query}").get_json()
+        )
 
     assert ids("status=closed") == sorted([states["resolved"], states["ended"]])
     assert ids("status=open") == sorted([states["reported"], states["ongoing"], states["active"]])
@@ -134,10 +149,15 @@ def test_the_map_layer_gets_the_state_for_fading_resolved_challenges(client, sta
 
 # --- updates ------------------------------------------------------------------------------------
 
+
 def suggest(client, rid, **fields):
     url = f"/reports/{rid}/suggest-update"
-    data = {"body": "The bulldozers came back today.", "contact": "PRIVATE-0599-000000",
-            "csrf_token": csrf_token(client, url), **fields}
+    data = {
+        "body": "The bulldozers came back today.",
+        "contact": "PRIVATE-0599-000000",
+        "csrf_token": csrf_token(client, url),
+        **fields,
+    }
     return client.post(url, data=data)
 
 
@@ -160,12 +180,18 @@ def test_suggested_updates_wait_for_review_and_keep_the_contact_private(app, cli
     queue = client.get("/moderation/updates?lang=en").get_data(as_text=True)
     assert "bulldozers" in queue and "PRIVATE-0599-000000" in queue  # organizers see it
     token = csrf_token(client, "/moderation/updates")
-    assert client.post(f"/moderation/updates/{update_id}/publish", data={"csrf_token": token}).status_code == 302
-    assert client.post(f"/moderation/updates/{update_id}/publish", data={"csrf_token": token}).status_code == 409
+    assert (
+        client.post(f"/moderation/updates/{update_id}/publish", data={"csrf_token": token}).status_code == 302
+    )
+    assert (
+        client.post(f"/moderation/updates/{update_id}/publish", data={"csrf_token": token}).status_code == 409
+    )
     for url in (f"/reports/{rid}?lang=en", f"/api/v1/reports/{rid}/updates", f"/reports/{rid}/feed.atom"):
         body = client.get(url).get_data(as_text=True)
         assert "bulldozers" in body and "PRIVATE-0599" not in body, url
-    assert client.post(f"/moderation/updates/{update_id}/reject", data={"csrf_token": token}).status_code == 302
+    assert (
+        client.post(f"/moderation/updates/{update_id}/reject", data={"csrf_token": token}).status_code == 302
+    )
     assert "bulldozers" not in client.get(f"/reports/{rid}").get_data(as_text=True)
 
 
@@ -182,9 +208,19 @@ def test_suggestions_are_rate_limited(tmp_path, db_url):
 
     app = create_app({**app_config(tmp_path / "rl", db_url), "UPDATE_RATE_LIMIT": "2 per hour"})
     with app.app_context():
-        rid = create_report({"kind": "challenge", "category": "housing", "title": "T", "lon": 35.2389,
-                             "lat": 31.7698, "precision": "approximate"}, user=None, source="organizer",
-                            publish=True).id
+        rid = create_report(
+            {
+                "kind": "challenge",
+                "category": "housing",
+                "title": "T",
+                "lon": 35.2389,
+                "lat": 31.7698,
+                "precision": "approximate",
+            },
+            user=None,
+            source="organizer",
+            publish=True,
+        ).id
     client = app.test_client()
     codes = [suggest(client, rid).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
@@ -233,21 +269,30 @@ def test_updates_export_is_its_own_table(app, client, make_report, make_user):
     rid = make_report(title="Water cut", category="water")
     make_report(title="Other")
     with app.app_context():
-        store_set_state(db.session.get(Report, rid), "ongoing", db.session.get(User, make_user()), "Day three")
-    rows = list(csv.DictReader(io.StringIO(client.get("/export/updates.csv?lang=en").data.decode("utf-8-sig"))))
-    assert [(r["report_id"], r["state"], r["state_label"], r["text"]) for r in rows] == \
-        [(str(rid), "ongoing", "Ongoing", "Day three")]
+        store_set_state(
+            db.session.get(Report, rid), "ongoing", db.session.get(User, make_user()), "Day three"
+        )
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/export/updates.csv?lang=en").data.decode("utf-8-sig")))
+    )
+    assert [(r["report_id"], r["state"], r["state_label"], r["text"]) for r in rows] == [
+        (str(rid), "ongoing", "Ongoing", "Day three")
+    ]
     assert "contact" not in rows[0] and "created_by" not in rows[0]
     assert client.get("/export/updates.csv?category=housing").data.decode("utf-8-sig").count("\n") == 1
-    assert client.get("/export/updates.geojson").get_json()["features"][0]["properties"]["text"] == "Day three"
+    assert (
+        client.get("/export/updates.geojson").get_json()["features"][0]["properties"]["text"] == "Day three"
+    )
 
 
 # --- "this affects us too" -------------------------------------------------------------------------
 
+
 def affects(client, rid, area="beit-hanina", **fields):
     url = f"/reports/{rid}/affects-us"
-    return client.post(url, data={"area": area, "contact": "PRIVATE-SIGNAL", "csrf_token": csrf_token(client, url),
-                                  **fields})
+    return client.post(
+        url, data={"area": area, "contact": "PRIVATE-SIGNAL", "csrf_token": csrf_token(client, url), **fields}
+    )
 
 
 def test_signals_are_moderated_and_can_become_a_linked_challenge(app, client, login, make_report):
@@ -276,13 +321,20 @@ def test_signals_are_moderated_and_can_become_a_linked_challenge(app, client, lo
     with app.app_context():
         linked = db.session.get(AffectedArea, second).linked_report_id
         new = db.session.get(Report, linked)
-        assert (new.kind, new.category, new.area, new.status, new.precision) == \
-            ("challenge", "housing", "shufat", "published", "area")
+        assert (new.kind, new.category, new.area, new.status, new.precision) == (
+            "challenge",
+            "housing",
+            "shufat",
+            "published",
+            "area",
+        )
     page = client.get(f"/reports/{rid}?lang=en").get_data(as_text=True)
     assert 'data-slug="beit-hanina"' in page and 'data-slug="shufat"' in page
     assert f'href="/reports/{linked}"' in page and "PRIVATE-SIGNAL" not in page
     assert f'href="/reports/{rid}"' in client.get(f"/reports/{linked}?lang=en").get_data(as_text=True)
     data = client.get(f"/api/v1/reports/{rid}/updates").get_json()
-    assert data["affected_areas"] == [{"area": "beit-hanina", "linked_report_id": None},
-                                      {"area": "shufat", "linked_report_id": linked}]
+    assert data["affected_areas"] == [
+        {"area": "beit-hanina", "linked_report_id": None},
+        {"area": "shufat", "linked_report_id": linked},
+    ]
     assert client.get(f"/api/v1/reports/{rid}").get_json()["properties"]["affected_areas"] == 2

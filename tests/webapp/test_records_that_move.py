@@ -41,8 +41,12 @@ def smtp():
 def mail_app(tmp_path, db_url, smtp):
     controller, _sink = smtp
     config = app_config(tmp_path / "instance", db_url)
-    config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_DEFAULT_SENDER="ahya@example.org",
-                  PUBLIC_URL="https://ahya.example")
+    config.update(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=controller.port,
+        MAIL_DEFAULT_SENDER="ahya@example.org",
+        PUBLIC_URL="https://ahya.example",
+    )
     app = create_app(config)
     yield app
     with app.app_context():
@@ -72,19 +76,26 @@ def login(client, app):
 
     with app.app_context():
         create_user(*ORGANIZER, role="organizer")
-    resp = client.post("/auth/login", data={"email": ORGANIZER[0], "password": ORGANIZER[1],
-                                            "csrf_token": csrf_token(client, "/auth/login")})
+    resp = client.post(
+        "/auth/login",
+        data={
+            "email": ORGANIZER[0],
+            "password": ORGANIZER[1],
+            "csrf_token": csrf_token(client, "/auth/login"),
+        },
+    )
     assert resp.status_code == 302
 
 
 def follow(client, url: str, address: str = FOLLOWER, frequency: str = "immediate"):
-    return client.post(url, data={"email": address, "frequency": frequency,
-                                  "csrf_token": csrf_token(client, url)})
+    return client.post(
+        url, data={"email": address, "frequency": frequency, "csrf_token": csrf_token(client, url)}
+    )
 
 
 def confirm_from_mail(client, msg) -> None:
     link = re.search(r"https://ahya\.example(/follow/confirm/\S+)", text_of(msg))[1]
-    assert "dir=\"rtl\"" in html_of(msg)  # the Arabic page's follower gets an Arabic mail
+    assert 'dir="rtl"' in html_of(msg)  # the Arabic page's follower gets an Arabic mail
     resp = client.post(link, data={"csrf_token": csrf_token(client, link)})
     assert resp.status_code == 200 and 'id="confirmed"' in resp.get_data(as_text=True)
 
@@ -95,10 +106,20 @@ def test_done_when(mail_app, smtp, make_report=None):
     from webapp.store.reporting import create_report
 
     with app.app_context():
-        challenge = create_report({"kind": "challenge", "category": "housing", "title": "أوامر هدم",
-                                   "description": "Three homes received orders.", "lon": SILWAN[0],
-                                   "lat": SILWAN[1], "precision": "approximate"},
-                                  user=None, source="organizer", publish=True).id
+        challenge = create_report(
+            {
+                "kind": "challenge",
+                "category": "housing",
+                "title": "أوامر هدم",
+                "description": "Three homes received orders.",
+                "lon": SILWAN[0],
+                "lat": SILWAN[1],
+                "precision": "approximate",
+            },
+            user=None,
+            source="organizer",
+            publish=True,
+        ).id
     resident, organizer = app.test_client(), app.test_client()
     runner = app.test_cli_runner()
 
@@ -117,8 +138,14 @@ def test_done_when(mail_app, smtp, make_report=None):
     # The organizer marks the challenge "ongoing" with an update.
     login(organizer, app)
     url = f"/moderation/{challenge}/progress"
-    resp = organizer.post(url, data={"state": "ongoing", "note": "The appeal was heard on 3 December.",
-                                     "csrf_token": csrf_token(organizer, url)})
+    resp = organizer.post(
+        url,
+        data={
+            "state": "ongoing",
+            "note": "The appeal was heard on 3 December.",
+            "csrf_token": csrf_token(organizer, url),
+        },
+    )
     assert resp.status_code == 302
 
     # Exactly one mail, about it; a second run sends nothing.
@@ -157,8 +184,14 @@ def test_done_when(mail_app, smtp, make_report=None):
     # A resident of another area: "this affects us too", then approved.
     other = app.test_client()
     url = f"/reports/{challenge}/affects-us"
-    resp = other.post(url, data={"area": "beit-hanina", "contact": "private-contact@example.net",
-                                 "csrf_token": csrf_token(other, url)})
+    resp = other.post(
+        url,
+        data={
+            "area": "beit-hanina",
+            "contact": "private-contact@example.net",
+            "csrf_token": csrf_token(other, url),
+        },
+    )
     assert resp.status_code == 200
     page = app.test_client().get(f"/reports/{challenge}?lang=en").get_data(as_text=True)
     assert 'data-slug="beit-hanina"' not in page  # not before review
@@ -166,8 +199,10 @@ def test_done_when(mail_app, smtp, make_report=None):
         from webapp.store.tracking import AffectedArea
 
         signal = db.session.scalars(db.select(AffectedArea)).one().id
-    resp = organizer.post(f"/moderation/signals/{signal}/publish",
-                          data={"csrf_token": csrf_token(organizer, "/moderation/updates")})
+    resp = organizer.post(
+        f"/moderation/signals/{signal}/publish",
+        data={"csrf_token": csrf_token(organizer, "/moderation/updates")},
+    )
     assert resp.status_code == 302
     page = app.test_client().get(f"/reports/{challenge}?lang=en").get_data(as_text=True)
     assert 'data-slug="beit-hanina"' in page and "private-contact" not in page
