@@ -338,3 +338,12 @@ def test_signals_are_moderated_and_can_become_a_linked_challenge(app, client, lo
         {"area": "shufat", "linked_report_id": linked},
     ]
     assert client.get(f"/api/v1/reports/{rid}").get_json()["properties"]["affected_areas"] == 2
+
+
+def test_the_export_page_offers_and_names_the_status_filter(client, states):
+    page = client.get("/export?status=closed&lang=en").get_data(as_text=True)
+    assert '<option value="closed" selected>' in page and "Closed (resolved or ended)" in page
+    assert "/export/reports.csv?status=closed" in page.replace("&amp;", "&")
+    rows = client.get("/export/updates.csv?status=closed").data.decode("utf-8-sig").splitlines()
+    assert len(rows) == 3  # the header, the resolved challenge's and the ended initiative's change
+    assert client.get("/export?status=nonsense").status_code == 400

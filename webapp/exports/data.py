@@ -168,6 +168,8 @@ def filter_summary(filters: queries.ReportFilters, lang: str) -> str:
         place = get_layers().places.set_index("slug")
         if filters.area in place.index:
             parts.append(str(place.at[filters.area, f"name_{lang}"] or filters.area))
+    if filters.status_arg:  # posters and the export page say which states they show
+        parts.append(lifecycle.label(filters.status_arg))
     if filters.since:
         parts.append(_("from %(date)s", date=format_date(filters.since, "long")))
     if filters.until:

@@ -11,6 +11,7 @@ from geo.standalone import build_standalone_html, inline_leaflet_css
 
 from ..extensions import limiter
 from ..public.mapview import filters_context, layer_labels, map_page_context
+from ..store import lifecycle
 from ..store.filters import ParameterError
 from ..store.layers import get_display_layers, get_layers
 from ..store.queries import ReportFilters
@@ -64,6 +65,7 @@ def index():
                     ("shp.zip", "Shapefile (zip)")],
         "categories": get_taxonomy().as_dict(lang), "places": _place_choices(lang),
         "papers": PAPERS,
+        "statuses": [(value, lifecycle.label(value)) for value in lifecycle.STATUS_VALUES],
         "embed_url": embed_url, "error": error,
     }
     return render_template("exports/index.html", **context), 400 if error else 200
