@@ -315,6 +315,9 @@ def test_signals_are_moderated_and_can_become_a_linked_challenge(app, client, lo
     login()
     token = csrf_token(client, "/moderation/updates")
     assert client.post(f"/moderation/signals/{first}/publish", data={"csrf_token": token}).status_code == 302
+    queue = client.get("/moderation/updates?lang=en").get_data(as_text=True)
+    assert f'<li data-signal-id="{first}">' in queue  # published, can still be promoted
+    assert "/moderation/updates" in client.get("/moderation/?lang=en").get_data(as_text=True)
     resp = client.post(f"/moderation/signals/{second}/promote", data={"csrf_token": token})
     assert resp.status_code == 302
     assert client.post(f"/moderation/signals/{second}/promote", data={"csrf_token": token}).status_code == 409

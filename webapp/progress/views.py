@@ -166,7 +166,8 @@ def queue():
 
     return render_template("progress/queue.html", form=ReviewForm(),
                            updates=[(u, timeline_item(u)) for u in updates.pending_updates()],
-                           signals=affected.pending_signals(), area_name=name)
+                           signals=affected.pending_signals(), promotable=affected.promotable_signals(),
+                           area_name=name)
 
 
 def _review_or_409(review, obj, action: str):

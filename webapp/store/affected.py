@@ -139,3 +139,10 @@ def pending_signals() -> list[AffectedArea]:
     """Signals waiting for review, oldest first (for organizers)."""
     return list(db.session.scalars(select(AffectedArea).where(AffectedArea.status == "pending")
                                    .order_by(AffectedArea.created_at, AffectedArea.id)))
+
+
+def promotable_signals(limit: int = 100) -> list[AffectedArea]:
+    """Published signals not yet made a challenge of their own, newest first (for organizers)."""
+    return list(db.session.scalars(_published().where(AffectedArea.linked_report_id.is_(None))
+                                   .order_by(AffectedArea.published_at.desc(), AffectedArea.id.desc())
+                                   .limit(limit)))

@@ -22,6 +22,7 @@ from geo.tabular import Table, TableError, read_table
 
 from ..contribute import rules
 from ..extensions import db
+from .lifecycle import default_state
 from .models import AuditEvent, Report, User, utcnow
 from .reporting import get_area_index, get_taxonomy
 from .versioning import bump_data_version
@@ -233,7 +234,7 @@ def store(plan: Plan, *, user: User | None, publish: bool, skip_invalid: bool) -
         f, seed = row.fields, seeds[k]
         records.append({**f, "privacy_seed": seed, "public_lon": float(plons[k]),
                         "public_lat": float(plats[k]), "status": status, "photo": None, "is_demo": False,
-                        "source": "import", "reject_reason": "",
+                        "source": "import", "reject_reason": "", "lifecycle": default_state(f["kind"]),
                         "created_by_id": user_id, "created_at": now, "updated_at": now,
                         "published_at": now if publish else None, "changed_version": version,
                         "source_id": row.source_id})
