@@ -317,3 +317,21 @@ def test_report_and_topic_feeds_carry_updates(app, client, make_report, make_use
         assert "Reconnected today" in body and "Update: Water cut (Resolved)" in body, url
     assert client.get("/topics/housing/feed.atom").get_data(as_text=True).count("Reconnected") == 0
     assert client.get("/topics/nothing/feed.atom").status_code == 404
+
+
+def test_a_second_run_while_one_is_running_does_nothing(mail_app, smtp):
+    """Overlapping cron runs: the second finds the lock taken, sends nothing and says so."""
+    from webapp.store.alerts import AlertsBusy, one_run
+
+    app, sink = mail_app, smtp
+    subscribe(app)
+    report(app, title="While another run holds the lock")
+    with app.app_context(), one_run():
+        result = send(app)
+        assert result.exit_code == 0 and "Another 'alerts send' is running" in result.output
+        assert alerts_of(sink) == []
+        with pytest.raises(AlertsBusy), one_run():
+            pass
+    result = send(app)
+    assert result.exit_code == 0 and "1 mails sent" in result.output, result.output
+    assert len(alerts_of(sink)) == 1

@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..store.alerts import mail_enabled, send_due
+from ..store.alerts import AlertsBusy, mail_enabled, one_run, send_due
 
 alerts = AppGroup("alerts", help="Mails to the people who follow an area, a topic or a report.")
 
@@ -20,7 +20,12 @@ def send_command() -> None:
     """
     if not mail_enabled():
         raise click.ClickException("MAIL_SERVER is not set: there is nothing to send mail with.")
-    counts = send_due()
+    try:
+        with one_run():
+            counts = send_due()
+    except AlertsBusy:
+        click.echo("Another 'alerts send' is running: nothing done (it will send what is due).")
+        return
     click.echo(f"{counts['mails']} mails sent ({counts['items']} items), {counts['resumed']} batches "
                f"resumed, {counts['failed']} failed (to be retried)")
     if counts["failed"]:

@@ -17,8 +17,8 @@ the address with it. Addresses are private: no public page, export or API shows 
 A crash between 1 and 3 leaves claimed rows without ``sent_at``: the next run sends those
 batches first (same items, same Message-ID) and marks them; nothing new is claimed twice. The
 only window for a duplicate is a crash after the mail server accepted the mail and before the
-mark committed; the stable Message-ID lets mail systems drop such a copy. Run one ``alerts send``
-at a time (cron does).
+mark committed; the stable Message-ID lets mail systems drop such a copy. One ``alerts send``
+runs at a time (:func:`one_run`: a second one finds the lock taken and does nothing).
 
 Only published content goes out: items are re-read at sending time, and an item that was
 unpublished since it was claimed is left out of the mail.
@@ -27,17 +27,20 @@ unpublished since it was claimed is left out of the mail.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import re
 import secrets
 import smtplib
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mailman import EmailMultiAlternatives
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -298,6 +301,44 @@ def _deliver(sub: Subscription, batch: str, keys: list[str], counts: dict) -> No
     _mark(batch, sub)
     counts["mails"] += 1
     counts["items"] += len(items)
+
+
+_LOCK_KEY = 0x41687962  # the advisory lock of one ``alerts send`` at a time (PostgreSQL)
+
+
+class AlertsBusy(RuntimeError):
+    """Another ``alerts send`` is running: this one did nothing."""
+
+
+@contextmanager
+def one_run():
+    """Hold the "alerts send" lock for the block, or raise :class:`AlertsBusy` at once.
+
+    Two overlapping runs (a slow SMTP server, cron starting the next one) would both find the
+    same unsent batches of an interrupted run and send them twice. PostgreSQL gets an advisory
+    lock (it works across machines); SQLite a file lock beside the instance's other files.
+    """
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("postgresql"):
+        with db.engine.connect() as conn:
+            if not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _LOCK_KEY}).scalar():
+                raise AlertsBusy()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_KEY})
+                conn.commit()
+        return
+    path = Path(current_app.instance_path) / "alerts-send.lock"
+    with open(path, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AlertsBusy() from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def send_due(now: dt.datetime | None = None) -> dict[str, int]:
