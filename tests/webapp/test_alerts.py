@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.conftest import SILWAN, app_config
+from tests.conftest import SILWAN, app_config, csrf_token
 from tests.webapp.test_connect import Sink, free_port
 from tests.webapp.test_records_that_move import html_of, messages, path_of, text_of
 from webapp import create_app
@@ -335,3 +335,19 @@ def test_a_second_run_while_one_is_running_does_nothing(mail_app, smtp):
     result = send(app)
     assert result.exit_code == 0 and "1 mails sent" in result.output, result.output
     assert len(alerts_of(sink)) == 1
+
+
+def test_follow_requests_are_rate_limited_and_the_honeypot_stores_nothing(tmp_path, db_url, smtp, port):
+    app = make_app(tmp_path, db_url, port, FOLLOW_RATE_LIMIT="2 per hour")
+    client = app.test_client()
+    url = "/follow?scope=area&target=silwan"
+
+    def post(**fields):
+        data = {"email": "hind@example.net", "frequency": "immediate", "csrf_token": csrf_token(client, url)}
+        return client.post(url, data={**data, **fields}).status_code
+
+    assert post(website="http://spam.example/") == 200
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Subscription)) == 0
+    assert [post(), post()] == [200, 429]
+    assert len(messages(smtp)) == 1
