@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -45,12 +46,8 @@ def pg_template(tmp_path_factory):
     admin = _admin_engine()
     with admin.connect() as con:
         con.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    app = create_app(app_config(tmp_path_factory.mktemp("template") / "instance", _database_url(name)))
-    with app.app_context():
-        from webapp.extensions import db
-
-        db.session.remove()
-        db.engine.dispose()
+    with make_app(tmp_path_factory.mktemp("template") / "instance", _database_url(name)):
+        pass  # creating the app migrates the database
     yield name
     with admin.connect() as con:
         con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -81,15 +78,28 @@ def _postgres_database(template: str | None = None):
     return _database_url(name), drop
 
 
+@contextlib.contextmanager
+def postgres_database(template: str | None = None):
+    """The URL of a fresh PostgreSQL database, dropped afterwards, when ``TEST_DATABASE_URL``
+    names a server; else None (the app then keeps SQLite in its instance folder)."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        yield None
+        return
+    url, drop = _postgres_database(template)
+    try:
+        yield url
+    finally:
+        drop()
+
+
 @pytest.fixture
 def db_url(tmp_path, pg_template):
     """The test's database URL: SQLite in the temporary instance, or a fresh PostgreSQL database."""
     if not pg_template:
         yield None
         return
-    url, drop = _postgres_database(pg_template)
-    yield url
-    drop()
+    with postgres_database(pg_template) as url:
+        yield url
 
 
 def app_config(instance, db_url: str | None) -> dict:
@@ -107,15 +117,28 @@ def app_config(instance, db_url: str | None) -> dict:
     return config
 
 
+@contextlib.contextmanager
+def make_app(instance, db_url: str | None = None, **config):
+    """The test app (:func:`app_config` plus ``config``) on ``db_url``; its connections closed after.
+
+    Every app the tests make goes through here: the ``app`` fixture, and fixtures that need
+    other settings (mail, rate limits), a second app, or one app for a whole module.
+    """
+    app = create_app({**app_config(instance, db_url), **config})
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            from webapp.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()
+
+
 @pytest.fixture
 def app(tmp_path, db_url):
-    app = create_app(app_config(tmp_path / "instance", db_url))
-    yield app
-    with app.app_context():
-        from webapp.extensions import db
-
-        db.session.remove()
-        db.engine.dispose()
+    with make_app(tmp_path / "instance", db_url) as app:
+        yield app
 
 
 @pytest.fixture
@@ -152,7 +175,7 @@ def csrf_token(client, url: str) -> str:
 
 @pytest.fixture
 def make_user(app):
-    from webapp.auth.accounts import create_user
+    from webapp.store.accounts import create_user
 
     def make(email=ORGANIZER[0], password=ORGANIZER[1], role="organizer"):
         with app.app_context():

@@ -16,7 +16,7 @@ from tests.webapp.test_connect import Sink, free_port
 from tests.webapp.test_records_that_move import html_of, messages, path_of, text_of
 from webapp import create_app
 from webapp.extensions import db
-from webapp.store.tracking import AlertDelivery, Subscription
+from webapp.store.models import AlertDelivery, Subscription
 
 
 def start_smtp(port: int):
@@ -98,7 +98,8 @@ def subscribe(
 
 
 def set_state(app, report_id, state, note=""):
-    from webapp.auth.accounts import create_user
+    from webapp.store.accounts import create_user
+
     from webapp.store.lifecycle import set_state as store_set_state
     from webapp.store.models import Report, User
 
@@ -177,7 +178,8 @@ def test_a_rejected_update_and_an_unpublished_report_never_go_out(mail_app, smtp
     app, sink = mail_app, smtp
     rid = report(app)
     subscribe(app, scope="report", target=str(rid))
-    from webapp.auth.accounts import create_user
+    from webapp.store.accounts import create_user
+
     from webapp.store import updates
     from webapp.store.models import Report
     from webapp.store.reporting import change_status

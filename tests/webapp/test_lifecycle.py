@@ -162,7 +162,7 @@ def suggest(client, rid, **fields):
 
 
 def test_suggested_updates_wait_for_review_and_keep_the_contact_private(app, client, login, make_report):
-    from webapp.store.tracking import ReportUpdate
+    from webapp.store.models import ReportUpdate
 
     rid = make_report()
     assert suggest(client, rid).status_code == 200
@@ -237,9 +237,8 @@ def _jpeg_with_gps() -> bytes:
 
 
 def test_organizer_update_photo_loses_exif_and_shows_only_while_published(app, client, login, make_report):
-    from webapp.store.models import Report
+    from webapp.store.models import Report, ReportUpdate
     from webapp.store.reporting import change_status
-    from webapp.store.tracking import ReportUpdate
 
     rid = make_report()
     login()
@@ -296,8 +295,7 @@ def affects(client, rid, area="beit-hanina", **fields):
 
 
 def test_signals_are_moderated_and_can_become_a_linked_challenge(app, client, login, make_report):
-    from webapp.store.models import Report
-    from webapp.store.tracking import AffectedArea
+    from webapp.store.models import AffectedArea, Report
 
     rid = make_report(title="Demolition orders")
     initiative = make_report(kind="initiative", category="legal-aid")

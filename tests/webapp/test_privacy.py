@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from werkzeug.routing.converters import AnyConverter, IntegerConverter
 
-from geo.demo import random_points_in_polygons
+from geo.spatial.demo import random_points_in_polygons
 
 TOKEN = secrets.token_hex(4)
 CONTACT = f"PRIVATE-CONTACT-{TOKEN}"
@@ -154,8 +154,7 @@ def _records_that_move(app, author_id, photos: Path, published: list, hidden: li
     from webapp.extensions import db
     from webapp.store import affected, updates
     from webapp.store.lifecycle import set_state
-    from webapp.store.models import Report, User
-    from webapp.store.tracking import AlertDelivery, Subscription
+    from webapp.store.models import AlertDelivery, Report, Subscription, User
 
     hidden_photo = _secrets.token_hex(16) + ".jpg"
     (photos / hidden_photo).write_bytes(b"\xff\xd8" + PHOTO_BYTES)

@@ -21,7 +21,7 @@ from tests.conftest import ORGANIZER, app_config, csrf_token
 from tests.webapp.test_connect import Sink, free_port
 from webapp import create_app
 from webapp.extensions import db
-from webapp.store.tracking import AlertDelivery, Subscription
+from webapp.store.models import AlertDelivery, Subscription
 
 FOLLOWER = "hind@example.net"
 
@@ -72,7 +72,7 @@ def path_of(url: str) -> str:
 
 
 def login(client, app):
-    from webapp.auth.accounts import create_user
+    from webapp.store.accounts import create_user
 
     with app.app_context():
         create_user(*ORGANIZER, role="organizer")
@@ -196,7 +196,7 @@ def test_done_when(mail_app, smtp, make_report=None):
     page = app.test_client().get(f"/reports/{challenge}?lang=en").get_data(as_text=True)
     assert 'data-slug="beit-hanina"' not in page  # not before review
     with app.app_context():
-        from webapp.store.tracking import AffectedArea
+        from webapp.store.models import AffectedArea
 
         signal = db.session.scalars(db.select(AffectedArea)).one().id
     resp = organizer.post(

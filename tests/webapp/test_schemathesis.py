@@ -31,8 +31,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS, load_all_checks
 
-from tests.conftest import SILWAN, app_config
-from webapp import create_app
+from tests.conftest import SILWAN, make_app, postgres_database
 from webapp.api.params import encode_cursor
 from webapp.web.routing import MAX_ID
 
@@ -62,29 +61,17 @@ schemathesis.openapi.format("cursor", st.integers(1, MAX_ID).map(lambda i: encod
 def api_app(tmp_path_factory):
     """One app for the module (the API only reads), with demo reports and a few exact ones."""
     from webapp.cli.demo import load_demo
-    from webapp.extensions import db
     from webapp.store.reporting import create_report
 
-    drop = None
-    db_url = None
-    if os.environ.get("TEST_DATABASE_URL"):
-        from tests.conftest import _postgres_database
-
-        db_url, drop = _postgres_database()
-    config = {**app_config(tmp_path_factory.mktemp("instance"), db_url), "SECRET_KEY": SECRET_KEY}
-    app = create_app(config)
-    with app.app_context():
-        load_demo(40, 3)
-        for kind, category in (("challenge", "housing"), ("initiative", "legal-aid")):
-            create_report({"kind": kind, "category": category, "title": "Demolition order",
-                           "lon": SILWAN[0], "lat": SILWAN[1], "precision": "exact"},
-                          user=None, source="organizer", publish=True)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if drop:
-        drop()
+    with (postgres_database() as db_url,
+          make_app(tmp_path_factory.mktemp("instance"), db_url, SECRET_KEY=SECRET_KEY) as app):
+        with app.app_context():
+            load_demo(40, 3)
+            for kind, category in (("challenge", "housing"), ("initiative", "legal-aid")):
+                create_report({"kind": kind, "category": category, "title": "Demolition order",
+                               "lon": SILWAN[0], "lat": SILWAN[1], "precision": "exact"},
+                              user=None, source="organizer", publish=True)
+        yield app
 
 
 @pytest.fixture(scope="module")

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Response, url_for
+from flask import url_for
 
 from ..extensions import db
 from ..store import queries
 from ..store.affected import joined_areas
 from ..store.updates import public_update, published_updates
-from . import bp
 from .cache import cached_json
-from .geojson import dumps
+from .geojson import json_response as _json
+from .views import bp
 
 
-def _json(data, status: int = 200) -> Response:
-    return Response(dumps(data), status=status, mimetype="application/json")
-
-
-@bp.get("/reports/<id:report_id>/updates")
+@bp.get("/v1/reports/<id:report_id>/updates")
 @cached_json
 def report_updates(report_id: int):
     """The published updates of one published report, oldest first (404 otherwise).

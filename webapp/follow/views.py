@@ -10,7 +10,7 @@ pages tells whether an address follows anything.
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import csrf, db, limiter
@@ -20,8 +20,9 @@ from ..store.layers import place_slugs
 from ..store.reporting import get_taxonomy
 from ..web.i18n import current_language
 from ..web.routing import MAX_ID
-from . import bp
 from .forms import FollowForm, TokenForm
+
+bp = Blueprint("follow", __name__, url_prefix="/follow")
 
 
 def _rate_limit() -> str:

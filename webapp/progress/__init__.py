@@ -1,7 +1,3 @@
 """Records that move: a report's state and timeline, suggested updates, "this affects us too"."""
 
-from flask import Blueprint
-
-bp = Blueprint("progress", __name__)
-
-from . import views  # noqa: E402,F401
+from .views import bp  # noqa: F401  (create_app registers it)

@@ -8,8 +8,8 @@ from flask_wtf.file import FileField
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..contribute.forms import valid_text
 from ..store.updates import MAX_BODY, MAX_CONTACT
+from ..web.report_form import valid_text
 
 _TOO_LONG = _l("At most %(max)d characters, please.")
 

@@ -9,6 +9,7 @@ and render: the rules are in ``store.lifecycle``, ``store.updates`` and ``store.
 from __future__ import annotations
 
 from flask import (
+    Blueprint,
     abort,
     current_app,
     flash,
@@ -21,16 +22,16 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.roles import organizer_required
 from ..extensions import db, limiter
 from ..store import affected, lifecycle, photos, queries, updates
 from ..store.layers import get_layers, place_names
-from ..store.models import Report
-from ..store.tracking import AffectedArea, ReportUpdate
+from ..store.models import AffectedArea, Report, ReportUpdate
 from ..web.i18n import current_language
+from ..web.roles import organizer_required
 from ..web.timeline import area_joined, progress_context, state_badge, timeline_item
-from . import bp
 from .forms import AffectsUsForm, ReviewForm, StateForm, SuggestUpdateForm, choices
+
+bp = Blueprint("progress", __name__)
 
 
 def _rate_limit() -> str:

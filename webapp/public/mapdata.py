@@ -9,58 +9,17 @@ the current data, revalidated by ETag.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import json
-from dataclasses import dataclass
+from flask import Response, abort, current_app, request
 
-from flask import Response, abort, current_app, request, url_for
-
-from geo.maps import area_collection
-from geo.search import search_index
-
-from ..store.layers import get_display_layers, get_layers
 from ..web.compression import YEAR, accepts_gzip
-from . import bp
-
-
-@dataclass(frozen=True)
-class Asset:
-    body: bytes
-    gzipped: bytes
-    etag: str
-    mimetype: str
-
-
-def _asset(key: str, build, mimetype: str) -> Asset:
-    ext = current_app.extensions.setdefault("ahya.mapdata", {})
-    if key not in ext:
-        body = json.dumps(build(), ensure_ascii=False, separators=(",", ":")).encode()
-        ext[key] = Asset(body, gzip.compress(body, compresslevel=9, mtime=0),
-                         hashlib.sha256(body).hexdigest()[:16], mimetype)
-    return ext[key]
+from ..web.mapview import Asset, areas_asset, places_asset
+from .views import bp
 
 
 def _lang(lang: str) -> str:
     if lang not in current_app.config["LANGUAGES"]:
         abort(404)
     return lang
-
-
-def areas_asset(lang: str) -> Asset:
-    return _asset(f"areas.{lang}", lambda: area_collection(get_display_layers().areas, lang),
-                  "application/geo+json")
-
-
-def places_asset() -> Asset:
-    layers = get_layers()
-    return _asset("places", lambda: search_index(layers.places, layers.areas), "application/json")
-
-
-def asset_urls(lang: str) -> dict[str, str]:
-    """Versioned URLs of the map page's data for ``lang``: ``areas`` and ``places``."""
-    return {"areas": url_for("public.map_areas", lang=lang, v=areas_asset(lang).etag),
-            "places": url_for("public.map_places", v=places_asset().etag)}
 
 
 def _send(asset: Asset) -> Response:

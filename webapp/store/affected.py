@@ -12,9 +12,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ..extensions import db
-from .models import Report, User, utcnow
+from .models import AffectedArea, Report, User, utcnow
 from .queries import PUBLIC_STATUS
-from .tracking import AffectedArea
 from .versioning import bump_data_version
 
 MAX_CONTACT = 300
@@ -59,8 +58,8 @@ def promote(signal: AffectedArea, user: User) -> Report:
     representative point with precision ``area`` (only the area is known). The signal is
     published too: the first challenge then links to the new one.
     """
-    from .networking import area_points
     from .reporting import create_report
+    from .whocanhelp import area_points
 
     if signal.linked_report_id is not None:
         raise ValueError("already a challenge of its own")

@@ -45,9 +45,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from .lifecycle import label as state_label
-from .models import Report, utcnow
+from .models import AlertDelivery, Report, ReportUpdate, Subscription, utcnow
 from .queries import PUBLIC_STATUS
-from .tracking import AlertDelivery, ReportUpdate, Subscription
 
 SCOPES = ("area", "category", "report")
 FREQUENCIES = ("immediate", "weekly")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from .models import Report, User, utcnow
+from .models import AuditEvent, Report, ReportUpdate, User, utcnow
 from .versioning import bump_data_version
 
 STATES = {
@@ -96,8 +96,6 @@ def set_state(report: Report, state: str, user: User, note: str = "", photo: str
     ReportUpdate or None
         The published update, or None when nothing changed (same state, no note, no photo).
     """
-    from .reporting import audit
-    from .tracking import ReportUpdate
 
     if state not in states_for(report.kind):
         raise ValueError(f"{state!r} is not a state of a {report.kind}")
@@ -112,7 +110,7 @@ def set_state(report: Report, state: str, user: User, note: str = "", photo: str
     db.session.add(update)
     if state != previous:
         report.lifecycle = state
-        audit(report, "state", user, f"{previous} → {state}")
+        db.session.add(AuditEvent(report=report, user=user, action="state", detail=f"{previous} → {state}"))
     report.changed_version = bump_data_version()
     db.session.commit()
     return update

@@ -14,9 +14,8 @@ import datetime as dt
 from sqlalchemy import Select, func, select
 
 from ..extensions import db
-from .models import Report, User, utcnow
+from .models import Report, ReportUpdate, User, utcnow
 from .queries import PUBLIC_STATUS
-from .tracking import ReportUpdate
 from .versioning import bump_data_version
 
 #: Longest update text (characters) and longest private contact.

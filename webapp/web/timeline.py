@@ -11,7 +11,7 @@ from flask_babel import format_date
 
 from ..store import affected, lifecycle, updates
 from ..store.layers import place_names
-from ..store.tracking import ReportUpdate
+from ..store.models import ReportUpdate
 
 
 def _area_name(slug: str, lang: str) -> str:
