@@ -1,4 +1,6 @@
-"""The store: reports, users and the audit log (SQLAlchemy 2, SQLite or PostgreSQL)."""
+"""The store: reports, users and the audit log, organizations, requests to connect, and the
+records that move (updates, affected areas, subscriptions, alert deliveries). SQLAlchemy 2,
+SQLite or PostgreSQL."""
 
 from __future__ import annotations
 
