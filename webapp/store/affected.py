@@ -13,12 +13,14 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from .models import AffectedArea, Report, User, utcnow
+from .moderation import Moves, transition
 from .queries import PUBLIC_STATUS
 from .versioning import bump_data_version
 
 MAX_CONTACT = 300
-REVIEW_ACTIONS = {"publish": ("published", {"pending", "rejected"}),
-                  "reject": ("rejected", {"pending", "published"})}
+#: Suggestions are published or rejected (no archive): the moves of ``store.moderation``.
+REVIEW_ACTIONS: Moves = {"publish": ("published", frozenset({"pending", "rejected"})),
+                         "reject": ("rejected", frozenset({"pending", "published"}))}
 
 
 def add_signal(report: Report, area: str, contact: str = "") -> AffectedArea:
@@ -35,17 +37,7 @@ def review_signal(signal: AffectedArea, action: str, user: User, reason: str = "
     """Publish or reject a signal (audited on its challenge); illegal moves raise ValueError."""
     from .reporting import audit
 
-    if action not in REVIEW_ACTIONS:
-        raise ValueError(f"unknown action {action!r}")
-    target, allowed = REVIEW_ACTIONS[action]
-    if signal.status not in allowed:
-        raise ValueError(f"cannot {action} a {signal.status} signal")
-    signal.status = target
-    if action == "publish":
-        signal.published_at = utcnow()
-        signal.reject_reason = ""
-    else:
-        signal.reject_reason = reason[:500]
+    transition(signal, action, REVIEW_ACTIONS, reason)  # ValueError for an illegal move
     audit(signal.report, f"signal {action}", user, f"{signal.area}")
     signal.report.changed_version = bump_data_version()
     db.session.commit()

@@ -14,14 +14,16 @@ import datetime as dt
 from sqlalchemy import Select, func, select
 
 from ..extensions import db
-from .models import Report, ReportUpdate, User, utcnow
+from .models import Report, ReportUpdate, User
+from .moderation import Moves, transition
 from .queries import PUBLIC_STATUS
 from .versioning import bump_data_version
 
 #: Longest update text (characters) and longest private contact.
 MAX_BODY, MAX_CONTACT = 2000, 300
-REVIEW_ACTIONS = {"publish": ("published", {"pending", "rejected"}),
-                  "reject": ("rejected", {"pending", "published"})}
+#: Suggestions are published or rejected (no archive): the moves of ``store.moderation``.
+REVIEW_ACTIONS: Moves = {"publish": ("published", frozenset({"pending", "rejected"})),
+                         "reject": ("rejected", frozenset({"pending", "published"}))}
 
 
 def suggest_update(report: Report, body: str, contact: str = "") -> ReportUpdate:
@@ -37,17 +39,7 @@ def review_update(update: ReportUpdate, action: str, user: User, reason: str = "
     """Publish or reject a suggested update (audited on its report); illegal moves raise ValueError."""
     from .reporting import audit
 
-    if action not in REVIEW_ACTIONS:
-        raise ValueError(f"unknown action {action!r}")
-    target, allowed = REVIEW_ACTIONS[action]
-    if update.status not in allowed:
-        raise ValueError(f"cannot {action} a {update.status} update")
-    update.status = target
-    if action == "publish":
-        update.published_at = utcnow()
-        update.reject_reason = ""
-    else:
-        update.reject_reason = reason[:500]
+    transition(update, action, REVIEW_ACTIONS, reason)  # ValueError for an illegal move
     audit(update.report, f"update {action}", user, f"update {update.id}")
     # Feeds, the API and the report page show updates: their caches follow the data version.
     update.report.changed_version = bump_data_version()
