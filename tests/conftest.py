@@ -117,6 +117,34 @@ def app_config(instance, db_url: str | None) -> dict:
     return config
 
 
+_SQLITE_TEMPLATE: list[Path] = []  # this process's migrated SQLite database, made once
+
+
+def _copy_sqlite_template(instance: Path) -> None:
+    """Start a test's SQLite database as a copy of one migrated in this process.
+
+    Migrating an empty database costs each test a few hundred milliseconds; the migrations still
+    run from empty once per process (and ``test_migrations`` checks what they build).
+    """
+    import shutil
+    import tempfile
+
+    target = instance / "ahya.db"
+    if target.exists():
+        return
+    if not _SQLITE_TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="ahya-template-")) / "instance"
+        app = create_app(app_config(folder, None))
+        with app.app_context():
+            from webapp.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()  # the last connection closed: the WAL is folded into the file
+        _SQLITE_TEMPLATE.append(folder / "ahya.db")
+    instance.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_SQLITE_TEMPLATE[0], target)
+
+
 @contextlib.contextmanager
 def make_app(instance, db_url: str | None = None, **config):
     """The test app (:func:`app_config` plus ``config``) on ``db_url``; its connections closed after.
@@ -124,7 +152,10 @@ def make_app(instance, db_url: str | None = None, **config):
     Every app the tests make goes through here: the ``app`` fixture, and fixtures that need
     other settings (mail, rate limits), a second app, or one app for a whole module.
     """
-    app = create_app({**app_config(instance, db_url), **config})
+    settings = {**app_config(instance, db_url), **config}
+    if not settings.get("DATABASE_URL"):
+        _copy_sqlite_template(Path(instance))
+    app = create_app(settings)
     try:
         yield app
     finally:
@@ -246,3 +277,27 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "sqlite_only" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent without it
+def pytest_xdist_make_scheduler(config, log):
+    """``-n 2`` (the README's test command): the browser tests together on one worker, one Chromium
+    at a time as in a serial run, the other test files spread over both workers, a file at a time.
+
+    Two Chromiums on two cores, each beside its live server, made the map's 10 s waits time out.
+    A file at a time builds each module-scoped fixture (the schemathesis app, the layer builds)
+    once, not once per worker. (``--dist loadgroup`` with ``xdist_group`` marks would do the same
+    but renames pytest's private ``_nodeid``, which pytest 9.2 no longer reads: it silently does
+    not group.) Other ``--dist`` modes are left as they are.
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith("tests/browser/"):
+                return "tests/browser"
+            return nodeid.split("::", 1)[0]
+
+    if config.getvalue("dist") == "load":
+        return BrowserTestsTogether(config, log)
+    return None

@@ -249,8 +249,10 @@ _BROKEN = [
     ("webapp/web/forms.py", _TYPING + "    from ..public import views\n",
      "webapp.web.forms imports webapp.public.views: web/ imports a blueprint"),
     ("geo/drawing/maps.py", "import flask\n", "geo.drawing.maps imports flask: geo/ imports no web app"),
-    ("geo/drawing/maps.py", "from flask_babel import gettext\n", "geo.drawing.maps imports flask_babel: geo/"),
-    ("geo/drawing/maps.py", "from webapp.store import models\n", "geo.drawing.maps imports webapp.store.models: geo/"),
+    ("geo/drawing/maps.py", "from flask_babel import gettext\n",
+     "geo.drawing.maps imports flask_babel: geo/"),
+    ("geo/drawing/maps.py", "from webapp.store import models\n",
+     "geo.drawing.maps imports webapp.store.models: geo/"),
     ("geo/drawing/maps.py", "import sqlalchemy as sa\n", "geo.drawing.maps imports sqlalchemy: geo/"),
 ]
 

@@ -244,7 +244,7 @@ def _to_wgs84(gdf: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
     except (CRSError, ProjError) as exc:
         raise ImportRejected(f"its coordinate reference system ({gdf.crs.name}) cannot be "
                              "converted to longitude/latitude") from exc
-    present = gdf.geometry.notna() & ~gdf.geometry.is_empty
+    present = ~gdf.geometry.isna() & ~gdf.geometry.is_empty  # notna() warns about empties
     if present.any():
         minx, miny, maxx, maxy = gdf.geometry[present].total_bounds
         if not (np.isfinite([minx, miny, maxx, maxy]).all()

@@ -28,7 +28,7 @@ MAX_RATIO = 200
 _ENCODINGS = ("utf-8", "cp1256")
 
 
-#: Why a file is refused, in English (webapp.store.imports words them in the reader's language).
+#: Why a file is refused, in English (webapp.store.report_import words them in the reader's language).
 MESSAGES = {
     "too_big": "the file is larger than {mb} MB",
     "empty": "the file is empty",

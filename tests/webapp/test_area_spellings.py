@@ -1,4 +1,7 @@
-"""The report form's area field takes every spelling the map search does (geo.reference.search.name_lookup)."""
+"""The report form's area field takes every spelling the map search does.
+
+Both go through ``geo.reference.search.name_lookup``.
+"""
 
 from __future__ import annotations
 

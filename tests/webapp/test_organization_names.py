@@ -1,4 +1,4 @@
-"""webapp.store.organization_names: free-text organization names matched to records by the search normaliser."""
+"""webapp.store.organization_names: free-text organization names matched to records (search normaliser)."""
 
 from webapp.store.organization_names import match_name, name_index, unmatched_names
 

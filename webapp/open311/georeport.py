@@ -1,8 +1,8 @@
 """Open311 GeoReport v2 (read only): categories as services, public reports as requests.
 
-Pure mapping, no Flask: the web layer (``webapp/open311``) passes in the taxonomy, public
-report dicts (``webapp.store.reporting.public_dict``) and the few values it knows (area names,
-photo URLs), and gets back plain dicts and XML bytes.
+Pure mapping, no Flask (the blueprint's views adapt requests to it): ``views.py`` passes in the
+taxonomy, public report dicts (``webapp.store.reporting.public_dict``) and the few values it
+knows (area names, photo URLs), and gets back plain dicts and XML bytes.
 
 Service codes are ``<kind>.<category id>`` (``challenge.housing``, ``initiative.education``):
 category ids repeat across kinds (``education``, ``health`` and ``other`` are both), and a

@@ -1,7 +1,8 @@
 """The map page's static data: area polygons and the place-search index, at versioned URLs.
 
 They change only when the shipped layers change (a rebuild and restart), never with reports,
-so they are built once per app and language, gzip-compressed once, and served under
+so they are built once per app and language, compressed once (Flask-Compress keeps them by
+content hash: ``keep_compressed``), and served under
 ``?v=<content hash>`` with a year-long ``immutable`` cache: the page HTML stays small and a
 returning reader's browser fetches nothing. A request with another (old) ``v`` still gets
 the current data, revalidated by ETag.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, request
 
-from ..web.compression import YEAR, accepts_gzip
+from ..web.compression import YEAR, keep_compressed
 from ..web.mapview import Asset, areas_asset, places_asset
 from .views import bp
 
@@ -24,15 +25,16 @@ def _lang(lang: str) -> str:
 
 def _send(asset: Asset) -> Response:
     current = request.args.get("v") == asset.etag
-    if asset.etag in request.if_none_match:
+    # A gzip client revalidates with the compressed body's tag (Flask-Compress adds ":gzip").
+    matched = [tag for tag in (asset.etag, f"{asset.etag}:gzip") if tag in request.if_none_match]
+    if matched:
         resp = Response(status=304)
-    elif accepts_gzip():
-        resp = Response(asset.gzipped, mimetype=asset.mimetype)
-        resp.headers["Content-Encoding"] = "gzip"
+        resp.set_etag(matched[0])
     else:
         resp = Response(asset.body, mimetype=asset.mimetype)
+        resp.set_etag(asset.etag)
+        keep_compressed(f"{request.endpoint}:{asset.etag}")
     resp.vary.add("Accept-Encoding")
-    resp.set_etag(asset.etag)
     if current:
         resp.cache_control.public = True
         resp.cache_control.max_age = YEAR

@@ -1,7 +1,8 @@
 """Matching free-text organization names to organization records.
 
-Pure: names in, ids out. Both sides go through :func:`geo.reference.search.normalize` (case,
-diacritics, Arabic letter variants, punctuation), so "جمعية  الأمل" matches "جمعيه الامل"
+Pure (no database: ``organizations.py`` hands in the records): names in, ids out. Both sides
+go through :func:`geo.reference.search.normalize` (case, diacritics, Arabic letter variants,
+punctuation), so "جمعية  الأمل" matches "جمعيه الامل"
 and "Al-Amal Society" matches "al amal society".
 """
 

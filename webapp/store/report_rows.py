@@ -5,7 +5,7 @@ columns KoboToolbox and ODK Central add (``_geolocation``, ``_gps_latitude``, ``
 ``_uuid``, ``meta/instanceID``, ``KEY``, ``_submission_time``, ``SubmissionDate``) - and
 ``apply_overrides`` lets the organizer change it. ``parse_rows`` turns each row into plain values
 (numbers, a date, a category id, a kind) and the problems of reading them, as codes: the caller
-words them in the reader's language and then applies the report rules (webapp.contribute.rules).
+words them in the reader's language and then applies the report rules (webapp.store.report_rules).
 """
 
 from __future__ import annotations

@@ -9,15 +9,19 @@ refuses gzip (``Accept-Encoding: gzip;q=0``, RFC 9110 12.5.3) is sent the plain 
 compressed (its ``Content-Range`` counts bytes of the plain file), and conditional requests
 are left to the views, except that a static file revalidates against its compressed ETag.
 Static files are compressed on each request (they are streamed, and Flask-Compress caches
-only whole bodies); their versioned URLs are cached by browsers for a year.
+only whole bodies); their versioned URLs are cached by browsers for a year. A view whose body
+changes only with a restart (the map's polygons and search index) calls :func:`keep_compressed`
+with its content hash, and Flask-Compress's own cache then compresses it once per process.
 """
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from threading import Lock
 
-from flask import request
+from cachetools import LRUCache
+from flask import g, request
 from flask_compress import Compress
 
 from .assets import FILE_ENDPOINTS, is_safe_path
@@ -31,9 +35,44 @@ MIN_SIZE = 1024
 YEAR = 365 * 24 * 3600
 
 
+#: Compressed bodies kept for views that asked (:func:`keep_compressed`): a few per language.
+KEPT_BODIES = 32
+_NOT_KEPT = "-"
+
+
 def accepts_gzip() -> bool:
     """Whether the current request's client accepts a gzip-encoded body (``q=0`` refuses it)."""
     return request.accept_encodings.quality("gzip") > 0
+
+
+def keep_compressed(content_key: str) -> None:
+    """Let Flask-Compress keep this response's compressed body under ``content_key`` (a hash of
+    the body: the same key must never name another body)."""
+    g.compressed_body_key = content_key
+
+
+def _cache_key(req) -> str:
+    return g.get("compressed_body_key", _NOT_KEPT)
+
+
+class _KeptBodies:
+    """Flask-Compress's cache backend: it keeps only the bodies that views asked to keep (every
+    other response is compressed afresh and forgotten)."""
+
+    def __init__(self) -> None:
+        self._bodies: LRUCache = LRUCache(maxsize=KEPT_BODIES)
+        self._lock = Lock()
+
+    def get(self, key: str) -> bytes | None:
+        if key.endswith(_NOT_KEPT):
+            return None
+        with self._lock:
+            return self._bodies.get(key)
+
+    def set(self, key: str, value: bytes) -> None:
+        if not key.endswith(_NOT_KEPT):
+            with self._lock:
+                self._bodies[key] = value
 
 
 def _compress_response(response, compress: Compress):
@@ -50,8 +89,9 @@ def _compress_response(response, compress: Compress):
 def init_app(app) -> None:
     app.config.update(
         COMPRESS_MIMETYPES=list(COMPRESSIBLE), COMPRESS_MIN_SIZE=MIN_SIZE, COMPRESS_LEVEL=6,
-        # gzip only, as before: every client has it and the map data is stored gzipped.
+        # gzip only, as before: every client has it.
         COMPRESS_ALGORITHM=["gzip"],
+        COMPRESS_CACHE_BACKEND=_KeptBodies, COMPRESS_CACHE_KEY=_cache_key,
         # Static and vendored files are streamed (send_file): compressed as they stream
         # (Leaflet alone is 147 KB, 40 KB gzipped).
         COMPRESS_ALGORITHM_STREAMING=["gzip"],

@@ -4,7 +4,6 @@ and the map's static data (area polygons, place-search index) built once per app
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import hashlib
 import json
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ from .i18n import current_language
 @dataclass(frozen=True)
 class Asset:
     body: bytes
-    gzipped: bytes
     etag: str
     mimetype: str
 
@@ -41,8 +39,7 @@ def _asset(key: str, build, mimetype: str) -> Asset:
     ext = app_state().map_assets
     if key not in ext:
         body = json.dumps(build(), ensure_ascii=False, separators=(",", ":")).encode()
-        ext[key] = Asset(body, gzip.compress(body, compresslevel=9, mtime=0),
-                         hashlib.sha256(body).hexdigest()[:16], mimetype)
+        ext[key] = Asset(body, hashlib.sha256(body).hexdigest()[:16], mimetype)
     return ext[key]
 
 

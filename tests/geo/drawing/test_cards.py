@@ -1,4 +1,4 @@
-"""geo.drawing.cards: 1200 × 630 share cards, places highlighted on the city outline, Arabic and English names."""
+"""geo.drawing.cards: 1200 × 630 share cards, places highlighted on the city outline, both names."""
 
 from __future__ import annotations
 
