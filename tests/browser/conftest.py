@@ -110,6 +110,8 @@ def reset_data(app) -> None:
     from webapp.extensions import db
     from webapp.store.models import (
         AddressedCategory,
+        AffectedArea,
+        AlertDelivery,
         AuditEvent,
         ConnectRequest,
         Organization,
@@ -117,10 +119,11 @@ def reset_data(app) -> None:
         OrganizationCategory,
         OrganizationEvent,
         Report,
+        ReportUpdate,
+        Subscription,
         User,
         report_addresses,
     )
-    from webapp.store.models import AffectedArea, AlertDelivery, ReportUpdate, Subscription
     from webapp.store.versioning import bump_data_version
 
     with app.app_context():

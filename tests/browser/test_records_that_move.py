@@ -14,8 +14,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def states(live_app, fresh_data):
     """A resolved and a reported challenge with exact points 300 m apart."""
-    from webapp.store.accounts import create_user
     from webapp.extensions import db
+    from webapp.store.accounts import create_user
     from webapp.store.lifecycle import set_state
     from webapp.store.reporting import create_report
 

@@ -11,10 +11,9 @@ import re
 
 import pytest
 
-from tests.conftest import SILWAN, app_config, csrf_token
+from tests.conftest import SILWAN, csrf_token, make_app
 from tests.webapp.test_connect import Sink, free_port
 from tests.webapp.test_records_that_move import html_of, messages, path_of, text_of
-from webapp import create_app
 from webapp.extensions import db
 from webapp.store.models import AlertDelivery, Subscription
 
@@ -40,25 +39,15 @@ def smtp(port):
     controller.stop()
 
 
-def make_app(tmp_path, db_url, port, **extra):
-    config = app_config(tmp_path / "instance", db_url)
-    config.update(
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=port,
-        MAIL_DEFAULT_SENDER="ahya@example.org",
-        PUBLIC_URL="https://ahya.example",
-        **extra,
-    )
-    return create_app(config)
+def mail_settings(port, **extra) -> dict:
+    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_DEFAULT_SENDER": "ahya@example.org",
+            "PUBLIC_URL": "https://ahya.example", **extra}
 
 
 @pytest.fixture
 def mail_app(tmp_path, db_url, port):
-    app = make_app(tmp_path, db_url, port)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with make_app(tmp_path / "instance", db_url, **mail_settings(port)) as app:
+        yield app
 
 
 def report(app, publish=True, **fields) -> int:
@@ -99,7 +88,6 @@ def subscribe(
 
 def set_state(app, report_id, state, note=""):
     from webapp.store.accounts import create_user
-
     from webapp.store.lifecycle import set_state as store_set_state
     from webapp.store.models import Report, User
 
@@ -178,9 +166,8 @@ def test_a_rejected_update_and_an_unpublished_report_never_go_out(mail_app, smtp
     app, sink = mail_app, smtp
     rid = report(app)
     subscribe(app, scope="report", target=str(rid))
-    from webapp.store.accounts import create_user
-
     from webapp.store import updates
+    from webapp.store.accounts import create_user
     from webapp.store.models import Report
     from webapp.store.reporting import change_status
 
@@ -340,16 +327,18 @@ def test_a_second_run_while_one_is_running_does_nothing(mail_app, smtp):
 
 
 def test_follow_requests_are_rate_limited_and_the_honeypot_stores_nothing(tmp_path, db_url, smtp, port):
-    app = make_app(tmp_path, db_url, port, FOLLOW_RATE_LIMIT="2 per hour")
-    client = app.test_client()
-    url = "/follow?scope=area&target=silwan"
+    settings = mail_settings(port, FOLLOW_RATE_LIMIT="2 per hour")
+    with make_app(tmp_path / "instance", db_url, **settings) as app:
+        client = app.test_client()
+        url = "/follow?scope=area&target=silwan"
 
-    def post(**fields):
-        data = {"email": "hind@example.net", "frequency": "immediate", "csrf_token": csrf_token(client, url)}
-        return client.post(url, data={**data, **fields}).status_code
+        def post(**fields):
+            data = {"email": "hind@example.net", "frequency": "immediate",
+                    "csrf_token": csrf_token(client, url)}
+            return client.post(url, data={**data, **fields}).status_code
 
-    assert post(website="http://spam.example/") == 200
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(Subscription)) == 0
-    assert [post(), post()] == [200, 429]
-    assert len(messages(smtp)) == 1
+        assert post(website="http://spam.example/") == 200
+        with app.app_context():
+            assert db.session.scalar(db.select(db.func.count()).select_from(Subscription)) == 0
+        assert [post(), post()] == [200, 429]
+        assert len(messages(smtp)) == 1

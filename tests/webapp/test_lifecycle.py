@@ -14,8 +14,7 @@ import io
 import pytest
 from PIL import Image
 
-from tests.conftest import app_config, csrf_token
-from webapp import create_app
+from tests.conftest import csrf_token, make_app
 from webapp.extensions import db
 
 
@@ -206,24 +205,13 @@ def test_unpublished_reports_take_no_suggestions(client, make_report):
 def test_suggestions_are_rate_limited(tmp_path, db_url):
     from webapp.store.reporting import create_report
 
-    app = create_app({**app_config(tmp_path / "rl", db_url), "UPDATE_RATE_LIMIT": "2 per hour"})
-    with app.app_context():
-        rid = create_report(
-            {
-                "kind": "challenge",
-                "category": "housing",
-                "title": "T",
-                "lon": 35.2389,
-                "lat": 31.7698,
-                "precision": "approximate",
-            },
-            user=None,
-            source="organizer",
-            publish=True,
-        ).id
-    client = app.test_client()
-    codes = [suggest(client, rid).status_code for _ in range(3)]
-    assert codes == [200, 200, 429]
+    fields = {"kind": "challenge", "category": "housing", "title": "T", "lon": 35.2389, "lat": 31.7698,
+              "precision": "approximate"}
+    with make_app(tmp_path / "rl", db_url, UPDATE_RATE_LIMIT="2 per hour") as app:
+        with app.app_context():
+            rid = create_report(fields, user=None, source="organizer", publish=True).id
+        client = app.test_client()
+        assert [suggest(client, rid).status_code for _ in range(3)] == [200, 200, 429]
 
 
 def _jpeg_with_gps() -> bytes:

@@ -17,9 +17,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import ORGANIZER, app_config, csrf_token
+from tests.conftest import ORGANIZER, csrf_token, make_app
 from tests.webapp.test_connect import Sink, free_port
-from webapp import create_app
 from webapp.extensions import db
 from webapp.store.models import AlertDelivery, Subscription
 
@@ -40,18 +39,9 @@ def smtp():
 @pytest.fixture
 def mail_app(tmp_path, db_url, smtp):
     controller, _sink = smtp
-    config = app_config(tmp_path / "instance", db_url)
-    config.update(
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=controller.port,
-        MAIL_DEFAULT_SENDER="ahya@example.org",
-        PUBLIC_URL="https://ahya.example",
-    )
-    app = create_app(config)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with make_app(tmp_path / "instance", db_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port,
+                  MAIL_DEFAULT_SENDER="ahya@example.org", PUBLIC_URL="https://ahya.example") as app:
+        yield app
 
 
 def messages(sink) -> list[email.message.EmailMessage]:
