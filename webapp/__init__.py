@@ -74,15 +74,17 @@ def _features() -> tuple:
         connect,
         contribute,
         exports,
+        follow,
         imports,
         moderation,
         offline,
         open311,
         organizations,
+        progress,
         public,
     )
     return (public, auth, contribute, moderation, api, exports, open311, offline, organizations, connect,
-            cards, imports)
+            cards, imports, progress, follow)
 
 
 def _freeze_long_lived() -> None:

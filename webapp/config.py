@@ -118,6 +118,11 @@ SETTINGS: dict[str, tuple[object, Callable[[str, str], object]]] = {
     # Load the shipped layers when the app is created, so that a worker's first request doesn't
     # (webapp/store/warmup.py; never in tests, which create hundreds of apps).
     "WARM_UP": (True, parse_bool),
+    # Records that move (webapp/progress, webapp/follow): suggested updates, "this affects us
+    # too" and follow requests, per client; the public address links in mails point to.
+    "UPDATE_RATE_LIMIT": ("5 per hour", rate_limit),
+    "FOLLOW_RATE_LIMIT": ("5 per hour", rate_limit),
+    "PUBLIC_URL": ("http://localhost:5000", text),
 }
 
 

@@ -110,6 +110,8 @@ def reset_data(app) -> None:
     from webapp.extensions import db
     from webapp.store.models import (
         AddressedCategory,
+        AffectedArea,
+        AlertDelivery,
         AuditEvent,
         ConnectRequest,
         Organization,
@@ -117,12 +119,17 @@ def reset_data(app) -> None:
         OrganizationCategory,
         OrganizationEvent,
         Report,
+        ReportUpdate,
+        Subscription,
         User,
         report_addresses,
     )
     from webapp.store.versioning import bump_data_version
 
     with app.app_context():
+        for table in (AlertDelivery.__table__, Subscription.__table__, ReportUpdate.__table__,
+                      AffectedArea.__table__):
+            db.session.execute(delete(table))
         for table in (ConnectRequest.__table__, OrganizationEvent.__table__, OrganizationArea.__table__,
                       OrganizationCategory.__table__, AuditEvent.__table__, report_addresses,
                       AddressedCategory.__table__, Report.__table__, Organization.__table__, User.__table__):

@@ -35,6 +35,13 @@ PUBLIC = {
     # (only published ones; the forms and the moderation tab are organizer-only).
     "organizations.directory", "organizations.organization_page", "organizations.logo",
     "api.organizations", "api.organization",
+    # Records that move (issue 21): feeds per topic and report, the timeline in the API, an
+    # update's photo (published only); suggesting an update and "this affects us too" (CSRF, rate
+    # limit, honeypot, moderated); following by e-mail (double opt-in; the confirmation and
+    # unsubscribe links carry a random secret token, and unsubscribe takes RFC 8058 one-click).
+    "public.topic_feed", "public.report_feed", "api.report_updates", "progress.update_photo",
+    "progress.suggest_update", "progress.affects_us", "follow.follow", "follow.confirm",
+    "follow.unsubscribe",
 }
 ORGANIZER, ADMIN = "organizer_required", "admin_required"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

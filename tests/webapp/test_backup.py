@@ -22,6 +22,7 @@ from PIL import Image
 from shapely.geometry import Point
 
 from tests.conftest import make_app, postgres_database
+from tests.webapp.stored import read_stored, write_photo
 from webapp.extensions import db
 
 ARABIC = "هدم منزل في سلوان — «أمر هدم» رقم ٤٢"
@@ -362,3 +363,42 @@ def test_requests_to_connect_round_trip(app, runner, other_app, tmp_path, make_o
     # A database holding requests to connect is not empty: restore never merges into it.
     line = one_line_error(other_app.test_cli_runner().invoke(args=["restore", str(path)]))
     assert "2 connect_requests" in line
+
+
+def test_records_that_move_round_trip(app, runner, other_app, tmp_path, make_report, make_user):
+    """Updates (with their photo), signals, followers' private addresses and the delivery log:
+    in the backup, back exactly (ids, claims and sent times kept, so nothing is sent twice)."""
+    import datetime as dt
+
+    from webapp.store import affected, updates
+    from webapp.store.lifecycle import set_state
+    from webapp.store.models import AlertDelivery, Report, Subscription, User
+
+    rid = make_report(title=ARABIC)
+    uid = make_user()
+    photo = "ab" * 16 + ".jpg"
+    write_photo(app, photo, b"\xff\xd8 an update photo")
+    with app.app_context():
+        report, user = db.session.get(Report, rid), db.session.get(User, uid)
+        update = set_state(report, "ongoing", user, f"{ARABIC}\nسطر ثان", photo)
+        updates.suggest_update(report, "Suggested", "+970 59 000 0000")
+        affected.add_signal(report, "beit-hanina", "private@example.net")
+        sub = Subscription(email="hind@example.net", scope="area", target="silwan", lang="ar",
+                           frequency="weekly", token="t" * 43,
+                           confirmed_at=dt.datetime(2026, 11, 2, 9, 30, 15, 123456))
+        db.session.add(sub)
+        db.session.flush()
+        db.session.add(AlertDelivery(subscription_id=sub.id, item=f"update:{update.id}", batch="b" * 32,
+                                     sent_at=dt.datetime(2026, 11, 3, 8, 0, 0, 1)))
+        db.session.commit()
+    path = tmp_path / "records.gpkg"
+    result = runner.invoke(args=["backup", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "2 report updates" in result.output and "1 subscriptions" in result.output
+    source = dump(app)
+    result = other_app.test_cli_runner().invoke(args=["restore", str(path)])
+    assert result.exit_code == 0, result.output
+    restored = dump(other_app)
+    for table in ("reports", "report_updates", "affected_areas", "subscriptions", "alert_deliveries"):
+        assert source[table] and restored[table] == source[table], table
+    assert read_stored(other_app, f"photos/{photo}") == b"\xff\xd8 an update photo"

@@ -28,6 +28,11 @@ def test_load_and_clear(app, runner, make_report):
     assert count(app, Report.is_demo.is_(True), Report.status == "published") == 50
     assert count(app, Report.is_demo.is_(True), Report.area.is_(None)) == 0
     assert count(app, Report.is_demo.is_(True), Report.published_at.is_(None)) == 0
+    # Some are settled or under way, so the demo map shows faded markers and the state filter works.
+    assert count(app, Report.is_demo.is_(True), Report.lifecycle == "resolved") > 0
+    assert count(app, Report.is_demo.is_(True), Report.kind == "initiative",
+                 Report.lifecycle.in_(("paused", "ended"))) > 0
+    assert count(app, Report.kind == "initiative", Report.lifecycle.in_(("reported", "resolved"))) == 0
     with app.app_context():
         demo = db.session.scalars(select(Report).where(Report.is_demo.is_(True))).all()
         assert {r.kind for r in demo} == {"challenge", "initiative"}

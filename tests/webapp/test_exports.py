@@ -124,7 +124,7 @@ def test_reports_geopackage_holds_both_layers(client, world, tmp_path):
     resp = get_file(client, "/export/reports.gpkg")
     path = tmp_path / "both.gpkg"
     path.write_bytes(resp.data)
-    assert sorted(pyogrio.list_layers(path)[:, 0]) == ["areas", "organizations", "reports"]
+    assert sorted(pyogrio.list_layers(path)[:, 0]) == ["areas", "organizations", "reports", "updates"]
     areas = gpd.read_file(path, layer="areas", engine="pyogrio")
     assert len(areas) == 102 and areas.geom_type.isin(["Polygon", "MultiPolygon"]).all()
     sheikh_jarrah = areas.set_index("slug").loc["sheikh-jarrah"]
@@ -163,7 +163,9 @@ def test_csv_columns_and_labels(client, world):
     assert water["area_name"] == "Sheikh Jarrah" and water["url"].endswith(f"/reports/{water['id']}")
     assert by_id[world["ids"]["legal"]]["organization"] == "'=HYPERLINK(1)"  # no formula in Excel
     assert by_id[world["ids"]["legal"]]["addressed_categories"] == ""
-    assert {"contact", "lon_exact", "privacy_seed", "status"}.isdisjoint(rows[0])
+    assert {"contact", "lon_exact", "privacy_seed"}.isdisjoint(rows[0])
+    # "status" is the public state (store.lifecycle), never the moderation status.
+    assert {r["status"] for r in rows} == {"reported", "active"} and water["status_label"] == "Reported"
 
 
 @pytest.mark.parametrize("query, keys", [

@@ -31,7 +31,8 @@ def test_filters_from_the_query_string_fill_the_form(client):
                      r'value="culture"', html)
     conf = filter_config(html)
     assert conf["initial"] == {"kind": "challenge", "category": ["housing", "water"], "area": "silwan",
-                               "since": "2025-01-01", "until": "2026-12-31", "q": "roof leak", "bbox": None}
+                               "since": "2025-01-01", "until": "2026-12-31", "q": "roof leak", "bbox": None,
+                               "status": ""}
     assert conf["dropped"] == [] and conf["areasApi"] == "/api/v1/areas"
     assert {"z", "lat", "lon", "choropleth", "heat"} <= set(conf["params"])
     assert 'id="filter-count">7<' in html  # kind, two categories, area, two dates, words

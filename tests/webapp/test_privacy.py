@@ -132,10 +132,57 @@ def world(app, client, make_user, make_report):
 
     orgs = _organizations(app, author_id, published, hidden)
 
+    _records_that_move(app, author_id, published, hidden)
     markers = [CONTACT, EMAIL, AUTHOR, PASSWORD, REASON, AUDIT, UNPUBLISHED, PHOTO_BYTES.decode(),
-               *seeds, *secret_coords]
+               FOLLOWER, *seeds, *secret_coords]
     return {"published": published, "hidden": hidden, "markers": markers,
             "photos": [pub_photo, hidden_photo, *orgs["logos"]], "orgs": orgs}
+
+
+FOLLOWER = f"private-follower-{TOKEN}"
+
+
+def _records_that_move(app, author_id, published: list, hidden: list) -> None:
+    """Markers in what issue 21 keeps private: followers' addresses (confirmed or not, of an area,
+    a topic and a report), the contact of suggested updates and of "this affects us too", rejection
+    reasons; unpublished updates and signals, an update photo that is not public, and updates of
+    a hidden report, with markers in every field."""
+    import secrets as _secrets
+
+    from webapp.extensions import db
+    from webapp.store import affected, updates
+    from webapp.store.lifecycle import set_state
+    from webapp.store.models import AlertDelivery, Report, Subscription, User
+
+    hidden_photo = _secrets.token_hex(16) + ".jpg"
+    write_photo(app, hidden_photo, b"\xff\xd8" + PHOTO_BYTES)
+    with app.app_context():
+        author = db.session.get(User, author_id)
+        shown = db.session.get(Report, published[0])
+        set_state(shown, "ongoing", author, "A public update")
+        pending = updates.suggest_update(shown, f"{UNPUBLISHED} suggested", f"{CONTACT} update")
+        pending.photo = hidden_photo
+        rejected = updates.suggest_update(shown, f"{UNPUBLISHED} rejected", f"{CONTACT} rejected")
+        updates.review_update(rejected, "reject", author, REASON)
+        published_suggestion = updates.suggest_update(shown, "A reviewed suggestion", f"{CONTACT} reviewed")
+        updates.review_update(published_suggestion, "publish", author)
+        set_state(db.session.get(Report, hidden[0]), "ongoing", author,
+                  f"{UNPUBLISHED} update of a hidden report")
+        affected.add_signal(shown, "beit-hanina", f"{CONTACT} signal pending")
+        signal = affected.add_signal(shown, "shufat", f"{CONTACT} signal published")
+        affected.review_signal(signal, "publish", author)
+        rejected_signal = affected.add_signal(shown, "at-tur", f"{CONTACT} signal rejected")
+        affected.review_signal(rejected_signal, "reject", author, REASON)
+        for i, (scope, target) in enumerate((("area", "silwan"), ("category", "housing"),
+                                             ("report", str(published[0])))):
+            sub = Subscription(email=f"{FOLLOWER}+{i}@example.org", scope=scope, target=target, lang="ar",
+                               token=_secrets.token_urlsafe(32),
+                               confirmed_at=None if i == 1 else shown.created_at)
+            db.session.add(sub)
+            db.session.flush()
+            db.session.add(AlertDelivery(subscription_id=sub.id, item=f"report:{published[0]}",
+                                         batch="x" * 32))
+        db.session.commit()
 
 
 def _organizations(app, author_id, published: list, hidden: list) -> dict:
@@ -261,7 +308,7 @@ def test_public_dict_has_only_public_keys(app, world):
 
     allowed = {"id", "kind", "category", "title", "description", "area", "precision", "observed_on",
                "organization", "link", "is_demo", "published_at", "lon", "lat", "photo", "addresses",
-               "addressed_categories", "organization_id"}
+               "addressed_categories", "organization_id", "status"}
     assert world["published"]  # the loop below must check something
     with app.app_context():
         for rid in world["published"]:

@@ -94,6 +94,7 @@ def test_every_format(app, runner, files, name, count):
         assert stored[0].title == "شارع بلا رصيف" and stored[0].category == "roads"
     if name == "reports.xlsx":
         assert stored[1].kind == "initiative" and stored[1].category == "culture"
+        assert [r.lifecycle for r in stored[:2]] == ["reported", "active"]  # each kind's first state
         assert str(stored[0].observed_on) == "2026-05-03"
 
 

@@ -38,7 +38,7 @@ from ..store.pointcache import get_points, select_mask
 from ..store.reporting import public_dict
 from ..store.stats import min_public_count
 from .cache import cached_json
-from .geojson import dumps, report_feature
+from .geojson import dumps, record_counts, report_feature
 from .views import bp
 
 MAX_ZOOM = 22
@@ -97,4 +97,4 @@ def report(report_id: int):
         return Response(dumps({"error": "no such published report"}), status=404,
                         mimetype="application/json")
     url = url_for("public.report_detail", id=row.id)
-    return _json(report_feature(public_dict(row), url))
+    return _json(report_feature(public_dict(row), url, record_counts([row.id]).get(row.id)))

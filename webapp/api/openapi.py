@@ -18,6 +18,7 @@ from geo.spatial.privacy import PRECISIONS
 
 from ..store.filters import BBOX, CONTROL_CHARS, MAX_QUERY
 from ..store.layers import place_slugs
+from ..store.lifecycle import ALL_STATES, STATUS_VALUES
 from ..store.models import ORG_KINDS
 from ..store.queries import DEFAULT_LIMIT, MAX_LIMIT
 from ..store.reporting import get_taxonomy
@@ -36,6 +37,8 @@ SUMMARIES = {
     "listClusters": _l("Counts of published reports per grid cell for a zoom level: what a map "
                        "shows when zoomed out."),
     "getReport": _l("One published report as a GeoJSON feature."),
+    "listReportUpdates": _l("The timeline of one published report: its published updates, oldest "
+                            "first, its state and the areas that said it affects them too."),
     "listOrganizations": _l("Published organizations: where they work, on which challenges, how to "
                             "reach them; with filters and pages."),
     "getOrganization": _l("One published organization with its areas, challenges and initiatives."),
@@ -47,6 +50,8 @@ PARAMETER_HELP = {
     "since": _l("Observed on or after this date (YYYY-MM-DD)."),
     "until": _l("Observed on or before this date (YYYY-MM-DD)."),
     "q": _l("Words that must all appear in the title."),
+    "status": _l("Only reports in this state (reported, ongoing, resolved, no_longer_relevant, active, "
+                 "paused, ended), or open or closed for the groups of states."),
     "bbox": _l("Bounding box min_lon,min_lat,max_lon,max_lat in degrees (WGS84), on the public point."),
     "limit": _l("Reports per page, from 1 to 5000 (500 by default)."),
     "cursor": _l("Where the next page starts: copy it from the previous page's next link."),
@@ -154,6 +159,7 @@ def _parameters(categories: list[str], slugs: list[str]) -> dict:
         "since": ({"type": "string", "format": "date", "pattern": DATE_PATTERN}, "2026-01-01"),
         "until": ({"type": "string", "format": "date", "pattern": DATE_PATTERN}, "2026-12-31"),
         "q": ({"type": "string", "maxLength": MAX_QUERY, "pattern": f"^[^{CONTROL_CHARS}]*$"}, "demolition"),
+        "status": ({"type": "string", "enum": list(STATUS_VALUES)}, "open"),
         # "bbox" and "cursor" are formats of this API (see PARAMETER_RULES): the patterns say
         # what they look like, the formats what only the server can check.
         "bbox": ({"type": "string", "format": "bbox", "pattern": f"^{BBOX.pattern}$"}, SILWAN_BBOX),
@@ -230,6 +236,27 @@ def _schemas(categories: list[str]) -> dict:
             "organization": {"type": "string"}, "link": {"type": "string"}, "is_demo": {"type": "boolean"},
             "url": {"type": "string", "description": "The report's public page (a path on this host)."},
             "organization_record": _ref("schemas", "OrganizationRef"),
+            "status": {"enum": list(ALL_STATES), "description": "The public state of the report."},
+            "updates": {"type": "integer", "minimum": 0, "description": "Published updates."},
+            "affected_areas": {"type": "integer", "minimum": 0,
+                               "description": "Areas that said this challenge affects them too."},
+        }, additionalProperties=False),
+        "ReportUpdate": obj({
+            "id": {"type": "integer"}, "report_id": {"type": "integer"},
+            "source": {"enum": ["organizer", "public"]}, "text": {"type": "string"},
+            "state": {"oneOf": [{"enum": list(ALL_STATES)}, {"type": "null"}],
+                      "description": "The state this update set, if it changed it."},
+            "previous_state": {"oneOf": [{"enum": list(ALL_STATES)}, {"type": "null"}]},
+            "published_at": {"type": "string", "format": "date-time"},
+            "photo_url": {"type": ["string", "null"]},
+        }, additionalProperties=False),
+        "ReportUpdates": obj({
+            "report_id": {"type": "integer"}, "status": {"enum": list(ALL_STATES)},
+            "count": {"type": "integer", "minimum": 0},
+            "updates": {"type": "array", "items": _ref("schemas", "ReportUpdate")},
+            "affected_areas": {"type": "array", "items": obj({
+                "area": {"type": "string"}, "linked_report_id": {"type": ["integer", "null"]}},
+                additionalProperties=False)},
         }, additionalProperties=False),
         "ReportFeature": feature("integer", _ref("schemas", "Point"), "ReportProperties"),
         "ReportCollection": obj({
@@ -316,7 +343,7 @@ def _operation(op_id: str, params: list[str], schema: str, examples: list[str], 
                     "responses": responses, "x-examples": examples}}
 
 
-FILTERS = ("kind", "category", "area", "since", "until", "q", "bbox")
+FILTERS = ("kind", "category", "area", "since", "until", "q", "bbox", "status")
 
 
 def build_document(url_root: str) -> dict:
@@ -339,6 +366,9 @@ def build_document(url_root: str) -> dict:
                                         ["/areas/silwan"], errors=("400", "404")),
             "/reports/{report_id}": _operation("getReport", ["report_id"], "ReportFeature",
                                                ["/reports/1"], errors=("404",)),
+            "/reports/{report_id}/updates": _operation("listReportUpdates", ["report_id"], "ReportUpdates",
+                                                       ["/reports/1/updates"], media="application/json",
+                                                       errors=("404",)),
             "/clusters": _operation("listClusters", ["zoom", *FILTERS], "ClusterCollection", [
                 f"/clusters?zoom=12&bbox={SILWAN_BBOX}", "/clusters?zoom=11&kind=challenge"]),
             "/organizations": _operation(

@@ -14,7 +14,7 @@ from ..store.models import Report
 from ..store.reporting import get_taxonomy, public_dict
 from ..web.i18n import current_language
 from .cache import CACHE_CONTROL, PRIVATE_CACHE_CONTROL, cached_json
-from .geojson import feature_collection, json_response, report_feature
+from .geojson import feature_collection, json_response, record_counts, report_feature
 from .openapi import build_document
 from .params import encode_cursor, parse_cursor
 
@@ -88,7 +88,8 @@ def reports():
     truncated = len(rows) > filters.limit
     prefix = _permalink_prefix()
     page = rows[:filters.limit]
-    features = [report_feature(public_dict(r), f"{prefix}{r.id}") for r in page]
+    counts = record_counts([r.id for r in page])
+    features = [report_feature(public_dict(r), f"{prefix}{r.id}", counts.get(r.id)) for r in page]
     members = {"count": len(features), "limit": filters.limit, "truncated": truncated}
     if truncated:
         members["next"] = _next_url(page[-1].id)

@@ -1,11 +1,11 @@
 """The ``flask --app webapp …`` commands: layers, users, demo, backup/restore, organizations,
-reports import."""
+reports import, alerts send."""
 
 from __future__ import annotations
 
 
 def init_app(app) -> None:
-    from . import backup, demo, layers, organizations, reports, users
+    from . import alerts, backup, demo, layers, organizations, reports, users
 
-    for module in (layers, users, demo, backup, organizations, reports):
+    for module in (layers, users, demo, backup, organizations, reports, alerts):
         module.init_app(app)

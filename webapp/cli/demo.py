@@ -47,8 +47,32 @@ def load_demo(count: int, seed: int) -> list[int]:
             fields["addresses"] = [ids[i] for i in row["addresses_idx"]]
         report = create_report(fields, user=None, source="organizer", publish=True)
         ids.append(report.id)
+    _demo_states(ids, [row["kind"] for row in rows])
     load_demo_organizations(ids)
     return ids
+
+
+#: Public states of demo reports by position (every n-th of its kind), so the demo map shows
+#: faded settled reports and the state filter has something to find. Deterministic.
+DEMO_STATES = {"challenge": ((5, "resolved"), (7, "ongoing"), (11, "no_longer_relevant")),
+               "initiative": ((4, "paused"), (9, "ended"))}
+
+
+def _demo_states(ids: list[int], kinds: list[str]) -> None:
+    seen = {"challenge": 0, "initiative": 0}
+    wanted: dict[str, list[int]] = {}
+    for rid, kind in zip(ids, kinds, strict=True):
+        seen[kind] = seen.get(kind, 0) + 1
+        state = next((s for n, s in DEMO_STATES.get(kind, ()) if seen[kind] % n == 0), None)
+        if state:
+            wanted.setdefault(state, []).append(rid)
+    if not wanted:
+        return
+    version = bump_data_version()  # the point cache reads the changed rows again
+    for state, rids in wanted.items():
+        db.session.execute(update(Report).where(Report.id.in_(rids))
+                           .values(lifecycle=state, changed_version=version))
+    db.session.commit()
 
 
 #: Demo organizations: (Arabic name, English name, kind). Marked like demo reports.

@@ -16,12 +16,13 @@ import pandas as pd
 from flask import current_app, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
+from shapely.geometry import Point
 from sqlalchemy import func, select
 
 from geo.formats.export import to_frame
 
 from ..extensions import db
-from ..store import queries
+from ..store import lifecycle, queries
 from ..store.layers import get_display_layers, get_layers, place_names
 from ..store.models import Report
 from ..store.reporting import get_taxonomy, locate, public_dict
@@ -31,7 +32,10 @@ from ..web.labels import ORG_KIND_LABELS
 #: Column order of report exports (first the public fields, then labels derived from them).
 REPORT_COLUMNS = ("id", "kind", "category", "category_label", "title", "description", "area", "area_name",
                   "precision", "observed_on", "organization", "link", "demo", "published_at", "photo",
-                  "addresses", "addressed_categories", "url")
+                  "addresses", "addressed_categories", "url", "status", "status_label")
+#: Column order of the updates table (each at its report's public point).
+UPDATE_COLUMNS = ("id", "report_id", "title", "kind", "category", "source", "state", "state_label",
+                  "previous_state", "text", "published_at", "photo", "url")
 AREA_COLUMNS = ("slug", "name_ar", "name_en", "name_he", "kind", "sector")
 DEFAULT_COLOUR = "#4a4e69"
 
@@ -92,6 +96,7 @@ def labelled(rows: list[dict], lang: str) -> list[dict]:
         extra = {"category_label": cat.label(lang) if cat else row["category"],
                  "colour": cat.colour if cat else DEFAULT_COLOUR,
                  "area_name": place.get(lang) or place.get("en") or "",
+                 "status_label": lifecycle.label(row.get("status")),
                  "url": f"{permalink}{row['id']}"}
         if row.get("photo"):
             extra["photo"] = photo_base + row["photo"]
@@ -164,6 +169,8 @@ def filter_summary(filters: queries.ReportFilters, lang: str) -> str:
         place = get_layers().places.set_index("slug")
         if filters.area in place.index:
             parts.append(str(place.at[filters.area, f"name_{lang}"] or filters.area))
+    if filters.status_arg:  # posters and the export page say which states they show
+        parts.append(lifecycle.label(filters.status_arg))
     if filters.since:
         parts.append(_("from %(date)s", date=format_date(filters.since, "long")))
     if filters.until:
@@ -250,3 +257,29 @@ def organizations_frame(orgs: list[dict], lang: str) -> gpd.GeoDataFrame:
         table["id"] = table["id"].astype("int64")
         table["demo"] = table["demo"].astype(bool)
     return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326)
+
+
+def updates_frame(filters: queries.ReportFilters, lang: str) -> gpd.GeoDataFrame:
+    """Published updates of the published reports matching ``filters``, at their report's public
+    point, oldest first (:data:`UPDATE_COLUMNS`; never a contact or an author)."""
+    from ..store.models import ReportUpdate
+    from ..store.updates import public_update, published_updates_query
+
+    stmt = queries.apply_filters(published_updates_query(), filters).order_by(
+        ReportUpdate.published_at, ReportUpdate.id).limit(cap())
+    permalink = url_for("public.report_detail", id=0, _external=True).rsplit("/", 1)[0] + "/"
+    rows, points = [], []
+    for update in db.session.scalars(stmt):
+        data, report = public_update(update), update.report
+        rows.append({
+            "id": data["id"], "report_id": data["report_id"], "title": report.title, "kind": report.kind,
+            "category": report.category, "source": data["source"], "state": data["state"] or "",
+            "state_label": lifecycle.label(data["state"]) if data["state"] else "",
+            "previous_state": data["previous_state"] or "", "text": data["text"],
+            "published_at": data["published_at"],
+            "photo": url_for("progress.update_photo", filename=data["photo"], _external=True)
+            if data["photo"] else "",
+            "url": f"{permalink}{report.id}#update-{data['id']}"})
+        points.append(Point(report.public_lon, report.public_lat))
+    table = pd.DataFrame(rows, columns=list(UPDATE_COLUMNS)).astype(object)
+    return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(points, crs=4326).values, crs=4326)

@@ -22,7 +22,7 @@ MODES = ("choropleth", "points", "both")
 
 
 def export_filters(args: MultiDict) -> ReportFilters:
-    """The report filters of an export (kind, category, area, since, until, q, bbox).
+    """The report filters of an export (kind, category, area, since, until, q, bbox, status).
 
     ``limit`` is refused: an export holds every matching report (up to the row cap), and a
     file quietly cut to the API's page size would be mistaken for the whole data set.

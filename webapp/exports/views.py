@@ -11,6 +11,7 @@ from geo.formats.export import FORMATS, export_bytes
 
 from ..extensions import limiter
 from ..state import app_state
+from ..store import lifecycle
 from ..store.filters import ParameterError
 from ..store.layers import get_display_layers, get_layers
 from ..store.organization_filters import directory_filters
@@ -34,7 +35,7 @@ bp.after_app_request(frame_headers)
 
 #: URL suffix -> key of ``geo.formats.export.FORMATS`` (the zipped Shapefile's URL says what it is).
 URL_FORMATS = {"geojson": "geojson", "csv": "csv", "kml": "kml", "gpkg": "gpkg", "shp.zip": "shp"}
-WHAT = ("reports", "areas", "organizations")
+WHAT = ("reports", "areas", "organizations", "updates")
 
 
 def query_args(filters: ReportFilters) -> dict[str, list[str]]:
@@ -73,6 +74,7 @@ def index():
                     ("shp.zip", "Shapefile (zip)")],
         "categories": get_taxonomy().as_dict(lang), "places": _place_choices(lang),
         "papers": PAPERS,
+        "statuses": [(value, lifecycle.label(value)) for value in lifecycle.STATUS_VALUES],
         "embed_url": embed_url, "error": error,
     }
     return render_template("exports/index.html", **context), 400 if error else 200
@@ -92,9 +94,14 @@ def _organizations_layer(args):
                                     current_language())
 
 
-@bp.get('/export/<any(reports, areas, organizations):what>.<any(geojson, csv, kml, gpkg, "shp.zip"):fmt>')
+@bp.get("/export/<any(reports, areas, organizations, updates):what>"
+        '.<any(geojson, csv, kml, gpkg, "shp.zip"):fmt>')
 def download(what: str, fmt: str):
-    """Reports, areas or organizations in one format; ``reports.gpkg`` holds all three layers."""
+    """Reports, areas, organizations or updates in one format; ``reports.gpkg`` holds every layer.
+
+    ``updates`` are the published updates of the reports the filters select, each at its
+    report's public point (a table of their own: one report has many).
+    """
     try:
         lang = current_language()
         layers = {}
@@ -109,6 +116,8 @@ def download(what: str, fmt: str):
             layers["areas"] = data.areas_frame(filters)
         if what == "reports" and fmt == "gpkg":
             layers["organizations"] = _organizations_layer(MultiDict())
+        if what == "updates" or (what == "reports" and fmt == "gpkg"):
+            layers["updates"] = data.updates_frame(filters, lang)
     except ParameterError as exc:
         return refuse_parameter(exc)
     except data.TooManyRows as exc:

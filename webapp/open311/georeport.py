@@ -22,9 +22,9 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 FORMATS = {"json": "application/json", "xml": "text/xml"}
 STATUSES = ("open", "closed")
-#: Report status -> request status. Only published reports are ever exposed (the others are
-#: private), so in practice every request is open; archived is mapped for completeness.
-REQUEST_STATUS = {"published": "open", "archived": "closed"}
+#: Report status -> request status, for callers that pass a moderation status; the app passes
+#: ``open``/``closed`` from the report's public state (resolved, ended... are closed).
+REQUEST_STATUS = {"published": "open", "archived": "closed", "open": "open", "closed": "closed"}
 #: The most requests one answer holds (the spec's default limit; no paging extension).
 MAX_REQUESTS = 1000
 MAX_IDS = 100
@@ -135,7 +135,8 @@ def service_request(report: dict, *, status: str, service_name: str, address: st
         The public view of a report: public fields and the public point only. Nothing else
         is read, so nothing private can reach the output.
     status : str
-        The report's status (``published`` or ``archived``), mapped to ``open``/``closed``.
+        ``open`` or ``closed`` (from the report's public state), or a moderation status
+        (``published`` → open, ``archived`` → closed).
     service_name : str
         The category's name in the answer's language.
     address : str

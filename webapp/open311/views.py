@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from sqlalchemy import and_, false, or_
 
 from ..extensions import db
-from ..store import queries
+from ..store import lifecycle, queries
 from ..store.layers import place_names
 from ..store.models import KINDS, Report
 from ..store.reporting import get_taxonomy, public_dict
@@ -106,7 +106,8 @@ def _as_requests(reports: list[Report], lang: str) -> list[dict]:
                  if data.get("photo") else None)
         area = names.get(data["area"] or "", {})
         out.append(open311.service_request(
-            data, status=report.status, service_name=cat.label(lang) if cat else data["category"],
+            data, status="closed" if lifecycle.is_closed(report.lifecycle) else "open",
+            service_name=cat.label(lang) if cat else data["category"],
             address=area.get(lang) or area.get("en") or "", media_url=photo))
     return out
 
@@ -145,9 +146,13 @@ def requests(fmt: str):
         if end:
             stmt = stmt.where(Report.published_at <= end)
         if "status" in args:
-            statuses = open311.parse_list("status", args["status"], open311.STATUSES)
-            # Only published (open) reports are public: closed ones are never shown.
-            if "open" not in statuses:
+            statuses = set(open311.parse_list("status", args["status"], open311.STATUSES))
+            # Closed: a resolved or no-longer-relevant challenge, an ended initiative (lifecycle).
+            if statuses == {"open"}:
+                stmt = stmt.where(Report.lifecycle.not_in(lifecycle.CLOSED))
+            elif statuses == {"closed"}:
+                stmt = stmt.where(Report.lifecycle.in_(lifecycle.CLOSED))
+            elif not statuses:
                 stmt = stmt.where(false())
     stmt = queries.with_public_relations(
         stmt.order_by(Report.published_at.desc(), Report.id.desc()).limit(open311.MAX_REQUESTS))

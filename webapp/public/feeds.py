@@ -1,7 +1,12 @@
-"""Atom 1.0 feeds of the newest published reports: the whole city and one area.
+"""Atom 1.0 feeds of the newest published reports and their updates.
 
-    /feed.atom                 the newest published reports anywhere
-    /areas/<slug>/feed.atom    the newest published reports of one area
+    /feed.atom                    the newest published reports anywhere
+    /areas/<slug>/feed.atom       the newest published reports of one area
+    /topics/<category>/feed.atom  the newest published reports of one category
+    /reports/<id>/feed.atom       the updates of one published report
+
+Published updates (a new state, news from organizers or residents) of the same reports are
+entries too.
 
 Built with ``xml.etree.ElementTree``, which escapes every text and attribute;
 characters that XML 1.0 cannot carry at all are removed first. Entries come from
@@ -21,9 +26,10 @@ from geo.drawing.excerpt import excerpt
 from geo.spatial.demo import DEMO_PREFIX
 
 from ..extensions import db
-from ..store import queries
-from ..store.models import Report, utcnow
+from ..store import lifecycle, queries
+from ..store.models import Report, ReportUpdate, utcnow
 from ..store.reporting import get_taxonomy, public_dict
+from ..store.updates import published_updates_query
 from ..web.i18n import current_language
 from ..web.places import place_name, places
 from .reports import KIND_LABELS
@@ -129,16 +135,38 @@ def _entry(report: Report, lang: str, scheme: str) -> dict:
     }
 
 
-def _feed_response(area: str | None, title: str, endpoint: str, page_url: str, **args) -> Response:
+def _update_entry(update: ReportUpdate, lang: str, scheme: str) -> dict:
+    """An entry for a published update (a new state, a text, a photo) of a published report."""
+    entry = _entry(update.report, lang, scheme)
+    state = lifecycle.label(update.state) if update.state else ""
+    entry.update(
+        id=url_for("public.report_detail", id=update.report_id, _external=True) + f"#update-{update.id}",
+        url=url_for("public.report_detail", id=update.report_id, _external=True) + f"#update-{update.id}",
+        title=_("Update: %(title)s", title=entry["title"]) + (f" ({state})" if state else ""),
+        updated=update.published_at,
+        summary=excerpt(clean(update.body)) or state or entry["summary"])
+    return entry
+
+
+def _feed_response(area: str | None, title: str, endpoint: str, page_url: str, *,
+                   where=None, with_reports: bool = True, **args) -> Response:
     lang = current_language()
+    condition = where if where is not None else (Report.area == area if area else None)
     stmt = queries.published()
-    if area:
-        stmt = stmt.where(Report.area == area)
+    if condition is not None:
+        stmt = stmt.where(condition)
     stmt = queries.with_public_relations(
         stmt.order_by(Report.published_at.desc(), Report.id.desc()).limit(FEED_SIZE))
-    reports = db.session.scalars(stmt).all()
+    reports = db.session.scalars(stmt).all() if with_reports else []
     scheme = url_for("api.categories", _external=True)
     entries = [_entry(r, lang, scheme) for r in reports]
+    # Updates (a new state, news) of the same reports are entries too, newest first with them.
+    ustmt = published_updates_query()
+    if condition is not None:
+        ustmt = ustmt.where(condition)
+    ustmt = ustmt.order_by(ReportUpdate.published_at.desc(), ReportUpdate.id.desc()).limit(FEED_SIZE)
+    entries += [_update_entry(u, lang, scheme) for u in db.session.scalars(ustmt)]
+    entries = sorted(entries, key=lambda e: e["updated"], reverse=True)[:FEED_SIZE]
     body = build_feed(
         # The id names the language: the Arabic and English feeds are different documents.
         feed_id=url_for(endpoint, lang=lang, _external=True, **args), title=title,
@@ -165,3 +193,27 @@ def area_feed(slug: str):
     name = place_name(slug, current_language())
     return _feed_response(slug, _("Ahya: new reports in %(name)s", name=name), "public.area_feed",
                           url_for("public.area_profile", slug=slug, _external=True), slug=slug)
+
+
+@bp.get("/topics/<category>/feed.atom")
+def topic_feed(category: str):
+    """The newest published reports and updates of one category (unknown category → 404)."""
+    taxonomy = get_taxonomy()
+    cat = taxonomy.get("challenge", category) or taxonomy.get("initiative", category)
+    if cat is None:
+        abort(404)
+    label = cat.label(current_language())
+    return _feed_response(None, _("Ahya: new reports about %(name)s", name=label), "public.topic_feed",
+                          url_for("public.report_list", category=category, _external=True),
+                          where=Report.category == category, category=category)
+
+
+@bp.get("/reports/<id:id>/feed.atom")
+def report_feed(id: int):
+    """The updates of one published report (404 otherwise)."""
+    report = db.session.scalars(queries.published_report(id)).first()
+    if report is None:
+        abort(404)
+    return _feed_response(None, _("Ahya: updates of “%(title)s”", title=report.title), "public.report_feed",
+                          url_for("public.report_detail", id=id, _external=True),
+                          where=Report.id == id, with_reports=False, id=id)

@@ -22,7 +22,7 @@ from werkzeug.datastructures import MultiDict
 from geo.reference.taxonomy import KINDS, Taxonomy
 
 from ..extensions import db
-from ..store import queries
+from ..store import lifecycle, queries
 from ..store.filters import MAX_QUERY, form_args, parse_each
 from ..store.layers import place_names, place_slugs
 from ..store.models import Report
@@ -37,7 +37,7 @@ COLUMNS = {"title": "asc", "kind": "asc", "category": "asc", "area": "asc", "dat
 DEFAULT_SORT = "date"
 #: Form field ids, so an error message can link to the field it is about.
 FIELD_IDS = {"kind": "f-kind", "category": "f-category", "area": "f-area", "since": "f-since",
-             "until": "f-until", "q": "f-q"}
+             "until": "f-until", "q": "f-q", "status": "f-status"}
 _PAGE = re.compile(r"[0-9]{1,6}")
 
 
@@ -83,6 +83,7 @@ def _field_messages(taxonomy: Taxonomy, kind: str | None, categories: list[str])
         "until": _("Enter a date as YYYY-MM-DD, for example 2026-10-01."),
         "q": _("At most %(max)d characters, please.", max=MAX_QUERY),
         "bbox": _("The map area in the address is not valid."),
+        "status": _("Choose a state from the list."),
     }
 
 
@@ -166,7 +167,8 @@ def _row(report: Report, lang: str, taxonomy: Taxonomy) -> dict:
             "category": cat.label(lang) if cat else data["category"],
             "area": place_label(data["area"], lang) if data["area"] else "",
             "observed_iso": data["observed_on"] or "",
-            "observed": format_date(observed, "long") if observed else ""}
+            "observed": format_date(observed, "long") if observed else "",
+            "state": data["status"], "state_label": lifecycle.label(data["status"])}
 
 
 def page_numbers(page: int, pages: int) -> list[int | None]:
@@ -187,13 +189,14 @@ def _form_state(args: MultiDict, listing: Listing | None) -> dict:
         return {"kind": f.kind or "", "categories": set(f.categories), "area": f.area or "",
                 "since": f.since.isoformat() if f.since else "",
                 "until": f.until.isoformat() if f.until else "", "q": f.q or "",
+                "status": f.status_arg or "",
                 "hidden": [(k, v) for k, v in f.to_args() if k == "bbox"]
                 + ([("sort", listing.sort), ("order", listing.order)]
                    if (listing.sort, listing.order) != (DEFAULT_SORT, COLUMNS[DEFAULT_SORT]) else [])}
     return {"kind": args.get("kind", ""), "area": args.get("area", ""),
             "categories": {c.strip() for v in args.getlist("category") for c in v.split(",")},
             "since": args.get("since", ""), "until": args.get("until", ""), "q": args.get("q", ""),
-            "hidden": []}
+            "status": args.get("status", ""), "hidden": []}
 
 
 def _headers(listing: Listing) -> list[dict]:
@@ -220,6 +223,7 @@ def report_list():
         # One checkbox per category id: education, health and other exist for both kinds.
         "categories": list({c: label for _k, c, label in _sorted_categories(taxonomy, lang)}.items()),
         "kinds": [("challenge", _("Challenges")), ("initiative", _("Initiatives"))],
+        "statuses": [(value, lifecycle.label(value)) for value in lifecycle.STATUS_VALUES],
     }
     if listing is None:
         # No results for a request we could not understand: a partial answer would mislead.

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..store import photos, queries
+from ..store import lifecycle, photos, queries
 from ..store.layers import place_names
 from ..store.models import Report
 from ..store.organizations import display_name, public_lookup
@@ -119,4 +119,7 @@ def reports_layer_config() -> dict:
             "organization": _("Organization"),
         },
         "dir": "rtl" if lang == "ar" else "ltr",
+        # Public states (store.lifecycle): popups name them, settled ones are drawn faded.
+        "states": {state: lifecycle.label(state) for state in lifecycle.ALL_STATES},
+        "closedStates": list(lifecycle.CLOSED),
     }

@@ -43,7 +43,8 @@ CREDENTIALS = {"users": ("password_hash", "session_token")}
 #: tables (the data-version row a migration inserts) are replaced by the backup's rows.
 CONTENT = ("users", "reports", "audit_events", "addressed_categories", "report_addresses",
            "organizations", "organization_areas", "organization_categories", "organization_events",
-           "connect_requests", "stored_files")
+           "connect_requests", "report_updates", "affected_areas", "subscriptions",
+           "alert_deliveries", "stored_files")
 OWN_TABLES = ("meta",)
 FILES_TABLE = "stored_files"
 #: Files restored per INSERT: a few photos in memory at a time, never the whole backup.

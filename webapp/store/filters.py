@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 from geo.reference.taxonomy import KINDS, Taxonomy
 
 from .layers import place_slugs
+from .lifecycle import STATUS_VALUES, expand
 from .queries import DEFAULT_LIMIT, MAX_LIMIT, ReportFilters
 from .reporting import get_taxonomy
 
@@ -36,9 +37,9 @@ MAX_QUERY = 100
 #: OpenAPI pattern of ``q`` is the negation of this class.
 CONTROL_CHARS = "\\x00-\\x1f\\x7f-\\x9f"
 #: Parameters of a report listing where an empty value is an error (``q=`` means "no words").
-NON_EMPTY = ("kind", "category", "area", "since", "until", "bbox", "limit")
+NON_EMPTY = ("kind", "category", "area", "since", "until", "bbox", "limit", "status")
 #: The filters a form or link may carry (``limit`` belongs to the API's pages).
-FILTER_PARAMS = ("kind", "category", "area", "since", "until", "q", "bbox")
+FILTER_PARAMS = ("kind", "category", "area", "since", "until", "q", "bbox", "status")
 
 
 class ParameterError(ValueError):
@@ -89,6 +90,19 @@ def parse_categories(args: MultiDict, taxonomy: Taxonomy, kind: str | None) -> t
             shown = f" '{cat}'" if _CATEGORY_ID.fullmatch(cat) else ""
             raise ParameterError("category", f"unknown category{shown}{where}")
     return tuple(dict.fromkeys(ids))
+
+
+def parse_status(args: MultiDict) -> tuple[tuple[str, ...], str | None]:
+    """``status=`` a public state (``reported``, ``resolved``...) or a group (``open``, ``closed``).
+
+    Returns the states it stands for and the value as given (to rebuild a link).
+    """
+    raw = single(args, "status")
+    if raw is None or raw == "":
+        return (), None
+    if raw not in STATUS_VALUES:
+        raise ParameterError("status", f"'status' must be one of {', '.join(STATUS_VALUES)}")
+    return expand(raw), raw
 
 
 def parse_bbox(args: MultiDict) -> tuple[float, float, float, float] | None:
@@ -172,7 +186,8 @@ def report_filters(args: MultiDict, taxonomy: Taxonomy, known_areas=None) -> Rep
     Raises
     ------
     ParameterError
-        For the first malformed parameter (kind, category, area, since, until, q, bbox, limit).
+        For the first malformed parameter (kind, category, area, since, until, q, bbox, limit,
+        status).
     """
     for name in NON_EMPTY:
         if any(not value.strip() for value in args.getlist(name)):
@@ -181,9 +196,11 @@ def report_filters(args: MultiDict, taxonomy: Taxonomy, known_areas=None) -> Rep
     since, until = parse_date(args, "since"), parse_date(args, "until")
     if since and until and since > until:
         raise ParameterError("until", "'until' must not be before 'since'")
+    status, status_arg = parse_status(args)
     return ReportFilters(kind=kind, categories=parse_categories(args, taxonomy, kind),
                          area=parse_area(args, known_areas or ()), since=since, until=until,
-                         q=parse_query(args), bbox=parse_bbox(args), limit=parse_limit(args))
+                         q=parse_query(args), bbox=parse_bbox(args), limit=parse_limit(args),
+                         status=status, status_arg=status_arg)
 
 
 def filters_from_args(args: MultiDict) -> ReportFilters:
@@ -220,5 +237,6 @@ def parse_each(args: MultiDict, taxonomy: Taxonomy, known_areas) -> tuple[Report
     since, until = attempt(parse_date, "since"), attempt(parse_date, "until")
     area, q, bbox = attempt(parse_area, known_areas), attempt(parse_query), attempt(parse_bbox)
     limit = attempt(parse_limit) or DEFAULT_LIMIT
+    status, status_arg = attempt(parse_status) or ((), None)
     return ReportFilters(kind=kind, categories=categories, area=area, since=since, until=until,
-                         q=q, bbox=bbox, limit=limit), failed
+                         q=q, bbox=bbox, limit=limit, status=status, status_arg=status_arg), failed

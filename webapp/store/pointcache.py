@@ -13,8 +13,8 @@ full load happens instead on the first request, when the version went backwards 
 ``reload_version`` says a change could not be replayed row by row (deletes, restores, unstamped
 changes), or when too many rows changed for an update to be worth it.
 
-Only public columns are loaded (id, kind, category, area, observed_on, public point): the
-exact point never enters this cache. Each worker process holds its own copy (~33 bytes per
+Only public columns are loaded (id, kind, category, area, observed_on, public point, lifecycle
+state): the exact point never enters this cache. Each worker process holds its own copy (~33 bytes per
 report: ~33 MB at a million); threads of a worker share it, one refresh at a time. A full load
 reads the rows in chunks straight into numpy, so a worker grows by the arrays and not by a
 million rows of Python objects, and stores the result in the database
@@ -54,11 +54,11 @@ SNAPSHOT_MIN_ROWS, SNAPSHOT_STALE_ROWS = 20_000, 5_000
 # SQLite and PostgreSQL): numpy parses a million of those at once, where SQLAlchemy's Date type
 # would build a million date objects.
 _COLUMNS = (Report.id, Report.kind, Report.category, Report.area, cast(Report.observed_on, String(10)),
-            Report.public_lon, Report.public_lat)
+            Report.public_lon, Report.public_lat, Report.lifecycle)
 #: Names of ``_COLUMNS`` in the arrays.
-_NAMES = ("ids", "kind", "category", "area", "day", "lon", "lat")
-_CODED = ("kind", "category", "area")
-_DTYPES = {"kind": np.int8, "category": np.int16, "area": np.int16}
+_NAMES = ("ids", "kind", "category", "area", "day", "lon", "lat", "lifecycle")
+_CODED = ("kind", "category", "area", "lifecycle")
+_DTYPES = {"kind": np.int8, "category": np.int16, "area": np.int16, "lifecycle": np.int8}
 
 
 @dataclass(frozen=True)
@@ -73,9 +73,11 @@ class Points:
     day: np.ndarray          # int32 days since 1970-01-01 (NO_DAY: unknown)
     lon: np.ndarray          # float64 public longitude
     lat: np.ndarray          # float64 public latitude
+    lifecycle: np.ndarray    # int8 code into lifecycle_names (the public state, store.lifecycle)
     kind_names: tuple[str, ...]      # sorted, each used by at least one point
     category_names: tuple[str, ...]
     area_names: tuple[str, ...]
+    lifecycle_names: tuple[str, ...]
     #: Points per name of kind, category and area (aligned with the names): lets an update
     #: drop a name that fell out of use without scanning the arrays.
     name_counts: dict = field(default_factory=dict, repr=False, compare=False)
@@ -342,6 +344,8 @@ def select_mask(points: Points, filters: ReportFilters,
         mask &= np.isin(points.category, [code(points.category_names, c) for c in filters.categories])
     if filters.area:
         mask &= points.area == code(points.area_names, filters.area)
+    if filters.status:
+        mask &= np.isin(points.lifecycle, [code(points.lifecycle_names, s) for s in filters.status])
     if filters.since:
         mask &= points.day >= _day(filters.since)  # NO_DAY is the smallest int32
     if filters.until:

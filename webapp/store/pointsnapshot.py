@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 
 PREFIX = files.CACHE_PREFIX + "points-"
 MAGIC = b"AHYAPTS1"
-ARRAYS = ("ids", "kind", "category", "area", "day", "lon", "lat")
-CODED = ("kind", "category", "area")
+ARRAYS = ("ids", "kind", "category", "area", "day", "lon", "lat", "lifecycle")
+CODED = ("kind", "category", "area", "lifecycle")
 
 
 def _name(version: int) -> str:

@@ -37,6 +37,10 @@ class ReportFilters:
     since: dt.date | None = None  # observed on or after
     until: dt.date | None = None  # observed on or before
     q: str | None = None  # words that must all appear in the title
+    #: Public states (``store.lifecycle``); ``status_arg`` is the value asked for (a state or a
+    #: group such as ``open``), kept to rebuild the link.
+    status: tuple[str, ...] = ()
+    status_arg: str | None = None
 
     def to_args(self, *, with_limit: bool = False) -> list[tuple[str, str]]:
         """The filters as query-string pairs: a link that reproduces the same view."""
@@ -52,6 +56,8 @@ class ReportFilters:
             args.append(("until", self.until.isoformat()))
         if self.q:
             args.append(("q", self.q))
+        if self.status_arg:
+            args.append(("status", self.status_arg))
         if self.bbox:
             args.append(("bbox", ",".join(f"{v:.6f}".rstrip("0").rstrip(".") for v in self.bbox)))
         if with_limit and self.limit != DEFAULT_LIMIT:
@@ -72,6 +78,8 @@ def apply_filters(stmt: Select, filters: ReportFilters) -> Select:
         stmt = stmt.where(Report.category.in_(filters.categories))
     if filters.area:
         stmt = stmt.where(Report.area == filters.area)
+    if filters.status:
+        stmt = stmt.where(Report.lifecycle.in_(filters.status))
     if filters.since:
         stmt = stmt.where(Report.observed_on >= filters.since)
     if filters.until:

@@ -21,6 +21,7 @@ from geo.spatial.privacy import public_points
 
 from ..extensions import db
 from . import report_rules as rules
+from .lifecycle import default_state
 from .models import AuditEvent, Report, User, utcnow
 from .report_rows import apply_overrides, detect_mapping, has_place, parse_rows
 from .reporting import get_area_index, get_taxonomy
@@ -233,7 +234,7 @@ def store(plan: Plan, *, user: User | None, publish: bool, skip_invalid: bool) -
         f, seed = row.fields, seeds[k]
         records.append({**f, "privacy_seed": seed, "public_lon": float(plons[k]),
                         "public_lat": float(plats[k]), "status": status, "photo": None, "is_demo": False,
-                        "source": "import", "reject_reason": "",
+                        "source": "import", "reject_reason": "", "lifecycle": default_state(f["kind"]),
                         "created_by_id": user_id, "created_at": now, "updated_at": now,
                         "published_at": now if publish else None, "changed_version": version,
                         "source_id": row.source_id})

@@ -20,6 +20,7 @@ from geo.spatial.privacy import PRECISIONS, public_point
 from ..extensions import db
 from ..state import app_state
 from .layers import get_layers
+from .lifecycle import default_state, fit_to_kind
 from .models import AddressedCategory, AuditEvent, Report, User, utcnow
 from .moderation import REVIEW, transition
 from .organizations import public_lookup
@@ -99,6 +100,7 @@ def create_report(fields: dict, *, user: User | None, source: str, publish: bool
     report = Report(source=source, created_by=user, status="pending", privacy_seed="",
                     precision=fields.get("precision", "approximate"))
     _apply(report, fields)
+    fit_to_kind(report)
     _derive_location(report)
     events = [("create", source)]
     if publish:
@@ -135,6 +137,7 @@ def _commit_keeping_loaded() -> None:
 def update_report(report: Report, fields: dict, user: User) -> list[str]:
     """Edit a report; the area and public point follow a moved point or new precision."""
     changed = _apply(report, fields)
+    fit_to_kind(report)  # a challenge edited into an initiative cannot stay "resolved"
     if {"lon", "lat", "precision"} & set(changed):
         _derive_location(report)
     if changed:
@@ -169,6 +172,7 @@ def public_dict(report: Report) -> dict:
     for name in ("observed_on", "published_at"):
         if isinstance(out[name], dt.date | dt.datetime):
             out[name] = out[name].isoformat()
+    out["status"] = report.lifecycle or default_state(report.kind)
     out["lon"], out["lat"] = report.public_lon, report.public_lat
     if report.photo:
         out["photo"] = report.photo

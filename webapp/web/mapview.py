@@ -19,6 +19,7 @@ from geo.reference.search import search_index
 from geo.reference.taxonomy import KINDS
 
 from ..state import app_state
+from ..store import lifecycle
 from ..store.filters import FILTER_PARAMS as REPORT_FILTERS
 from ..store.filters import parse_each
 from ..store.layers import get_display_layers, get_layers, get_overlays, overlays_signature, place_slugs
@@ -127,7 +128,7 @@ def filter_labels() -> dict[str, str]:
     """Translated names of the filter fields (labels, and the "not understood" message)."""
     return {"kind": _("Type"), "category": _("Categories"), "area": _("Area"),
             "since": _("Observed from"), "until": _("Observed until"), "q": _("Words in the title"),
-            "bbox": _("Map extent"), "limit": _("Number of reports")}
+            "bbox": _("Map extent"), "limit": _("Number of reports"), "status": _("State")}
 
 
 def page_filters(args: MultiDict) -> tuple[ReportFilters, list[str]]:
@@ -174,7 +175,8 @@ def filters_context(args: MultiDict) -> dict:
                "area": filters.area or "", "q": filters.q or "",
                "since": filters.since.isoformat() if filters.since else "",
                "until": filters.until.isoformat() if filters.until else "",
-               "bbox": list(filters.bbox) if filters.bbox else None}
+               "bbox": list(filters.bbox) if filters.bbox else None,
+               "status": filters.status_arg or ""}
     names = [labels.get(p, p) for p in dict.fromkeys(dropped)]
     config = {
         "initial": initial, "dropped": list(dict.fromkeys(dropped)),
@@ -190,8 +192,10 @@ def filters_context(args: MultiDict) -> dict:
             "dates": _("The end date must not be before the start date."),
         },
     }
-    active = sum(bool(initial[k]) for k in ("kind", "area", "since", "until", "q")) + len(filters.categories)
+    active = sum(bool(initial[k]) for k in ("kind", "area", "since", "until", "q", "status")) \
+        + len(filters.categories)
     return {"filters": initial, "filter_labels": labels, "filter_config": config, "filter_active": active,
             "filter_message": (_("Some filters in this link were not understood and were ignored: "
                                  "%(names)s.", names=_(", ").join(names)) if names else ""),
-            "filter_categories": category_options(lang), "filter_areas": area_options(lang)}
+            "filter_categories": category_options(lang), "filter_areas": area_options(lang),
+            "filter_statuses": [(value, lifecycle.label(value)) for value in lifecycle.STATUS_VALUES]}

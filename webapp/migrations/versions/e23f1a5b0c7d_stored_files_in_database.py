@@ -1,7 +1,7 @@
 """stored_files: every file the app writes at run time, in the database (issue 23)
 
 Revision ID: e23f1a5b0c7d
-Revises: b7e4a1c9d3f2
+Revises: e21c4a7b9d10
 Create Date: 2026-12-05 21:00:00.000000
 
 Photos, logos, imported overlays and uploads waiting for confirmation were files in the app's
@@ -22,7 +22,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e23f1a5b0c7d'
-down_revision = 'b7e4a1c9d3f2'
+down_revision = 'e21c4a7b9d10'
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-/* The map page's filters: kind, categories, area, observed dates and words in the titles.
+/* The map page's filters: kind, categories, area, observed dates, words in the titles, state.
    Their state lives in the URL query string (history.replaceState) together with the map's
    centre and zoom (z, lat, lon) and the extra layers' parameters, so a shared link reproduces
    the view. The server validated the initial values (a bad one is dropped and named on the
@@ -21,7 +21,7 @@
 
   function copy(s) {
     return { kind: s.kind || "", category: (s.category || []).slice(), area: s.area || "",
-             since: s.since || "", until: s.until || "", q: s.q || "" };
+             since: s.since || "", until: s.until || "", q: s.q || "", status: s.status || "" };
   }
 
   /* The filters as query-string pairs, in the order of ReportFilters.to_args(). */
@@ -29,7 +29,7 @@
     var out = [];
     if (s.kind) { out.push(["kind", s.kind]); }
     s.category.forEach(function (c) { out.push(["category", c]); });
-    ["area", "since", "until", "q"].forEach(function (name) {
+    ["area", "since", "until", "q", "status"].forEach(function (name) {
       if (s[name]) { out.push([name, s[name]]); }
     });
     return out;
@@ -137,6 +137,7 @@
     s.since = form.elements.since.value;
     s.until = form.elements.until.value;
     s.q = form.elements.q.value.replace(/\s+/g, " ").trim().slice(0, 100);
+    s.status = form.elements.status ? form.elements.status.value : "";
     return s;
   }
 
@@ -145,7 +146,9 @@
     form.querySelectorAll("input[name=category]").forEach(function (el) {
       el.checked = s.category.indexOf(el.value) >= 0;
     });
-    ["area", "since", "until", "q"].forEach(function (name) { form.elements[name].value = s[name]; });
+    ["area", "since", "until", "q", "status"].forEach(function (name) {
+      if (form.elements[name]) { form.elements[name].value = s[name]; }
+    });
     syncKind();
   }
 
@@ -156,7 +159,7 @@
 
   function active(s) {
     return (s.kind ? 1 : 0) + s.category.length + (s.area ? 1 : 0) + (s.since ? 1 : 0) +
-      (s.until ? 1 : 0) + (s.q ? 1 : 0);
+      (s.until ? 1 : 0) + (s.q ? 1 : 0) + (s.status ? 1 : 0);
   }
 
   var last = query();

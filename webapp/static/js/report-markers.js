@@ -33,9 +33,12 @@
     }
 
     /* The marker's look as HTML; only taxonomy values (colour, icon) go in, escaped anyway. */
-    function markerHtml(kind, cat, demo, id) {
+    /* A settled report (resolved, no longer relevant, ended: conf.closedStates) is drawn faded. */
+    function markerHtml(kind, cat, demo, id, status) {
       var icon = String(cat.icon || "•");
-      var cls = "ahya-report-marker " + kind + (demo ? " demo" : "") + (icon.length > 1 ? " small-text" : "");
+      var closed = !!status && (conf.closedStates || []).indexOf(status) >= 0;
+      var cls = "ahya-report-marker " + kind + (demo ? " demo" : "") + (icon.length > 1 ? " small-text" : "") +
+        (closed ? " closed" : "");
       var data = id === undefined ? "" : ' data-id="' + escapeHtml(id) + '"';
       return '<span class="' + cls + '"' + data + ' style="background:' + escapeHtml(cat.colour) + '">' +
         escapeHtml(icon) + "</span>";
@@ -61,6 +64,10 @@
       kicker.appendChild(catEl);
       kicker.appendChild(document.createTextNode(" · " + t[props.kind + "One"]));
       if (props.is_demo) { kicker.appendChild(node("span", "demo-badge", t.demo)); }
+      if (props.status && conf.states && conf.states[props.status]) {
+        kicker.appendChild(document.createTextNode(" · "));
+        kicker.appendChild(node("span", "state-badge state-" + props.status, conf.states[props.status]));
+      }
       box.appendChild(kicker);
       var title = node("h3", "", props.title);
       title.setAttribute("dir", "auto");
@@ -101,7 +108,7 @@
       var marker = L.marker([c[1], c[0]], {
         title: p.title + " · " + cat.label,  // Leaflet sets it as the title attribute (text, not HTML)
         alt: cat.label,
-        icon: L.divIcon({ className: "ahya-report-icon", html: markerHtml(p.kind, cat, p.is_demo, p.id),
+        icon: L.divIcon({ className: "ahya-report-icon", html: markerHtml(p.kind, cat, p.is_demo, p.id, p.status),
                           iconSize: [26, 26], iconAnchor: [13, 13], popupAnchor: [0, -12] })
       });
       marker.feature = feature;
