@@ -47,6 +47,21 @@
   });
   new Controls().addTo(map);
 
+  /* The sources note joins the bottom corner on the reading side, where Leaflet stacks it over
+     the scale (or the attribution) instead of under it. */
+  var credits = document.querySelector(".map-credits");
+  if (credits) {
+    var Credits = L.Control.extend({
+      options: { position: document.documentElement.dir === "rtl" ? "bottomright" : "bottomleft" },
+      onAdd: function () {
+        credits.classList.add("in-map");
+        L.DomEvent.disableClickPropagation(credits);
+        return credits;
+      }
+    });
+    new Credits().addTo(map);
+  }
+
   var you = null;
   map.on("locationfound", function (e) {
     if (you) { map.removeLayer(you); }

@@ -67,6 +67,7 @@
       box.open = window.innerWidth > 700;
       box.appendChild(node("summary", "", t.legend));
       legendBody = box.appendChild(node("div"));
+      legendBody.setAttribute("data-fit", "");
       legendStatus = box.appendChild(node("p", "ahya-legend-status"));
       legendStatus.setAttribute("role", "status");
       L.DomEvent.disableClickPropagation(box);

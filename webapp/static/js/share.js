@@ -103,7 +103,12 @@
           return box;
         }
       });
-      new Share().addTo(map);
+      var share = new Share().addTo(map);
+      // Above the filter panel when it shares the corner: opened, the panel grows downwards
+      // and must not push the button off the map.
+      var panel = document.getElementById("map-filters");
+      var box = share.getContainer();
+      if (panel && panel.parentNode === box.parentNode) { box.parentNode.insertBefore(box, panel); }
       opener.classList.add("in-map");
     }
   });
