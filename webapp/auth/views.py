@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
@@ -62,8 +63,10 @@ def login():
         status = 401
         if reason and reason.startswith("locked:"):
             status = 429
-            form.form_errors.append(_("Too many failed attempts. This account is locked for "
-                                      "%(minutes)s minutes.", minutes=reason.split(":")[1]))
+            minutes = int(reason.split(":")[1])
+            form.form_errors.append(ngettext("Too many failed attempts. This account is locked for "
+                                             "%(num)d minute.", "Too many failed attempts. This account "
+                                             "is locked for %(num)d minutes.", minutes))
         else:
             form.form_errors.append(_("Wrong e-mail or password."))
     elif request.method == "POST":
