@@ -22,6 +22,13 @@ ACTIONS = {"read": "read", "archive": "archived", "new": "new"}
 PER_PAGE = 50
 
 
+@bp.app_template_global("waiting_requests")
+def waiting_requests() -> int:
+    """How many requests to connect wait unread (the moderation pages say so, with a link)."""
+    return db.session.scalar(select(func.count()).select_from(ConnectRequest)
+                             .where(ConnectRequest.status == "new")) or 0
+
+
 @bp.get("/moderation/messages")
 @organizer_required
 def messages():

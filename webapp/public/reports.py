@@ -127,6 +127,15 @@ def reports_layer_config() -> dict:
             "more": _("Read more"), "loadError": _("The reports could not be loaded."),
             "truncated": _("Only the newest reports are shown."),
             "organization": _("Organization"),
+            "symbols": _("Symbols"),
+            "clusterHelp": _("A group of reports, with their number: circle for challenges, square for "
+                             "initiatives, in the colour of their most frequent category. Zoom in to "
+                             "see each report."),
+            "placeHelp": _("A neighborhood or village without a mapped boundary"),
+            "eastHelp": _("Area of East Jerusalem"),
+            "otherHelp": _("Other area (West Jerusalem, or outside the municipal boundary)"),
+            "boundaryHelp": _("Municipal boundary"),
+            "demoHelp": _("Dashed outline: demo report"),
         },
         "dir": "rtl" if lang == "ar" else "ltr",
     }
