@@ -80,7 +80,12 @@ def test_a_searched_place_is_outlined_and_named(page, demo):
     expect(label).to_have_text("سلوان")
     expect(label).to_be_in_viewport()
     assert page.evaluate("AHYA_MAP.marked.slug") == "silwan"
-    # Another search replaces the mark; clearing the box removes it.
+    # A demo report's popup title is in the page's language whatever it was stored in.
+    shown = page.evaluate("""() => AHYA_REPORT_MARKERS(JSON.parse(document.getElementById('ahya-reports')
+        .textContent), AHYA_MAP.placeNames).shownTitle({is_demo: true, kind: 'challenge', category: 'housing',
+        area: 'silwan', title: '[DEMO] Housing & demolitions in Silwan'})""")
+    assert shown.startswith("[تجريبي] ") and "سلوان" in shown
+    # Clearing the box removes the mark.
     page.fill("#place-search", "")
     page.dispatch_event("#place-search", "input")
     expect(label).to_have_count(0)

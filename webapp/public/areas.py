@@ -22,6 +22,7 @@ from geo.search import normalize
 
 from ..extensions import db
 from ..store import networking, queries
+from ..store.demotext import localized_title
 from ..store.layers import get_display_layers, get_layers
 from ..store.organizations import display_name, matches, published_dicts
 from ..store.reporting import get_taxonomy, locate, public_dict
@@ -107,8 +108,8 @@ def report_item(report, lang: str) -> dict:
     data = public_dict(report)
     label, colour, _icon = category_style(report.kind, data["category"], lang)
     day = data["observed_on"] or (data["published_at"] or "")[:10]
-    return {"id": data["id"], "title": data["title"], "is_demo": data["is_demo"], "category": label,
-            "colour": colour, "date": day,
+    return {"id": data["id"], "title": localized_title(data, lang), "is_demo": data["is_demo"],
+            "category": label, "colour": colour, "date": day,
             "date_label": format_date(dt.date.fromisoformat(day), "medium") if day else "",
             "area": place_name(data["area"], lang), "area_slug": data["area"]}
 
@@ -140,7 +141,8 @@ def _map_data(place: dict, lang: str) -> tuple[dict, bool]:
         data = public_dict(report)
         label, colour, icon = category_style(data["kind"], data["category"], lang)
         reports.append({"id": data["id"], "kind": data["kind"], "lat": data["lat"], "lon": data["lon"],
-                        "title": data["title"], "category": label, "colour": colour, "icon": icon,
+                        "title": localized_title(data, lang), "category": label, "colour": colour,
+                        "icon": icon,
                         "demo": data["is_demo"], "url": f"{prefix}{data['id']}"})
     config = {"tiles": current_app.config["TILE_URL"], "attribution": current_app.config["TILE_ATTRIBUTION"],
               "outline": area_outline(place["slug"]), "point": {"lat": place["lat"], "lon": place["lon"]},

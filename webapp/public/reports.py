@@ -15,8 +15,11 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from geo.demo import demo_title
+
 from ..extensions import db
 from ..store import photos, queries
+from ..store.demotext import localized, localized_title
 from ..store.layers import place_names
 from ..store.models import Report
 from ..store.reporting import get_taxonomy, public_dict
@@ -33,11 +36,17 @@ def safe_link(url: str) -> str | None:
     return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
+def _fields(report: Report) -> dict:
+    """What ``localized_title`` needs of a report."""
+    return {"title": report.title, "is_demo": report.is_demo, "kind": report.kind,
+            "category": report.category, "area": report.area}
+
+
 def _summary(report: Report, lang: str) -> dict:
     """What a list item on a report page shows about a related report."""
     cat = get_taxonomy().get(report.kind, report.category)
     names = place_names().get(report.area or "", {})
-    return {"id": report.id, "title": report.title, "is_demo": report.is_demo,
+    return {"id": report.id, "title": localized_title(_fields(report), lang), "is_demo": report.is_demo,
             "category": cat.label(lang) if cat else report.category,
             "colour": cat.colour if cat else "#4a4e69",
             "area": names.get(lang) or names.get("en") or ""}
@@ -74,6 +83,7 @@ def report_detail(id: int):
         abort(404)
     lang = current_language()
     data = public_dict(report)
+    data.update(localized(data, lang))  # a demo report in the page's language
     cat = get_taxonomy().get(report.kind, report.category)
     names = place_names().get(report.area or "")
     point = {"lat": data["lat"], "lon": data["lon"], "zoom": 16 if report.precision == "exact" else 15,
@@ -138,4 +148,7 @@ def reports_layer_config() -> dict:
             "demoHelp": _("Dashed outline: demo report"),
         },
         "dir": "rtl" if lang == "ar" else "ltr",
+        # Demo reports are shown in the page's language: their title patterns in this one.
+        "demoTitles": {kind: demo_title(kind, "{cat}", "{area}", lang)
+                       for kind in ("challenge", "initiative")},
     }

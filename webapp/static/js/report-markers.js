@@ -1,7 +1,8 @@
 /* Report markers and popups for the public map (used by reports-layer.js).
    Popups are built with textContent: report text is user input, never HTML. Marker HTML holds
    taxonomy values only (colour, icon), escaped anyway.
-   AHYA_REPORT_MARKERS(conf, areaNames) → { makeMarker, popupNode, markerHtml, node, escapeHtml };
+   AHYA_REPORT_MARKERS(conf, areaNames) → { makeMarker, popupNode, markerHtml, node, escapeHtml,
+   shownTitle };
    conf is the #ahya-reports settings, areaNames the place names by slug (map-data.js
    fills that object once the search index has loaded). */
 (function () {
@@ -14,6 +15,21 @@
       categories[kind] = {};
       (conf.categories[kind] || []).forEach(function (c) { categories[kind][c.id] = c; });
     });
+
+    /* A demo report in the page's language: its title is made from its kind, category and area
+       (geo/demo.py demo_title; conf.demoTitles holds this language's patterns). */
+    var DEMO = /^\[(DEMO|تجريبي)\] /;
+    function shownTitle(p) {
+      var pattern = (conf.demoTitles || {})[p.kind];
+      var mine = pattern && p.title.indexOf(pattern.split(" ")[0] + " ") === 0;
+      if (!p.is_demo || !pattern || !DEMO.test(p.title || "") || mine) {
+        return p.title;
+      }
+      var place = areaNames[p.area], cat = categories[p.kind] && categories[p.kind][p.category];
+      var area = place && (conf.lang === "ar" ? place.name_ar : place.name_en);
+      if (!area || !cat) { return p.title; }
+      return pattern.replace("{cat}", cat.label).replace("{area}", area);
+    }
 
     function escapeHtml(text) {
       return String(text).replace(/[&<>"']/g, function (c) {
@@ -62,7 +78,7 @@
       kicker.appendChild(document.createTextNode(" · " + t[props.kind + "One"]));
       if (props.is_demo) { kicker.appendChild(node("span", "demo-badge", t.demo)); }
       box.appendChild(kicker);
-      var title = node("h3", "", props.title);
+      var title = node("h3", "", shownTitle(props));
       title.setAttribute("dir", "auto");
       box.appendChild(title);
       var place = areaNames[props.area];
@@ -99,7 +115,7 @@
       var p = feature.properties, c = feature.geometry.coordinates;
       var cat = category(p.kind, p.category);
       var marker = L.marker([c[1], c[0]], {
-        title: p.title + " · " + cat.label,  // Leaflet sets it as the title attribute (text, not HTML)
+        title: shownTitle(p) + " · " + cat.label,  // Leaflet sets it as the title attribute (text, not HTML)
         alt: cat.label,
         icon: L.divIcon({ className: "ahya-report-icon", html: markerHtml(p.kind, cat, p.is_demo, p.id),
                           iconSize: [26, 26], iconAnchor: [13, 13], popupAnchor: [0, -12] })
@@ -110,6 +126,6 @@
     }
 
     return { makeMarker: makeMarker, popupNode: popupNode, markerHtml: markerHtml, node: node,
-             escapeHtml: escapeHtml };
+             escapeHtml: escapeHtml, shownTitle: shownTitle };
   };
 })();
