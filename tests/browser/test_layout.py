@@ -246,10 +246,13 @@ def test_every_page_fits_and_every_map_control_can_be_reached(browser, live_serv
                     expect(page.locator("#map-filters")).to_have_attribute("open", "")
                     page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
                     check(path, lang, "filters open")
-                    # The form's buttons can be reached inside the open panel.
-                    apply = page.locator("#map-filters-form button[type=submit]")
-                    apply.scroll_into_view_if_needed()
-                    expect(apply).to_be_in_viewport()
+                    # Apply and Clear are in sight in the open panel, without scrolling it, and
+                    # can be tapped (each is the element at its own centre).
+                    for button in ("#map-filters-form button[type=submit]", "#filter-clear"):
+                        expect(page.locator(button)).to_be_in_viewport()
+                        assert page.eval_on_selector(button, """el => { const r = el.getBoundingClientRect();
+                            const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+                            return el === at || el.contains(at); }"""), f"{button} hidden [{lang}]"
     finally:
         elapsed = time.monotonic() - started
         context.close()
