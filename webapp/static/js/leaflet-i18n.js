@@ -41,4 +41,32 @@
     var label = meters < 1000 ? t.m.replace("{n}", meters) : t.km.replace("{n}", meters / 1000);
     this._updateScale(this._mScale, label, meters / maxMeters);
   };
+  if (t.metricOnly) {
+    L.Control.Scale.prototype._updateImperial = function () {
+      if (this._iScale) { this._iScale.style.display = "none"; }
+    };
+  }
+
+  /* On the map page this file runs in the map's bundle, after folium made the map: give the
+     controls that already exist their words too. */
+  var map = window.AHYA_MAP && window.AHYA_MAP.map;
+  if (!map) { return; }
+  function label(el, text) {
+    if (!el) { return; }
+    el.title = text;
+    el.setAttribute("aria-label", text);
+  }
+  var box = map.getContainer();
+  label(box.querySelector(".leaflet-control-zoom-in"), t.zoomIn);
+  label(box.querySelector(".leaflet-control-zoom-out"), t.zoomOut);
+  label(box.querySelector(".leaflet-control-layers-toggle"), t.layers);
+  if (map.attributionControl) { map.attributionControl.setPrefix(L.Control.Attribution.prototype.options.prefix); }
+  // The scale control keeps no name: it is the move listener that is a Scale (Leaflet 1.9).
+  ["move", "moveend"].forEach(function (type) {
+    ((map._events && map._events[type]) || []).forEach(function (l) {
+      if (!(l.ctx instanceof L.Control.Scale)) { return; }
+      l.ctx._update();
+      if (t.metricOnly && l.ctx._iScale) { l.ctx._iScale.style.display = "none"; }
+    });
+  });
 })();
