@@ -85,6 +85,10 @@ def test_a_searched_place_is_outlined_and_named(page, demo):
         .textContent), AHYA_MAP.placeNames).shownTitle({is_demo: true, kind: 'challenge', category: 'housing',
         area: 'silwan', title: '[DEMO] Housing & demolitions in Silwan'})""")
     assert shown.startswith("[تجريبي] ") and "سلوان" in shown
+    written = page.evaluate("""() => AHYA_REPORT_MARKERS(JSON.parse(document.getElementById('ahya-reports')
+        .textContent), AHYA_MAP.placeNames).shownTitle({is_demo: true, kind: 'challenge', category: 'housing',
+        area: 'silwan', title: '[DEMO] <b>our own words</b>'})""")
+    assert written == "[DEMO] <b>our own words</b>"  # not the generator's: shown as written
     # Clearing the box removes the mark.
     page.fill("#place-search", "")
     page.dispatch_event("#place-search", "input")
@@ -98,7 +102,7 @@ def test_leaflet_labels_are_arabic_on_arabic_pages(page):
         document.querySelector('.leaflet-control-zoom-in').title,
         document.querySelector('.leaflet-control-zoom-out').getAttribute('aria-label'),
         document.querySelector('.leaflet-control-layers-toggle').title,
-        document.querySelector('.leaflet-control-scale').textContent]""")
+        document.querySelector('.leaflet-control-scale').innerText]""")
     assert labels[:3] == ["تكبير", "تصغير", "الطبقات"]
     assert re.fullmatch(r"\d+ (كم|م)", labels[3].strip()), labels[3]  # metric only, in Arabic
     page.goto("/?lang=en")

@@ -50,4 +50,17 @@ def test_a_real_report_is_shown_as_written(app, client, make_report):
 def test_the_map_gets_the_title_patterns_of_its_language(client):
     html = client.get("/?lang=ar").get_data(as_text=True)
     conf = json.loads(re.search(r'id="ahya-reports">(.*?)</script>', html, re.S)[1])
-    assert conf["demoTitles"]["challenge"] == "[تجريبي] {cat} في {area}"
+    assert conf["demoTitles"]["ar"] | {} == {"prefix": "تجريبي", "challenge": "{cat} في {area}",
+                                             "initiative": "مبادرة {cat} في {area}"}
+    assert conf["demoTitles"]["en"]["challenge"] == "{cat} in {area}"
+    assert "[DEMO]" not in html  # no demo title in the page itself
+
+
+def test_a_demo_report_whose_title_was_rewritten_is_shown_as_written(app, runner, client):
+    english, _arabic = _load(app, runner)
+    with app.app_context():
+        report = db.session.get(Report, english[0])
+        report.title = "[DEMO] Our own words about the water"
+        db.session.commit()
+    html = client.get(f"/reports/{english[0]}?lang=ar").get_data(as_text=True)
+    assert "[DEMO] Our own words about the water" in html

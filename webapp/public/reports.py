@@ -15,7 +15,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from geo.demo import demo_title
+from geo.demo import DEMO_PREFIX, demo_title
 
 from ..extensions import db
 from ..store import photos, queries
@@ -148,7 +148,9 @@ def reports_layer_config() -> dict:
             "demoHelp": _("Dashed outline: demo report"),
         },
         "dir": "rtl" if lang == "ar" else "ltr",
-        # Demo reports are shown in the page's language: their title patterns in this one.
-        "demoTitles": {kind: demo_title(kind, "{cat}", "{area}", lang)
-                       for kind in ("challenge", "initiative")},
+        # Demo reports are shown in the page's language: their title patterns in both (the
+        # prefix's word apart, so the page holds no demo title, nor a look-alike).
+        "demoTitles": {code: {"prefix": DEMO_PREFIX[code].strip("[]"),
+                              **{kind: demo_title(kind, "{cat}", "{area}", code)[len(DEMO_PREFIX[code]) + 1:]
+                                 for kind in ("challenge", "initiative")}} for code in ("ar", "en")},
     }

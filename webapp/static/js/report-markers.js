@@ -17,18 +17,29 @@
     });
 
     /* A demo report in the page's language: its title is made from its kind, category and area
-       (geo/demo.py demo_title; conf.demoTitles holds this language's patterns). */
-    var DEMO = /^\[(DEMO|تجريبي)\] /;
+       (geo/demo.py demo_title; conf.demoTitles holds the patterns of both languages). Only a
+       title the generator wrote is rebuilt: it must match its language's pattern with the
+       report's own area name; any other title is shown as written. */
+    function patternRegex(pattern) {
+      var parts = pattern.split(/\{cat\}|\{area\}/).map(function (x) {
+        return x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      });
+      return new RegExp("^" + parts.join("(.+)") + "$");
+    }
     function shownTitle(p) {
-      var pattern = (conf.demoTitles || {})[p.kind];
-      var mine = pattern && p.title.indexOf(pattern.split(" ")[0] + " ") === 0;
-      if (!p.is_demo || !pattern || !DEMO.test(p.title || "") || mine) {
-        return p.title;
+      var patterns = conf.demoTitles || {};
+      function pattern(code) {
+        var set = patterns[code];
+        return set && set[p.kind] ? "[" + set.prefix + "] " + set[p.kind] : null;
       }
+      var other = conf.lang === "ar" ? "en" : "ar";
+      var mine = pattern(conf.lang), theirs = pattern(other);
       var place = areaNames[p.area], cat = categories[p.kind] && categories[p.kind][p.category];
-      var area = place && (conf.lang === "ar" ? place.name_ar : place.name_en);
-      if (!area || !cat) { return p.title; }
-      return pattern.replace("{cat}", cat.label).replace("{area}", area);
+      if (!p.is_demo || !mine || !theirs || !place || !cat) { return p.title; }
+      var m = patternRegex(theirs).exec(p.title || "");
+      var areaAt = theirs.indexOf("{area}") > theirs.indexOf("{cat}") ? 2 : 1;
+      if (!m || m[areaAt] !== place["name_" + other]) { return p.title; }
+      return mine.replace("{cat}", cat.label).replace("{area}", place["name_" + conf.lang]);
     }
 
     function escapeHtml(text) {
