@@ -3,7 +3,7 @@
 ``python scripts/bench.py [--sizes 1k,10k,100k,1M] [--quick] [--json PATH] [--import-only]``. Runs on a
 TEMPORARY SQLite instance; reports are bulk-inserted with SQLAlchemy Core executemany (50k-row chunks), the
 database growing from one size to the next. Areas: ``AreaIndex.assign`` (vectorised). Public points:
-a vectorised approximation of ``geo.privacy`` (random 150-300 m offset, no stay-in-area check).
+a vectorised approximation of ``geo.spatial.privacy`` (random 150-300 m offset, no stay-in-area check).
 Import: a KoboToolbox-style CSV of ``IMPORT_ROWS`` rows through ``flask reports import``'s own
 functions (read, map, the form's rules per row, one bulk store), then the same file again.
 """
@@ -52,7 +52,7 @@ def make_app(instance: Path):
 
 def insert_reports(app, n: int, rng: np.random.Generator) -> float:
     """Add ``n`` published synthetic reports; returns seconds."""
-    from geo.demo import random_points_in_polygons
+    from geo.spatial.demo import random_points_in_polygons
     from webapp.extensions import db
     from webapp.store.layers import get_layers
     from webapp.store.models import Report, utcnow
@@ -175,7 +175,7 @@ def build_naive(app, static: Path, n: int) -> dict:
     import folium
     from folium.plugins import MarkerCluster
 
-    from geo.maps import local_assets
+    from geo.drawing.maps import local_assets
     from webapp.extensions import db
     from webapp.store.models import Report
 
@@ -252,8 +252,8 @@ def ingest_throughput(app, n: int = 300, rounds: int = 3) -> dict:
     """Form posts per second: ``rounds`` rounds of ``n`` sequential posts, the median round."""
     import re
 
-    from webapp.auth.accounts import create_user
     from webapp.extensions import db
+    from webapp.store.accounts import create_user
     from webapp.store.models import Report
 
     with app.app_context():

@@ -18,7 +18,7 @@ def kobo_csv(app, n: int, rng: np.random.Generator) -> bytes:
     """A KoboToolbox CSV export (";", Arabic headers, _geolocation, _uuid) of ``n`` rows in the areas."""
     import uuid
 
-    from geo.demo import random_points_in_polygons
+    from geo.spatial.demo import random_points_in_polygons
     from webapp.store.layers import get_layers
 
     with app.app_context():
@@ -35,8 +35,8 @@ def kobo_csv(app, n: int, rng: np.random.Generator) -> bytes:
 def import_throughput(app, n: int) -> dict:
     """Seconds to import ``n`` rows (read + check, then store), and to find them all again."""
     from webapp.extensions import db
-    from webapp.store.imports import prepare, store
     from webapp.store.models import Report
+    from webapp.store.report_import import prepare, store
     from webapp.store.versioning import read_state
 
     data = kobo_csv(app, n, np.random.default_rng(3))

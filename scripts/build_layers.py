@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from geo import build  # noqa: E402
+from geo.reference import build  # noqa: E402
 
 STATAREAS = ROOT / "data" / "sources" / "cbs2008_jerusalem_statareas.geojson"
 

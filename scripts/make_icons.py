@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from geo.poster import font_path
+from geo.drawing.poster import font_path
 
 OUT = Path(__file__).resolve().parents[1] / "webapp" / "static" / "icons"
 TEAL, ORANGE, WHITE = (11, 85, 99), (244, 162, 89), (255, 255, 255)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -45,12 +46,8 @@ def pg_template(tmp_path_factory):
     admin = _admin_engine()
     with admin.connect() as con:
         con.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    app = create_app(app_config(tmp_path_factory.mktemp("template") / "instance", _database_url(name)))
-    with app.app_context():
-        from webapp.extensions import db
-
-        db.session.remove()
-        db.engine.dispose()
+    with make_app(tmp_path_factory.mktemp("template") / "instance", _database_url(name)):
+        pass  # creating the app migrates the database
     yield name
     with admin.connect() as con:
         con.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -81,15 +78,28 @@ def _postgres_database(template: str | None = None):
     return _database_url(name), drop
 
 
+@contextlib.contextmanager
+def postgres_database(template: str | None = None):
+    """The URL of a fresh PostgreSQL database, dropped afterwards, when ``TEST_DATABASE_URL``
+    names a server; else None (the app then keeps SQLite in its instance folder)."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        yield None
+        return
+    url, drop = _postgres_database(template)
+    try:
+        yield url
+    finally:
+        drop()
+
+
 @pytest.fixture
 def db_url(tmp_path, pg_template):
     """The test's database URL: SQLite in the temporary instance, or a fresh PostgreSQL database."""
     if not pg_template:
         yield None
         return
-    url, drop = _postgres_database(pg_template)
-    yield url
-    drop()
+    with postgres_database(pg_template) as url:
+        yield url
 
 
 def app_config(instance, db_url: str | None) -> dict:
@@ -107,15 +117,59 @@ def app_config(instance, db_url: str | None) -> dict:
     return config
 
 
+_SQLITE_TEMPLATE: list[Path] = []  # this process's migrated SQLite database, made once
+
+
+def _copy_sqlite_template(instance: Path) -> None:
+    """Start a test's SQLite database as a copy of one migrated in this process.
+
+    Migrating an empty database costs each test a few hundred milliseconds; the migrations still
+    run from empty once per process (and ``test_migrations`` checks what they build).
+    """
+    import shutil
+    import tempfile
+
+    target = instance / "ahya.db"
+    if target.exists():
+        return
+    if not _SQLITE_TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="ahya-template-")) / "instance"
+        app = create_app(app_config(folder, None))
+        with app.app_context():
+            from webapp.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()  # the last connection closed: the WAL is folded into the file
+        _SQLITE_TEMPLATE.append(folder / "ahya.db")
+    instance.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_SQLITE_TEMPLATE[0], target)
+
+
+@contextlib.contextmanager
+def make_app(instance, db_url: str | None = None, **config):
+    """The test app (:func:`app_config` plus ``config``) on ``db_url``; its connections closed after.
+
+    Every app the tests make goes through here: the ``app`` fixture, and fixtures that need
+    other settings (mail, rate limits), a second app, or one app for a whole module.
+    """
+    settings = {**app_config(instance, db_url), **config}
+    if not settings.get("DATABASE_URL"):
+        _copy_sqlite_template(Path(instance))
+    app = create_app(settings)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            from webapp.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()
+
+
 @pytest.fixture
 def app(tmp_path, db_url):
-    app = create_app(app_config(tmp_path / "instance", db_url))
-    yield app
-    with app.app_context():
-        from webapp.extensions import db
-
-        db.session.remove()
-        db.engine.dispose()
+    with make_app(tmp_path / "instance", db_url) as app:
+        yield app
 
 
 @pytest.fixture
@@ -152,7 +206,7 @@ def csrf_token(client, url: str) -> str:
 
 @pytest.fixture
 def make_user(app):
-    from webapp.auth.accounts import create_user
+    from webapp.store.accounts import create_user
 
     def make(email=ORGANIZER[0], password=ORGANIZER[1], role="organizer"):
         with app.app_context():
@@ -223,3 +277,27 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "sqlite_only" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent without it
+def pytest_xdist_make_scheduler(config, log):
+    """``-n 2`` (the README's test command): the browser tests together on one worker, one Chromium
+    at a time as in a serial run, the other test files spread over both workers, a file at a time.
+
+    Two Chromiums on two cores, each beside its live server, made the map's 10 s waits time out.
+    A file at a time builds each module-scoped fixture (the schemathesis app, the layer builds)
+    once, not once per worker. (``--dist loadgroup`` with ``xdist_group`` marks would do the same
+    but renames pytest's private ``_nodeid``, which pytest 9.2 no longer reads: it silently does
+    not group.) Other ``--dist`` modes are left as they are.
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTestsTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith("tests/browser/"):
+                return "tests/browser"
+            return nodeid.split("::", 1)[0]
+
+    if config.getvalue("dist") == "load":
+        return BrowserTestsTogether(config, log)
+    return None

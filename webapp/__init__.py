@@ -35,11 +35,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
-    from . import cli, store
+    from . import cli, state, store
     from .auth.views import init_login
     from .extensions import csrf, limiter
     from .store import models  # noqa: F401  (the tables are known before the first query)
     from .web import assets, compression, errors, i18n, logs, security
+    state.init_app(app)  # before anything that caches in it
     logs.init_app(app)
     store.init_app(app)
     i18n.init_app(app)
@@ -52,6 +53,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
     security.init_app(app)
 
+    from .connect import mail as connect_mail
+    connect_mail.init_app(app)
+    for blueprint in (assets.bp, *(feature.bp for feature in _features())):
+        app.register_blueprint(blueprint)
+    _freeze_long_lived()
+    return app
+
+
+def _features() -> tuple:
+    """The feature packages, each a blueprint: the package exposes ``bp`` (made in its views.py,
+    its other modules add their routes to it) and this is the one place that registers them."""
     from . import (
         api,
         auth,
@@ -66,14 +78,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         organizations,
         public,
     )
-    from .api import docs as api_docs
-    from .connect import mail as connect_mail
-    connect_mail.init_app(app)
-    for blueprint in (public.bp, auth.bp, contribute.bp, moderation.bp, api.bp, exports.bp, api_docs.bp,
-                      open311.bp, offline.bp, organizations.bp, connect.bp, cards.bp, imports.bp):
-        app.register_blueprint(blueprint)
-    _freeze_long_lived()
-    return app
+    return (public, auth, contribute, moderation, api, exports, open311, offline, organizations, connect,
+            cards, imports)
 
 
 def _freeze_long_lived() -> None:

@@ -23,10 +23,16 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from webapp import create_app
 
+EXPECT_TIMEOUT = 10_000  # ms
+
 try:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 except ImportError:  # pragma: no cover - depends on the environment
     sync_playwright = None
+else:
+    # expect() retries until the page matches; 10 s (not its 5 s default) leaves room for the
+    # map's first load on a busy 2-core machine, and a broken expectation still fails in 10 s.
+    expect.set_options(timeout=EXPECT_TIMEOUT)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import text
+
+from tests.browser.expectations import expect, expect_number
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +73,7 @@ def _db(live_app, sql, **params):
 def test_silwan_profile_matches_the_database(page, network, live_app, area_data):
     page.goto("/areas/silwan")
     page.wait_for_function(READY)
-    assert page.locator("h1").text_content() == "سلوان"
+    expect(page.locator("h1")).to_have_text("سلوان")
 
     # The outline is drawn, and the view is zoomed to it.
     page.wait_for_function(f"() => ({OUTLINE_PATHS})() >= 1")
@@ -89,11 +93,12 @@ def test_silwan_profile_matches_the_database(page, network, live_app, area_data)
     for kind in ("challenge", "initiative"):
         expected = dict(_db(live_app, "SELECT category, COUNT(*) FROM reports WHERE status = 'published' "
                                       "AND area = 'silwan' AND kind = :k GROUP BY category", k=kind))
-        shown = page.text_content(f'dd[data-total="{kind}"]')
-        assert int(shown) == sum(expected.values())
+        expect_number(page.locator(f'dd[data-total="{kind}"]'), sum(expected.values()))
+        expect(page.locator(f'.area-chart[data-kind="{kind}"] td[data-key]')).to_have_count(len(expected))
         cells = page.eval_on_selector_all(f'.area-chart[data-kind="{kind}"] td[data-key]',
                                           "els => els.map(e => [e.dataset.key, e.textContent])")
         assert {k: int(v) for k, v in cells} == expected
+        expect(page.locator(f"#chart-{kind} .bar-row")).to_have_count(len(expected))
         values = page.eval_on_selector_all(f"#chart-{kind} .bar-row",
                                            "els => els.map(g => [g.dataset.key, "
                                            "g.querySelector('.bar-value').textContent])")
@@ -107,10 +112,10 @@ def test_popup_text_stays_text(page, area_data):
     page.wait_for_function(READY)
     page.evaluate("""t => AHYA_AREA_MAP.markers.find(m => m.options.title === t).openPopup()""", XSS_TITLE)
     popup = page.locator("#area-map .leaflet-popup-content .ahya-report-popup")
-    popup.wait_for()
-    assert popup.get_attribute("dir") == "rtl"
-    assert popup.locator("h3").text_content() == XSS_TITLE
-    assert popup.locator("img, b").count() == 0
+    expect(popup).to_be_visible()
+    expect(popup).to_have_attribute("dir", "rtl")
+    expect(popup.locator("h3")).to_have_text(XSS_TITLE)
+    expect(popup.locator("img, b")).to_have_count(0)
     assert page.evaluate("window.__xss") is None
 
 
@@ -118,14 +123,14 @@ def test_networking_links_to_an_area_with_the_same_challenge(page, network, area
     page.goto("/areas/silwan")
     housing = page.locator('.network-category[data-category="housing"]')
     link = housing.locator('a[data-slug="at-tur"]')
-    assert link.count() == 1
+    expect(link).to_have_count(1)
     initiative = housing.locator(f'li[data-id="{area_data["initiative"]}"]')
-    assert "At-Tur housing clinic" in initiative.text_content()
+    expect(initiative).to_contain_text("At-Tur housing clinic")
     link.click()
-    page.wait_for_url("**/areas/at-tur")
+    expect(page).to_have_url(re.compile(r"/areas/at-tur$"))
     page.wait_for_function(READY)
     # The other area's profile lists that initiative among its own.
     own = page.locator(f'.area-list[data-kind="initiative"] li[data-id="{area_data["initiative"]}"]')
-    assert own.count() == 1
-    assert page.locator('.network-category[data-category="housing"] a[data-slug="silwan"]').count() == 1
+    expect(own).to_have_count(1)
+    expect(page.locator('.network-category[data-category="housing"] a[data-slug="silwan"]')).to_have_count(1)
     assert network.console_errors == []

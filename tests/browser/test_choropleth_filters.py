@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.browser.expectations import expect, expect_number
 from tests.browser.test_reports_layer import RENDERED, VIEW_BBOX
 
 pytestmark = pytest.mark.browser
@@ -67,6 +68,7 @@ def check_choropleth(page, measure: str) -> None:
     body = api(page, f"/api/v1/areas?geometry=none&measure={measure}")
     ranges = body["classes"]["ranges"]
     assert ranges, "the demo data should give at least one class"
+    expect(page.locator("#choropleth-legend li")).to_have_count(len(ranges) + 1)
     swatches = page.evaluate(SWATCHES)
     assert [s[0] for s in swatches] == list(range(-1, len(ranges)))
     assert [s[2] for s in swatches] == ["0"] + [str(lo) if lo == hi else f"{lo}–{hi}" for lo, hi in ranges]
@@ -82,9 +84,9 @@ def check_choropleth(page, measure: str) -> None:
 
 def test_choropleth_classes_and_legend_follow_the_api(page, network, demo):
     open_map(page)
-    assert page.locator("path.ahya-choropleth").count() == 0  # off by default
+    expect(page.locator("path.ahya-choropleth")).to_have_count(0)  # off by default
     toggle_overlay(page, strings(page)["choropleth"])
-    page.wait_for_selector("#choropleth-legend")
+    expect(page.locator("#choropleth-legend")).to_be_visible()
     page.wait_for_function("() => new URLSearchParams(location.search).get('choropleth') === 'challenge'")
     check_choropleth(page, "challenge")
 
@@ -108,11 +110,11 @@ def test_category_filter_changes_the_url_and_the_markers(page, network, demo):
     expected = api(page, f"/api/v1/reports?limit=5000&category=housing&bbox={view}")["count"]
     assert 0 < expected < total
     page.wait_for_function(f"() => ({RENDERED})() === {expected}")
-    assert str(expected) in page.text_content("#filter-status")
+    expect_number(page.locator("#filter-status"), expected, alone=False)
     # The area counts follow the same filters.
     page.wait_for_function("() => AHYA_MAP.choropleth.loaded"
                            " && /category=housing/.test(AHYA_MAP.choropleth.query)")
-    assert page.text_content("#filter-count") == "1"
+    expect_number(page.locator("#filter-count"), 1)
     assert network.console_errors == []
 
 
@@ -133,10 +135,10 @@ def test_reloading_the_url_reproduces_the_view(page, network, demo):
 
     page.goto("about:blank")
     open_map(page, shared)
-    assert page.is_checked("#map-filters-form input[name=kind][value=challenge]")
-    assert page.is_checked("#map-filters-form input[name=category][value=water]")
-    assert not page.is_checked("#map-filters-form input[name=category][value=housing]")
-    assert page.input_value("#filter-since") == "2025-01-01"
+    expect(page.locator("#map-filters-form input[name=kind][value=challenge]")).to_be_checked()
+    expect(page.locator("#map-filters-form input[name=category][value=water]")).to_be_checked()
+    expect(page.locator("#map-filters-form input[name=category][value=housing]")).not_to_be_checked()
+    expect(page.locator("#filter-since")).to_have_value("2025-01-01")
     assert page.evaluate("AHYA_MAP.reports.query") == "kind=challenge&category=water&since=2025-01-01"
     assert page.evaluate("[AHYA_MAP.reports.count, AHYA_MAP.choropleth.query]") == before
     centre = page.evaluate("[AHYA_MAP.map.getZoom(), AHYA_MAP.map.getCenter().lat,"
@@ -149,7 +151,7 @@ def test_reloading_the_url_reproduces_the_view(page, network, demo):
 
 def test_a_bad_filter_in_a_link_is_named_and_dropped(page, network, demo):
     open_map(page, "/?category=housing&since=someday")
-    assert page.is_visible("#filter-message")
+    expect(page.locator("#filter-message")).to_be_visible()
     assert page.evaluate("AHYA_MAP.reports.query") == "category=housing"
     args = url_args(page)
     assert "since" not in args and args["category"] == ["housing"]
@@ -159,7 +161,7 @@ def test_a_bad_filter_in_a_link_is_named_and_dropped(page, network, demo):
 def test_heatmap_of_the_fetched_challenges(page, network, demo):
     open_map(page)
     toggle_overlay(page, strings(page)["heat"])
-    page.wait_for_selector("canvas.leaflet-heatmap-layer")
+    expect(page.locator("canvas.leaflet-heatmap-layer")).to_be_visible()
     challenges = api(page, "/api/v1/reports?limit=5000&kind=challenge")["count"]
     # Zoomed out the heat is built from the server's clusters: one weighted point per cell
     # ([lat, lon, challenges]), so the weights, not the points, add up to the challenges.
@@ -185,9 +187,8 @@ def test_clicking_an_area_opens_a_popup_with_its_profile_link(page, network, dem
     assert target, "no area polygon is clickable at its centre"
     page.mouse.click(target["x"], target["y"])
     link = page.locator(".leaflet-popup-content .ahya-area-popup a.profile")
-    link.wait_for()
-    assert link.get_attribute("href") == f"/areas/{target['slug']}"
-    assert page.get_attribute(".ahya-area-popup", "dir") == "rtl"
+    expect(link).to_have_attribute("href", f"/areas/{target['slug']}")
+    expect(page.locator(".ahya-area-popup")).to_have_attribute("dir", "rtl")
     assert network.console_errors == []
 
 
@@ -196,30 +197,29 @@ def test_search_results_link_to_the_profile_and_keep_the_keyboard(page, demo):
     page.fill("#place-search", "سلوان")
     page.dispatch_event("#place-search", "keyup")
     first = page.locator("#place-results li[role=option]").first
-    first.wait_for()
-    assert first.get_attribute("data-slug") == "silwan"
-    assert first.locator("a.profile-link").get_attribute("href") == "/areas/silwan"
+    expect(first).to_have_attribute("data-slug", "silwan")
+    expect(first.locator("a.profile-link")).to_have_attribute("href", "/areas/silwan")
     page.press("#place-search", "Tab")  # the link is reachable from the search box
-    assert page.evaluate("document.activeElement.getAttribute('href')") == "/areas/silwan"
+    expect(page.locator(":focus")).to_have_attribute("href", "/areas/silwan")
     page.focus("#place-search")
     page.press("#place-search", "ArrowDown")
-    assert first.get_attribute("aria-selected") == "true"
+    expect(first).to_have_attribute("aria-selected", "true")
     page.press("#place-search", "Enter")
-    assert page.is_hidden("#place-results")
+    expect(page.locator("#place-results")).to_be_hidden()
 
 
 def test_panel_sits_on_the_reading_side(page, demo):
     open_map(page)
-    assert page.locator(".leaflet-top.leaflet-right #map-filters").count() == 1
+    expect(page.locator(".leaflet-top.leaflet-right #map-filters")).to_have_count(1)
     open_map(page, "/?lang=en")
-    assert page.locator(".leaflet-top.leaflet-left #map-filters").count() == 1
-    assert page.get_attribute("#map-filters", "dir") == "ltr"
+    expect(page.locator(".leaflet-top.leaflet-left #map-filters")).to_have_count(1)
+    expect(page.locator("#map-filters")).to_have_attribute("dir", "ltr")
     # Keyboard: the summary opens the panel and the fields have labels.
     page.focus("#map-filters summary")
     page.keyboard.press("Enter")
-    assert page.evaluate("document.getElementById('map-filters').open")
+    expect(page.locator("#map-filters")).to_have_js_property("open", True)
     for field in ("filter-area", "filter-since", "filter-until", "filter-q"):
-        assert page.locator(f"label[for={field}]").count() == 1
+        expect(page.locator(f"label[for={field}]")).to_have_count(1)
 
 
 def test_a_shared_view_opens_on_a_phone(page, network, demo):
@@ -227,8 +227,9 @@ def test_a_shared_view_opens_on_a_phone(page, network, demo):
     page.set_viewport_size({"width": 390, "height": 760})
     open_map(page, "/?category=housing&z=14&lat=31.77&lon=35.23")
     page.wait_for_function("() => !AHYA_MAP.map._animatingZoom")
-    assert page.evaluate("[AHYA_MAP.map.getZoom(), AHYA_MAP.map.getCenter().lat.toFixed(4),"
-                         " AHYA_MAP.map.getCenter().lng.toFixed(4)]") == [14, "31.7700", "35.2300"]
-    assert not page.evaluate("document.getElementById('map-filters').open")  # collapsed on phones
-    assert page.text_content("#filter-count") == "1"
+    zoom, lat, lon = page.evaluate("[AHYA_MAP.map.getZoom(), AHYA_MAP.map.getCenter().lat,"
+                                   " AHYA_MAP.map.getCenter().lng]")
+    assert zoom == 14 and lat == pytest.approx(31.77, abs=5e-5) and lon == pytest.approx(35.23, abs=5e-5)
+    expect(page.locator("#map-filters")).to_have_js_property("open", False)  # collapsed on phones
+    expect_number(page.locator("#filter-count"), 1)
     assert network.console_errors == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.expectations import expect
 from tests.browser.test_report_form import log_in
 
 pytestmark = pytest.mark.browser
@@ -38,8 +39,8 @@ ORGANIZER_PAGES = [("/reports/new", True), ("/moderation/", False), ("/moderatio
 @pytest.fixture
 def reports(live_app, fresh_data):
     """A published report full of HTML, a pending one, and the organizer who may see it."""
-    from webapp.auth.accounts import create_user
     from webapp.extensions import db
+    from webapp.store.accounts import create_user
     from webapp.store.models import User
     from webapp.store.reporting import create_report
 
@@ -107,12 +108,10 @@ def test_popup_inserts_user_text_as_text(page, network, reports):
     page.goto("/?lat=31.7698&lon=35.2389&z=19")
     page.wait_for_function("() => !!(window.AHYA_MAP && AHYA_MAP.reports && AHYA_MAP.reports.loaded)")
     marker = page.locator(f'.leaflet-marker-pane .ahya-report-marker[data-id="{rid}"]')
-    marker.wait_for()
     marker.click()
     popup = page.locator(".leaflet-popup-content")
-    popup.wait_for()
-    assert XSS_TITLE in popup.text_content()
-    assert popup.locator("img[src=x], script, svg[onload], iframe").count() == 0
+    expect(popup).to_contain_text(XSS_TITLE)
+    expect(popup.locator("img[src=x], script, svg[onload], iframe")).to_have_count(0)
     assert page.evaluate("window.__xss") is None
     assert dialogs == []
     assert page.evaluate("window.__csp") == []

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.browser.expectations import expect
+
 pytestmark = pytest.mark.browser
 
 AREAS_URL = re.compile(r"/map/(ar|en)/areas\.geojson")
@@ -34,11 +36,11 @@ def test_failed_polygons_show_a_message_and_the_map_is_ready(page, network, how)
     page.goto("/")
     page.wait_for_function("() => window.AHYA_READY === true")
     notice = page.locator("#ahya-map-notice #ahya-areas-error")
-    assert notice.is_visible()
-    assert ARABIC.search(notice.text_content())  # the page is in Arabic, so is the message
-    assert page.get_attribute("#ahya-map-notice", "role") == "alert"
+    expect(notice).to_be_visible()
+    expect(notice).to_have_text(ARABIC)  # the page is in Arabic, so is the message
+    expect(page.locator("#ahya-map-notice")).to_have_attribute("role", "alert")
     assert page.evaluate("AHYA_MAP.areasFailed && AHYA_MAP.areas.getLayers().length === 0")
-    assert not page.locator("#ahya-places-error").count()  # the search index did load
+    expect(page.locator("#ahya-places-error")).to_have_count(0)  # the search index did load
     # The notice sits over the map, inside its frame.
     assert page.evaluate("AHYA_MAP.map.getContainer().contains(document.getElementById('ahya-map-notice'))")
     assert _uncaught(network) == []
@@ -49,14 +51,13 @@ def test_failed_search_index_shows_a_message_in_english(page, network):
     page.goto("/?lang=en")
     page.wait_for_function("() => window.AHYA_READY === true && !!window.AHYA_SEARCH")
     notice = page.locator("#ahya-places-error")
-    assert notice.is_visible()
-    assert "place search could not be loaded" in notice.text_content()
-    assert not page.locator("#ahya-areas-error").count()
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("place search could not be loaded")
+    expect(page.locator("#ahya-areas-error")).to_have_count(0)
     # Typing in the search box says why nothing is found.
     page.fill("#place-search", "Silwan")
     page.dispatch_event("#place-search", "keyup")
-    page.wait_for_selector("#place-results li.none")
-    assert "could not be loaded" in page.text_content("#place-results li.none")
+    expect(page.locator("#place-results li.none")).to_contain_text("could not be loaded")
     assert _uncaught(network) == []
 
 
@@ -65,7 +66,7 @@ def test_failed_reports_request_still_sets_ready(page, network):
     page.goto("/")
     page.wait_for_function("() => window.AHYA_READY === true")
     assert page.evaluate("!!AHYA_MAP.reports.error")
-    assert page.locator("#ahya-map-notice").count() == 0  # polygons and index are fine
+    expect(page.locator("#ahya-map-notice")).to_have_count(0)  # polygons and index are fine
     assert page.evaluate("AHYA_MAP.areas.getLayers().length") > 0
     assert _uncaught(network) == []
 
@@ -73,5 +74,5 @@ def test_failed_reports_request_still_sets_ready(page, network):
 def test_no_notice_when_everything_loads(page, network):
     page.goto("/")
     page.wait_for_function("() => window.AHYA_READY === true")
-    assert page.locator("#ahya-map-notice").count() == 0
+    expect(page.locator("#ahya-map-notice")).to_have_count(0)
     assert network.console_errors == []

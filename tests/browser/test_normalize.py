@@ -1,4 +1,4 @@
-"""geo/search.py's ``normalize`` and search.js's, run on the same names, give the same keys.
+"""geo/reference/search.py's ``normalize`` and search.js's, run on the same names, give the same keys.
 
 The JavaScript one runs in the map page itself (``window.AHYA_SEARCH.normalize``, from the
 served bundle), not a copy: a change to either side that the other lacks fails here.
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.search import normalize
+from geo.reference.search import normalize
 
 pytestmark = pytest.mark.browser
 

@@ -18,6 +18,7 @@ import pytest
 from PIL import Image
 
 from tests.browser.conftest import APP_HOST, TILE_HOST, VIEWPORT, make_browser_app, serve
+from tests.browser.expectations import expect
 from tests.conftest import SILWAN, csrf_token
 from webapp.extensions import db
 from webapp.store.models import Report
@@ -84,7 +85,7 @@ def test_an_offline_suggestion_arrives_once_with_its_photo(offline_app, offline_
     # The worker is installed and controls the page: the form now opens without a connection.
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.wait_for_function("() => window.AHYA_OFFLINE && window.AHYA_OFFLINE.ready")
-    assert page.get_attribute("link[rel=manifest]", "href") == "/manifest.webmanifest"
+    expect(page.locator("link[rel=manifest]")).to_have_attribute("href", "/manifest.webmanifest")
 
     context.set_offline(True)
     page.check("#kind-0")
@@ -97,20 +98,22 @@ def test_an_offline_suggestion_arrives_once_with_its_photo(offline_app, offline_
     page.click("form.report-form button[type=submit]")
 
     page.wait_for_function("() => window.AHYA_OFFLINE.waiting === 1")
-    assert WAITING_AR in page.inner_text("#offline-status")
-    assert page.input_value("#title") == ""  # the form is free for the next report
+    status = page.locator("#offline-status")
+    expect(status).to_contain_text(WAITING_AR, use_inner_text=True)
+    expect(page.locator("#title")).to_have_value("")  # the form is free for the next report
     assert reports(offline_app) == []
 
     # Still offline: the page comes from the worker's cache and still lists what waits.
     page.reload()
     page.wait_for_function("() => window.AHYA_OFFLINE && window.AHYA_OFFLINE.waiting === 1")
-    assert WAITING_AR in page.inner_text("#offline-status")
+    expect(status).to_contain_text(WAITING_AR, use_inner_text=True)
     assert reports(offline_app) == []
 
     context.set_offline(False)  # fires "online": the waiting form is sent
     page.wait_for_function("() => window.AHYA_OFFLINE.sent === 1 && window.AHYA_OFFLINE.waiting === 0"
                            " && !window.AHYA_OFFLINE.sending")
-    assert "بانتظار" not in page.inner_text("#offline-status")
+    expect(status).to_be_attached()  # the status line is still there (a missing one would pass below)
+    expect(status).not_to_contain_text("بانتظار", use_inner_text=True)
 
     stored = reports(offline_app)
     assert len(stored) == 1
@@ -137,7 +140,7 @@ def test_an_offline_suggestion_arrives_once_with_its_photo(offline_app, offline_
 def test_a_refused_queued_form_shows_the_servers_message_and_is_not_resent(offline_app, offline_page):
     """An organizer's form kept offline, refused by the server (outside Jerusalem) once online."""
     from tests.browser.test_report_form import log_in
-    from webapp.auth.accounts import create_user
+    from webapp.store.accounts import create_user
 
     context, page, foreign, errors = offline_page
     with offline_app.app_context():
@@ -161,8 +164,10 @@ def test_a_refused_queued_form_shows_the_servers_message_and_is_not_resent(offli
 
     context.set_offline(False)
     page.wait_for_function("() => window.AHYA_OFFLINE.refused === 1 && !window.AHYA_OFFLINE.sending")
-    status = page.inner_text("#offline-status")
-    assert "لم يُقبل" in status and "خارج الحدود البلدية للقدس" in status, status  # the server's own message
+    status = page.locator("#offline-status")
+    expect(status).to_contain_text("لم يُقبل", use_inner_text=True)
+    # The server's own message.
+    expect(status).to_contain_text("خارج الحدود البلدية للقدس", use_inner_text=True)
     assert len(reports(offline_app)) == before
     sent = len(posts)
     assert sent == 1
@@ -183,7 +188,7 @@ def test_a_refused_queued_form_shows_the_servers_message_and_is_not_resent(offli
     page.fill("#title", "بلاغ عادي")
     with page.expect_navigation():
         page.click("form.report-form button[type=submit]")
-    assert re.search(r"/reports/\d+$", page.url), page.url
+    expect(page).to_have_url(re.compile(r"/reports/\d+$"))
     assert [r.title for r in reports(offline_app)].count("بلاغ عادي") == 1
     assert foreign == [] and errors == []
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.expectations import expect
+
 pytestmark = pytest.mark.browser
 
 
@@ -30,12 +32,13 @@ def test_map_draws_the_areas_and_the_initiative(page, network, org):
     page.wait_for_function("() => !!(window.AHYA_ORG_MAP && AHYA_ORG_MAP.map)")
     outlines = page.evaluate("() => AHYA_ORG_MAP.outlines.getLayers().length")
     assert outlines == 2
-    assert page.locator("path.leaflet-interactive").count() >= 3  # two outlines and the marker
+    # Two outlines and the marker, drawn (Leaflet adds the SVG paths after the map is made).
+    page.wait_for_function("() => document.querySelectorAll('path.leaflet-interactive').length >= 3")
+    assert page.locator("path.leaflet-interactive").count() >= 3
     page.evaluate("() => AHYA_ORG_MAP.markers[0].openPopup()")
     link = page.locator(".leaflet-popup-content a")
-    link.wait_for()
-    assert link.text_content() == "عيادة قانونية"
-    assert link.get_attribute("href") == f"/reports/{org['report']}"
-    assert page.locator("html").get_attribute("dir") == "rtl"
+    expect(link).to_have_text("عيادة قانونية")
+    expect(link).to_have_attribute("href", f"/reports/{org['report']}")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
     assert network.foreign_requests() == []
     assert network.console_errors == []

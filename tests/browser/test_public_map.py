@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.expectations import expect
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,18 +68,18 @@ def search(page, text: str) -> list[str]:
     """Type ``text`` in the search box the way a user would and return the result slugs."""
     page.fill("#place-search", text)
     page.dispatch_event("#place-search", "keyup")
-    page.wait_for_selector("#place-results li", state="attached")
+    expect(page.locator("#place-results li").first).to_be_attached()
     return page.eval_on_selector_all("#place-results li[data-slug]", "els => els.map(e => e.dataset.slug)")
 
 
 def test_map_loads_in_arabic(page, network):
     open_map(page)
-    assert page.get_attribute("html", "lang") == "ar"
-    assert page.get_attribute("html", "dir") == "rtl"
+    expect(page.locator("html")).to_have_attribute("lang", "ar")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
     assert page.evaluate("typeof window.L") == "object"
     assert page.evaluate("!!AHYA_MAP.map.getContainer() && AHYA_MAP.map.getContainer().isConnected")
     assert page.evaluate("AHYA_MAP.map.getContainer().classList.contains('leaflet-container')")
-    assert ARABIC.search(page.get_attribute("#place-search", "placeholder"))
+    expect(page.locator("#place-search")).to_have_attribute("placeholder", ARABIC)
     page.wait_for_function(TILES_LOADED)
     assert network.console_errors == []
 
@@ -90,7 +92,7 @@ def test_all_areas_are_drawn(page, network, area_features):
     assert page.evaluate("AHYA_MAP.areas.getLayers().length") == n
     # Every interactive SVG path is an area or a place without a polygon.
     lone_places = page.evaluate("AHYA_MAP.places.getLayers().length")
-    assert page.locator("path.leaflet-interactive").count() == n + lone_places
+    expect(page.locator("path.leaflet-interactive")).to_have_count(n + lone_places)
     slugs = page.evaluate("AHYA_MAP.areas.getLayers().map(l => l.feature.properties.slug)")
     assert sorted(slugs) == sorted(f["properties"]["slug"] for f in area_features)
     assert network.console_errors == []
@@ -102,8 +104,8 @@ def test_only_local_and_stubbed_tile_requests(page, network):
     assert network.tiles, "no tile was requested"
     assert all(re.fullmatch(r"https://tiles\.example\.test/\d+/\d+/\d+\.png", u) for u in network.tiles)
     # Stubbed tiles arrived as images (Leaflet marks them loaded, not errored).
-    assert page.locator("img.leaflet-tile-loaded").count() > 0
-    assert page.locator("img.leaflet-tile-error").count() == 0
+    expect(page.locator("img.leaflet-tile-loaded").first).to_be_attached()
+    expect(page.locator("img.leaflet-tile-error")).to_have_count(0)
     assert network.violations == []
     assert network.foreign_requests() == []
     assert any(u.endswith("/vendor/leaflet/leaflet.js") for u in network.requests)
@@ -120,13 +122,14 @@ def test_search_arabic_moves_map_to_silwan(page, network, area_features):
 
     slugs = search(page, "سلوان")
     assert slugs and slugs[0] == "silwan"
-    assert page.is_visible("#place-results")
-    assert page.text_content("#place-results li:first-child span") == silwan["properties"]["name_ar"]
+    expect(page.locator("#place-results")).to_be_visible()
+    first_name = page.locator("#place-results li:first-child span").first
+    expect(first_name).to_have_text(silwan["properties"]["name_ar"])
 
     page.press("#place-search", "Enter")
     page.wait_for_function(center_inside(bbox, min_zoom=14))
-    assert page.is_hidden("#place-results")
-    assert page.input_value("#place-search") == silwan["properties"]["name_ar"]
+    expect(page.locator("#place-results")).to_be_hidden()
+    expect(page.locator("#place-search")).to_have_value(silwan["properties"]["name_ar"])
     assert network.console_errors == []
 
 
@@ -137,7 +140,7 @@ def test_search_click_result(page, area_features):
     search(page, "سلوان")
     page.click("#place-results li[data-slug='silwan']")
     page.wait_for_function(center_inside(_bbox(silwan["geometry"]), min_zoom=14))
-    assert page.is_hidden("#place-results")
+    expect(page.locator("#place-results")).to_be_hidden()
 
 
 @pytest.mark.parametrize(("query", "expected"), [("Silwan", "silwan"), ("Qatamon", "qatamon-1948")])
@@ -152,18 +155,19 @@ def test_search_latin_names(page, network, query, expected):
 def test_language_switch_to_english_is_remembered(page, network):
     open_map(page)
     page.click("#lang-switch")
-    page.wait_for_url(re.compile(r"[?&]lang=en\b"))
+    expect(page).to_have_url(re.compile(r"[?&]lang=en\b"))
     page.wait_for_function(MAP_READY)
-    assert page.get_attribute("html", "lang") == "en"
-    assert page.get_attribute("html", "dir") == "ltr"
-    placeholder = page.get_attribute("#place-search", "placeholder")
-    assert placeholder.startswith("Find a neighborhood")
-    assert not ARABIC.search(placeholder)
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("html")).to_have_attribute("dir", "ltr")
+    search_box = page.locator("#place-search")
+    expect(search_box).to_have_attribute("placeholder", re.compile(r"^Find a neighborhood"))
+    expect(search_box).not_to_have_attribute("placeholder", ARABIC)
+    placeholder = search_box.get_attribute("placeholder")
 
     open_map(page, "/")  # no ?lang=: the session remembers English
-    assert page.get_attribute("html", "lang") == "en"
-    assert page.get_attribute("html", "dir") == "ltr"
-    assert page.get_attribute("#place-search", "placeholder") == placeholder
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("html")).to_have_attribute("dir", "ltr")
+    expect(search_box).to_have_attribute("placeholder", placeholder)
     assert network.console_errors == []
 
 
@@ -193,10 +197,12 @@ def test_hover_shows_arabic_tooltip_first(page, network):
     page.mouse.move(target["x"] - 20, target["y"] - 20)
     page.mouse.move(target["x"], target["y"], steps=5)
     tip = page.locator(".leaflet-tooltip .ahya-tip")
-    tip.wait_for(state="visible")
-    assert tip.get_attribute("dir") == "rtl"
+    expect(tip).to_be_visible()
+    expect(tip).to_have_attribute("dir", "rtl")
+    expect(tip.locator("b")).to_have_text(ARABIC, use_inner_text=True)
     main = tip.locator("b").inner_text()
-    assert ARABIC.search(main), main
+    # The tooltip's text starts with the Arabic name (an Arabic letter first).
+    expect(tip).to_have_text(re.compile("^\\s*" + re.escape(main)), use_inner_text=True)
     text = tip.inner_text().strip()
     assert text.startswith(main)
     assert ARABIC.match(text), text
@@ -207,9 +213,9 @@ def test_fullscreen_and_locate_controls(page, network):
     open_map(page)
     for control in ("#ahya-fullscreen", "#ahya-locate"):
         button = page.locator(f".leaflet-control-container {control}")
-        assert button.is_visible()
-        assert button.get_attribute("role") == "button"
-        assert ARABIC.search(button.get_attribute("aria-label") or "")
+        expect(button).to_be_visible()
+        expect(button).to_have_attribute("role", "button")
+        expect(button).to_have_attribute("aria-label", ARABIC)
     assert network.console_errors == []
 
 

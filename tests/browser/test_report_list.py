@@ -7,6 +7,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from tests.browser.expectations import expect
+
 pytestmark = pytest.mark.browser
 
 TOKEN = "kbdlisttoken"  # in every title this module adds, so other modules' reports stay out
@@ -91,18 +93,18 @@ def test_filter_with_the_keyboard_only(page, network, list_reports):
     active = tab_until(page, lambda a: a["inForm"])
     assert active == {**active, "tag": "select", "id": "f-kind"}
     page.keyboard.press("ArrowDown")  # "All types" → "Challenges"
-    assert page.eval_on_selector("#f-kind", "el => el.value") == "challenge"
+    expect(page.locator("#f-kind")).to_have_value("challenge")
     tab_until(page, lambda a: a["tag"] == "button" and a["type"] == "submit")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     args = parse_qsl(urlsplit(page.url).query, keep_blank_values=True)
     assert ("kind", "challenge") in args and ("q", TOKEN) in args
     assert row_ids(page) == sorted(list_reports["challenge"], reverse=True)  # newest observed first
-    caption = " ".join(page.text_content("caption").split())
-    assert caption == "Reports found: 3"
-    assert page.eval_on_selector("#f-kind", "el => el.value") == "challenge"  # the form remembers
+    expect(page.locator("caption")).to_have_text("Reports found: 3")  # whitespace normalised
+    expect(page.locator("#f-kind")).to_have_value("challenge")  # the form remembers
     demo_row = page.locator(f"tr[data-report-id='{list_reports['challenge'][0]}']")
-    assert demo_row.locator(".list-demo").inner_text() == "Demo"
+    expect(demo_row.locator(".list-demo")).to_have_text("Demo", use_inner_text=True)
+    expect(page.get_by_role("link", name="Show on the map")).to_have_count(1)
     map_link = page.get_by_role("link", name="Show on the map").get_attribute("href")
     assert parse_qsl(urlsplit(map_link).query) == [("kind", "challenge"), ("q", TOKEN)]
     assert network.console_errors == [] and network.violations == []
@@ -112,12 +114,12 @@ def test_sort_header_and_skip_link_with_the_keyboard(page, network, list_reports
     page.goto(f"/reports?q={TOKEN}&kind=initiative&lang=en")
     tab_until(page, lambda a: a["href"] == "#results")
     page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "results"  # focus moved, not only the view
+    expect(page.locator("#results")).to_be_focused()  # focus moved, not only the view
     # The next Tab stops inside the results: the scrollable table region, then the headers.
     active = tab_until(page, lambda a: "sort=title" in a["href"], limit=5)
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.get_attribute("th.col-title", "aria-sort") == "ascending"
+    expect(page.locator("thead th.col-title")).to_have_attribute("aria-sort", "ascending")
     assert ("kind", "initiative") in parse_qsl(urlsplit(page.url).query)
     assert row_ids(page) == sorted(list_reports["initiative"])  # "… initiative 2" < "… initiative 4"
     assert active["inMain"]
@@ -137,9 +139,10 @@ def test_focus_is_visible_and_text_has_contrast(page, network, list_reports):
     assert not low, low
     # The error state, with its own colours.
     page.goto("/reports?since=2026-02-01&until=2026-01-01&lang=en")
-    assert page.locator("table").count() == 0
-    assert page.locator("#f-until-error").inner_text() == "The end date must not be before the start date."
-    assert page.get_attribute("#f-until", "aria-describedby") == "f-until-error"
+    expect(page.locator("table")).to_have_count(0)
+    expect(page.locator("#f-until-error")).to_have_text("The end date must not be before the start date.",
+                                                        use_inner_text=True)
+    expect(page.locator("#f-until")).to_have_attribute("aria-describedby", "f-until-error")
     low = [m for m in page.evaluate(CONTRAST) if m["ratio"] < 4.5]
     assert not low, low
     # The only console message is Chromium's note of the 400 status itself.
@@ -149,8 +152,9 @@ def test_focus_is_visible_and_text_has_contrast(page, network, list_reports):
 
 def test_arabic_list_is_right_to_left(page, list_reports):
     page.goto(f"/reports?q={TOKEN}&lang=ar")
-    assert page.get_attribute("html", "dir") == "rtl" and page.get_attribute("html", "lang") == "ar"
-    assert page.locator("label[for=f-kind]").inner_text() == "النوع"
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("html")).to_have_attribute("lang", "ar")
+    expect(page.locator("label[for=f-kind]")).to_have_text("النوع", use_inner_text=True)
     # The table's first column starts at the right in Arabic.
     first, last = (page.locator(f"thead th.col-{c}").bounding_box() for c in ("title", "date"))
     assert first["x"] > last["x"]

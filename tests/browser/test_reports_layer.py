@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+
+from tests.browser.expectations import expect
 
 pytestmark = pytest.mark.browser
 
@@ -106,20 +109,23 @@ def test_layers_toggle_in_the_layer_control(page, demo_data):
     strings = config(page)["strings"]
     page.hover(".leaflet-control-layers")
     labels = page.locator(".leaflet-control-layers-overlays label")
+    expect(labels.filter(has_text=strings["challenge"])).to_have_count(1)
+    expect(labels.filter(has_text=strings["initiative"])).to_have_count(1)
     names = [t.strip() for t in labels.all_text_contents()]
     assert strings["challenge"] in names and strings["initiative"] in names
-    headings = page.locator("#ahya-legend h3").all_text_contents()
-    assert headings == [strings["challenge"], strings["initiative"]]
+    expect(page.locator("#ahya-legend h3")).to_have_text([strings["challenge"], strings["initiative"]])
 
     labels.filter(has_text=strings["challenge"]).locator("input").uncheck()
     view = page.evaluate(VIEW_BBOX)
     initiatives = api(page, f"&kind=initiative&bbox={view}")["count"]
     assert 0 < initiatives < demo_data["count"]
     page.wait_for_function(f"() => ({RENDERED})() === {initiatives}")
-    assert page.locator("#ahya-legend h3").all_text_contents() == [strings["initiative"]]
+    expect(page.locator("#ahya-legend h3")).to_have_text([strings["initiative"]])
     # Legend entries show every initiative category with its label.
-    legend = page.locator("#ahya-legend li").all_text_contents()
-    assert len(legend) == len(config(page)["categories"]["initiative"])
+    categories = config(page)["categories"]["initiative"]
+    expect(page.locator("#ahya-legend li")).to_have_count(len(categories))
+    for category in categories:
+        expect(page.locator("#ahya-legend li").filter(has_text=category["label_ar"])).to_have_count(1)
 
 
 def test_popup_shows_the_report_as_text(page, network, demo_data):
@@ -136,31 +142,36 @@ def test_popup_shows_the_report_as_text(page, network, demo_data):
     page.wait_for_function(CLICKABLE, arg=rid)
     page.locator(f'.leaflet-marker-pane .ahya-report-marker[data-id="{rid}"]').click()
     popup = page.locator(".leaflet-popup-content .ahya-report-popup")
-    popup.wait_for()
     props = features[rid]["properties"]
     cat = next(c for c in conf["categories"][props["kind"]] if c["id"] == props["category"])
-    assert popup.get_attribute("dir") == "rtl"
-    assert popup.locator("h3").text_content() == props["title"]
-    text = popup.text_content()
-    assert cat["label_ar"] in text
-    assert conf["strings"]["demo"] in popup.locator(".demo-badge").text_content()
-    assert props["excerpt"] in text
-    if props["organization"]:
-        assert props["organization"] in text
-    assert popup.locator("a.more").get_attribute("href") == f"/reports/{rid}"
+    expect(popup).to_have_attribute("dir", "rtl")
+    expect(popup.locator("h3")).to_have_text(props["title"])
+    expect(popup.locator(".cat")).to_have_text(cat["label_ar"])
+    expect(popup.locator(".demo-badge")).to_contain_text(conf["strings"]["demo"])
+    assert props["excerpt"], "the demo reports have a description"
+    expect(popup.locator(".excerpt")).to_have_text(props["excerpt"])
+    # The organization line says what the API says: a link, a name, or nothing at all.
+    record, name = props.get("organization_record"), props["organization"]
+    if record:
+        expect(popup.locator("a.org-link")).to_have_attribute("href", record["url"])
+    elif name:
+        expect(popup.locator("p.meta").filter(has_text=name)).to_have_count(1)
+    else:
+        org_line = popup.locator("p.meta").filter(has_text=conf["strings"]["organization"] + ":")
+        expect(org_line).to_have_count(0)
+    expect(popup.locator("a.more")).to_have_attribute("href", f"/reports/{rid}")
     assert network.console_errors == []
 
 
 def test_permalink_hash_opens_popup_and_html_stays_text(page, demo_data):
     open_map(page, f"/#report={demo_data['xss_id']}")
     popup = page.locator(".leaflet-popup-content .ahya-report-popup")
-    popup.wait_for()
-    assert popup.locator("h3").text_content() == XSS_TITLE
-    assert popup.locator("img, b, script").count() == 0
+    expect(popup.locator("h3")).to_have_text(XSS_TITLE)
+    expect(popup.locator("img, b, script")).to_have_count(0)
     assert page.evaluate("window.__xss") is None
     popup.locator("a.more").click()
-    page.wait_for_url(f"**/reports/{demo_data['xss_id']}")
-    assert page.locator("h1").text_content() == XSS_TITLE
+    expect(page).to_have_url(re.compile(rf"/reports/{demo_data['xss_id']}$"))
+    expect(page.locator("h1")).to_have_text(XSS_TITLE)
     assert page.evaluate("window.__xss") is None
     page.wait_for_function("() => document.querySelectorAll('#report-map .leaflet-marker-pane, "
                            "#report-map path.leaflet-interactive, #report-map path').length > 0")
@@ -169,6 +180,5 @@ def test_permalink_hash_opens_popup_and_html_stays_text(page, demo_data):
 def test_english_popup_is_ltr(page, demo_data):
     open_map(page, f"/?lang=en#report={demo_data['xss_id']}")
     popup = page.locator(".leaflet-popup-content .ahya-report-popup")
-    popup.wait_for()
-    assert popup.get_attribute("dir") == "ltr"
-    assert "Housing & demolitions" in popup.text_content()
+    expect(popup).to_have_attribute("dir", "ltr")
+    expect(popup.locator(".cat")).to_have_text("Housing & demolitions")

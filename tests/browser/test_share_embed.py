@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser.expectations import expect
+
 pytestmark = pytest.mark.browser
 
 MAP_READY = "() => !!(window.L && window.AHYA_MAP && window.AHYA_MAP.map)"
@@ -53,25 +55,26 @@ def test_share_dialog_link_embed_code_copy_and_escape(page, network, seeded):
     assert opener.evaluate("el => !!el.closest('.leaflet-control')")  # a map control, stacked
     opener.click()
     dialog = page.locator("#share-dialog")
-    assert dialog.evaluate("d => d.open")
-    assert page.evaluate("document.activeElement.id") == "share-link"
+    expect(dialog).to_have_js_property("open", True)
+    expect(page.locator("#share-link")).to_be_focused()
+    expect(page.locator("#share-link")).to_have_value(page.url)
     link = page.input_value("#share-link")
-    assert link == page.url and "kind=challenge" in link
+    assert "kind=challenge" in link
+    expect(page.locator("#share-embed")).to_have_value(re.compile("^<iframe "))
     code = page.input_value("#share-embed")
     embed_src = f"{urlsplit(page.url).scheme}://{urlsplit(page.url).netloc}/embed?"
     assert code.startswith(f'<iframe src="{embed_src}') and "kind=challenge" in code and "lang=en" in code
     assert "&amp;" in code and "&k" not in code  # the URL is escaped for the attribute
     assert 'title="Map of Jerusalem neighborhoods: Ahya"' in code
-    assert "/export?" in page.get_attribute("#share-export", "href")
+    expect(page.locator("#share-export")).to_have_attribute("href", re.compile(r"/export\?"))
 
     page.click("button[data-copy=share-embed]")
-    page.wait_for_function("() => document.getElementById('share-status').textContent.length > 0")
-    assert page.text_content("#share-status") == "Copied."
+    expect(page.locator("#share-status")).to_have_text("Copied.")
     assert page.evaluate("navigator.clipboard.readText()") == code
 
     page.keyboard.press("Escape")
-    page.wait_for_function("() => !document.getElementById('share-dialog').open")
-    assert page.evaluate("document.activeElement.id") == "share-open"  # focus back on the button
+    expect(dialog).to_have_js_property("open", False)
+    expect(opener).to_be_focused()  # focus back on the button
     assert not network.violations and not network.console_errors
 
 
@@ -81,14 +84,15 @@ def test_copy_falls_back_to_selecting_the_text(page, seeded):
     page.wait_for_function(MAP_READY)
     page.click("#share-open")
     page.click("button[data-copy=share-link]")
-    page.wait_for_function("() => document.getElementById('share-status').textContent.length > 0")
+    messages = ("تم النسخ.", "Copied.", "The text is selected: copy it with Ctrl+C (or ⌘+C).",
+                "النص محدَّد: انسخه بالضغط على Ctrl+C (أو ⌘+C).")
+    one_of = re.compile("^(" + "|".join(map(re.escape, messages)) + ")$")
+    expect(page.locator("#share-status")).to_have_text(one_of)
     field = page.evaluate("""() => { const f = document.getElementById('share-link');
         return {active: document.activeElement === f, start: f.selectionStart, end: f.selectionEnd,
                 length: f.value.length}; }""")
     assert field["active"] or (field["start"], field["end"]) == (0, field["length"])
-    assert page.text_content("#share-status") in ("تم النسخ.", "Copied.",
-                                                  "The text is selected: copy it with Ctrl+C (or ⌘+C).",
-                                                  "النص محدَّد: انسخه بالضغط على Ctrl+C (أو ⌘+C).")
+    assert page.text_content("#share-status") in messages
 
 
 @pytest.fixture
@@ -122,10 +126,15 @@ def test_embed_in_a_foreign_page_with_its_filters(page, live_server, network, se
     assert expected >= 2  # other browser tests may have left reports of their own
     assert embed.evaluate("AHYA_MAP.reports.count") == expected  # the link's filters apply
     assert embed.evaluate("document.querySelector('.site-header')") is None
-    # The full map page refuses to be framed (frame-ancestors 'none'): Chromium shows its error page.
+    # The full map page refuses to be framed (frame-ancestors 'none'): Chromium says so in the
+    # console and shows its error page. Wait for that refusal (it may come after the embed's map)
+    # before looking into the frame, or an empty frame not yet loaded would pass.
+    refused = "frame-ancestors 'none'"
+    if not any(refused in e for e in network.console_errors):
+        page.wait_for_event("console", predicate=lambda msg: refused in msg.text)
+    assert any(refused in e for e in network.console_errors)
     other = next(f for f in page.frames if f is not embed and f is not page.main_frame)
     assert other.evaluate("!!window.AHYA_MAP") is False
-    assert any("frame-ancestors 'none'" in e for e in network.console_errors)
     assert not network.violations
 
 
@@ -153,23 +162,26 @@ def test_standalone_file_opens_offline(browser, page, tmp_path, seeded):
         offline.goto(path.as_uri())
         offline.wait_for_function("() => !!(window.L && window.AHYA_STANDALONE)")
         assert offline.evaluate("L.version") == "1.9.3"
-        assert offline.locator(".leaflet-container").count() == 1
+        expect(offline.locator(".leaflet-container")).to_have_count(1)
         markers = offline.evaluate("""() => { let n = 0;
             AHYA_STANDALONE.map.eachLayer(l => { if (l instanceof L.CircleMarker) { n += 1; } });
             return n; }""")
         assert markers == expected
         # A popup shows the user's HTML as text, and nothing in it ran.
-        text = offline.evaluate("""() => { let found = null;
+        offline.evaluate("""() => { let found = null;
             AHYA_STANDALONE.reports.challenge.eachLayer(l => {
               if (l.feature.properties.popup.includes('img')) { found = l; } });
-            found.openPopup(); return document.querySelector('.leaflet-popup-content').textContent; }""")
-        assert '<img src=x onerror="window.__xss=1">' in text
+            found.openPopup(); }""")
+        content = offline.locator(".leaflet-popup-content")
+        expect(content).to_contain_text('<img src=x onerror="window.__xss=1">')
+        expect(content.locator("img, b")).to_have_count(0)
         assert offline.evaluate("window.__xss") is None
         assert offline.evaluate("document.documentElement.dir") == "rtl"
         assert offline.evaluate("getComputedStyle(document.querySelector('.sa-map')).direction") == "ltr"
         assert not errors
         # Only map tiles were asked for (and refused): everything else was in the file.
         asked = [u for u in requests if not u.startswith("file:")]
+        assert asked, "the map asked for no tile at all"
         assert all(urlsplit(u).hostname == "tiles.example.test" for u in asked), asked
     finally:
         context.close()

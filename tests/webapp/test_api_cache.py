@@ -9,6 +9,7 @@ from sqlalchemy import event, text
 
 from webapp.api.cache import Entry, ResponseCache
 from webapp.extensions import db
+from webapp.state import app_state
 from webapp.store.models import Report, User
 from webapp.store.reporting import change_status
 
@@ -37,7 +38,7 @@ def test_gzipped_etag_revalidates(client, make_report):
     for i in range(5):
         make_report(title=f"Report {i}")
     first = client.get("/api/v1/reports", headers={"Accept-Encoding": "gzip"})
-    assert first.headers["Content-Encoding"] == "gzip" and first.headers["ETag"].endswith('-gz"')
+    assert first.headers["Content-Encoding"] == "gzip" and first.headers["ETag"].endswith(':gzip"')
     again = client.get("/api/v1/reports", headers={"Accept-Encoding": "gzip",
                                                     "If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.headers["ETag"] == first.headers["ETag"]
@@ -68,7 +69,7 @@ def test_if_modified_since(app, client, make_report):
         db.session.execute(text("UPDATE data_version SET changed_at = :t"),
                            {"t": dt.datetime(2020, 5, 1, 12, 0, 0)})
         db.session.commit()
-    app.extensions["ahya.api_started"] = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # ...pretend in 2020
+    app_state(app).api_started = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # ...pretend in 2020
     first = client.get("/api/v1/reports")
     assert first.headers["Last-Modified"] == "Fri, 01 May 2020 12:00:00 GMT"
     same = client.get("/api/v1/reports", headers={"If-Modified-Since": "Fri, 01 May 2020 12:00:00 GMT"})
@@ -81,14 +82,31 @@ def test_if_modified_since(app, client, make_report):
     assert both.status_code == 200
 
 
-def test_changes_within_one_second_get_distinct_last_modified(app, client, make_report):
+def test_changes_within_one_second_get_distinct_last_modified(app, client, make_report, monkeypatch):
+    # Both changes made in the same second, always: the data changed at 12:00:00 (set below)
+    # and the second change's clock reads 12:00:00.4. Without the strictly increasing
+    # changed_at both would share a Last-Modified, and a client revalidating by date would be
+    # told "not modified" after the second change.
+    changed = dt.datetime(2020, 5, 1, 12, 0, 0)
     make_report()
+    client.get("/api/v1/reports")  # the process start is recorded on the first API request
+    with app.app_context():
+        db.session.execute(text("UPDATE data_version SET changed_at = :t"), {"t": changed})
+        db.session.commit()
+    app_state(app).api_started = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
     one = client.get("/api/v1/reports").headers
-    make_report(title="Second")  # within the same second as the first, in practice
+    assert one["Last-Modified"] == "Fri, 01 May 2020 12:00:00 GMT"
+    monkeypatch.setattr("webapp.store.versioning.utcnow", lambda: changed + dt.timedelta(milliseconds=400))
+    make_report(title="Second")
     with app.app_context():
         stored = db.session.execute(text("SELECT changed_at FROM data_version")).scalar()
+    assert stored is not None
+    stored = dt.datetime.fromisoformat(str(stored)).replace(microsecond=0)
+    assert stored == changed + dt.timedelta(seconds=1)
     two = client.get("/api/v1/reports", headers={"If-Modified-Since": one["Last-Modified"]})
     assert two.status_code == 200, f"changed_at {stored} must be later than {one['Last-Modified']}"
+    assert two.headers["Last-Modified"] == "Fri, 01 May 2020 12:00:01 GMT"
+    assert len(two.get_json()["features"]) == 2
 
 
 def test_normalised_request_and_language(client):

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from webapp.extensions import db
+from webapp.state import app_state
 from webapp.store.models import Report, User
 from webapp.store.queries import ReportFilters, apply_filters, published
 from webapp.store.reporting import change_status
@@ -111,7 +112,7 @@ def test_single_report_feature(client, reports, make_report):
 
 def cell_centre(ix: int, iy: int, zoom: int = 12) -> tuple[float, float]:
     """The middle of grid cell (ix, iy) at ``zoom``, in degrees: far from any cell edge."""
-    from geo.aggregate import cell_size
+    from geo.spatial.aggregate import cell_size
 
     cell = cell_size(zoom)
     return round((ix + 0.5) * cell, 6), round((iy + 0.5) * cell, 6)
@@ -210,8 +211,8 @@ def test_etag_and_cache_follow_the_setting(app, client, small_counts):
     first = client.get(query)
     assert first.status_code == 200
     app.config["MIN_PUBLIC_COUNT"] = 5
-    for name in ("ahya.api_deploy", "ahya.api_cache"):  # what a restart of the process drops
-        app.extensions.pop(name, None)
+    state = app_state(app)  # what a restart of the process drops:
+    state.api_deploy = state.api_cache = None
     again = client.get(query, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 200 and again.headers["ETag"] != first.headers["ETag"]
     assert again.get_json()["total_is_lower_bound"] is True

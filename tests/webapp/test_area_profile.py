@@ -12,6 +12,7 @@ from markupsafe import escape
 from sqlalchemy import text
 
 from tests.conftest import ROOT, SILWAN
+from tests.webapp.coordinates import exact_coordinates_in
 
 XSS = "<script>alert(1)</script>"
 PLACES = gpd.read_file(ROOT / "data/layers/places.geojson")
@@ -171,7 +172,8 @@ def test_user_text_is_escaped_and_private_fields_stay_private(app, client, make_
     with app.app_context():
         report = db.session.get(Report, rid)
         assert report.privacy_seed not in html
-    assert f"{SILWAN[0]:.5f}" not in html and f"{SILWAN[1]:.5f}" not in html
+        public = (report.public_lon, report.public_lat)
+    assert exact_coordinates_in(html, SILWAN, public) == []
 
 
 def test_lists_are_capped_with_a_link_to_the_list_view(client, make_report, monkeypatch):

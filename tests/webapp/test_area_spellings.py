@@ -1,4 +1,7 @@
-"""The report form's area field takes every spelling the map search does (geo.search.name_lookup)."""
+"""The report form's area field takes every spelling the map search does.
+
+Both go through ``geo.reference.search.name_lookup``.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ import re
 
 import pytest
 
-from geo.search import name_lookup, normalize, search_index
-from webapp.contribute.areas import find_area
+from geo.reference.search import name_lookup, normalize, search_index
+from webapp.store.area_names import find_area
 from webapp.store.layers import get_layers
 
 from .test_contribute import NEW, SUGGEST, counts, field_error, only_report, submit, valid_data

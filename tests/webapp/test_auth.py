@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.conftest import ORGANIZER, csrf_token
 from webapp.extensions import db
 from webapp.store.models import User
@@ -61,7 +63,10 @@ def test_five_failures_lock_the_account(app, client, make_user):
     # Even the right password is refused while locked, with a clear message.
     resp = post_login(client, *ORGANIZER)
     assert resp.status_code == 429
-    assert "15" in resp.get_data(as_text=True)
+    # The message itself, naming the 15 minutes (LOCK_MINUTES), in the form's alert.
+    message = "محاولات فاشلة كثيرة. هذا الحساب مقفل لمدة 15 دقيقة."
+    assert re.search(r'<div class="alert error" role="alert">\s*<p>' + re.escape(message) + "</p>",
+                     resp.get_data(as_text=True))
     with app.app_context():
         assert db.session.scalar(db.select(User)).locked_until is not None
 

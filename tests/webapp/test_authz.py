@@ -19,7 +19,7 @@ PUBLIC = {
     "static", "vendor.vendor_file", "public.report_detail", "public.photo", "public.area_profile",
     "public.city_feed", "public.area_feed", "public.report_list", "public.index", "public.about",
     "public.favicon", "auth.login", "auth.logout", "contribute.suggest", "api.areas", "api.area",
-    "api.reports", "api.categories", "api.openapi", "api.clusters", "api.report", "api_docs.page",
+    "api.reports", "api.categories", "api.openapi", "api.clusters", "api.report", "api.page",
     "exports.index", "exports.download", "exports.unknown", "exports.standalone_map", "exports.embed",
     "exports.poster", "public.map_areas", "public.map_places",
     # Open311 GeoReport v2, read only: published reports at their public point, like /api/v1.
@@ -135,7 +135,7 @@ def test_organizers_reach_organizer_routes_but_not_admin_ones(app, client, login
 
 
 def test_role_of_sees_through_other_decorators():
-    from webapp.auth.roles import admin_required, organizer_required
+    from webapp.web.roles import admin_required, organizer_required
 
     def view():
         return ""

@@ -10,7 +10,6 @@ database, files that are not Ahya backups, and a backup that fails half-way.
 from __future__ import annotations
 
 import io
-import os
 import sqlite3
 import stat
 from pathlib import Path
@@ -22,8 +21,7 @@ import sqlalchemy as sa
 from PIL import Image
 from shapely.geometry import Point
 
-from tests.conftest import _postgres_database
-from webapp import create_app
+from tests.conftest import make_app, postgres_database
 from webapp.extensions import db
 
 ARABIC = "هدم منزل في سلوان — «أمر هدم» رقم ٤٢"
@@ -32,18 +30,8 @@ ARABIC = "هدم منزل في سلوان — «أمر هدم» رقم ٤٢"
 @pytest.fixture
 def other_app(tmp_path):
     """A second app with its own instance folder and an empty database (the restore target)."""
-    config = {"TESTING": True, "INSTANCE_PATH": str(tmp_path / "other"), "SECRET_KEY": "other"}
-    drop = None
-    if os.environ.get("TEST_DATABASE_URL"):
-        url, drop = _postgres_database()
-        config.update(DATABASE_URL=url, SQLALCHEMY_DATABASE_URI=url)
-    app = create_app(config)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if drop:
-        drop()
+    with postgres_database() as url, make_app(tmp_path / "other", url, SECRET_KEY="other") as app:
+        yield app
 
 
 def dump(app) -> dict[str, list[tuple]]:
@@ -75,8 +63,8 @@ def populate(app, runner, tmp_path) -> None:
     """Users, 24 reports (2 kinds × 3 precisions × 4 statuses), relations, audit log, photo, overlay."""
     import datetime as dt
 
-    from webapp.auth.accounts import create_user
     from webapp.store import photos
+    from webapp.store.accounts import create_user
     from webapp.store.models import Report, User
     from webapp.store.reporting import change_status, create_report, get_area_index, update_report
 
@@ -191,7 +179,7 @@ def test_round_trip_restores_every_row_overlay_and_photo(app, runner, other_app,
     assert source["organization_areas"] and source["organization_categories"]
 
     # Ids were kept, so new rows must continue after them (PostgreSQL: the sequences were moved).
-    from webapp.auth.accounts import create_user
+    from webapp.store.accounts import create_user
     from webapp.store.reporting import create_report
     with other_app.app_context():
         assert create_user("new@example.org", "a new long password").id == 4

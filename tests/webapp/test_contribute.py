@@ -119,7 +119,7 @@ def test_redirects_to_the_permalink_when_it_exists(app, login):
         app.add_url_rule("/reports/<int:report_id>", "public.report_detail", lambda report_id: "")
     client = app.test_client()
     from tests.conftest import ORGANIZER
-    from webapp.auth.accounts import create_user
+    from webapp.store.accounts import create_user
     with app.app_context():
         create_user(*ORGANIZER)
     token = csrf_token(client, "/auth/login")
@@ -142,7 +142,7 @@ def test_require_review_keeps_organizer_reports_pending(tmp_path):
                       "REQUIRE_REVIEW": True})
     client = app.test_client()
     from tests.conftest import ORGANIZER
-    from webapp.auth.accounts import create_user
+    from webapp.store.accounts import create_user
     with app.app_context():
         create_user(*ORGANIZER)
     token = csrf_token(client, "/auth/login")
@@ -356,7 +356,7 @@ def test_uploaded_photo_loses_exif_and_is_resized(app, client, login):
 # --- reuse by the moderation edit page ------------------------------------------------------------
 
 def test_form_prefills_from_a_report_for_editing(app, make_report):
-    from webapp.contribute.forms import ReportForm, form_to_fields
+    from webapp.web.report_form import ReportForm, form_to_fields
 
     challenge = make_report(publish=True)
     initiative = make_report(kind="initiative", category="legal-aid", addresses=[challenge],

@@ -28,7 +28,16 @@ def test_areas_are_cached_for_a_year_at_their_versioned_url(client):
     assert len(resp.get_json()["features"]) >= 100
 
 
-def test_gzip_is_served_precompressed(client):
+def test_gzip_is_compressed_once_and_revalidates(client, monkeypatch):
+    import flask_compress.flask_compress as library
+
+    compressed = []
+    real = library._compress_data
+
+    def counted(app, data, algorithm):
+        compressed.append(len(data))
+        return real(app, data, algorithm)
+    monkeypatch.setattr(library, "_compress_data", counted)
     url = data_urls(client)["areas"]
     plain = client.get(url).data
     zipped = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
@@ -36,6 +45,15 @@ def test_gzip_is_served_precompressed(client):
     assert "Accept-Encoding" in zipped.headers["Vary"]
     assert gzip.decompress(zipped.data) == plain
     assert len(zipped.data) < len(plain) / 3
+    assert compressed == [len(plain)]
+    # Kept by Flask-Compress's cache: the next gzip answer is the same bytes, not compressed again.
+    assert client.get(url, headers={"Accept-Encoding": "gzip"}).data == zipped.data
+    assert compressed == [len(plain)]
+    # A gzip client revalidates with the compressed body's ETag.
+    again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]})
+    assert again.status_code == 304
+    refused = client.get(url, headers={"Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in refused.headers and refused.data == plain
 
 
 def test_etag_revalidation_answers_304(client):

@@ -1,4 +1,4 @@
-"""webapp.store.networking: other areas facing the same challenge, and the initiatives that answer it.
+"""webapp.store.whocanhelp: other areas facing the same challenge, and the initiatives that answer it.
 
 Expected values are computed independently, from the report rows themselves in Python.
 """
@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event
 
 from webapp.extensions import db
-from webapp.store import networking
+from webapp.store import whocanhelp as networking
 from webapp.store.models import Report
 
 

@@ -97,7 +97,7 @@ def test_directory_filters_by_category_with_the_lists_word(client):
 
 
 def test_poster_keeps_latin_runs_whole_and_lines_right_to_left():
-    from geo.poster import wrap_lines
+    from geo.drawing.poster import wrap_lines
 
     text = ("الحدود: المناطق الإحصائية لعام 2008 (geostatil، رخصة MIT) مجمّعة حسب المكان. الأسماء: "
             "أوتشا/الجهاز المركزي للإحصاء الفلسطيني (CC BY)، بلدية القدس، خرائط فلسطين المفتوحة.")
@@ -112,7 +112,7 @@ def test_poster_keeps_latin_runs_whole_and_lines_right_to_left():
 
 def test_the_real_poster_draws_the_wrapped_sources(app, client):
     """The route's PDF/PNG is made with the same wrapping: the figure's text has no cut "(CC"."""
-    from geo import poster
+    from geo.drawing import poster
 
     seen = []
     original = poster.wrap_lines

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -74,9 +75,42 @@ def world(app, make_report):
         for n, key in enumerate(("housing", "water", "initiative")):
             db.session.get(Report, ids[key]).published_at = dt.datetime(2026, 11, 1 + 7 * n, 12, 0)
         db.session.commit()
-        exact = {k: (r.lon, r.lat, r.public_lon, r.public_lat) for k, r in
-                 ((k, db.session.get(Report, i)) for k, i in ids.items())}
-    return {"ids": ids, "points": exact, "published": [ids["housing"], ids["water"], ids["initiative"]]}
+        rows = {k: db.session.get(Report, i) for k, i in ids.items()}
+        exact = {k: (r.lon, r.lat, r.public_lon, r.public_lat) for k, r in rows.items()}
+        precision = {k: (r.precision, r.area) for k, r in rows.items()}
+    return {"ids": ids, "points": exact, "precision": precision,
+            "published": [ids["housing"], ids["water"], ids["initiative"]]}
+
+
+def check_hidden(app, world, key: str, point: tuple[float, float]) -> None:
+    """``point`` (lon, lat), as published, keeps report ``key``'s privacy rule (geo/spatial/privacy.py).
+
+    Compared as numbers: an "area" report shows its area's representative point; an
+    "approximate" one a point at least ``MIN_OFFSET_M`` from the exact one (or, when its area
+    is too small for that, the area's point).
+    """
+    from geo.spatial.privacy import MIN_OFFSET_M
+    from webapp.store.reporting import get_area_index
+
+    lon, lat, _plon, _plat = world["points"][key]
+    precision, area = world["precision"][key]
+    assert precision in ("approximate", "area"), key
+    with app.app_context():
+        index = get_area_index()
+        rep = index.representative_point(area)
+        x, y = index.to_metric(lon, lat)
+        px, py = index.to_metric(*point)
+    on_area_point = rep is not None and point == pytest.approx((round(rep[0], 6), round(rep[1], 6)), abs=1e-9)
+    if precision == "area":
+        assert on_area_point, (key, point, rep)
+    else:
+        # 0.5 m for the 6-decimal rounding of the published point (about 0.1 m here).
+        assert on_area_point or math.hypot(px - x, py - y) >= MIN_OFFSET_M - 0.5, (key, point, (lon, lat))
+
+
+def numbers(text: str) -> list[float]:
+    """Every decimal number written in ``text``."""
+    return [float(n) for n in re.findall(r"-?\d+\.\d+", text)]
 
 
 # --- discovery and services ------------------------------------------------------------------
@@ -163,28 +197,49 @@ def test_requests_json_are_exactly_the_published_reports(client, world):
     assert by_id[world["ids"]["water"]]["media_url"] is None
 
 
-def test_requests_show_the_public_point_never_the_exact_one(client, world):
-    for r in client.get(f"{BASE}/requests.json").get_json():
+def test_requests_show_the_public_point_never_the_exact_one(app, client, world):
+    requests = client.get(f"{BASE}/requests.json").get_json()
+    assert len(requests) == 3
+    for r in requests:
         key = next(k for k, i in world["ids"].items() if i == int(r["service_request_id"]))
         lon, lat, public_lon, public_lat = world["points"][key]
         assert (r["long"], r["lat"]) == (public_lon, public_lat)
-        if key != "initiative":  # the one exact report
-            assert (r["long"], r["lat"]) != (lon, lat)
+        if key == "initiative":  # the one exact report
+            assert (r["long"], r["lat"]) == (round(lon, 6), round(lat, 6))
+        else:
+            check_hidden(app, world, key, (r["long"], r["lat"]))
 
 
-def test_no_private_field_in_requests(client, world):
+def _requests_of(resp) -> list[dict[str, str | float | None]]:
+    """The service requests of a JSON or XML answer, as dicts of field -> value."""
+    if resp.mimetype == "application/json":
+        return resp.get_json()
+    return [{child.tag: child.text for child in r} for r in xml(resp).findall("request")]
+
+
+def test_no_private_field_in_requests(app, client, world):
     # The exact initiative shows its exact point (that is its precision): leave it out here.
     inexact = "?service_code=challenge.housing,challenge.water"
+    hidden = {world["ids"][k]: k for k in ("housing", "water")}
+    exact_values = [v for k in hidden.values() for v in world["points"][k][:2]]
     for url in (f"{BASE}/requests.json{inexact}", f"{BASE}/requests.xml{inexact}",
-                *(f"{BASE}/requests/{i}.{f}" for k, i in world["ids"].items() if k != "initiative"
-                  for f in ("json", "xml"))):
-        body = client.get(url).get_data(as_text=True)
+                *(f"{BASE}/requests/{i}.{f}" for i in hidden for f in ("json", "xml"))):
+        resp = client.get(url)
+        assert resp.status_code == 200, url
+        body = resp.get_data(as_text=True)
         for secret in (CONTACT, "private reason", "Pending one", "Rejected one", "Archived one",
                        "privacy_seed", "client_key"):
             assert secret not in body, (secret, url)
-        for key, (lon, lat, _plon, _plat) in world["points"].items():
-            if key != "initiative":
-                assert f"{lon!r}" not in body and f"{lat!r}" not in body, (key, url)
+        requests = _requests_of(resp)
+        one = re.search(r"/requests/(\d+)\.", url)
+        assert {int(r["service_request_id"]) for r in requests} == ({int(one[1])} if one else set(hidden))
+        for r in requests:
+            point = (float(r["long"]), float(r["lat"]))
+            check_hidden(app, world, hidden[int(r["service_request_id"])], point)
+            # No other field carries an exact coordinate either (compared as numbers).
+            others = " ".join(str(v) for f, v in r.items() if f not in ("long", "lat") and v is not None)
+            leaked = [n for n in numbers(others) for v in exact_values if abs(n - v) < 5e-7]
+            assert not leaked, (url, leaked)
 
 
 def test_requests_xml(client, world):
@@ -288,7 +343,7 @@ def test_bad_request_ids_are_400(client, path):
 
 
 def test_requests_are_limited(app, client, monkeypatch, make_report):
-    from geo import open311
+    from webapp.open311 import georeport as open311
 
     monkeypatch.setattr(open311, "MAX_REQUESTS", 2)
     for _ in range(3):

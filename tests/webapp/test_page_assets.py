@@ -136,6 +136,6 @@ def test_map_page_preconnects_to_the_tile_server(client, app):
     ("/tiles/{z}/{x}/{y}.png", ""), ("", ""), ("javascript:alert(1)", ""),
 ])
 def test_tile_origin(url, origin):
-    from webapp.public.mapview import tile_origin
+    from webapp.web.mapview import tile_origin
 
     assert tile_origin(url) == origin

@@ -8,15 +8,13 @@ boxes, limits and date ranges always answer 200.
 
 from __future__ import annotations
 
-import os
 from urllib.parse import unquote_plus, urlencode
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import SILWAN
-from webapp import create_app
+from tests.conftest import SILWAN, make_app, postgres_database
 
 URL = "/api/v1/reports"
 PARAMS = ("kind", "category", "bbox", "limit", "since", "until", "q", "area")
@@ -27,28 +25,16 @@ SETTINGS = settings(max_examples=80, deadline=None, database=None)
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     """One app for the module (the requests only read), with a few published reports."""
-    config = {"TESTING": True, "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")), "SECRET_KEY": "t"}
-    drop = None
-    if os.environ.get("TEST_DATABASE_URL"):
-        from tests.conftest import _postgres_database
-
-        url, drop = _postgres_database()
-        config.update(DATABASE_URL=url, SQLALCHEMY_DATABASE_URI=url)
-    app = create_app(config)
-    from webapp.extensions import db
     from webapp.store.reporting import create_report
 
-    with app.app_context():
-        for n, (kind, category) in enumerate([("challenge", "housing"), ("initiative", "legal-aid")]):
-            create_report({"kind": kind, "category": category, "title": f"تقرير {n} report",
-                           "lon": SILWAN[0], "lat": SILWAN[1], "precision": "approximate"},
-                          user=None, source="organizer", publish=True)
-    yield app.test_client()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if drop:
-        drop()
+    with (postgres_database() as url,
+          make_app(tmp_path_factory.mktemp("instance"), url, SECRET_KEY="t") as app):
+        with app.app_context():
+            for n, (kind, category) in enumerate([("challenge", "housing"), ("initiative", "legal-aid")]):
+                create_report({"kind": kind, "category": category, "title": f"تقرير {n} report",
+                               "lon": SILWAN[0], "lat": SILWAN[1], "precision": "approximate"},
+                              user=None, source="organizer", publish=True)
+        yield app.test_client()
 
 
 numbers = st.one_of(

@@ -16,8 +16,7 @@ import numpy as np
 import pytest
 from sqlalchemy import delete, text, update
 
-from tests.conftest import ROOT, SILWAN, app_config
-from webapp import create_app
+from tests.conftest import ROOT, SILWAN, make_app
 from webapp.extensions import db
 from webapp.store import pointcache
 from webapp.store.models import DataVersion, Report, User
@@ -35,11 +34,8 @@ FIELDS = {"kind": "challenge", "category": "housing", "title": "Demolition order
 @pytest.fixture
 def worker2(app, db_url):
     """A second app (another worker process) on the same database, with its own cache."""
-    other = create_app(app_config(app.instance_path, db_url))
-    yield other
-    with other.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with make_app(app.instance_path, db_url) as other:
+        yield other
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""/export/poster.png|pdf: parameters, the data handed to geo.poster, caching, real renders."""
+"""/export/poster.png|pdf: parameters, the data handed to geo.drawing.poster, caching, real renders."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import SILWAN
+from webapp.state import app_state
 
 SHEIKH_JARRAH = (35.2312, 31.7930)
 
@@ -26,7 +27,7 @@ def reports(make_report):
 
 
 def inputs(app, **params) -> dict:
-    """What the poster route hands to geo.poster for these query parameters (the real function)."""
+    """What the poster route hands to geo.drawing.poster for these query parameters (the real function)."""
     from flask import request
 
     from webapp.exports.params import export_filters, poster_options
@@ -39,7 +40,7 @@ def inputs(app, **params) -> dict:
 
 def drawn(app) -> int:
     """Posters rendered and kept by the route's cache (each entry is one render_poster call)."""
-    return len(app.extensions.get("ahya.exports.posters", {}))
+    return len(app_state(app).posters)
 
 
 def url(fmt="png", **params) -> str:
@@ -145,7 +146,7 @@ def test_suppression_setting_reaches_the_renderer(app, client, reports):
     assert drawn(app) == 2 and before.data != after.data  # another setting, another poster
     kwargs = inputs(app, lang="en", mode="choropleth")
     assert kwargs["min_count"] == 3
-    assert kwargs["counts"]["silwan"] == 2  # exact counts go in; geo.poster shades them as "<3"
+    assert kwargs["counts"]["silwan"] == 2  # exact counts go in; geo.drawing.poster shades them as "<3"
     assert 'Areas with fewer than 3 reports share one shade, shown as "<3".' in kwargs["sources_text"]
     assert "share one shade" not in inputs(app, lang="en", mode="points")["sources_text"]  # no shading
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from werkzeug.routing.converters import AnyConverter, IntegerConverter
 
-from geo.demo import random_points_in_polygons
+from geo.spatial.demo import random_points_in_polygons
 
 TOKEN = secrets.token_hex(4)
 CONTACT = f"PRIVATE-CONTACT-{TOKEN}"

@@ -215,8 +215,8 @@ def test_messages_in_arabic_by_default(app, runner, tmp_path):
 def test_every_refusal_of_a_file_has_a_translatable_wording(app):
     from flask_babel import force_locale
 
-    from geo.tabular import MESSAGES
-    from webapp.store.imports import REASONS
+    from geo.formats.tabular import MESSAGES
+    from webapp.store.report_import import REASONS
 
     assert set(REASONS) == set(MESSAGES)
     with app.app_context(), force_locale("en"):

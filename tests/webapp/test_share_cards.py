@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from tests.webapp.test_authz import rules
+from webapp.state import app_state
 
 REQUIRED = ("og:title", "og:description", "og:type", "og:url", "og:image", "og:locale", "twitter:card")
 
@@ -86,7 +87,7 @@ def _png(resp) -> Image.Image:
 def test_area_card_is_a_1200_by_630_png_cached_per_data_version(app, client, make_report):
     first = client.get("/cards/area/silwan.png")
     assert _png(first).size == (1200, 630)
-    cache = app.extensions["ahya.cards"]
+    cache = app_state(app).cards
     assert len(cache) == 1
     second = client.get("/cards/area/silwan.png")
     assert second.get_data() == first.get_data() and len(cache) == 1  # a hit: nothing drawn
@@ -108,12 +109,12 @@ def test_organization_card_only_for_published_organizations(app, client, make_or
     from webapp.extensions import db
     from webapp.store.models import Organization
 
-    before = len(app.extensions["ahya.cards"])
+    before = len(app_state(app).cards)
     with app.app_context():
         db.session.get(Organization, org).name_en = "Silwan Legal Aid Centre"
         db.session.commit()
     _png(client.get(f"/cards/organization/{org}.png"))
-    assert len(app.extensions["ahya.cards"]) == before + 1
+    assert len(app_state(app).cards) == before + 1
 
 
 def test_city_card(client):

@@ -13,7 +13,7 @@ from sqlalchemy import event
 
 from tests.webapp.test_networking import point_in
 from webapp.extensions import db
-from webapp.store import networking
+from webapp.store import whocanhelp as networking
 from webapp.store.models import Report
 
 
@@ -121,4 +121,5 @@ def test_query_count_does_not_grow_with_the_data(app, runner, make_org):
         large, found = statements()
         assert large == small <= 9
         initiatives = [h for h in found.helpers if h.report is not None]
-        assert all(isinstance(h.report, Report) and h.report.status == "published" for h in initiatives)
+        assert initiatives and all(isinstance(h.report, Report) and h.report.status == "published"
+                                   for h in initiatives)

@@ -20,15 +20,15 @@ tags without a nonce that the templates themselves write (vendor files, JSON dat
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 import pytest
 
-from tests.conftest import FIXTURES, ORGANIZER, SILWAN, _postgres_database, csrf_token
+from tests.conftest import FIXTURES, ORGANIZER, SILWAN, csrf_token, make_app, postgres_database
 
 PAYLOADS = [line for line in (FIXTURES / "xss_payloads.txt").read_text(encoding="utf-8").split("\n") if line]
 SUGGESTED = range(35, 40)  # these come from the public form
@@ -135,7 +135,7 @@ class World:
     reports: list[int] = field(default_factory=list)  # report i carries payload i
     baseline_scripts: set = field(default_factory=set)
     baseline_report: int = 0
-    drop: object = None  # drops the PostgreSQL database, if one was made
+    closing: object = None  # closes the app and drops its PostgreSQL database, if one was made
 
     def get(self, url: str, status: int = 200):
         resp = self.client.get(url)
@@ -204,17 +204,11 @@ def world(request, tmp_path_factory) -> World:
 
 
 def build_world(tmp) -> World:
-    from webapp import create_app
-    from webapp.auth.accounts import create_user
+    from webapp.store.accounts import create_user
 
-    config = {"TESTING": True, "INSTANCE_PATH": str(tmp / "instance"), "SECRET_KEY": "test",
-              "TILE_URL": "https://tiles.example.test/{z}/{x}/{y}.png", "TILE_ATTRIBUTION": "test tiles",
-              "SUGGEST_RATE_LIMIT": "1000 per hour"}
-    drop = None
-    if os.environ.get("TEST_DATABASE_URL"):
-        url, drop = _postgres_database()
-        config["DATABASE_URL"] = config["SQLALCHEMY_DATABASE_URI"] = url
-    app = create_app(config)
+    closing = contextlib.ExitStack()  # the app, then its PostgreSQL database if one was made
+    url = closing.enter_context(postgres_database())
+    app = closing.enter_context(make_app(tmp / "instance", url, SUGGEST_RATE_LIMIT="1000 per hour"))
     client, runner = app.test_client(), app.test_cli_runner()
     with app.app_context():
         create_user(*ORGANIZER, role="organizer")
@@ -249,18 +243,12 @@ def build_world(tmp) -> World:
         # Every overlay gets a payload title; the names are spread over them, a few each.
         import_overlay(runner, tmp / f"o{i}.geojson", points[i::8] if i < 8 else points[i:i + 1],
                        payload, f"xss{i}")
-    world.drop = drop
+    world.closing = closing
     return world
 
 
 def close_world(world: World) -> None:
-    with world.app.app_context():
-        from webapp.extensions import db
-
-        db.session.remove()
-        db.engine.dispose()
-    if world.drop:
-        world.drop()
+    world.closing.close()
 
 
 def published_payloads() -> list[str]:

@@ -3,7 +3,7 @@
 Counts come from ``stats.grouped_counts`` (numpy over the in-memory points of
 :mod:`webapp.store.pointcache`) under the same filters as /api/v1/reports, and every published count
 goes through ``stats.public_count`` so the small-count suppression setting applies. Choropleth
-classes are :func:`geo.aggregate.choropleth_classes`, computed on the server, so every client
+classes are :func:`geo.spatial.aggregate.choropleth_classes`, computed on the server, so every client
 (the map, a script) draws the classes the posters print.
 """
 
@@ -15,19 +15,20 @@ import re
 
 import numpy as np
 import shapely
-from flask import Response, current_app, request
+from flask import Response, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from geo.aggregate import choropleth_classes
-from geo.taxonomy import KINDS
+from geo.reference.taxonomy import KINDS
+from geo.spatial.aggregate import choropleth_classes
 
+from ..state import app_state
 from ..store.filters import ParameterError, filters_from_args
 from ..store.layers import get_display_layers, get_layers, place_slugs
 from ..store.reporting import get_taxonomy
 from ..store.stats import area_totals, grouped_counts, min_public_count, public_count
-from . import bp
 from .cache import cached_json
 from .geojson import dumps, feature_collection
+from .views import bp
 
 #: Properties copied from the gazetteer layers into every area feature.
 FIELDS = ("slug", "name_ar", "name_en", "name_he", "kind", "sector")
@@ -45,8 +46,7 @@ def _json(data, status: int = 200, mimetype: str = "application/json") -> Respon
 
 
 def _profile_url(slug: str) -> str:
-    # The profile page belongs to another blueprint that may not be registered: link the path.
-    return f"{request.script_root}/areas/{slug}"
+    return url_for("public.area_profile", slug=slug)
 
 
 def _area_features() -> list[dict]:
@@ -54,16 +54,16 @@ def _area_features() -> list[dict]:
 
     Plain dicts dumped with ``json`` are several times faster than ``GeoDataFrame.to_json``.
     """
-    ext = current_app.extensions
-    if "ahya.api.area_features" not in ext:
+    state = app_state()
+    if state.api_area_features is None:
         areas = get_display_layers().areas
         rows = areas.drop(columns=areas.geometry.name).to_dict("records")
         geoms = shapely.to_geojson(areas.geometry.values)
-        ext["ahya.api.area_features"] = [
+        state.api_area_features = [
             {"props": {f: row.get(f) for f in FIELDS}, "geometry": json.loads(g)}
             for row, g in zip(rows, geoms, strict=True)
         ]
-    return ext["ahya.api.area_features"]
+    return state.api_area_features
 
 
 def parse_measure(args: MultiDict) -> tuple[str, str | None]:
@@ -106,7 +106,7 @@ def _raw_measure(entry: dict | None, measure: str, category: str | None) -> int:
     return entry["by_category"][measure].get(category, 0) if category else entry[measure]
 
 
-@bp.get("/areas")
+@bp.get("/v1/areas")
 @cached_json
 def areas():
     """Every area polygon with its report counts under the request's filters, and choropleth classes.
@@ -153,7 +153,7 @@ def _args_dict(pairs: list[tuple[str, str]]) -> dict:
     return out
 
 
-@bp.get("/areas/<slug>")
+@bp.get("/v1/areas/<slug>")
 @cached_json
 def area(slug: str):
     """One gazetteer place: its polygon (or its point when it has none) and counts by category."""

@@ -22,14 +22,15 @@ import functools
 import hashlib
 import json
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlencode
 
+from cachetools import LRUCache
 from flask import Response, current_app, make_response, request
 
+from ..state import app_state
 from ..store.reporting import get_taxonomy
 from ..store.versioning import current_data_version
 from ..web.i18n import current_language
@@ -52,6 +53,19 @@ class Entry:
     headers: tuple[tuple[str, str], ...]
 
 
+class _LRU(LRUCache):
+    """cachetools' LRU bounded in bytes (``maxsize``), and in entries too."""
+
+    def __init__(self, max_entries: int, max_bytes: int):
+        super().__init__(max_bytes, getsizeof=lambda entry: len(entry.body))
+        self.max_entries = max_entries
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)  # makes room in bytes, dropping the least recent
+        while len(self) > self.max_entries:
+            self.popitem()  # cachetools' own eviction: the least recently used entry
+
+
 class ResponseCache:
     """A thread-safe LRU of response bodies for one data generation, bounded in entries and bytes.
 
@@ -63,11 +77,15 @@ class ResponseCache:
 
     def __init__(self, max_entries: int, max_bytes: int):
         self.max_entries, self.max_bytes = max_entries, max_bytes
-        self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._entries = _LRU(max_entries, max_bytes)
         self._lock = threading.Lock()
         self.generation = None
-        self.size = 0
         self.hits = self.misses = 0
+
+    @property
+    def size(self) -> int:
+        """Bytes of the bodies held."""
+        return self._entries.currsize
 
     def get(self, generation, key: str) -> Entry | None:
         with self._lock:
@@ -75,7 +93,6 @@ class ResponseCache:
             if entry is None:
                 self.misses += 1
                 return None
-            self._entries.move_to_end(key)
             self.hits += 1
             return entry
 
@@ -87,25 +104,19 @@ class ResponseCache:
                 return  # built from data that is already outdated
             if generation != self.generation:
                 self._entries.clear()
-                self.generation, self.size = generation, 0
-            old = self._entries.pop(key, None)
-            self.size -= len(old.body) if old else 0
+                self.generation = generation
             self._entries[key] = entry
-            self.size += len(entry.body)
-            while len(self._entries) > self.max_entries or self.size > self.max_bytes:
-                _, dropped = self._entries.popitem(last=False)
-                self.size -= len(dropped.body)
 
     def __len__(self) -> int:
         return len(self._entries)
 
 
 def get_cache() -> ResponseCache:
-    ext = current_app.extensions
-    if "ahya.api_cache" not in ext:
-        ext["ahya.api_cache"] = ResponseCache(
+    state = app_state()
+    if state.api_cache is None:
+        state.api_cache = ResponseCache(
             current_app.config["API_CACHE_ENTRIES"], current_app.config["API_CACHE_BYTES"])
-    return ext["ahya.api_cache"]
+    return state.api_cache
 
 
 def _deploy_token() -> str:
@@ -114,8 +125,8 @@ def _deploy_token() -> str:
     Computed once per process. It is the same in every worker of one deployment (no
     start time, no random value), so an ETag from one worker is valid at the others.
     """
-    ext = current_app.extensions
-    if "ahya.api_deploy" not in ext:
+    state = app_state()
+    if state.api_deploy is None:
         digest = hashlib.sha256(FORMAT.encode())
         with contextlib.suppress(metadata.PackageNotFoundError):  # running from a bare checkout
             digest.update(metadata.version("ahya").encode())
@@ -125,10 +136,10 @@ def _deploy_token() -> str:
             stat = path.stat()
             digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
         digest.update(str(current_app.config["MIN_PUBLIC_COUNT"]).encode())
-        ext["ahya.api_deploy"] = digest.hexdigest()
+        state.api_deploy = digest.hexdigest()
         # Last-Modified cannot see a deployment; responses are never older than the process.
-        ext["ahya.api_started"] = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    return ext["ahya.api_deploy"]
+        state.api_started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return state.api_deploy
 
 
 def request_key(by_language: bool) -> str:
@@ -154,7 +165,7 @@ def _validators(changed_at: dt.datetime) -> tuple[dt.datetime, bool]:
     second per version); a date in the future is neither sent nor trusted.
     """
     _deploy_token()
-    modified = max(changed_at.replace(tzinfo=dt.UTC), current_app.extensions["ahya.api_started"])
+    modified = max(changed_at.replace(tzinfo=dt.UTC), app_state().api_started)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     return min(modified, now), modified <= now
 
@@ -171,7 +182,7 @@ def _not_modified(etag: str, modified: dt.datetime, exact: bool) -> tuple[str | 
     if "If-None-Match" in request.headers:
         # RFC 9110 13.1.2: weak comparison; If-Modified-Since is ignored when this is present.
         tags = request.if_none_match
-        for candidate in (etag, etag + "-gz"):  # "-gz": compression.py's tag for gzipped bodies
+        for candidate in (etag, etag + ":gzip"):  # ":gzip": Flask-Compress's tag for gzipped bodies
             if tags.contains_weak(candidate):
                 return candidate, not tags.star_tag
         return None, False

@@ -1,13 +1,13 @@
 """Server-side clusters of the published reports: /api/v1/clusters?zoom=Z&bbox=...&<filters>.
 
 At low zoom the map shows counts, not points: a million markers cannot be sent or drawn, a
-few hundred grid cells can. Cells are ~``geo.aggregate.CELL_PX`` screen pixels wide at the
+few hundred grid cells can. Cells are ~``geo.spatial.aggregate.CELL_PX`` screen pixels wide at the
 requested zoom and aligned to a global grid (multiples of ``cell_deg``), and the bbox is widened
 to whole cells, so a cell's count does not change while the reader pans. Counts come from the
 in-memory points of :mod:`webapp.store.pointcache` under the same filters as /api/v1/reports; the
-cells from :func:`geo.aggregate.grid_cells`, the code the property tests check.
+cells from :func:`geo.spatial.aggregate.grid_cells`, the code the property tests check.
 
-Small-count suppression (``MIN_PUBLIC_COUNT=k``, :func:`geo.aggregate.public_cell`): a cell of
+Small-count suppression (``MIN_PUBLIC_COUNT=k``, :func:`geo.spatial.aggregate.public_cell`): a cell of
 fewer than k reports keeps its position but publishes ``"count": "<k"``; a kind counted 1..k-1
 in a cell is published as ``"<k"``, and when that would let ``count`` minus the other kinds reveal
 it, one more kind is published as a lower bound (``">m"``). The response's ``total`` then counts each
@@ -31,7 +31,7 @@ import numpy as np
 from flask import Response, current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from geo.aggregate import cell_size, grid_cells, public_cell, snap_bbox
+from geo.spatial.aggregate import cell_size, grid_cells, public_cell, snap_bbox
 
 from ..extensions import db
 from ..store import queries
@@ -39,9 +39,9 @@ from ..store.filters import ParameterError, filters_from_args
 from ..store.pointcache import get_points, select_mask
 from ..store.reporting import public_dict
 from ..store.stats import min_public_count
-from . import bp
 from .cache import cached_json
 from .geojson import dumps, report_feature
+from .views import bp
 
 MAX_ZOOM = 22
 _ZOOM = re.compile(r"[0-9]{1,2}")
@@ -58,7 +58,7 @@ def parse_zoom(args: MultiDict) -> int:
     return int(values[0])
 
 
-@bp.get("/clusters")
+@bp.get("/v1/clusters")
 @cached_json
 def clusters():
     """Grid clusters of the published reports matching the filters, inside ``bbox``."""
@@ -104,7 +104,7 @@ def clusters():
                   "bbox": list(bbox) if bbox else None})
 
 
-@bp.get("/reports/<id:report_id>")
+@bp.get("/v1/reports/<id:report_id>")
 @cached_json
 def report(report_id: int):
     """One published report as a GeoJSON Feature (404 when it is not published)."""

@@ -1,18 +1,17 @@
 """The human page about the API (/api), built from the same OpenAPI document as /api/v1/openapi.json.
 
-A blueprint of its own: the page lives outside the /api/v1 prefix, and it is HTML in the
-reader's language while everything under /api/v1 is language-neutral JSON.
+On the API's blueprint, outside the /api/v1 prefix: it is HTML in the reader's language while
+everything under /api/v1 is language-neutral JSON.
 """
 
 from __future__ import annotations
 
 import shlex
 
-from flask import Blueprint, render_template, request, url_for
+from flask import render_template, request, url_for
 
 from .openapi import PARAMETER_HELP, SUMMARIES, build_document
-
-bp = Blueprint("api_docs", __name__)
+from .views import bp
 
 
 def _parameter(doc: dict, ref: dict) -> dict:
@@ -37,7 +36,7 @@ def operations(doc: dict) -> list[dict]:
     return out
 
 
-@bp.get("/api", strict_slashes=False)
+@bp.get("", strict_slashes=False)
 def page():
     doc = build_document(request.url_root)
     api_root = doc["servers"][0]["url"]

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import json
 
-from geo.text import excerpt
+from flask import Response, url_for
+
+from geo.drawing.excerpt import excerpt
+
+from ..store.organizations import public_lookup
 
 #: Fields of ``public_dict`` copied into a feature's properties (the full description is not:
 #: the map shows an excerpt, the permalink the whole text).
@@ -32,10 +36,6 @@ def organization_ref(org_id: int | None) -> dict | None:
     """``{id, name_ar, name_en, url}`` of a report's published organization, or None."""
     if org_id is None:
         return None
-    from flask import url_for
-
-    from ..store.organizations import public_lookup
-
     org = public_lookup().get(org_id)
     if org is None:
         return None
@@ -50,3 +50,8 @@ def feature_collection(features: list[dict], **members) -> dict:
 def dumps(data) -> str:
     # Arabic stays readable (and ~2x smaller than \\uXXXX escapes); no spaces between tokens.
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_response(data, status: int = 200, mimetype: str = "application/json") -> Response:
+    """``data`` as a JSON response body (``dumps``: compact, non-ASCII kept)."""
+    return Response(dumps(data), status=status, mimetype=mimetype)

@@ -12,9 +12,9 @@ from __future__ import annotations
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from geo.privacy import PRECISIONS
-from geo.taxonomy import KINDS
-from geo.text import EXCERPT_CHARS
+from geo.drawing.excerpt import EXCERPT_CHARS
+from geo.reference.taxonomy import KINDS
+from geo.spatial.privacy import PRECISIONS
 
 from ..store.filters import BBOX, CONTROL_CHARS, MAX_QUERY
 from ..store.layers import place_slugs
@@ -22,7 +22,7 @@ from ..store.models import ORG_KINDS
 from ..store.queries import DEFAULT_LIMIT, MAX_LIMIT
 from ..store.reporting import get_taxonomy
 from ..web.routing import MAX_ID
-from .params import CURSOR_PATTERN, MAX_CURSOR
+from .params import CURSOR_PATTERN, DEFAULT_ORG_LIMIT, MAX_CURSOR, MAX_ORG_LIMIT
 
 API_VERSION = "1.0.0"
 SUMMARIES = {
@@ -87,8 +87,6 @@ def _json_content(schema: str, media: str = "application/json") -> dict:
 
 def _organization_parameters(challenge_categories: list[str], slugs: list[str]) -> dict:
     """Parameters of /organizations: single values (not repeatable like /reports' category)."""
-    from .organizations import DEFAULT_ORG_LIMIT, MAX_ORG_LIMIT
-
     specs = {
         "org_area": ("area", {"type": "string", "enum": slugs}, "silwan"),
         "org_category": ("category", {"type": "string", "enum": challenge_categories}, "housing"),
@@ -107,8 +105,6 @@ def _organization_parameters(challenge_categories: list[str], slugs: list[str]) 
 
 
 def _organization_schemas(challenge_categories: list[str], slugs: list[str]) -> dict:
-    from .organizations import MAX_ORG_LIMIT
-
     text = {"type": "string"}
     organization = {"type": "object", "additionalProperties": False, "properties": {
         "id": {"type": "integer", "minimum": 1}, "name_ar": text, "name_en": text,

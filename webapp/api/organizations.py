@@ -1,6 +1,6 @@
 """``GET /api/v1/organizations`` and ``/api/v1/organizations/<id>``: published organizations as JSON.
 
-Fields come from ``organizations.records.public_dict`` plus links; pages are cut by id
+Fields come from ``store.organizations.public_dict`` plus links; pages are cut by id
 (keyset, newest first) with the same signed cursor as /reports. ETags and the response
 cache come from ``cached_json`` like every other API response.
 """
@@ -10,9 +10,12 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
+from sqlalchemy import select
 
-from ..organizations.params import directory_filters
+from ..extensions import db
 from ..store.filters import ParameterError, single
+from ..store.models import Report
+from ..store.organization_filters import directory_filters
 from ..store.organizations import (
     get_published,
     matches,
@@ -20,12 +23,10 @@ from ..store.organizations import (
     published_dicts,
     published_initiatives,
 )
-from . import bp
 from .cache import cached_json
-from .params import encode_cursor, parse_cursor
-from .views import _json
-
-DEFAULT_ORG_LIMIT, MAX_ORG_LIMIT = 100, 500
+from .geojson import json_response
+from .params import DEFAULT_ORG_LIMIT, MAX_ORG_LIMIT, encode_cursor, parse_cursor
+from .views import bp
 
 
 def org_json(org: dict, initiative_ids: list[int]) -> dict:
@@ -46,11 +47,6 @@ def _limit() -> int:
 
 
 def _initiatives_by_org() -> dict[int, list[int]]:
-    from sqlalchemy import select
-
-    from ..extensions import db
-    from ..store.models import Report
-
     out: dict[int, list[int]] = {}
     rows = db.session.execute(select(Report.organization_id, Report.id).where(
         Report.organization_id.is_not(None), Report.status == "published", Report.kind == "initiative")
@@ -60,7 +56,7 @@ def _initiatives_by_org() -> dict[int, list[int]]:
     return out
 
 
-@bp.get("/organizations")
+@bp.get("/v1/organizations")
 @cached_json
 def organizations():
     """Published organizations, newest first; filters area, category, kind, q; cursor pages."""
@@ -69,7 +65,7 @@ def organizations():
         limit = _limit()
         after = parse_cursor(request.args, current_app.config["SECRET_KEY"])
     except ParameterError as exc:
-        return _json(exc.as_json(), status=400)
+        return json_response(exc.as_json(), status=400)
     rows = [o for o in published_dicts() if matches(o, **filters) and (after is None or o["id"] < after)]
     page, truncated = rows[:limit], len(rows) > limit
     by_org = _initiatives_by_org()
@@ -79,18 +75,18 @@ def organizations():
         pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
         pairs.append(("cursor", encode_cursor(page[-1]["id"], current_app.config["SECRET_KEY"])))
         body["next"] = url_for("api.organizations", _external=True) + "?" + urlencode(pairs)
-    resp = _json(body)
+    resp = json_response(body)
     if truncated:
         resp.headers["Link"] = f'<{body["next"]}>; rel="next"'
     return resp
 
 
-@bp.get("/organizations/<id:org_id>")
+@bp.get("/v1/organizations/<id:org_id>")
 @cached_json
 def organization(org_id: int):
     """One published organization."""
     org = get_published(org_id)
     if org is None:
-        return _json({"error": "no published organization with this id", "status": 404}, status=404)
+        return json_response({"error": "no published organization with this id", "status": 404}, status=404)
     ids = [r.id for r in published_initiatives(org.id)]
-    return _json(org_json(public_dict(org), ids))
+    return json_response(org_json(public_dict(org), ids))

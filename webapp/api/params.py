@@ -1,4 +1,4 @@
-"""The API's own query parameters: the signed page cursor of /api/v1/reports.
+"""The API's own query parameters: the signed page cursor of /api/v1/reports, the page sizes.
 
 The report filters every listing shares are parsed in :mod:`webapp.store.filters`.
 """
@@ -12,6 +12,8 @@ from ..store.filters import ParameterError, single
 from ..web.routing import is_valid_id
 
 MAX_CURSOR = 200
+#: Organizations per page of /api/v1/organizations: by default, and at most.
+DEFAULT_ORG_LIMIT, MAX_ORG_LIMIT = 100, 500
 #: What a cursor looks like (itsdangerous: urlsafe base64 payload, a dot, the signature; a
 #: leading dot when the payload is compressed). Published as the OpenAPI pattern.
 CURSOR_PATTERN = r"^\.?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
-from flask import Response, current_app, request, session, url_for
+from flask import Blueprint, Response, current_app, request, session, url_for
 
 from ..extensions import db
 from ..store import queries
@@ -13,21 +13,19 @@ from ..store.filters import ParameterError, filters_from_args
 from ..store.models import Report
 from ..store.reporting import get_taxonomy, public_dict
 from ..web.i18n import current_language
-from . import bp
 from .cache import CACHE_CONTROL, PRIVATE_CACHE_CONTROL, cached_json
-from .geojson import dumps, feature_collection, report_feature
+from .geojson import feature_collection, json_response, report_feature
 from .openapi import build_document
 from .params import encode_cursor, parse_cursor
+
+# /api/v1/… (JSON) and /api (the page about it): one blueprint, the version in each rule.
+bp = Blueprint("api", __name__, url_prefix="/api")
 
 #: Response headers a cross-origin script may read (the CORS-safelisted ones need no mention).
 EXPOSED_HEADERS = "ETag, Link"
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 #: A preflight's requested headers are echoed back only if they look like header names.
 _HEADER_LIST = re.compile(r"[A-Za-z0-9-]+(?:\s*,\s*[A-Za-z0-9-]+){0,19}")
-
-
-def _json(data, status: int = 200, mimetype: str = "application/json") -> Response:
-    return Response(dumps(data), status=status, mimetype=mimetype)
 
 
 @bp.after_app_request
@@ -70,7 +68,7 @@ def _next_url(last_id: int) -> str:
     return url_for("api.reports", _external=True) + "?" + urlencode(pairs)
 
 
-@bp.get("/reports")
+@bp.get("/v1/reports")
 @cached_json
 def reports():
     """Published reports as a GeoJSON FeatureCollection (public points only), newest first.
@@ -82,7 +80,7 @@ def reports():
         filters = filters_from_args(request.args)
         after = parse_cursor(request.args, current_app.config["SECRET_KEY"])
     except ParameterError as exc:
-        return _json(exc.as_json(), status=400)
+        return json_response(exc.as_json(), status=400)
     stmt = queries.public_reports(filters)
     if after is not None:
         stmt = stmt.where(Report.id < after)
@@ -94,13 +92,13 @@ def reports():
     members = {"count": len(features), "limit": filters.limit, "truncated": truncated}
     if truncated:
         members["next"] = _next_url(page[-1].id)
-    resp = _json(feature_collection(features, **members), mimetype="application/geo+json")
+    resp = json_response(feature_collection(features, **members), mimetype="application/geo+json")
     if truncated:
         resp.headers["Link"] = f'<{members["next"]}>; rel="next"'  # RFC 8288 (was RFC 5988)
     return resp
 
 
-@bp.get("/categories")
+@bp.get("/v1/categories")
 @cached_json(by_language=True)
 def categories():
     """The taxonomy: categories per kind with both labels, colour, icon and the label in use."""
@@ -108,13 +106,13 @@ def categories():
     # as its document does (an enum).
     langs = request.args.getlist("lang")
     if langs and (len(langs) > 1 or langs[0] not in current_app.config["LANGUAGES"]):
-        return _json({"error": "'lang' must be one of " + ", ".join(current_app.config["LANGUAGES"]),
+        return json_response({"error": "'lang' must be one of " + ", ".join(current_app.config["LANGUAGES"]),
                       "parameter": "lang"}, status=400)
-    return _json({"lang": current_language(), **get_taxonomy().as_dict(current_language())})
+    return json_response({"lang": current_language(), **get_taxonomy().as_dict(current_language())})
 
 
-@bp.get("/openapi.json")
+@bp.get("/v1/openapi.json")
 @cached_json
 def openapi():
     """The OpenAPI 3.1 description of this API (servers point at this host)."""
-    return _json(build_document(request.url_root), mimetype="application/json")
+    return json_response(build_document(request.url_root), mimetype="application/json")

@@ -1,8 +1,3 @@
-"""Accounts: login/logout with per-account throttling, role checks."""
+"""Accounts: login/logout with per-account throttling (role checks: ``web.roles``)."""
 
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-from . import views  # noqa: E402,F401
-from .roles import admin_required, organizer_required  # noqa: E402,F401
+from .views import bp  # noqa: F401  (create_app registers it)

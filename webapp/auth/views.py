@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -13,11 +13,12 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from ..contribute.forms import valid_text
 from ..extensions import db, login_manager
+from ..store.accounts import authenticate
 from ..store.models import User
-from . import bp
-from .accounts import authenticate
+from ..web.report_form import valid_text
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 class LoginForm(FlaskForm):

@@ -1,3 +1,3 @@
-"""Share cards: the PNG a chat app shows for a shared link (blueprint in views.py)."""
+"""Share cards: the PNG a chat app shows for a shared link."""
 
-from .views import bp  # noqa: F401
+from .views import bp  # noqa: F401  (create_app registers it)

@@ -2,39 +2,38 @@
 
 ``/cards/area/<slug>.png`` highlights a gazetteer place, ``/cards/organization/<id>.png`` the areas
 a published organization serves (else 404), ``/cards/city.png`` is every other page's card. Drawn
-by :func:`geo.cards.render_card` and cached in memory per data version (and, for an organization,
+by :func:`geo.drawing.cards.render_card` and cached in memory per data version (and, for an organization,
 per its last change), so a card is drawn once per change, not once per view.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from threading import Lock
 
-from flask import Blueprint, Response, abort, current_app
+from cachetools import LRUCache
+from flask import Blueprint, Response, abort
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from geo.cards import render_card
+from geo.drawing.cards import render_card
 
 from ..extensions import db
+from ..state import app_state
 from ..store.layers import get_layers
 from ..store.models import Organization
 from ..store.versioning import current_data_version
 
 bp = Blueprint("cards", __name__, url_prefix="/cards")
-#: Cards kept per process (~100 KB each).
-CACHE_SIZE = 64
 #: Shared links are fetched by many chat previews at once; a day of caching is harmless because
 #: the page points at a new card (``?v=``) when the data changes.
 MAX_AGE = 86400
 _lock = Lock()
 
 
-def _cache() -> OrderedDict:
-    return current_app.extensions.setdefault("ahya.cards", OrderedDict())
+def _cache() -> LRUCache:
+    return app_state().cards
 
 
 def cached_card(key: tuple, draw) -> bytes:
@@ -42,14 +41,11 @@ def cached_card(key: tuple, draw) -> bytes:
     cache = _cache()
     with _lock:
         body = cache.get(key)
-        if body is not None:
-            cache.move_to_end(key)
-            return body
-    body = draw()
+    if body is not None:
+        return body
+    body = draw()  # outside the lock: other cards are served while this one is drawn
     with _lock:
         cache[key] = body
-        while len(cache) > CACHE_SIZE:
-            cache.popitem(last=False)
     return body
 
 

@@ -13,7 +13,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import delete, func, or_, select, update
 
-from geo.demo import demo_reports
+from geo.spatial.demo import demo_reports
 
 from ..extensions import db
 from ..store.layers import get_layers
@@ -32,7 +32,7 @@ from ..store.reporting import create_report, get_taxonomy
 from ..store.versioning import bump_data_version
 
 demo_cli = AppGroup("demo", help="Load or remove synthetic demo reports.")
-#: Keys of geo.demo's dicts that are not report fields.
+#: Keys of geo.spatial.demo's dicts that are not report fields.
 _HINTS = ("area_hint", "addresses_idx")
 
 

@@ -11,9 +11,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from geo.importer import FORMATS, ImportRejected, import_user_layer
-from geo.layers import LayerError, Layers
-from geo.overlays import list_overlays, overlay_exists, remove_overlay, save_overlay, valid_name
+from geo.formats.layer_import import FORMATS, ImportRejected, import_user_layer
+from geo.reference.layers import LayerError, Layers
+from geo.reference.overlays import list_overlays, overlay_exists, remove_overlay, save_overlay, valid_name
 
 from ..store.layers import get_layers
 

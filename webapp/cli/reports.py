@@ -1,6 +1,6 @@
 """``flask reports import FILE``: bulk import of reports from CSV, XLSX, GeoJSON, KoboToolbox, ODK.
 
-A thin adapter over ``webapp.store.imports``: it reads the options, prints the mapping, each bad
+A thin adapter over ``webapp.store.report_import``: it reads the options, prints the mapping, each bad
 row with its line and reason, and the counts. Refusals end with one ``Error:`` line and exit 1.
 """
 
@@ -15,11 +15,12 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from geo.tabular import MAX_BYTES, TableError
+from geo.formats.tabular import MAX_BYTES, TableError
 
-from ..auth.accounts import normalize_email
 from ..extensions import db
-from ..store.imports import (
+from ..store.accounts import normalize_email
+from ..store.models import KINDS, User
+from ..store.report_import import (
     FIELD_LABELS,
     ImportError_,
     Plan,
@@ -29,7 +30,6 @@ from ..store.imports import (
     refusal,
     store,
 )
-from ..store.models import KINDS, User
 
 reports_cli = AppGroup("reports", help="Bulk operations on reports.")
 

@@ -7,8 +7,8 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from ..auth.accounts import AccountError, change_password, create_user, normalize_email
 from ..extensions import db
+from ..store.accounts import AccountError, change_password, create_user, normalize_email
 from ..store.models import ROLES, User
 
 users_cli = AppGroup("users", help="Manage organizer and admin accounts.")

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..contribute.forms import valid_text
+from ..web.report_form import valid_text
 
 LIMITS = {"sender_name": 120, "reply_channel": 300, "message": 2000}
 _TOO_LONG = _l("At most %(max)d characters, please.")

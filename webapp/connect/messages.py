@@ -8,17 +8,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..auth.roles import organizer_required
 from ..extensions import db
-from ..moderation.labels import status_tab
 from ..store.models import ConnectRequest
-from . import bp
+from ..store.moderation import MESSAGES, transition
+from ..web.labels import status_tab
+from ..web.roles import organizer_required
 from .forms import StatusForm
 from .mail import target_name
+from .views import bp
 
 STATUSES = {"new": _l("New"), "read": _l("Read"), "archived": _l("Archived")}
-#: Action in the URL → the status it sets.
-ACTIONS = {"read": "read", "archive": "archived", "new": "new"}
 PER_PAGE = 50
 
 
@@ -55,8 +54,7 @@ def message_status(id: int, action: str):
     req = db.session.get(ConnectRequest, id)
     if req is None:
         abort(404)
-    before = req.status
-    req.status = ACTIONS[action]
+    before = transition(req, action, MESSAGES)
     db.session.commit()
     flash(_("Message marked as: %(status)s", status=STATUSES[req.status]))
     return redirect(url_for("connect.messages", status=before))

@@ -6,16 +6,17 @@ nothing; a valid request is stored, then forwarded by e-mail when configured (``
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from sqlalchemy import select
 
 from ..extensions import db, limiter
 from ..store.models import ConnectRequest, Organization, Report
 from ..store.queries import published
 from ..web.i18n import current_language
-from . import bp
 from .forms import LIMITS, ConnectForm
 from .mail import forward
+
+bp = Blueprint("connect", __name__)
 
 
 def _rate_limit() -> str:

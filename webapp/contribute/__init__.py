@@ -1,7 +1,3 @@
 """Adding reports: the organizer form (/reports/new) and public suggestions (/suggest)."""
 
-from flask import Blueprint
-
-bp = Blueprint("contribute", __name__)
-
-from . import views  # noqa: E402,F401
+from .views import bp  # noqa: F401  (create_app registers it)

@@ -6,21 +6,29 @@ decides who may post, what status the report gets and where the user goes next.
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.roles import organizer_required
 from ..extensions import db, limiter
 from ..store import photos
+from ..store.area_names import area_options
 from ..store.models import Report, User
 from ..store.reporting import create_report
 from ..web.i18n import current_language
-from . import bp
-from .areas import area_options
-from .forms import PRECISION_HINTS, NewReportForm, ReportForm, SuggestionForm, form_to_fields, jerusalem_today
+from ..web.report_form import (
+    PRECISION_HINTS,
+    NewReportForm,
+    ReportForm,
+    SuggestionForm,
+    form_to_fields,
+    jerusalem_today,
+)
+from ..web.roles import organizer_required
 from .idempotency import json_outcome, json_refusal, posted_key, stored_report, wants_json
+
+bp = Blueprint("contribute", __name__)
 
 
 def save_report(form: ReportForm, *, user: User | None, source: str, publish: bool) -> Report:
@@ -50,13 +58,6 @@ def render_form(form: ReportForm, template: str, status: int):
                            precision_hints=PRECISION_HINTS, today=jerusalem_today().isoformat(),
                            tile_url=current_app.config["TILE_URL"],
                            tile_attribution=current_app.config["TILE_ATTRIBUTION"]), status
-
-
-def _single_arg_url(endpoint: str, report_id: int) -> str:
-    # The other blueprint names its URL argument; read it from the rule instead of guessing.
-    rule = next(current_app.url_map.iter_rules(endpoint))
-    names = sorted(rule.arguments)
-    return url_for(endpoint, **{names[0] if len(names) == 1 else "report_id": report_id})
 
 
 #: Flashed messages kept in the session until a page shows them (the newest ones).
@@ -89,18 +90,11 @@ def stored_once(form: ReportForm, **save):
 
 def after_save(report: Report):
     """Published reports go to their permalink; held ones to moderation, where they are visible."""
-    views = current_app.view_functions
     if report.status == "published":
         flash_latest(_("The report is published."))
-        if "public.report_detail" in views:
-            return redirect(_single_arg_url("public.report_detail", report.id))
-    else:
-        flash_latest(_("The report is saved and waits for review."))
-        if "moderation.detail" in views:
-            return redirect(_single_arg_url("moderation.detail", report.id))
-        if "public.report_detail" in views:
-            return redirect(_single_arg_url("public.report_detail", report.id))
-    return redirect(url_for("public.index"))
+        return redirect(url_for("public.report_detail", id=report.id))
+    flash_latest(_("The report is saved and waits for review."))
+    return redirect(url_for("moderation.detail", report_id=report.id))
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])

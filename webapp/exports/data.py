@@ -18,14 +18,15 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from geo.export import to_frame
+from geo.formats.export import to_frame
 
 from ..extensions import db
 from ..store import queries
 from ..store.layers import get_display_layers, get_layers, place_names
 from ..store.models import Report
-from ..store.reporting import get_taxonomy, public_dict
+from ..store.reporting import get_taxonomy, locate, public_dict
 from ..store.stats import area_totals, grouped_counts, min_public_count, public_count
+from ..web.labels import ORG_KIND_LABELS
 
 #: Column order of report exports (first the public fields, then labels derived from them).
 REPORT_COLUMNS = ("id", "kind", "category", "category_label", "title", "description", "area", "area_name",
@@ -198,7 +199,7 @@ ORGANIZATION_COLUMNS = ("id", "name_ar", "name_en", "kind", "kind_label", "descr
 
 
 def organizations_frame(orgs: list[dict], lang: str) -> gpd.GeoDataFrame:
-    """Published organizations (``organizations.records.public_dict`` results) with their areas.
+    """Published organizations (``store.organizations.public_dict`` results) with their areas.
 
     The geometry is the union of the outlines of the areas served (a served place without an
     outline counts with the area that holds it), always a MultiPolygon so every format keeps one
@@ -206,10 +207,6 @@ def organizations_frame(orgs: list[dict], lang: str) -> gpd.GeoDataFrame:
     """
     import shapely
     from shapely.geometry import MultiPolygon
-
-    from ..organizations.forms import KIND_LABELS
-    from ..store.models import Report
-    from ..store.reporting import locate
 
     areas = get_display_layers().areas
     outline = dict(zip(areas["slug"], areas.geometry.values, strict=True))
@@ -238,7 +235,7 @@ def organizations_frame(orgs: list[dict], lang: str) -> gpd.GeoDataFrame:
         geoms.append(geom)
         rows.append({**{k: org[k] for k in ("id", "name_ar", "name_en", "kind", "description", "website",
                                             "public_phone", "public_email", "published_at")},
-                     "kind_label": str(KIND_LABELS.get(org["kind"], org["kind"])),
+                     "kind_label": str(ORG_KIND_LABELS.get(org["kind"], org["kind"])),
                      "areas": ";".join(org["areas"]), "categories": ";".join(org["categories"]),
                      "demo": bool(org["is_demo"]),
                      "logo": url_for("organizations.logo", filename=org["logo"], _external=True)

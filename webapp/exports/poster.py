@@ -1,23 +1,24 @@
 """``/export/poster.png`` and ``.pdf``: a printable campaign map of the filtered reports.
 
 With ``MIN_PUBLIC_COUNT=k`` the areas counted 1..k-1 share one shade and the legend label "<k"
-(:func:`geo.aggregate.choropleth_classes`, the web map's classes), and a line under the map
+(:func:`geo.spatial.aggregate.choropleth_classes`, the web map's classes), and a line under the map
 says so. The points mode draws public points, each at its public location precision, as the
 map does.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from threading import Lock
 
-from flask import current_app, request
+from cachetools import LRUCache
+from flask import request
 from flask_babel import gettext as _
 
-from geo.poster import render_poster
-from geo.taxonomy import KINDS
+from geo.drawing.poster import render_poster
+from geo.reference.taxonomy import KINDS
 
 from ..extensions import limiter
+from ..state import app_state
 from ..store.filters import ParameterError
 from ..store.layers import get_layers
 from ..store.queries import ReportFilters
@@ -25,16 +26,12 @@ from ..store.reporting import get_taxonomy
 from ..store.stats import grouped_counts, min_public_count
 from ..store.versioning import current_data_version
 from ..web.i18n import current_language
-from . import bp, data
+from . import data
 from .params import PosterOptions, export_filters, poster_options
 from .responses import attachment, file_name, refuse_parameter, refuse_too_many
-from .views import export_rate_limit
+from .views import bp, export_rate_limit
 
 MEDIA_TYPES = {"png": "image/png", "pdf": "application/pdf"}
-#: Rendered posters kept per app (a few hundred KB each): the same poster asked twice in a row
-#: (preview, then print) is drawn once. The data version is part of the key, so any change to
-#: the reports makes every cached poster unreachable.
-CACHE_SIZE = 16
 _lock = Lock()
 
 
@@ -50,12 +47,12 @@ def default_title(filters: ReportFilters) -> str:
     return _("Challenges and initiatives in Jerusalem's neighborhoods and villages")
 
 
-def _cache() -> OrderedDict:
-    return current_app.extensions.setdefault("ahya.exports.posters", OrderedDict())
+def _cache() -> LRUCache:
+    return app_state().posters
 
 
 def poster_inputs(filters: ReportFilters, options: PosterOptions, lang: str) -> dict:
-    """What :func:`geo.poster.render_poster` draws for these filters and options (but the layers
+    """What :func:`geo.drawing.poster.render_poster` draws for these filters and options (but the layers
     and the format): exact counts per area and/or public points, and every text in ``lang``.
 
     Raises :class:`data.TooManyRows` when the points mode would need more than ``EXPORT_MAX_ROWS``.
@@ -102,8 +99,6 @@ def poster(fmt: str):
     cache = _cache()
     with _lock:
         body = cache.get(key)
-        if body is not None:
-            cache.move_to_end(key)
     if body is None:
         try:
             body = _render(filters, options, fmt, lang)
@@ -111,6 +106,4 @@ def poster(fmt: str):
             return refuse_too_many(exc)
         with _lock:
             cache[key] = body
-            while len(cache) > CACHE_SIZE:
-                cache.popitem(last=False)
     return attachment(body, MEDIA_TYPES[fmt], file_name("poster", f".{fmt}"), inline=True)

@@ -2,28 +2,37 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from geo.export import FORMATS, export_bytes
-from geo.standalone import build_standalone_html, inline_leaflet_css
+from geo.drawing.standalone import build_standalone_html, inline_leaflet_css
+from geo.formats.export import FORMATS, export_bytes
 
 from ..extensions import limiter
-from ..public.mapview import filters_context, layer_labels, map_page_context
+from ..state import app_state
 from ..store.filters import ParameterError
 from ..store.layers import get_display_layers, get_layers
+from ..store.organization_filters import directory_filters
+from ..store.organizations import matches, published_dicts
 from ..store.queries import ReportFilters
 from ..store.reporting import get_taxonomy
 from ..store.stats import public_count
 from ..web.assets import VENDOR_DIRS
 from ..web.i18n import current_language
+from ..web.mapview import filters_context, layer_labels, map_page_context
 from ..web.routing import url_with_request_args
-from . import bp, data
+from . import data
+from .framing import frame_headers
 from .params import PAPERS, export_filters
 from .responses import attachment, file_name, refuse, refuse_parameter, refuse_too_many
 
-#: URL suffix -> key of ``geo.export.FORMATS`` (the zipped Shapefile's URL says what it is).
+bp = Blueprint("exports", __name__)
+
+# App-wide, not only on this blueprint's pages: every page must refuse to be framed but /embed.
+bp.after_app_request(frame_headers)
+
+#: URL suffix -> key of ``geo.formats.export.FORMATS`` (the zipped Shapefile's URL says what it is).
 URL_FORMATS = {"geojson": "geojson", "csv": "csv", "kml": "kml", "gpkg": "gpkg", "shp.zip": "shp"}
 WHAT = ("reports", "areas", "organizations")
 
@@ -78,9 +87,6 @@ def _place_choices(lang: str) -> list[tuple[str, str]]:
 
 def _organizations_layer(args):
     """Published organizations passing the directory's filters (area, category, kind, q)."""
-    from ..organizations.params import directory_filters
-    from ..store.organizations import matches, published_dicts
-
     filters, _problems = directory_filters(args)
     return data.organizations_frame([o for o in published_dicts() if matches(o, **filters)],
                                     current_language())
@@ -123,12 +129,12 @@ def unknown(name: str):
 
 def _leaflet_assets() -> tuple[str, str]:
     """Leaflet's JS and CSS (images inlined) from the vendored package, read once per app."""
-    ext = current_app.extensions
-    if "ahya.exports.leaflet" not in ext:
+    state = app_state()
+    if state.leaflet is None:
         base = VENDOR_DIRS["leaflet"]
         css = inline_leaflet_css((base / "leaflet.css").read_text(encoding="utf-8"), base / "images")
-        ext["ahya.exports.leaflet"] = ((base / "leaflet.js").read_text(encoding="utf-8"), css)
-    return ext["ahya.exports.leaflet"]
+        state.leaflet = ((base / "leaflet.js").read_text(encoding="utf-8"), css)
+    return state.leaflet
 
 
 @bp.get("/export/map.html")

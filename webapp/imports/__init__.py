@@ -1,7 +1,3 @@
 """Bulk import of reports for organizers (/reports/import): upload, preview and mapping, confirm."""
 
-from flask import Blueprint
-
-bp = Blueprint("imports", __name__)
-
-from . import views  # noqa: E402,F401
+from .views import bp  # noqa: F401  (create_app registers it)

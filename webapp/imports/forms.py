@@ -7,9 +7,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, SelectField
 
-from ..contribute.fields import choices
-from ..contribute.forms import KIND_LABELS
 from ..store.models import KINDS
+from ..web.fields import choices
+from ..web.report_form import KIND_LABELS
 
 
 def _kind_choices():

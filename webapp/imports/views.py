@@ -1,23 +1,25 @@
-"""Thin views over ``webapp.store.imports``: upload → preview (change the mapping) → confirm."""
+"""Thin views over ``webapp.store.report_import``: upload → preview (change the mapping) → confirm."""
 
 from __future__ import annotations
 
 from pathlib import PurePath
 
-from flask import current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from geo.report_rows import FIELDS
-from geo.tabular import MAX_BYTES
+from geo.formats.tabular import MAX_BYTES
 
-from ..auth.roles import organizer_required
 from ..extensions import db
-from ..store.imports import FIELD_LABELS, ImportError_, Plan, prepare, store
 from ..store.models import Report
-from . import bp, pending
+from ..store.report_import import FIELD_LABELS, ImportError_, Plan, prepare, store
+from ..store.report_rows import FIELDS
+from ..web.roles import organizer_required
+from . import pending
 from .forms import ConfirmForm, UploadForm
+
+bp = Blueprint("imports", __name__)
 
 #: Rows shown in the preview table, and bad rows listed (the counts cover every row).
 PREVIEW_ROWS = 20

@@ -1,7 +1,4 @@
 """The moderation queue and actions for organizers (/moderation)."""
 
-from flask import Blueprint
-
-bp = Blueprint("moderation", __name__, url_prefix="/moderation")
-
-from . import views  # noqa: E402,F401
+from . import edit, organizations  # noqa: F401  (their routes are on bp)
+from .views import bp  # noqa: F401  (create_app registers it)

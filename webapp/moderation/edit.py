@@ -11,16 +11,15 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.roles import organizer_required
-from ..contribute.areas import area_options
-from ..contribute.forms import PRECISION_HINTS, form_to_fields, jerusalem_today
 from ..extensions import db
 from ..store import photos
+from ..store.area_names import area_options
 from ..store.reporting import update_report
 from ..web.i18n import current_language
-from . import bp
+from ..web.report_form import PRECISION_HINTS, form_to_fields, jerusalem_today
+from ..web.roles import organizer_required
 from .forms import EditReportForm
-from .views import get_report
+from .views import bp, get_report
 
 
 @bp.route("/<id:report_id>/edit", methods=["GET", "POST"])

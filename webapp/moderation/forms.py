@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..contribute.forms import ReportForm, valid_text
+from ..web.report_form import ReportForm, valid_text
 
 REASON_MAX = 500  # Report.reject_reason is String(500)
 

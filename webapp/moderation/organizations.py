@@ -1,27 +1,27 @@
 """The Organizations tab of moderation: queue per status, one organization in full, actions.
 
-Status changes go through ``organizations.records.change_status``, so each lands in the
+Status changes go through ``store.organizations.change_status``, so each lands in the
 organization's audit log and bumps the data version; a move that is not allowed is 409.
 """
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, send_from_directory, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.roles import organizer_required
 from ..extensions import db
-from ..organizations.views import card
 from ..store import photos
 from ..store.models import Organization, OrganizationEvent
-from ..store.organizations import ORG_STATUSES, TRANSITIONS, change_status, display_name, get, public_dict
+from ..store.moderation import allowed_actions, target
+from ..store.organizations import ORG_STATUSES, change_status, display_name, get, public_dict
 from ..web.i18n import current_language
-from . import bp
+from ..web.images import send_image
+from ..web.labels import STATUS_LABELS, label, status_tab
+from ..web.organization_card import card
+from ..web.roles import organizer_required
 from .forms import ActionForm, RejectForm, posted_reason
-from .labels import STATUS_LABELS, label, status_tab
-
-ACTIONS = ("publish", "reject", "archive")
+from .views import bp
 
 
 def _get(org_id: int) -> Organization:
@@ -57,7 +57,7 @@ def render_detail(org: Organization, *, reject_form=None, error=None, status=200
         data["logo_url"] = url_for("moderation.organization_logo", filename=org.logo)
     return render_template("moderation/organization.html", org=org, data=data, events=events,
                            action_form=ActionForm(), reject_form=reject_form or RejectForm(), error=error,
-                           allowed=[a for a in ACTIONS if org.status in TRANSITIONS[a][1]]), status
+                           allowed=allowed_actions(org.status)), status
 
 
 @bp.get("/organizations/<id:org_id>")
@@ -79,7 +79,7 @@ def organization_act(org_id: int, action: str):
     except ValueError:
         db.session.rollback()
         message = _("This organization cannot be moved to “%(action)s”: its status is “%(status)s”. "
-                    "Nothing was changed.", action=label(STATUS_LABELS, TRANSITIONS[action][0]),
+                    "Nothing was changed.", action=label(STATUS_LABELS, target(action)),
                     status=label(STATUS_LABELS, org.status))
         return render_detail(org, error=message, status=409)
     if action == "publish":
@@ -98,7 +98,4 @@ def organization_act(org_id: int, action: str):
 def organization_logo(filename: str):
     if not photos.NAME.match(filename):
         abort(404)
-    resp = send_from_directory(current_app.config["PHOTOS_DIR"], filename, max_age=0)
-    resp.headers["Cache-Control"] = "private, no-store"
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return send_image(filename, private=True)

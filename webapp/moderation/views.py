@@ -7,29 +7,31 @@ Status changes go through ``reporting.change_status`` and edits through
 from __future__ import annotations
 
 from flask import (
+    Blueprint,
     abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.roles import organizer_required
 from ..extensions import db
 from ..store import photos
 from ..store.models import STATUSES, AuditEvent, Report
-from ..store.reporting import TRANSITIONS, change_status
-from . import bp
+from ..store.moderation import allowed_actions
+from ..store.reporting import change_status
+from ..web.images import send_image
+from ..web.labels import STATUS_LABELS, label, status_tab, template_helpers
+from ..web.roles import organizer_required
 from .forms import ActionForm, RejectForm, posted_reason
-from .labels import STATUS_LABELS, label, status_tab, template_helpers
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
 PER_PAGE = 50
-ACTIONS = ("publish", "reject", "archive")
 
 
 @bp.context_processor
@@ -60,7 +62,7 @@ def render_detail(report: Report, *, reject_form: RejectForm | None = None, erro
         "moderation/detail.html", report=report, events=events, map_data=map_data,
         action_form=ActionForm(), reject_form=reject_form or RejectForm(), error=error,
         photo_ok=bool(report.photo and photos.NAME.match(report.photo)),
-        allowed=[a for a in ACTIONS if report.status in TRANSITIONS[a][1]],
+        allowed=allowed_actions(report.status),
     ), status
 
 
@@ -128,11 +130,6 @@ def photo(filename: str):
     # Only names the app generates (hex + extension): no path tricks reach the disk.
     if not photos.NAME.match(filename):
         abort(404)
-    # Photos may show faces or houses: never cache them in shared caches.
-    resp = send_from_directory(current_app.config["PHOTOS_DIR"], filename, max_age=0)
-    resp.headers["Cache-Control"] = "private, no-store"
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return send_image(filename, private=True)
 
 
-from . import edit, organizations  # noqa: E402,F401,I001  (register the edit route and the Organizations tab)

@@ -6,8 +6,4 @@ returns (``static/js/offline-form.js``), once, thanks to its idempotency key
 (``webapp/contribute/idempotency.py``).
 """
 
-from flask import Blueprint
-
-bp = Blueprint("offline", __name__)
-
-from . import views  # noqa: E402,F401
+from .views import bp  # noqa: F401  (create_app registers it)

@@ -11,12 +11,14 @@ import hashlib
 import json
 from pathlib import Path
 
-from flask import Response, current_app, render_template, url_for
+from flask import Blueprint, Response, current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from ..state import app_state
 from ..web.assets import VENDOR_DIRS
-from . import bp
+
+bp = Blueprint("offline", __name__)
 
 #: The form pages the worker caches (network first, the cached copy when offline).
 FORM_ENDPOINTS = ("contribute.suggest", "contribute.new_report")
@@ -29,7 +31,7 @@ THEME = "#0b5563"
 
 def _worker() -> tuple[bytes, str]:
     """The worker's JavaScript and its cache name, built once per app (per process)."""
-    cache = current_app.extensions.setdefault("ahya.offline.worker", {})
+    cache = app_state().offline_worker
     if "js" not in cache or current_app.debug:
         assets = [url_for("static", filename=name) for name in STATIC_FILES]
         assets += [url_for("vendor.vendor_file", package=p, filename=f) for p, f in VENDOR_FILES]
@@ -39,7 +41,7 @@ def _worker() -> tuple[bytes, str]:
             digest.update((static / name).read_bytes())
         for package, filename in VENDOR_FILES:
             digest.update((VENDOR_DIRS[package] / filename).read_bytes())
-        pages = [url_for(e) for e in FORM_ENDPOINTS if e in current_app.view_functions]
+        pages = [url_for(e) for e in FORM_ENDPOINTS]
         context = {"assets": assets, "pages": pages, "public_page": url_for("contribute.suggest"),
                    "queue_script": url_for("static", filename="js/offline-queue.js")}
         digest.update(render_template("offline/sw.js", cache_name="", **context).encode())

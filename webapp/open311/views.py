@@ -11,18 +11,19 @@ from __future__ import annotations
 import json
 from functools import wraps
 
-from flask import Response, request, url_for
+from flask import Blueprint, Response, request, url_for
 from flask_babel import force_locale
 from sqlalchemy import and_, false, or_
-
-from geo import open311
 
 from ..extensions import db
 from ..store import queries
 from ..store.layers import place_names
 from ..store.models import KINDS, Report
 from ..store.reporting import get_taxonomy, public_dict
-from . import bp
+from ..web.report_form import KIND_LABELS
+from . import georeport as open311
+
+bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 
 LANGS = ("ar", "en")
 FMT = "<any(json, xml):fmt>"
@@ -52,8 +53,6 @@ def _lang() -> str:
 
 
 def _kind_labels(lang: str) -> dict[str, str]:
-    from ..contribute.forms import KIND_LABELS
-
     with force_locale(lang):
         return {kind: str(label) for kind, label in KIND_LABELS.items()}
 

@@ -1,7 +1,4 @@
 """Organizations: the public directory and pages, the organizer forms and the CLI."""
 
-from flask import Blueprint
-
-bp = Blueprint("organizations", __name__)
-
-from . import manage, views  # noqa: E402,F401
+from . import manage  # noqa: F401  (their routes are on bp)
+from .views import bp  # noqa: F401  (create_app registers it)

@@ -2,7 +2,7 @@
 
 Only what the organization itself publishes: the form says so, and keeps no field for a
 person's private details. ``form_to_fields`` turns a validated form into the dict
-``records.create_organization`` / ``update_organization`` take.
+``store.organizations.create_organization`` / ``update_organization`` take.
 """
 
 from __future__ import annotations
@@ -18,18 +18,15 @@ from werkzeug.datastructures import FileStorage
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
-from ..contribute.fields import MultiCheckboxField, choices
-from ..contribute.forms import valid_text
 from ..store import photos
 from ..store.layers import place_names
 from ..store.models import ORG_KINDS
 from ..store.reporting import get_taxonomy
+from ..web.fields import MultiCheckboxField, choices
 from ..web.i18n import current_language
+from ..web.labels import ORG_KIND_LABELS as KIND_LABELS
+from ..web.report_form import valid_text
 
-KIND_LABELS = {"community_group": _l("Community group"), "ngo": _l("NGO / association"),
-               "school": _l("School or university"), "service": _l("Service (clinic, centre, library…)"),
-               "cooperative": _l("Cooperative"), "religious": _l("Religious institution"),
-               "other": _l("Other")}
 LIMITS = {"name": 200, "description": 2000, "website": 500, "public_phone": 40, "public_email": 254}
 _PHONE = re.compile(r"^\+?[0-9٠-٩][0-9٠-٩ ()\-./]{4,38}$")
 _EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?"

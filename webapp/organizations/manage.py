@@ -9,13 +9,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.roles import organizer_required
 from ..extensions import db
 from ..store import photos
 from ..store.organizations import create_organization, display_name, get, update_organization
 from ..web.i18n import current_language
-from . import bp
+from ..web.roles import organizer_required
 from .forms import EditOrganizationForm, OrganizationForm, form_to_fields
+from .views import bp
 
 
 def _store_then(form, write):

@@ -1,23 +1,20 @@
 """Public pages: the directory /organizations, one page per organization, and logos.
 
 Only published organizations exist here: anything else is a plain 404. Fields come from
-``records.public_dict``; who created an organization, its rejection reason and its audit
+``store.organizations.public_dict``; who created an organization, its rejection reason and its audit
 log never reach a template.
 """
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..public.areas import area_outline, category_style, places, report_item
-from ..public.reports import safe_link
 from ..store import photos
-from ..store.layers import place_names
 from ..store.models import ORG_KINDS, Organization
+from ..store.organization_filters import directory_filters
 from ..store.organizations import (
-    display_name,
     get_published,
     matches,
     public_dict,
@@ -28,28 +25,15 @@ from ..store.reporting import get_taxonomy
 from ..store.reporting import public_dict as report_public_dict
 from ..store.versioning import current_data_version
 from ..web.i18n import current_language
-from . import bp
+from ..web.images import send_image
+from ..web.organization_card import card
+from ..web.places import area_outline, category_style, places, report_item
 from .forms import KIND_LABELS, area_choices
-from .params import directory_filters
+
+bp = Blueprint("organizations", __name__)
 
 #: Initiatives listed (and drawn) on an organization's page.
 INITIATIVE_LIMIT = 50
-
-
-def card(org: dict, lang: str) -> dict:
-    """What the directory and other pages show about an organization."""
-    names = place_names()
-    taxonomy = get_taxonomy()
-    return {**org, "name": display_name(org, lang),
-            "other_name": (org["name_ar"] if lang == "en" else org["name_en"])
-            if org["name_ar"] and org["name_en"] else "",
-            "kind_label": str(KIND_LABELS.get(org["kind"], org["kind"])),
-            "area_names": [(s, names.get(s, {}).get(lang) or names.get(s, {}).get("en") or s)
-                           for s in org["areas"]],
-            "category_labels": [(c, cat.label(lang) if (cat := taxonomy.get("challenge", c)) else c)
-                                for c in org["categories"]],
-            "logo_url": url_for("organizations.logo", filename=org["logo"]) if org["logo"] else None,
-            "website_url": safe_link(org["website"])}
 
 
 @bp.get("/organizations")
@@ -120,6 +104,4 @@ def logo(filename: str):
         Organization.logo == filename, Organization.status == "published").limit(1)).first()
     if owner is None:
         abort(404)
-    resp = send_from_directory(current_app.config["PHOTOS_DIR"], filename, max_age=300)
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return send_image(filename)

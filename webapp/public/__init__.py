@@ -1,7 +1,4 @@
 """Public pages: the map, the about page and report permalinks."""
 
-from flask import Blueprint
-
-bp = Blueprint("public", __name__)
-
-from . import areas, feeds, listing, mapdata, reports, views  # noqa: E402,F401
+from . import areas, feeds, listing, mapdata, reports  # noqa: F401  (their routes are on bp)
+from .views import bp  # noqa: F401  (create_app registers it)

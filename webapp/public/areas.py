@@ -9,29 +9,24 @@ fields come from ``reporting.public_dict`` only, so nothing private reaches the 
 
 from __future__ import annotations
 
-import datetime as dt
-from urllib.parse import urlencode
-
-from flask import abort, current_app, render_template, request, url_for
-from flask_babel import format_date
+from flask import abort, current_app, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from shapely.geometry import mapping
 
-from geo.search import normalize
+from geo.reference.search import normalize
 
 from ..extensions import db
-from ..store import networking, queries
+from ..store import queries, whocanhelp
 from ..store.demotext import localized_title
-from ..store.layers import get_display_layers, get_layers
 from ..store.organizations import display_name, matches, published_dicts
 from ..store.reporting import get_taxonomy, locate, public_dict
 from ..store.stats import area_totals, grouped_counts, min_public_count, public_count
 from ..store.versioning import current_data_version
 from ..web.i18n import current_language
-from . import bp
+from ..web.places import area_outline, category_style, place_name, places, report_item
 from .charts import Bar, bar_chart_svg
 from .reports import KIND_LABELS
+from .views import bp
 from .whocanhelp import who_can_help
 
 #: Report markers embedded in the page: an area has tens of reports, a cap keeps a busy one light.
@@ -43,75 +38,11 @@ PLACE_KINDS = {"neighborhood": _l("Neighborhood"), "village": _l("Village"),
                "old_city_quarter": _l("Quarter of the Old City"), "refugee_camp": _l("Refugee camp")}
 SECTORS = {"east": _l("East Jerusalem"), "west": _l("West Jerusalem"),
            "outside": _l("Outside the municipal boundary")}
-FALLBACK_COLOUR = "#4a4e69"
-LANGS = ("ar", "en", "he")
-
-
-def places() -> dict[str, dict]:
-    """``{slug: place}`` for every gazetteer place: names, kind, sector, point (computed once)."""
-    ext = current_app.extensions
-    if "ahya.public.places" not in ext:
-        gdf = get_layers().places
-        rows = gdf.drop(columns=gdf.geometry.name).to_dict("records")
-        ext["ahya.public.places"] = {
-            row["slug"]: {"slug": row["slug"], "names": {lang: row[f"name_{lang}"] for lang in LANGS},
-                          "kind": row["kind"], "sector": row["sector"], "has_area": bool(row["has_area"]),
-                          "lon": round(geom.x, 6), "lat": round(geom.y, 6)}
-            for row, geom in zip(rows, gdf.geometry.values, strict=True)}
-    return ext["ahya.public.places"]
-
-
-def area_outline(slug: str) -> dict | None:
-    """The area's simplified polygon as GeoJSON, or None for a place without one."""
-    ext = current_app.extensions
-    if "ahya.public.outlines" not in ext:
-        areas = get_display_layers().areas
-        ext["ahya.public.outlines"] = {s: mapping(g) for s, g in zip(areas["slug"], areas.geometry.values,
-                                                                      strict=True)}
-    return ext["ahya.public.outlines"].get(slug)
-
-
-def place_name(slug: str | None, lang: str) -> str:
-    """A gazetteer place's name in one language.
-
-    Parameters
-    ----------
-    slug : str or None
-        Place slug (a report's ``area``).
-    lang : {"ar", "en", "he"}
-        Language of the name.
-
-    Returns
-    -------
-    str
-        The name (English when missing in ``lang``); "" for None or an unknown slug.
-    """
-    names = places().get(slug or "", {}).get("names", {})
-    return names.get(lang) or names.get("en") or ""
 
 
 def list_url(**args: str) -> str:
     """A link to the public list view ``/reports`` filtered by ``args`` (e.g. area and kind)."""
-    if "public.report_list" in current_app.view_functions:
-        return url_for("public.report_list", **args)
-    # The list view is developed separately; its URL is fixed by the issue, so link to it anyway.
-    return request.script_root + "/reports?" + urlencode(args)
-
-
-def category_style(kind: str, category: str, lang: str) -> tuple[str, str, str]:
-    cat = get_taxonomy().get(kind, category)
-    return (cat.label(lang), cat.colour, cat.icon) if cat else (category, FALLBACK_COLOUR, "•")
-
-
-def report_item(report, lang: str) -> dict:
-    """A list entry: title, category and date from the public view of the report."""
-    data = public_dict(report)
-    label, colour, _icon = category_style(report.kind, data["category"], lang)
-    day = data["observed_on"] or (data["published_at"] or "")[:10]
-    return {"id": data["id"], "title": localized_title(data, lang), "is_demo": data["is_demo"],
-            "category": label, "colour": colour, "date": day,
-            "date_label": format_date(dt.date.fromisoformat(day), "medium") if day else "",
-            "area": place_name(data["area"], lang), "area_slug": data["area"]}
+    return url_for("public.report_list", **args)
 
 
 def _chart(kind: str, by_category: dict[str, int], lang: str, title: str) -> dict:
@@ -164,7 +95,7 @@ def _network(slug: str, challenge_counts: dict[str, int], lang: str) -> list[dic
     categories = sorted(challenge_counts, key=lambda c: (-challenge_counts[c],
                                                          order.index(c) if c in order else len(order)))
     out = []
-    for net in networking.same_challenge_elsewhere(slug, categories):
+    for net in whocanhelp.same_challenge_elsewhere(slug, categories):
         label, colour, _icon = category_style("challenge", net.category, lang)
         initiatives = []
         for link in net.initiatives:

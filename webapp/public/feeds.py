@@ -17,17 +17,17 @@ import xml.etree.ElementTree as ET
 from flask import Response, abort, request, url_for
 from flask_babel import gettext as _
 
-from geo.demo import DEMO_PREFIX
-from geo.text import excerpt
+from geo.drawing.excerpt import excerpt
+from geo.spatial.demo import DEMO_PREFIX
 
 from ..extensions import db
 from ..store import queries
 from ..store.models import Report, utcnow
 from ..store.reporting import get_taxonomy, public_dict
 from ..web.i18n import current_language
-from . import bp
-from .areas import place_name, places
+from ..web.places import place_name, places
 from .reports import KIND_LABELS
+from .views import bp
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 GEORSS_NS = "http://www.georss.org/georss"

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
 from werkzeug.datastructures import MultiDict
 
-from geo.taxonomy import KINDS, Taxonomy
+from geo.reference.taxonomy import KINDS, Taxonomy
 
 from ..extensions import db
 from ..store import queries
@@ -29,8 +29,8 @@ from ..store.layers import place_names, place_slugs
 from ..store.models import Report
 from ..store.reporting import get_taxonomy, public_dict
 from ..web.i18n import current_language
-from . import bp
 from .reports import KIND_LABELS
+from .views import bp
 
 PAGE_SIZE = 50
 #: Sortable columns, in table order, and the order a first click on each gives.

@@ -1,7 +1,8 @@
 """The map page's static data: area polygons and the place-search index, at versioned URLs.
 
 They change only when the shipped layers change (a rebuild and restart), never with reports,
-so they are built once per app and language, gzip-compressed once, and served under
+so they are built once per app and language, compressed once (Flask-Compress keeps them by
+content hash: ``keep_compressed``), and served under
 ``?v=<content hash>`` with a year-long ``immutable`` cache: the page HTML stays small and a
 returning reader's browser fetches nothing. A request with another (old) ``v`` still gets
 the current data, revalidated by ETag.
@@ -9,36 +10,11 @@ the current data, revalidated by ETag.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import json
-from dataclasses import dataclass
+from flask import Response, abort, current_app, request
 
-from flask import Response, abort, current_app, request, url_for
-
-from geo.maps import area_collection
-from geo.search import search_index
-
-from ..store.layers import get_display_layers, get_layers
-from ..web.compression import YEAR, accepts_gzip
-from . import bp
-
-
-@dataclass(frozen=True)
-class Asset:
-    body: bytes
-    gzipped: bytes
-    etag: str
-    mimetype: str
-
-
-def _asset(key: str, build, mimetype: str) -> Asset:
-    ext = current_app.extensions.setdefault("ahya.mapdata", {})
-    if key not in ext:
-        body = json.dumps(build(), ensure_ascii=False, separators=(",", ":")).encode()
-        ext[key] = Asset(body, gzip.compress(body, compresslevel=9, mtime=0),
-                         hashlib.sha256(body).hexdigest()[:16], mimetype)
-    return ext[key]
+from ..web.compression import YEAR, keep_compressed
+from ..web.mapview import Asset, areas_asset, places_asset
+from .views import bp
 
 
 def _lang(lang: str) -> str:
@@ -47,33 +23,18 @@ def _lang(lang: str) -> str:
     return lang
 
 
-def areas_asset(lang: str) -> Asset:
-    return _asset(f"areas.{lang}", lambda: area_collection(get_display_layers().areas, lang),
-                  "application/geo+json")
-
-
-def places_asset() -> Asset:
-    layers = get_layers()
-    return _asset("places", lambda: search_index(layers.places, layers.areas), "application/json")
-
-
-def asset_urls(lang: str) -> dict[str, str]:
-    """Versioned URLs of the map page's data for ``lang``: ``areas`` and ``places``."""
-    return {"areas": url_for("public.map_areas", lang=lang, v=areas_asset(lang).etag),
-            "places": url_for("public.map_places", v=places_asset().etag)}
-
-
 def _send(asset: Asset) -> Response:
     current = request.args.get("v") == asset.etag
-    if asset.etag in request.if_none_match:
+    # A gzip client revalidates with the compressed body's tag (Flask-Compress adds ":gzip").
+    matched = [tag for tag in (asset.etag, f"{asset.etag}:gzip") if tag in request.if_none_match]
+    if matched:
         resp = Response(status=304)
-    elif accepts_gzip():
-        resp = Response(asset.gzipped, mimetype=asset.mimetype)
-        resp.headers["Content-Encoding"] = "gzip"
+        resp.set_etag(matched[0])
     else:
         resp = Response(asset.body, mimetype=asset.mimetype)
+        resp.set_etag(asset.etag)
+        keep_compressed(f"{request.endpoint}:{asset.etag}")
     resp.vary.add("Accept-Encoding")
-    resp.set_etag(asset.etag)
     if current:
         resp.cache_control.public = True
         resp.cache_control.max_age = YEAR

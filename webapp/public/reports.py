@@ -8,32 +8,27 @@ never reach a template.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import abort, current_app, render_template, send_from_directory, url_for
+from flask import abort, current_app, render_template, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from geo.demo import DEMO_PREFIX, demo_title
+from geo.spatial.demo import DEMO_PREFIX, demo_title
 
 from ..extensions import db
 from ..store import photos, queries
 from ..store.demotext import localized, localized_title
 from ..store.layers import place_names
 from ..store.models import Report
+from ..store.organizations import display_name, public_lookup
 from ..store.reporting import get_taxonomy, public_dict
 from ..web.i18n import current_language
-from . import bp
+from ..web.images import send_image
+from ..web.links import safe_link
+from .views import bp
 from .whocanhelp import who_can_help
 
 KIND_LABELS = {"challenge": _l("Challenge"), "initiative": _l("Initiative")}
-
-
-def safe_link(url: str) -> str | None:
-    """The link if it is plain http(s); a ``javascript:`` URL must never become clickable."""
-    parts = urlsplit((url or "").strip())
-    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _fields(report: Report) -> dict:
@@ -70,8 +65,6 @@ def _related(report: Report, lang: str) -> dict:
 
 def _organization(data: dict, lang: str) -> dict | None:
     """The initiative's published organization: id and name in ``lang`` (None when not linked)."""
-    from ..store.organizations import display_name, public_lookup
-
     org = public_lookup().get(data.get("organization_id")) if data.get("organization_id") else None
     return {"id": org["id"], "name": display_name(org, lang)} if org else None
 
@@ -112,10 +105,7 @@ def photo(filename: str):
         queries.published().where(Report.photo == filename).limit(1)).first()
     if owner is None:
         abort(404)
-    # Short cache: a report can be unpublished, and its photo must then disappear soon.
-    resp = send_from_directory(current_app.config["PHOTOS_DIR"], filename, max_age=300)
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    return resp
+    return send_image(filename)
 
 
 @bp.app_template_global("reports_layer_config")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request, send_from_directory
+from flask import Blueprint, current_app, render_template, request, send_from_directory
 
-from . import bp
-from .mapview import filters_context, map_page_context
+from ..web.mapview import filters_context, map_page_context
+
+bp = Blueprint("public", __name__)
 
 
 @bp.get("/")

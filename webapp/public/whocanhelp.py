@@ -1,4 +1,4 @@
-"""The "Who can help" section of challenge and area pages: template data from the networking query.
+"""The "Who can help" section of challenge and area pages: template data from ``store.whocanhelp``.
 
 Organizations show only what they chose to publish (website, public phone and e-mail);
 initiatives only their public link. Every entry links to its request-to-connect form.
@@ -6,29 +6,20 @@ initiatives only their public link. Every entry links to its request-to-connect 
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from ..store import networking
+from ..store import whocanhelp as helpers
 from ..store.demotext import localized_title
 from ..store.layers import place_names
 from ..store.reporting import get_taxonomy
-from . import reports
-
-ORGANIZATION_PAGE = "/organizations/<id:"
+from ..web.links import safe_link
 
 
-def organization_url(org_id: int) -> str | None:
-    """The public page of an organization when the app has one (built by the organizations feature)."""
-    ext = current_app.extensions
-    if "ahya.organization_endpoint" not in ext:
-        ext["ahya.organization_endpoint"] = next(
-            ((rule.endpoint, next(iter(rule.arguments))) for rule in current_app.url_map.iter_rules()
-             if rule.rule.startswith(ORGANIZATION_PAGE) and rule.rule.count("<") == 1
-             and rule.rule.endswith(">") and "GET" in rule.methods), None)
-    found = ext["ahya.organization_endpoint"]
-    return url_for(found[0], **{found[1]: org_id}) if found else None
+def organization_url(org_id: int) -> str:
+    """The public page of an organization."""
+    return url_for("organizations.organization_page", org_id=org_id)
 
 
 def _distance_label(metres: float) -> str:
@@ -39,7 +30,7 @@ def _distance_label(metres: float) -> str:
     return _("%(n)s m", n=format_decimal(round(metres / 10) * 10))
 
 
-def _entry(helper: networking.Helper, lang: str) -> dict:
+def _entry(helper: helpers.Helper, lang: str) -> dict:
     taxonomy = get_taxonomy()
     cats = [taxonomy.get("challenge", c) for c in helper.categories]
     common = {"kind": helper.kind, "here": helper.here, "distance": _distance_label(helper.distance_m),
@@ -51,7 +42,7 @@ def _entry(helper: networking.Helper, lang: str) -> dict:
         return {**common, "id": org.id, "name": own or other,
                 "other_name": other if own and other != own else "",
                 "is_demo": org.is_demo, "url": organization_url(org.id),
-                "website": reports.safe_link(org.website), "phone": org.public_phone,
+                "website": safe_link(org.website), "phone": org.public_phone,
                 "email": org.public_email,
                 "connect_url": url_for("connect.organization", id=org.id),
                 "areas": sorted(n for n in ((names.get(a.area) or {}).get(lang, "") for a in org.areas) if n)}
@@ -60,14 +51,14 @@ def _entry(helper: networking.Helper, lang: str) -> dict:
     shown = localized_title({"title": report.title, "is_demo": report.is_demo, "kind": report.kind,
                              "category": report.category, "area": report.area}, lang)
     return {**common, "id": report.id, "name": shown, "other_name": "", "is_demo": report.is_demo,
-            "url": url_for("public.report_detail", id=report.id), "website": reports.safe_link(report.link),
+            "url": url_for("public.report_detail", id=report.id), "website": safe_link(report.link),
             "phone": "", "email": "", "connect_url": url_for("connect.initiative", id=report.id),
             "areas": [area] if area else []}
 
 
 def who_can_help(categories: list[str], origin: tuple[float, float], area: str | None, lang: str) -> dict:
     """Template data for ``public/_who_can_help.html``."""
-    found = networking.who_can_help(categories, origin, area=area)
+    found = helpers.who_can_help(categories, origin, area=area)
     return {"helpers": [_entry(h, lang) for h in found.helpers],
             "organizations_total": found.organizations_total,
             "initiatives_total": found.initiatives_total, "more": found.more}

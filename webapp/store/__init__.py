@@ -3,7 +3,7 @@
 This package holds what Ahya keeps and the rules about it: the models, report creation and
 moderation (``reporting``), queries and filters (``queries``), the in-memory published points
 (``pointcache``) and the counts computed from them (``stats``), the data version behind every
-cache (``versioning``), "same challenge elsewhere" (``networking``), photos, the shipped and
+cache (``versioning``), "same challenge elsewhere" (``whocanhelp``), photos, the shipped and
 imported layers (``layers``) and backup/restore. This module itself is the database wiring:
 SQLAlchemy + Alembic migrations, applied automatically at start-up.
 """

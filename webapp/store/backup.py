@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from flask import current_app
 from pyogrio.errors import DataLayerError, DataSourceError
 
-from geo.overlays import list_overlays, overlay_exists, valid_name
+from geo.reference.overlays import list_overlays, overlay_exists, valid_name
 
 from ..extensions import db
 from . import photos

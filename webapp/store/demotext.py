@@ -1,8 +1,8 @@
 """Demo reports in the reader's language.
 
-Demo titles are made from a report's kind, category and area only (``geo.demo.demo_title``), so
+Demo titles are made from a report's kind, category and area only (``geo.spatial.demo.demo_title``), so
 a page shows a demo report in its own language whatever language it was stored in; its
-description likewise (``geo.demo.demo_description``). A real report, or a demo report whose
+description likewise (``geo.spatial.demo.demo_description``). A real report, or a demo report whose
 title an organizer has rewritten, is shown as written.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from geo.demo import DEMO_PREFIX, demo_description, demo_title, is_demo_title
+from geo.spatial.demo import DEMO_PREFIX, demo_description, demo_title, is_demo_title
 
 from .layers import place_names
 from .reporting import get_taxonomy

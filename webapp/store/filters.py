@@ -17,7 +17,7 @@ import unicodedata
 
 from werkzeug.datastructures import MultiDict
 
-from geo.taxonomy import KINDS, Taxonomy
+from geo.reference.taxonomy import KINDS, Taxonomy
 
 from .layers import place_slugs
 from .queries import DEFAULT_LIMIT, MAX_LIMIT, ReportFilters

@@ -7,26 +7,28 @@ from pathlib import Path
 
 from flask import current_app
 
-from geo.layers import Layers, load_layers
-from geo.maps import Overlay, display_geometries
-from geo.overlays import list_overlays, read_overlay
+from geo.drawing.maps import Overlay, display_geometries
+from geo.reference.layers import Layers, load_layers
+from geo.reference.overlays import list_overlays, read_overlay
+
+from ..state import app_state
 
 
 def get_layers() -> Layers:
-    ext = current_app.extensions
-    if "ahya.layers" not in ext:
-        ext["ahya.layers"] = load_layers(current_app.config["LAYERS_DIR"])
-    return ext["ahya.layers"]
+    state = app_state()
+    if state.layers is None:
+        state.layers = load_layers(current_app.config["LAYERS_DIR"])
+    return state.layers
 
 
 def get_display_layers() -> Layers:
     """Layers simplified for the map page (computed once)."""
-    ext = current_app.extensions
-    if "ahya.display" not in ext:
+    state = app_state()
+    if state.display_layers is None:
         layers = get_layers()
-        ext["ahya.display"] = Layers(areas=display_geometries(layers.areas), places=layers.places,
+        state.display_layers = Layers(areas=display_geometries(layers.areas), places=layers.places,
                                      boundary=display_geometries(layers.boundary))
-    return ext["ahya.display"]
+    return state.display_layers
 
 
 def overlays_signature() -> tuple:
@@ -46,9 +48,9 @@ def overlays_signature() -> tuple:
 
 def get_overlays() -> list[Overlay]:
     """Imported overlays from instance/layers, newest last (read again when a file changed)."""
-    ext = current_app.extensions
+    state = app_state()
     signature = overlays_signature()
-    cached = ext.get("ahya.overlays")
+    cached = state.overlays
     if cached is not None and cached[0] == signature:
         return cached[1]
     directory = Path(current_app.config["LAYERS_INSTANCE_DIR"])
@@ -56,25 +58,25 @@ def get_overlays() -> list[Overlay]:
     for meta in list_overlays(directory):
         gdf = read_overlay(directory, meta["name"])
         overlays.append(Overlay(title=meta["title"], gdf=gdf, name_field=meta.get("name_field")))
-    ext["ahya.overlays"] = (signature, overlays)
+    state.overlays = (signature, overlays)
     return overlays
 
 
 def place_slugs() -> frozenset[str]:
     """Every gazetteer slug (areas and places without polygons): valid ``area`` filters."""
-    ext = current_app.extensions
-    if "ahya.place_slugs" not in ext:
-        ext["ahya.place_slugs"] = frozenset(get_layers().places["slug"])
-    return ext["ahya.place_slugs"]
+    state = app_state()
+    if state.place_slugs is None:
+        state.place_slugs = frozenset(get_layers().places["slug"])
+    return state.place_slugs
 
 
 def place_names() -> dict[str, dict[str, str]]:
     """``{slug: {"ar", "en", "he"}}`` for every gazetteer place (areas included), once per app."""
-    ext = current_app.extensions
-    if "ahya.place_names" not in ext:
+    state = app_state()
+    if state.place_names is None:
         places = get_layers().places
-        ext["ahya.place_names"] = {
+        state.place_names = {
             row["slug"]: {lang: row.get(f"name_{lang}") or "" for lang in ("ar", "en", "he")}
             for row in places.drop(columns=places.geometry.name).to_dict("records")
         }
-    return ext["ahya.place_names"]
+    return state.place_names

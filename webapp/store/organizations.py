@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app
 from sqlalchemy import select
 
-from geo.names import match_name, name_index, unmatched_names
-from geo.search import normalize
+from geo.reference.search import normalize
 
 from ..extensions import db
+from ..state import app_state
 from .models import (
     ORG_KINDS,
     Organization,
@@ -24,24 +23,18 @@ from .models import (
     OrganizationEvent,
     Report,
     User,
-    utcnow,
 )
+from .moderation import REVIEW, transition
+from .organization_names import match_name, name_index, unmatched_names
 from .versioning import bump_data_version, current_data_version
 
 ORG_STATUSES = ("pending", "published", "rejected", "archived")
-#: The same moves as reports (webapp.store.reporting.TRANSITIONS): anything else is refused (409).
-TRANSITIONS = {
-    "publish": ("published", {"pending", "rejected", "archived"}),
-    "reject": ("rejected", {"pending", "published"}),
-    "archive": ("archived", {"pending", "published", "rejected"}),
-}
 #: Fields a public page, API or export may show. ``created_by``, ``reject_reason``, the audit
 #: log and the status are private.
 PUBLIC_FIELDS = ("id", "name_ar", "name_en", "kind", "description", "website", "public_phone",
                  "public_email", "is_demo", "published_at")
 SIMPLE = ("name_ar", "name_en", "kind", "description", "website", "public_phone", "public_email",
           "logo", "is_demo")
-_LOOKUP = "ahya.organizations.lookup"
 
 
 def audit(org: Organization, action: str, user: User | None, detail: str = "") -> None:
@@ -97,18 +90,8 @@ def change_status(org: Organization, action: str, user: User | None, reason: str
     Publishing also links the initiatives whose free-text organization is this one's name
     and that have no organization yet; returns how many were linked.
     """
-    if action not in TRANSITIONS:
-        raise ValueError(f"unknown action {action!r}")
-    target, allowed_from = TRANSITIONS[action]
-    if org.status not in allowed_from:
-        raise ValueError(f"cannot {action} a {org.status} organization")
-    org.status = target
+    transition(org, action, REVIEW, reason)  # the same moves as reports
     linked = 0
-    if action == "publish":
-        org.published_at = utcnow()
-        org.reject_reason = ""
-    if action == "reject":
-        org.reject_reason = reason[:500]
     bump_data_version()
     audit(org, action, user, reason)
     if action == "publish":
@@ -153,12 +136,12 @@ def public_lookup() -> dict[int, dict]:
     the data version, so the table is never older than the data it labels.
     """
     version = current_data_version()
-    cached = current_app.extensions.get(_LOOKUP)
+    cached = app_state().organization_lookup
     if cached is None or cached[0] != version:
         rows = db.session.execute(select(Organization.id, Organization.name_ar, Organization.name_en)
                                   .where(Organization.status == "published")).all()
         cached = (version, {r.id: {"id": r.id, "name_ar": r.name_ar, "name_en": r.name_en} for r in rows})
-        current_app.extensions[_LOOKUP] = cached
+        app_state().organization_lookup = cached
     return cached[1]
 
 

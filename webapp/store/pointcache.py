@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from flask import current_app
 from sqlalchemy import String, cast, select
 
 from ..extensions import db
+from ..state import app_state
 from .models import Report
 from .queries import PUBLIC_STATUS, ReportFilters, apply_filters
 from .versioning import current_data_version, read_state
@@ -38,7 +38,6 @@ from .versioning import current_data_version, read_state
 NO_DAY = np.iinfo(np.int32).min
 _EPOCH = dt.date(1970, 1, 1)
 _LOCK = threading.Lock()
-_KEY = "ahya.pointcache"
 #: An update reads at most this share of the cached rows (and this many at least) before a
 #: full load is cheaper: a bulk import of many rows is simply loaded again.
 UPDATE_MAX_SHARE, UPDATE_MIN_ROWS = 0.25, 10_000
@@ -234,15 +233,15 @@ def get_points() -> Points:
     """The published points at the current data version (updated when the version changed)."""
     version, changed_at = current_data_version()
     generation = (changed_at, version)
-    ext = current_app.extensions
-    points = ext.get(_KEY)
+    state = app_state()
+    points = state.points
     if points is not None and points.generation == generation:
         return points
     with _LOCK:  # one refresh at a time, not one per concurrent request
-        points = ext.get(_KEY)
+        points = state.points
         if points is None or points.generation != generation:
             points = _refresh(points)
-            ext[_KEY] = points
+            state.points = points
     return points
 
 

@@ -13,13 +13,16 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import insert
 
-from geo.assign import AreaIndex
-from geo.privacy import PRECISIONS, public_point
-from geo.taxonomy import Taxonomy, load_taxonomy
+from geo.reference.taxonomy import Taxonomy, load_taxonomy
+from geo.spatial.assign import AreaIndex
+from geo.spatial.privacy import PRECISIONS, public_point
 
 from ..extensions import db
+from ..state import app_state
 from .layers import get_layers
 from .models import AddressedCategory, AuditEvent, Report, User, utcnow
+from .moderation import REVIEW, transition
+from .organizations import public_lookup
 from .versioning import bump_data_version
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,18 +32,18 @@ PUBLIC_FIELDS = ("id", "kind", "category", "title", "description", "area", "prec
 
 
 def get_taxonomy() -> Taxonomy:
-    ext = current_app.extensions
-    if "ahya.taxonomy" not in ext:
+    state = app_state()
+    if state.taxonomy is None:
         path = current_app.config.get("TAXONOMY_PATH") or ROOT / "data" / "categories.yaml"
-        ext["ahya.taxonomy"] = load_taxonomy(path)
-    return ext["ahya.taxonomy"]
+        state.taxonomy = load_taxonomy(path)
+    return state.taxonomy
 
 
 def get_area_index() -> AreaIndex:
-    ext = current_app.extensions
-    if "ahya.area_index" not in ext:
-        ext["ahya.area_index"] = AreaIndex(get_layers().areas)
-    return ext["ahya.area_index"]
+    state = app_state()
+    if state.area_index is None:
+        state.area_index = AreaIndex(get_layers().areas)
+    return state.area_index
 
 
 def locate(lon: float, lat: float) -> str | None:
@@ -141,26 +144,9 @@ def update_report(report: Report, fields: dict, user: User) -> list[str]:
     return changed
 
 
-TRANSITIONS = {
-    "publish": ("published", {"pending", "rejected", "archived"}),
-    "reject": ("rejected", {"pending", "published"}),
-    "archive": ("archived", {"pending", "published", "rejected"}),
-}
-
-
 def change_status(report: Report, action: str, user: User, reason: str = "") -> None:
     """Publish, reject (with a reason) or archive a report; illegal moves raise ValueError."""
-    if action not in TRANSITIONS:
-        raise ValueError(f"unknown action {action!r}")
-    target, allowed_from = TRANSITIONS[action]
-    if report.status not in allowed_from:
-        raise ValueError(f"cannot {action} a {report.status} report")
-    report.status = target
-    if action == "publish":
-        report.published_at = utcnow()
-        report.reject_reason = ""
-    if action == "reject":
-        report.reject_reason = reason[:500]
+    transition(report, action, REVIEW, reason)
     audit(report, action, user, reason)
     report.changed_version = bump_data_version()
     db.session.commit()
@@ -170,8 +156,6 @@ def _published_organization(org_id: int | None) -> int | None:
     """``org_id`` if that organization is published; a pending or archived one is not shown."""
     if org_id is None:
         return None
-    from .organizations import public_lookup
-
     return org_id if org_id in public_lookup() else None
 
 

@@ -1,10 +1,10 @@
 """Counts of published reports per area, kind and category.
 
 One grouping answers every count a page needs (the choropleth, an area's bar chart, the
-API's area counts, exports, posters); ``geo.aggregate`` suppresses and classes the counts. It is counted with
-numpy over the in-memory public points of :mod:`webapp.store.pointcache` (the same data, at the
-same data version, as the map's clusters): ~20 ms at a million reports, where a SQL
-``GROUP BY`` took 1–3 s on SQLite.
+API's area counts, exports, posters); ``geo.spatial.aggregate`` suppresses and classes the
+counts. It is counted with numpy over the in-memory public points of :mod:`webapp.store.pointcache`
+(the same data, at the same data version, as the map's clusters): ~20 ms at a million reports,
+where a SQL ``GROUP BY`` took 1–3 s on SQLite.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from flask import current_app
 
-from geo.aggregate import suppress
+from geo.spatial.aggregate import suppress
 
 from .pointcache import get_points, select_mask
 from .queries import ReportFilters

@@ -1,7 +1,7 @@
 """Leaflet and friends served by the app itself, from their PyPI packages, and the map page's bundles.
 
 Pages never load JS or CSS from a CDN: folium's asset lists are pointed at the
-``/vendor/...`` URLs registered here (see ``geo.maps.local_assets``).
+``/vendor/...`` URLs registered here (see ``geo.drawing.maps.local_assets``).
 
 The map page loads one stylesheet and one script of its own (``/vendor/bundle/map.css`` and
 ``map.js``) instead of eight and nine files: on a phone each request costs a round trip, and
@@ -20,6 +20,8 @@ import folium
 import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_markercluster
 from flask import Blueprint, Response, abort, current_app, request, send_from_directory
+
+from ..state import app_state
 
 # The package's static folder wherever this module lives (it may move into a subpackage).
 STATIC_DIR = Path(str(importlib.resources.files("webapp"))) / "static"
@@ -131,7 +133,7 @@ def build_bundle(name: str, script_root: str = "") -> str:
 def _bundle(name: str) -> tuple[bytes, str]:
     """``(body, version)`` of a bundle for this app and script root, built once per process
     (rebuilt on every request in debug mode, so edits show at once)."""
-    cache = current_app.extensions.setdefault("ahya.bundles", {})
+    cache = app_state().bundles
     key = (name, request.script_root)
     if key not in cache or current_app.debug:
         body = build_bundle(name, request.script_root).encode("utf-8")
@@ -179,7 +181,7 @@ def _bundle_response(name: str):
 
 
 def init_app(app) -> None:
-    app.register_blueprint(bp)
+    """The safe-path check and bundle versions (``create_app`` registers ``bp`` with the others)."""
     app.before_request(refuse_unsafe_paths)
 
     @app.url_defaults

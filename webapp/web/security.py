@@ -25,7 +25,7 @@ from flask.signals import before_render_template
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 
-from geo.maps import MapParts
+from geo.drawing.maps import MapParts
 
 EMBED_ENDPOINT = "exports.embed"
 _SCRIPT_OPEN = re.compile(r"<script\b(?![^>]*\bnonce=)", re.I)
@@ -92,7 +92,7 @@ def set_headers(response):
 def _nonce_map_parts(sender, template, context, **extra):
     """Give folium's own ``<script>`` tags (in the map header and body) this request's nonce.
 
-    The map is rendered by ``geo.maps.render_parts`` (pure, knows no request); its parts reach
+    The map is rendered by ``geo.drawing.maps.render_parts`` (pure, knows no request); its parts reach
     the templates as ``map``, so they are nonced here, just before rendering.
     """
     parts = context.get("map")
@@ -107,7 +107,7 @@ class _ReplacingFormDataParser(FormDataParser):
 
     Werkzeug keeps them percent-encoded instead (the byte 0xFF arrives as the text "%FF"),
     which a form cannot tell from text someone typed; as U+FFFD the report and rejection
-    forms refuse them with a clear message (``webapp.contribute.forms.valid_text``).
+    forms refuse them with a clear message (``webapp.web.report_form.valid_text``).
     """
 
     def _parse_urlencoded(self, stream, mimetype, content_length, options):

@@ -61,7 +61,7 @@
     return feature.properties.sector === "east" ? EAST : OTHER;
   };
   // One tooltip for the whole layer (as folium binds it), reused from area to area.
-  // _tip is HTML escaped by the server (geo.maps.name_tip).
+  // _tip is HTML escaped by the server (geo.drawing.maps.name_tip).
   areas.bindTooltip(function (layer) { return layer.feature.properties._tip || ""; }, { sticky: true });
   areas.on({
     mouseover: function (e) { e.layer.setStyle(HIGHLIGHT); },

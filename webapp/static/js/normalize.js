@@ -1,5 +1,5 @@
 /* The place-name normaliser of the map search and the report form's area field:
-   window.AHYA_NORMALIZE(text) gives the key geo/search.py's normalize() gives; keep the two in
+   window.AHYA_NORMALIZE(text) gives the key geo/reference/search.py's normalize() gives; keep the two in
    step (tests/browser/test_normalize.py runs both on the same names). NFKD, lower case, no marks
    (tashkeel, niqqud, accents, the hamza of أ إ آ ؤ ئ) and no format characters (bidi marks,
    zero-width joiners, soft hyphens), Arabic letter variants folded, no apostrophes, and runs of
@@ -7,7 +7,7 @@
 (function () {
   "use strict";
   var FOLD = { "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي", "ـ": "" };
-  /* Unicode's White_Space list spelled out, as geo/search.py has it (JS and Python \s differ). */
+  /* Unicode's White_Space list spelled out, as geo/reference/search.py has it (JS and Python \s differ). */
   var SEPARATORS = /[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\-_.,;:()"\/]+/g;
 
   window.AHYA_NORMALIZE = function (text) {

@@ -88,7 +88,7 @@
   }
 
   /* The datalist option the typed text names: its shown name, or any spelling the server
-     accepts (data-keys, normalised by geo/search.py; the typed text by normalize.js, the same
+     accepts (data-keys, normalised by geo/reference/search.py; the typed text by normalize.js, the same
      rules), so "Shufat", "Shu'fat" and "شعفاط" all find Shu'fat, as on the map search. */
   function areaOption() {
     var value = area ? area.value.trim() : "";

@@ -17,7 +17,7 @@
     });
 
     /* A demo report in the page's language: its title is made from its kind, category and area
-       (geo/demo.py demo_title; conf.demoTitles holds the patterns of both languages). Only a
+       (geo/spatial/demo.py demo_title; conf.demoTitles holds the patterns of both languages). Only a
        title the generator wrote is rebuilt: it must match its language's pattern with the
        report's own area name; any other title is shown as written. */
     function patternRegex(pattern) {

@@ -1,5 +1,5 @@
 /* Place search over the names in three languages and the alternative names; each result
-   also links to the place's profile page. normalize() is normalize.js's (geo/search.py's rules). */
+   also links to the place's profile page. normalize() is normalize.js's (geo/reference/search.py's rules). */
 (function () {
   "use strict";
   var cfg = window.AHYA_MAP;
@@ -10,7 +10,7 @@
   var places = cfg.placeIndex || [];  // filled by map-data.js when the index has loaded
   var t = JSON.parse(document.getElementById("ahya-i18n").textContent);
   var lang = t.lang;
-  var normalize = window.AHYA_NORMALIZE;  // normalize.js, the same rules as geo/search.py
+  var normalize = window.AHYA_NORMALIZE;  // normalize.js, the same rules as geo/reference/search.py
 
   function find(query, limit) {
     var q = normalize(query);

@@ -1,0 +1,1 @@
+"""Files in and out: a user's layer file, zip archives, tables of reports, exports."""

@@ -1,0 +1,298 @@
+"""Download formats for public report rows and area rows: GeoJSON, CSV, KML, GeoPackage, Shapefile.
+
+Pure functions: they take GeoDataFrames (EPSG:4326) built from public data only (for reports,
+:func:`to_frame` over ``webapp.store.reporting.public_dict`` results), write a file and return its path.
+:func:`export_bytes` does the same in a temporary directory and returns the bytes, for a web
+response. GDAL writes every format except KML through pyogrio (named explicitly: geopandas'
+default engine may change, and fiona cannot write KML without hacks). KML is built here with
+ElementTree because GDAL's KML drivers write a style per placemark, not a shared ``<Style>``
+per category.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from xml.etree import ElementTree as ET  # noqa: S405 - we only build XML here, never parse it
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from ..reference.taxonomy import Taxonomy
+
+ENGINE = "pyogrio"
+#: Format key -> (file suffix, media type) for download responses.
+FORMATS = {"geojson": (".geojson", "application/geo+json"), "csv": (".csv", "text/csv; charset=utf-8"),
+           "kml": (".kml", "application/vnd.google-earth.kml+xml"),
+           "gpkg": (".gpkg", "application/geopackage+sqlite3"), "shp": (".shp.zip", "application/zip")}
+#: Shapefile (dBASE) field names are limited to 10 characters; these are renamed on purpose.
+#: Any other long name is cut to 10 characters (made unique with a digit); the zip carries
+#: the full map as ``fields.csv``.
+SHAPEFILE_FIELDS = {"observed_on": "observed", "organization": "org", "description": "descr",
+                    "published_at": "published", "addressed_categories": "addr_cats", "pcbs_code": "pcbs"}
+#: dBASE text fields hold at most 254 bytes; longer UTF-8 text is cut at a character boundary.
+DBF_TEXT_BYTES = 254
+#: Spreadsheet programs run a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_KML_NS = "http://www.opengis.net/kml/2.2"
+
+
+def to_frame(public_dicts: list[dict]) -> gpd.GeoDataFrame:
+    """A GeoDataFrame (EPSG:4326) of public report dicts.
+
+    Parameters
+    ----------
+    public_dicts : list of dict
+        ``webapp.store.reporting.public_dict`` results (public fields and public point only).
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per report, columns in first-seen order; ``is_demo`` becomes the boolean
+        ``demo``; list fields (``addresses``, ``addressed_categories``) become ``"1;2"``
+        strings (every format has flat fields); ``lon``/``lat`` become the point geometry.
+    """
+    rows = []
+    for item in public_dicts:
+        row = {("demo" if k == "is_demo" else k):
+               (";".join(map(str, v)) if isinstance(v, (list, tuple, set)) else v)
+               for k, v in item.items() if k not in ("lon", "lat")}
+        row["demo"] = bool(row.get("demo"))
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=list(dict.fromkeys(k for row in rows for k in row)))
+    points = [shapely.Point(d["lon"], d["lat"]) if d.get("lon") is not None and d.get("lat") is not None
+              else None for d in public_dicts]
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(points, crs=4326), crs=4326)
+
+
+def _wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A copy in EPSG:4326 (a frame without CRS is taken as lon/lat) with dates as ISO strings.
+
+    Dates become text because Shapefile cannot hold datetimes and CSV/KML would print them in
+    pandas' own format: every format then shows the same ``2026-10-01T09:30:00``.
+    """
+    gdf = gdf.set_crs(4326) if gdf.crs is None else gdf.to_crs(4326)
+    gdf = gdf.copy()
+    for col in gdf.columns:
+        if col != gdf.geometry.name and (gdf[col].dtype == object
+                                         or pd.api.types.is_datetime64_any_dtype(gdf[col])):
+            gdf[col] = gdf[col].map(lambda v: (v.isoformat() if pd.notna(v) else None)
+                                    if isinstance(v, dt.date) else v).astype(object)
+    return gdf
+
+
+def write_geojson(gdf: gpd.GeoDataFrame, path) -> Path:
+    """Write RFC 7946 GeoJSON (UTF-8, non-ASCII kept, lon/lat order, 7 decimals); return the path."""
+    path = Path(path)
+    path.unlink(missing_ok=True)
+    _wgs84(gdf).to_file(path, driver="GeoJSON", engine=ENGINE,
+                        layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"})
+    return path
+
+
+def neutralise(value):
+    """Prefix a quote to text a spreadsheet would run as a formula; other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_csv(gdf: gpd.GeoDataFrame, path) -> Path:
+    """Write CSV with ``lon``, ``lat`` and ``wkt`` columns; return the path.
+
+    UTF-8 with a BOM, because Excel reads a BOM-less file in the local code page and shows
+    Arabic as mojibake. Text cells that would run as formulas are neutralised (:func:`neutralise`);
+    numbers are left alone so coordinates stay numeric. ``lon``/``lat`` are the point itself or,
+    for polygons, a point inside it (``point_on_surface``).
+    """
+    path = Path(path)
+    gdf = _wgs84(gdf)
+    geoms = gdf.geometry.values
+    anchor = shapely.point_on_surface(geoms)
+    table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    for col in table.columns:
+        if table[col].dtype == object or pd.api.types.is_string_dtype(table[col]):
+            table[col] = table[col].map(neutralise).astype(object)
+    table["lon"] = shapely.get_x(anchor)
+    table["lat"] = shapely.get_y(anchor)
+    table["wkt"] = shapely.to_wkt(geoms, rounding_precision=7, trim=True)
+    table.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    return path
+
+
+def _coords(seq) -> str:
+    # 7 decimals (~1 cm) like the GeoJSON export; trailing zeros only make the file bigger.
+    def num(value: float) -> str:
+        return f"{value:.7f}".rstrip("0").rstrip(".")
+    return " ".join(f"{num(x)},{num(y)}" for x, y in seq)
+
+
+def _kml_geometry(parent: ET.Element, geom) -> None:
+    """Append the KML form of a shapely geometry (points, lines, polygons and their multis)."""
+    if geom is None or geom.is_empty:
+        return
+    kind = geom.geom_type
+    if kind in ("Point", "LineString"):
+        ET.SubElement(ET.SubElement(parent, kind), "coordinates").text = _coords(geom.coords)
+    elif kind == "Polygon":
+        poly = ET.SubElement(parent, "Polygon")
+        for tag, rings in (("outerBoundaryIs", [geom.exterior]), ("innerBoundaryIs", geom.interiors)):
+            for ring in rings:
+                linear = ET.SubElement(ET.SubElement(poly, tag), "LinearRing")
+                ET.SubElement(linear, "coordinates").text = _coords(ring.coords)
+    else:  # Multi* and collections
+        multi = ET.SubElement(parent, "MultiGeometry")
+        for part in shapely.get_parts(geom):
+            _kml_geometry(multi, part)
+
+
+def write_kml(gdf: gpd.GeoDataFrame, path, *, taxonomy: Taxonomy | None = None, lang: str = "ar",
+              document_name: str = "Ahya") -> Path:
+    """Write KML 2.2 with one shared ``<Style>`` per kind/category; return the path.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Report rows (``title``, ``kind``, ``category``, ``description``) or area rows
+        (``name_ar``/``name_en``).
+    taxonomy : Taxonomy, optional
+        Category colours; without it (or for unknown categories) a neutral grey.
+    lang : {"ar", "en"}
+        Which area name is the placemark name.
+
+    Notes
+    -----
+    ElementTree escapes every text node for XML. Descriptions are HTML-escaped first as well,
+    because KML viewers render ``<description>`` as HTML: a report's ``<script>`` shows as text.
+    Every other column goes to ``<ExtendedData>`` as plain (XML-escaped) text.
+    """
+    path = Path(path)
+    gdf = _wgs84(gdf)
+    root = ET.Element("kml", xmlns=_KML_NS)
+    doc = ET.SubElement(root, "Document")
+    ET.SubElement(doc, "name").text = document_name
+    name_col = next((c for c in ("title", f"name_{lang}", "name_ar", "name_en", "slug", "id")
+                     if c in gdf.columns), None)
+    has_cat = {"kind", "category"} <= set(gdf.columns)
+    style_ids = [f"{k}-{c}" for k, c in zip(gdf["kind"], gdf["category"], strict=True)] if has_cat \
+        else ["area"] * len(gdf)
+    for style_id in dict.fromkeys(style_ids):  # one shared style per category, in first-seen order
+        cat = taxonomy.get(*style_id.split("-", 1)) if (taxonomy and has_cat) else None
+        colour = (cat.colour if cat else "#5c677d")[1:]
+        bgr = f"{colour[4:6]}{colour[2:4]}{colour[0:2]}".lower()  # KML colours are aabbggrr
+        style = ET.SubElement(doc, "Style", id=style_id)
+        ET.SubElement(ET.SubElement(style, "IconStyle"), "color").text = f"ff{bgr}"
+        line = ET.SubElement(style, "LineStyle")
+        ET.SubElement(line, "color").text = f"ff{bgr}"
+        ET.SubElement(line, "width").text = "2"
+        ET.SubElement(ET.SubElement(style, "PolyStyle"), "color").text = f"4d{bgr}"
+    extra = [c for c in gdf.columns if c not in (gdf.geometry.name, name_col, "description")]
+    for row, geom, style_id in zip(gdf.to_dict("records"), gdf.geometry.values, style_ids, strict=True):
+        mark = ET.SubElement(doc, "Placemark")
+        ET.SubElement(mark, "name").text = _text(row.get(name_col)) if name_col else ""
+        if _text(row.get("description")):
+            body = html.escape(_text(row["description"])).replace("\n", "<br>")
+            ET.SubElement(mark, "description").text = f'<div dir="auto">{body}</div>'
+        ET.SubElement(mark, "styleUrl").text = f"#{style_id}"
+        data = ET.SubElement(mark, "ExtendedData")
+        for col in extra:
+            value = row[col]
+            text = ("true" if value else "false") if isinstance(value, bool) else _text(value)
+            ET.SubElement(ET.SubElement(data, "Data", name=str(col)), "value").text = text
+        _kml_geometry(mark, geom)
+    ET.indent(root)  # only whitespace between elements: text values are untouched
+    ET.ElementTree(root).write(path, encoding="UTF-8", xml_declaration=True)
+    return path
+
+
+def _text(value) -> str:
+    if value is None or (not isinstance(value, (list, tuple, str)) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path) -> Path:
+    """Write several named layers (e.g. ``{"reports": ..., "areas": ...}``) into ONE GeoPackage."""
+    path = Path(path)
+    path.unlink(missing_ok=True)  # a fresh file: GDAL would otherwise keep stale layers
+    for name, gdf in layers.items():
+        # GDAL opens an existing GeoPackage in update mode and adds the next layer to it.
+        _wgs84(gdf).to_file(path, layer=name, driver="GPKG", engine=ENGINE)
+    return path
+
+
+def shapefile_names(columns) -> dict[str, str]:
+    """Original column -> dBASE field name (≤ 10 characters, unique, case-insensitively)."""
+    out, used = {}, set()
+    for col in columns:
+        short = SHAPEFILE_FIELDS.get(col, col)[:10]
+        base, n = short, 1
+        while short.lower() in used:  # dBASE names are case-insensitive
+            short = f"{base[:10 - len(str(n))]}{n}"
+            n += 1
+        used.add(short.lower())
+        out[col] = short
+    return out
+
+
+def _cut_utf8(value):
+    # errors="ignore" drops a multi-byte character split by the cut instead of writing half of it.
+    ok = not isinstance(value, str) or len(value.encode("utf-8")) <= DBF_TEXT_BYTES
+    return value if ok else value.encode("utf-8")[:DBF_TEXT_BYTES].decode("utf-8", errors="ignore")
+
+
+def write_shapefile_zip(layers: Mapping[str, gpd.GeoDataFrame], path) -> Path:
+    """Write each layer as a Shapefile (``.shp .shx .dbf .prj .cpg``) into one zip; return the path.
+
+    Fields are renamed by :func:`shapefile_names` (the map is in the zip as ``fields.csv``),
+    text is cut to 254 bytes and written as UTF-8 with a ``.cpg`` saying so. A layer holds one
+    geometry type, so mixed layers should be split by the caller.
+    """
+    path = Path(path)
+    with tempfile.TemporaryDirectory(prefix="ahya-shp-") as tmp, \
+            zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        mapping = ["layer,original,field"]
+        for name, gdf in layers.items():
+            gdf = _wgs84(gdf)
+            names = shapefile_names([c for c in gdf.columns if c != gdf.geometry.name])
+            mapping += [f"{name},{orig},{short}" for orig, short in names.items()]
+            gdf = gdf.rename(columns=names)
+            for col in names.values():
+                if gdf[col].dtype == object or pd.api.types.is_string_dtype(gdf[col]):
+                    gdf[col] = gdf[col].map(_cut_utf8)
+            gdf.to_file(Path(tmp) / f"{name}.shp", driver="ESRI Shapefile", engine=ENGINE,
+                        encoding="UTF-8")
+            for part in sorted(Path(tmp).glob(f"{name}.*")):
+                archive.write(part, part.name)
+        archive.writestr("fields.csv", "\n".join(mapping) + "\n")
+    return path
+
+
+def export_bytes(fmt: str, layers: Mapping[str, gpd.GeoDataFrame], *, taxonomy: Taxonomy | None = None,
+                 lang: str = "ar") -> bytes:
+    """The bytes of an export in memory (written through a temporary file).
+
+    Parameters
+    ----------
+    fmt : {"geojson", "csv", "kml", "gpkg", "shp"}
+        A key of :data:`FORMATS`.
+    layers : mapping of str to GeoDataFrame
+        Named layers; ``gpkg`` and ``shp`` keep them all, the others take exactly one.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {sorted(FORMATS)}")
+    if fmt not in ("gpkg", "shp") and len(layers) != 1:
+        raise ValueError(f"{fmt} holds exactly one layer, got {len(layers)}")
+    with tempfile.TemporaryDirectory(prefix="ahya-export-") as tmp:
+        target = Path(tmp) / f"export{FORMATS[fmt][0]}"
+        only = next(iter(layers.values()))
+        {"geojson": lambda: write_geojson(only, target), "csv": lambda: write_csv(only, target),
+         "kml": lambda: write_kml(only, target, taxonomy=taxonomy, lang=lang),
+         "gpkg": lambda: write_gpkg(layers, target), "shp": lambda: write_shapefile_zip(layers, target),
+         }[fmt]()
+        return target.read_bytes()

@@ -1,0 +1,1 @@
+"""Points and areas: area assignment, public points, counts and clusters, distances."""
