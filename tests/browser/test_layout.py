@@ -146,9 +146,9 @@ MEASURE = """([controls, vw, vh]) => {
 @pytest.fixture(scope="module")
 def demo(live_app):
     """Demo data for the module (loaded once), an organizer, a pending report, a request to connect."""
-    from webapp.auth.accounts import create_user
     from webapp.cli.demo import load_demo
     from webapp.extensions import db
+    from webapp.store.accounts import create_user
     from webapp.store.models import ConnectRequest, Organization, Report
     from webapp.store.reporting import create_report
 

@@ -25,8 +25,8 @@ RESOURCES = """() => performance.getEntriesByType('resource').map(e => e.name)
 
 @pytest.fixture
 def organizer(live_app, fresh_data):
-    from webapp.auth.accounts import create_user
     from webapp.extensions import db
+    from webapp.store.accounts import create_user
 
     with live_app.app_context():
         create_user(EMAIL, PASSWORD, role="organizer")

@@ -17,8 +17,8 @@ EMAIL, PASSWORD = "org-form@example.org", "org form battery staple"
 
 @pytest.fixture
 def organizer(live_app, fresh_data):
-    from webapp.auth.accounts import create_user
     from webapp.extensions import db
+    from webapp.store.accounts import create_user
 
     with live_app.app_context():
         create_user(EMAIL, PASSWORD, role="organizer")
