@@ -27,32 +27,66 @@ def run(*args: str) -> None:
     subprocess.run(["pybabel", *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
+#: Arabic has six plural forms (CLDR zero, one, two, few 3-10, many 11-99, other 100-102...),
+#: in this order: the msgstr[0..5] of every ``ngettext`` message.
+AR_PLURALS = 6
+AR_PLURAL_EXPR = ("(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : "
+                  "n%100>=11 ? 4 : 5)")
+
+
 def merge_pending() -> int:
-    """Fill Arabic msgstrs from ``translations/pending/*.json`` ({msgid: arabic})."""
+    """Fill Arabic msgstrs from ``translations/pending/*.json`` and set the plural rule.
+
+    A pending value is a string, or for a plural message (``ngettext``) a list of the six
+    Arabic forms. The catalogue's Plural-Forms header is set to the six forms above whatever
+    ``pybabel update`` wrote.
+    """
     pending = sorted((TRANSLATIONS / "pending").glob("*.json"))
-    if not pending:
-        return 0
     po = TRANSLATIONS / "ar" / "LC_MESSAGES" / "messages.po"
     with open(po, "rb") as fh:
         catalog = read_po(fh)
+    catalog._num_plurals, catalog._plural_expr = AR_PLURALS, AR_PLURAL_EXPR
     table = {}
     for path in pending:
         table.update(json.loads(path.read_text(encoding="utf-8")))
     filled = 0
     for message in catalog:
-        if message.id and str(message.id) in table and table[str(message.id)]:
-            message.string = table[str(message.id)]
-            message.flags.discard("fuzzy")
-            filled += 1
+        key = str(message.id[0] if message.pluralizable else message.id)
+        value = table.get(key) if message.id else None
+        if not value:
+            continue
+        if message.pluralizable and isinstance(value, list) and len(value) == AR_PLURALS:
+            message.string = tuple(value)
+        elif not message.pluralizable and isinstance(value, str):
+            message.string = value
+        else:
+            continue
+        message.flags.discard("fuzzy")
+        filled += 1
     with open(po, "wb") as fh:
         write_po(fh, catalog, width=100)
     return filled
 
 
 def missing_arabic() -> list[str]:
+    """Messages without a complete Arabic translation (every plural form filled), and a wrong
+    plural rule."""
     with open(TRANSLATIONS / "ar" / "LC_MESSAGES" / "messages.po", "rb") as fh:
         catalog = read_po(fh)
-    return [str(m.id) for m in catalog if m.id and (not m.string or m.fuzzy)]
+    out = []
+    expr = catalog.plural_expr.replace(" ", "")
+    if catalog.num_plurals != AR_PLURALS or expr != AR_PLURAL_EXPR.replace(" ", ""):
+        out.append(f"Plural-Forms: nplurals={AR_PLURALS}; plural={AR_PLURAL_EXPR};")
+    for m in catalog:
+        if not m.id:
+            continue
+        if m.pluralizable:
+            forms = m.string if isinstance(m.string, tuple | list) else ()
+            if len(forms) != AR_PLURALS or not all(forms) or m.fuzzy:
+                out.append(str(m.id[0]))
+        elif not m.string or m.fuzzy:
+            out.append(str(m.id))
+    return out
 
 
 def main(argv=None) -> int:

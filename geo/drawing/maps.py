@@ -163,6 +163,12 @@ def build_public_map(places: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
     m = folium.Map(location=JERUSALEM_CENTER, zoom_start=12, tiles=None, control_scale=True,
                    prefer_canvas=False)
     local_assets(m, asset_base)
+    # Fit the city first, before any layer is added and without an animation: the tiles (and the
+    # reports) are then asked for once, at the fitted view, not at zoom_start and again after.
+    minx, miny, maxx, maxy = boundary.total_bounds
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    fit = next(c for c in reversed(list(m._children.values())) if isinstance(c, folium.map.FitBounds))
+    fit.options["animate"] = False
     folium.TileLayer(tiles=tile_url, attr=tile_attribution, max_zoom=19, name="tiles",
                      control=False).add_to(m)
 
@@ -196,8 +202,6 @@ def build_public_map(places: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
         ).add_to(m)
 
     control = folium.LayerControl(collapsed=True).add_to(m)
-    minx, miny, maxx, maxy = boundary.total_bounds
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
     m._ahya_names = {"map": m.get_name(), "areas": area_layer.get_name(),
                      "places": place_layer.get_name(), "control": control.get_name()}
     return m

@@ -11,6 +11,7 @@ bundled font is registered once) and ``pdf.fonttype`` inside an ``rc_context`` w
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 import unicodedata
 from functools import cache
@@ -59,6 +60,31 @@ def drawable_text(text: str) -> str:
     characters are refused earlier, by the web parameters.
     """
     return "".join(ch for ch in text if ch in _KEPT_FORMAT_CHARS or unicodedata.category(ch) != "Cf")
+
+
+_LATIN_RUN = re.compile(r"[!-~](?:[ -~]*[!-~])?")
+_RLM = "\u200f"
+
+
+def wrap_lines(text: str, chars: int, rtl: bool) -> str:
+    """``text`` wrapped to lines of about ``chars`` characters, each laid out in the poster's direction.
+
+    On a right-to-left poster a short Latin run such as "(CC BY)" or "Israel CBS" is never cut
+    (its spaces become no-break spaces): cut, its halves land at the two ends of two lines,
+    read in the wrong order. Each line then starts with a right-to-left mark, so a line that
+    begins with Latin letters is still laid out from the right (the shaper takes a line's
+    direction from its first strong character).
+    """
+    out = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        if rtl:
+            line = _LATIN_RUN.sub(lambda m: m.group(0).replace(" ", "\u00a0") if len(m.group(0)) <= 30
+                                  else m.group(0), line)
+        for part in textwrap.wrap(line, chars):
+            out.append(_RLM + part if rtl else part)
+    return "\n".join(out)
 
 
 @cache
@@ -203,7 +229,7 @@ def poster_figure(areas: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *,
     # Sources fill the bottom from the poster's reading side, the date sits in the other corner;
     # the wrap width is estimated from the font size (an Arabic letter averages ~0.4 em).
     chars = int(0.68 * width * 72 / (7.5 * scale * 0.42))
-    wrapped = "\n".join(textwrap.fill(line, chars) for line in sources_text.splitlines() if line.strip())
+    wrapped = wrap_lines(sources_text, chars, rtl)
     fig.text(edge, 0.02, wrapped, va="bottom", fontsize=7.5 * scale, color="#444444", linespacing=1.5,
              **text_kw)
     fig.text(1 - edge, 0.02, date_text, va="bottom", fontsize=10 * scale, weight="bold",

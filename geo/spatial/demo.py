@@ -46,6 +46,28 @@ _MORE = {
 _ORGS = ("جمعية تجريبية للتنمية المجتمعية", "Demo Residents' Committee", "مركز شبابي تجريبي", "")
 
 
+def demo_title(kind: str, category_label: str, area_name: str, lang: str) -> str:
+    """The title of a demo report of ``kind`` in ``lang``, prefix included (at most 120 characters).
+
+    Demo titles are made from their kind, category and area only, so a page can show a demo
+    report in its own language whatever language it was stored in (see ``localized_title``).
+    """
+    return f"{DEMO_PREFIX[lang]} {_TEXT[kind][lang][0].format(cat=category_label, area=area_name)}"[:120]
+
+
+def demo_description(kind: str, category_label: str, category_label_en: str, area_name: str, lang: str,
+                     stored: str = "") -> str:
+    """The description of a demo report in ``lang``; with the longer ending if ``stored`` had it."""
+    words = {"cat": category_label, "cat_lower": category_label_en.lower(), "area": area_name}
+    more = any(m.strip() in (stored or "") for m in _MORE.values())
+    return _TEXT[kind][lang][1].format(**words) + (_MORE[lang] if more else "")
+
+
+def is_demo_title(title: str) -> bool:
+    """Whether ``title`` is one :func:`demo_title` made (starts with a demo prefix)."""
+    return any((title or "").startswith(p + " ") for p in DEMO_PREFIX.values())
+
+
 def random_points_in_polygons(polygons, n: int, rng: np.random.Generator,
                               weights=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Uniform random points, each inside a randomly chosen polygon.
@@ -153,13 +175,13 @@ def demo_reports(areas: gpd.GeoDataFrame, categories: dict[str, list[dict]], n: 
         counters[kind] += 1
         area = rows[idx[i]]
         lang = "ar" if rng.random() < 0.7 else "en"
-        title_t, desc_t = _TEXT[kind][lang]
+        desc_t = _TEXT[kind][lang][1]
         words = {"cat": cat[f"label_{lang}"], "cat_lower": cat["label_en"].lower(),
                  "area": area[f"name_{lang}"]}
         description = desc_t.format(**words) + (_MORE[lang] if rng.random() < 0.5 else "")
         out.append({
             "kind": kind, "category": cat["id"],
-            "title": f"{DEMO_PREFIX[lang]} {title_t.format(**words)}"[:120],
+            "title": demo_title(kind, words["cat"], words["area"], lang),
             "description": description,
             "lon": round(float(lons[i]), 6), "lat": round(float(lats[i]), 6),
             "precision": str(precisions[i]),

@@ -142,9 +142,12 @@ def clusters_by_cell(client, query: str = f"zoom=12&bbox={CITY}") -> tuple[dict,
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
     cells = {}
+    body["tops"] = {}  # each cell's most frequent category per kind, checked on its own
     for f in body["features"]:
         lon, lat = f["geometry"]["coordinates"]
-        cells[min((SMALL, MIXED, EXACT, TWO_SMALL), key=lambda c: abs(c[0] - lon))] = f["properties"]
+        where = min((SMALL, MIXED, EXACT, TWO_SMALL), key=lambda c: abs(c[0] - lon))
+        body["tops"][where] = f["properties"].pop("top", {})
+        cells[where] = f["properties"]
     return body, cells
 
 
@@ -213,3 +216,19 @@ def test_etag_and_cache_follow_the_setting(app, client, small_counts):
     again = client.get(query, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 200 and again.headers["ETag"] != first.headers["ETag"]
     assert again.get_json()["total_is_lower_bound"] is True
+
+
+def test_a_cluster_names_each_kinds_most_frequent_category(app, client, small_counts, make_report):
+    """The map colours a cluster by what it holds; a suppressed kind's category stays hidden."""
+    make_report(kind="challenge", category="water", precision="exact", lon=MIXED[0], lat=MIXED[1])
+    body, _ = clusters_by_cell(client)
+    assert body["tops"][MIXED] == {"challenge": "housing", "initiative": "education"}
+    assert body["tops"][SMALL] == {"challenge": "housing"}  # no initiative there: no entry
+
+
+def test_a_suppressed_kind_keeps_its_category_hidden(app, client, small_counts):
+    app.config["MIN_PUBLIC_COUNT"] = 5
+    body, cells = clusters_by_cell(client)
+    assert cells[SMALL]["challenge"] == "<5" and body["tops"][SMALL] == {}
+    assert body["tops"][EXACT] == {"challenge": "housing"}
+    assert "initiative" not in body["tops"][MIXED]  # "<5" initiatives

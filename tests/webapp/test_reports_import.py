@@ -262,6 +262,9 @@ def test_page_previews_then_imports(app, client, login, files):
     assert resp.status_code == 200, resp.get_data(as_text=True)[:2000]
     assert "5 new reports imported" in resp.get_data(as_text=True)
     stored = reports(app)
+    # The result links to each imported report (pending: its moderation page).
+    links = re.findall(r'<li><a href="/moderation/(\d+)"', resp.get_data(as_text=True))
+    assert sorted(int(i) for i in links) == sorted(r.id for r in stored)
     assert len(stored) == 5 and {r.status for r in stored} == {"pending"}
     assert all(r.created_by_id is not None for r in stored)
     assert stored_names(app, "imports/") == []  # the upload is gone
@@ -269,7 +272,9 @@ def test_page_previews_then_imports(app, client, login, files):
     html = upload(client, files / "kobo_export.csv").get_data(as_text=True)
     assert "New: 0" in html and "Already imported: 5" in html
     resp = client.post("/reports/import/confirm", data={**preview_form(html), "action": "import"})
-    assert "0 new reports imported, 5 already imported" in resp.get_data(as_text=True)
+    done = resp.get_data(as_text=True)
+    assert "0 new reports imported." in done and "5 reports were already imported." in done
+    assert 'id="imported-reports"' not in done
     assert len(reports(app)) == 5
 
 

@@ -16,7 +16,8 @@ suppressed cell away by subtraction, from this response or from two bboxes one c
 Suppression is about published *counts* only: zoomed in past ``CLUSTER_MAX_ZOOM`` the map shows
 the individual points by design (each already at its public location precision), and a cell's
 centre is the mean of those public points. As in /api/v1/areas, each response is suppressed on its
-own: answers to different filters are different publications.
+own: answers to different filters are different publications. ``top`` names, for each kind counted
+exactly, its most frequent category in the cell (the map colours the cluster with it).
 
 Also ``/api/v1/reports/<id>``: one published report as a GeoJSON Feature, so the map can
 open a ``#report=<id>`` permalink while it shows clusters instead of points.
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 from flask import Response, current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 
@@ -72,10 +74,24 @@ def clusters():
     names = points.kind_names
     cx, cy, counts, by_kind = grid_cells(points.lon[mask], points.lat[mask], cell,
                                          groups=points.kind[mask], n_groups=len(names))
+    # The same cells again, counted per (kind, category): each kind's most frequent category,
+    # so a cluster can be drawn in the colours of what it holds.
+    n_cat = len(points.category_names)
+    combo = points.kind[mask].astype(np.int64) * n_cat + points.category[mask]
+    *_, by_combo = grid_cells(points.lon[mask], points.lat[mask], cell, groups=combo,
+                              n_groups=len(names) * n_cat)
     k = min_public_count()
     features, total, lower_bound = [], 0, False
     for i in range(len(counts)):
         props = public_cell(int(counts[i]), dict(zip(names, by_kind[i].tolist(), strict=True)), k)
+        top = {}
+        for j, name in enumerate(names):
+            # Only for a kind whose count is published exactly: a suppressed "<k" kind must not
+            # give its reports' category away.
+            if isinstance(props.get(name), int) and props[name] > 0:
+                top[name] = points.category_names[int(np.argmax(by_combo[i, j * n_cat:(j + 1) * n_cat]))]
+        if top:
+            props["top"] = top
         if isinstance(props["count"], str):
             total, lower_bound = total + 1, True  # a suppressed cell holds at least one report
         else:

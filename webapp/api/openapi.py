@@ -317,7 +317,10 @@ def _schemas(categories: list[str]) -> dict:
                 "type": {"const": "Feature"}, "geometry": _ref("schemas", "Point"),
                 "properties": obj({"count": {
                     "oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": "^<[0-9]+$"}],
-                    "description": "Reports in the cell; \"<k\" when fewer than MIN_PUBLIC_COUNT."}},
+                    "description": "Reports in the cell; \"<k\" when fewer than MIN_PUBLIC_COUNT."},
+                    "top": {"type": "object", "additionalProperties": {"type": "string"},
+                            "description": "Per kind counted exactly: its most frequent category "
+                                           "in the cell."}}, required=["count"],
                     additionalProperties=_ref("schemas", "ClusterCount"))})},
         }),
         "Error": obj({"error": {"type": "string"}, "status": {"type": "integer"}}, required=["error"]),

@@ -149,7 +149,8 @@ def load(count: int, seed: int | None) -> None:
     """Add COUNT published demo reports spread over the areas."""
     seed = secrets.randbelow(2**31) if seed is None else seed
     ids = load_demo(count, seed)
-    click.echo(f"loaded {len(ids)} demo reports (seed {seed}); remove them with: flask demo clear")
+    click.echo(f"loaded {len(ids)} demo reports (seed {seed}); "
+               "remove them with: flask --app webapp demo clear")
 
 
 @demo_cli.command("clear")

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -48,8 +48,9 @@ def _parse_maps(values: tuple[str, ...]) -> dict[str, str]:
 def describe(plan: Plan) -> list[str]:
     """The lines the CLI prints about a prepared import (mapping, bad rows)."""
     cols = [f"{c} → {f}" for c, f in mapping_summary(plan) if f]
-    lines = [_("%(file)s: %(n)d rows (%(format)s). Columns: %(cols)s", file=plan.filename,
-               n=len(plan.rows), format=plan.table.format, cols="; ".join(cols))]
+    lines = [ngettext("%(file)s: %(num)d row (%(format)s). Columns: %(cols)s",
+                      "%(file)s: %(num)d rows (%(format)s). Columns: %(cols)s", len(plan.rows),
+                      file=plan.filename, format=plan.table.format, cols="; ".join(cols))]
     for row in plan.invalid:  # every one: the terminal (or a log) can hold them, and grep them
         reasons = "; ".join(f"{FIELD_LABELS.get(f, f)}: {m}" for f, m in row.errors)
         lines.append(f"  {plan.unit_label(row.line)}: {reasons}")

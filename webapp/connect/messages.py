@@ -21,6 +21,13 @@ STATUSES = {"new": _l("New"), "read": _l("Read"), "archived": _l("Archived")}
 PER_PAGE = 50
 
 
+@bp.app_template_global("waiting_requests")
+def waiting_requests() -> int:
+    """How many requests to connect wait unread (the moderation pages say so, with a link)."""
+    return db.session.scalar(select(func.count()).select_from(ConnectRequest)
+                             .where(ConnectRequest.status == "new")) or 0
+
+
 @bp.get("/moderation/messages")
 @organizer_required
 def messages():

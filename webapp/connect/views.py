@@ -43,14 +43,15 @@ def _handle(target: dict, fields: dict):
     form = ConnectForm()
     if request.method == "POST" and form.website.data:
         # A bot filled the hidden field: answer exactly like a success, store nothing.
-        return render_template("connect/thanks.html", target=target), 200
+        return render_template("connect/thanks.html", target=target,
+                               forwarded=bool(current_app.config.get("MAIL_SERVER"))), 200
     if form.validate_on_submit():
         req = ConnectRequest(sender_name=form.sender_name.data, reply_channel=form.reply_channel.data,
                              message=form.message.data, status="new", **fields)
         db.session.add(req)
         db.session.commit()
-        forward(req)
-        return render_template("connect/thanks.html", target=target), 200
+        # The thanks page says what really happened: sent on by e-mail, or kept for the organizers.
+        return render_template("connect/thanks.html", target=target, forwarded=forward(req)), 200
     return render_template("connect/form.html", form=form, target=target, limits=LIMITS), \
         400 if request.method == "POST" else 200
 

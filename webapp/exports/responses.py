@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..store.filters import ParameterError
 from .data import TooManyRows, today
@@ -28,9 +29,11 @@ def refuse_parameter(exc: ParameterError):
 
 
 def refuse_too_many(exc: TooManyRows):
-    return refuse(400, _("%(count)d reports match, more than the %(cap)d an export can hold. "
-                         "Please narrow the filters (category, area, dates).",
-                         count=exc.count, cap=exc.cap), "limit")
+    return refuse(400, ngettext("%(num)d report matches, more than the %(cap)d an export can hold. "
+                                "Please narrow the filters (category, area, dates).",
+                                "%(num)d reports match, more than the %(cap)d an export can hold. "
+                                "Please narrow the filters (category, area, dates).",
+                                exc.count, cap=exc.cap), "limit")
 
 
 def file_name(what: str, suffix: str) -> str:

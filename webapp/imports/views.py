@@ -7,9 +7,12 @@ from pathlib import PurePath
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import func, select
 
 from geo.formats.tabular import MAX_BYTES
 
+from ..extensions import db
+from ..store.models import Report
 from ..store.report_import import FIELD_LABELS, ImportError_, Plan, prepare, store
 from ..store.report_rows import FIELDS
 from ..web.roles import organizer_required
@@ -21,6 +24,8 @@ bp = Blueprint("imports", __name__)
 #: Rows shown in the preview table, and bad rows listed (the counts cover every row).
 PREVIEW_ROWS = 20
 MAX_LISTED = 200
+#: Imported reports linked from the result page (the moderation queue or the list has the rest).
+IMPORTED_LINKS = 50
 
 
 def _can_publish() -> bool:
@@ -87,6 +92,7 @@ def confirm():
         return _upload_page(UploadForm(formdata=None), 400, str(exc))
     if request.form.get("action") != "import":
         return _preview_page(plan, form, 200)  # the organizer changed the mapping: show it again
+    before = db.session.scalar(select(func.max(Report.id))) or 0
     try:
         stored = store(plan, user=current_user._get_current_object(),
                        publish=bool(form.publish.data) and _can_publish(),
@@ -94,7 +100,10 @@ def confirm():
     except ImportError_ as exc:
         return _preview_page(plan, form, 400, str(exc))
     pending.discard(form.token.data)
-    return render_template("imports/done.html", plan=plan, stored=stored,
+    # The rows this import stored: newer than any report before it, from an import.
+    imported = db.session.execute(select(Report.id, Report.title).where(
+        Report.id > before, Report.source == "import").order_by(Report.id).limit(IMPORTED_LINKS)).all()
+    return render_template("imports/done.html", plan=plan, stored=stored, imported=imported,
                            published=bool(form.publish.data) and _can_publish()), 200
 
 

@@ -22,7 +22,8 @@ bp = Blueprint("offline", __name__)
 
 #: The form pages the worker caches (network first, the cached copy when offline).
 FORM_ENDPOINTS = ("contribute.suggest", "contribute.new_report")
-STATIC_FILES = ("css/ahya.css", "css/forms.css", "js/pick-point.js", "js/offline-queue.js",
+STATIC_FILES = ("css/ahya.css", "css/forms.css", "js/leaflet-i18n.js", "js/normalize.js", "js/pick-point.js",
+                "js/offline-queue.js",
                 "js/offline-form.js", "favicon.svg", "icons/icon-192.png", "icons/icon-512.png")
 VENDOR_FILES = (("leaflet", "leaflet.js"), ("leaflet", "leaflet.css"))
 THEME = "#0b5563"

@@ -17,6 +17,7 @@ from geo.reference.search import normalize
 
 from ..extensions import db
 from ..store import queries, whocanhelp
+from ..store.demotext import localized_title
 from ..store.organizations import display_name, matches, published_dicts
 from ..store.reporting import get_taxonomy, locate, public_dict
 from ..store.stats import area_totals, grouped_counts, min_public_count, public_count
@@ -71,7 +72,8 @@ def _map_data(place: dict, lang: str) -> tuple[dict, bool]:
         data = public_dict(report)
         label, colour, icon = category_style(data["kind"], data["category"], lang)
         reports.append({"id": data["id"], "kind": data["kind"], "lat": data["lat"], "lon": data["lon"],
-                        "title": data["title"], "category": label, "colour": colour, "icon": icon,
+                        "title": localized_title(data, lang), "category": label, "colour": colour,
+                        "icon": icon,
                         "demo": data["is_demo"], "url": f"{prefix}{data['id']}"})
     config = {"tiles": current_app.config["TILE_URL"], "attribution": current_app.config["TILE_ATTRIBUTION"],
               "outline": area_outline(place["slug"]), "point": {"lat": place["lat"], "lon": place["lon"]},

@@ -23,6 +23,7 @@ from geo.reference.taxonomy import KINDS, Taxonomy
 
 from ..extensions import db
 from ..store import lifecycle, queries
+from ..store.demotext import localized_title
 from ..store.filters import MAX_QUERY, form_args, parse_each
 from ..store.layers import place_names, place_slugs
 from ..store.models import Report
@@ -162,7 +163,7 @@ def _row(report: Report, lang: str, taxonomy: Taxonomy) -> dict:
     data = public_dict(report)  # the one public serializer: nothing private reaches the page
     cat = taxonomy.get(data["kind"], data["category"])
     observed = dt.date.fromisoformat(data["observed_on"]) if data["observed_on"] else None
-    return {"id": data["id"], "title": data["title"], "is_demo": data["is_demo"],
+    return {"id": data["id"], "title": localized_title(data, lang), "is_demo": data["is_demo"],
             "kind": str(KIND_LABELS.get(data["kind"], data["kind"])),
             "category": cat.label(lang) if cat else data["category"],
             "area": place_label(data["area"], lang) if data["area"] else "",

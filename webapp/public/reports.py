@@ -13,8 +13,11 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from geo.spatial.demo import DEMO_PREFIX, demo_title
+
 from ..extensions import db
 from ..store import lifecycle, photos, queries
+from ..store.demotext import localized, localized_title
 from ..store.layers import place_names
 from ..store.models import Report
 from ..store.organizations import display_name, public_lookup
@@ -28,11 +31,17 @@ from .whocanhelp import who_can_help
 KIND_LABELS = {"challenge": _l("Challenge"), "initiative": _l("Initiative")}
 
 
+def _fields(report: Report) -> dict:
+    """What ``localized_title`` needs of a report."""
+    return {"title": report.title, "is_demo": report.is_demo, "kind": report.kind,
+            "category": report.category, "area": report.area}
+
+
 def _summary(report: Report, lang: str) -> dict:
     """What a list item on a report page shows about a related report."""
     cat = get_taxonomy().get(report.kind, report.category)
     names = place_names().get(report.area or "", {})
-    return {"id": report.id, "title": report.title, "is_demo": report.is_demo,
+    return {"id": report.id, "title": localized_title(_fields(report), lang), "is_demo": report.is_demo,
             "category": cat.label(lang) if cat else report.category,
             "colour": cat.colour if cat else "#4a4e69",
             "area": names.get(lang) or names.get("en") or ""}
@@ -67,6 +76,7 @@ def report_detail(id: int):
         abort(404)
     lang = current_language()
     data = public_dict(report)
+    data.update(localized(data, lang))  # a demo report in the page's language
     cat = get_taxonomy().get(report.kind, report.category)
     names = place_names().get(report.area or "")
     point = {"lat": data["lat"], "lon": data["lon"], "zoom": 16 if report.precision == "exact" else 15,
@@ -117,9 +127,23 @@ def reports_layer_config() -> dict:
             "more": _("Read more"), "loadError": _("The reports could not be loaded."),
             "truncated": _("Only the newest reports are shown."),
             "organization": _("Organization"),
+            "symbols": _("Symbols"),
+            "clusterHelp": _("A group of reports, with their number: circle for challenges, square for "
+                             "initiatives, in the colour of their most frequent category. Zoom in to "
+                             "see each report."),
+            "placeHelp": _("A neighborhood or village without a mapped boundary"),
+            "eastHelp": _("Area of East Jerusalem"),
+            "otherHelp": _("Other area (West Jerusalem, or outside the municipal boundary)"),
+            "boundaryHelp": _("Municipal boundary"),
+            "demoHelp": _("Dashed outline: demo report"),
         },
         "dir": "rtl" if lang == "ar" else "ltr",
         # Public states (store.lifecycle): popups name them, settled ones are drawn faded.
         "states": {state: lifecycle.label(state) for state in lifecycle.ALL_STATES},
         "closedStates": list(lifecycle.CLOSED),
+        # Demo reports are shown in the page's language: their title patterns in both (the
+        # prefix's word apart, so the page holds no demo title, nor a look-alike).
+        "demoTitles": {code: {"prefix": DEMO_PREFIX[code].strip("[]"),
+                              **{kind: demo_title(kind, "{cat}", "{area}", code)[len(DEMO_PREFIX[code]) + 1:]
+                                 for kind in ("challenge", "initiative")}} for code in ("ar", "en")},
     }

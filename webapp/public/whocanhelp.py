@@ -11,6 +11,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from ..store import whocanhelp as helpers
+from ..store.demotext import localized_title
 from ..store.layers import place_names
 from ..store.reporting import get_taxonomy
 from ..web.links import safe_link
@@ -47,7 +48,9 @@ def _entry(helper: helpers.Helper, lang: str) -> dict:
                 "areas": sorted(n for n in ((names.get(a.area) or {}).get(lang, "") for a in org.areas) if n)}
     report = helper.report
     area = (names.get(report.area or "") or {}).get(lang, "")
-    return {**common, "id": report.id, "name": report.title, "other_name": "", "is_demo": report.is_demo,
+    shown = localized_title({"title": report.title, "is_demo": report.is_demo, "kind": report.kind,
+                             "category": report.category, "area": report.area}, lang)
+    return {**common, "id": report.id, "name": shown, "other_name": "", "is_demo": report.is_demo,
             "url": url_for("public.report_detail", id=report.id), "website": safe_link(report.link),
             "phone": "", "email": "", "connect_url": url_for("connect.initiative", id=report.id),
             "areas": [area] if area else []}

@@ -41,7 +41,8 @@ BUNDLES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     # Leaflet itself stays a file of its own: folium's inline map script runs between it and these.
     "map.js": (
-        ("static", "js/map-data.js"), ("static", "js/map-controls.js"), ("static", "js/normalize.js"),
+        ("static", "js/leaflet-i18n.js"), ("static", "js/map-data.js"), ("static", "js/map-controls.js"),
+        ("static", "js/normalize.js"),
         ("static", "js/search.js"),
         ("static", "js/filters.js"), ("markercluster", "leaflet.markercluster.js"),
         ("folium", "leaflet_heat.min.js"), ("static", "js/report-markers.js"),

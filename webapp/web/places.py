@@ -9,6 +9,7 @@ from flask_babel import format_date
 from shapely.geometry import mapping
 
 from ..state import app_state
+from ..store.demotext import localized_title
 from ..store.layers import get_display_layers, get_layers
 from ..store.reporting import get_taxonomy, public_dict
 
@@ -69,7 +70,7 @@ def report_item(report, lang: str) -> dict:
     data = public_dict(report)
     label, colour, _icon = category_style(report.kind, data["category"], lang)
     day = data["observed_on"] or (data["published_at"] or "")[:10]
-    return {"id": data["id"], "title": data["title"], "is_demo": data["is_demo"], "category": label,
-            "colour": colour, "date": day,
+    return {"id": data["id"], "title": localized_title(data, lang), "is_demo": data["is_demo"],
+            "category": label, "colour": colour, "date": day,
             "date_label": format_date(dt.date.fromisoformat(day), "medium") if day else "",
             "area": place_name(data["area"], lang), "area_slug": data["area"]}

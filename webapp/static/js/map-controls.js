@@ -47,6 +47,15 @@
   });
   new Controls().addTo(map);
 
+  /* Keyboard order: the controls before the map's contents. Leaflet puts its control container
+     after the panes, so ~50 focusable areas (their tooltips make them tab stops) came before
+     the zoom buttons; the container is absolutely positioned and stacked by z-index, so moving
+     it first changes the Tab order only. */
+  var mapBox = map.getContainer();
+  if (map._controlContainer && mapBox.firstChild !== map._controlContainer) {
+    mapBox.insertBefore(map._controlContainer, mapBox.firstChild);
+  }
+
   /* The sources note joins the bottom corner on the reading side, where Leaflet stacks it over
      the scale (or the attribution) instead of under it. */
   var credits = document.querySelector(".map-credits");

@@ -50,13 +50,15 @@
     if (!top) { return; }
     var fits = Array.prototype.filter.call(top.querySelectorAll("[data-fit]"), function (el) {
       el.style.maxHeight = "";
-      return el.offsetParent !== null;
+      return !el.closest("details:not([open])") && el.getClientRects().length > 0;
     });
     var limit = bottomTop(h);
     var over = stackBottom(top) - limit;
     if (over <= 0) { return; }
-    // Shrink the tallest scrollable part first, down to MIN_SCROLL each.
-    fits.sort(function (a, b) { return b.offsetHeight - a.offsetHeight; });
+    // Shrink the tallest scrollable part first, down to MIN_SCROLL each; the panel the reader
+    // just opened last.
+    function mine(el) { return lastOpened && lastOpened.contains(el) ? 1 : 0; }
+    fits.sort(function (a, b) { return mine(a) - mine(b) || b.offsetHeight - a.offsetHeight; });
     fits.forEach(function (el) {
       if (over <= 0) { return; }
       var room = el.offsetHeight - MIN_SCROLL;

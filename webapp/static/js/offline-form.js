@@ -139,7 +139,9 @@
     navigator.serviceWorker.register(form.dataset.worker, {scope: "/"}).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (registration) {
-      registration.active.postMessage({keep: path});
+      // The page and the pick map's areas (fetched before the worker was in control).
+      var pick = document.getElementById("pick-map");
+      registration.active.postMessage({keep: path, data: pick && pick.dataset.areas ? [pick.dataset.areas] : []});
     }).catch(function () { /* no worker (e.g. plain http on a LAN address): the queue still works */ });
   }
   refresh().then(sendAll).then(function () { state.ready = true; });

@@ -51,6 +51,31 @@
   L.tileLayer(el.dataset.tileUrl, {attribution: el.dataset.attribution, maxZoom: 19}).addTo(map);
   var marker = null;
 
+  /* The areas with their names (on hover, and on focus from the keyboard): without tiles (no
+     connection, a blocked tile server) the map is not an empty grey box, and one can tell
+     Batn al-Hawa from Mamilla before clicking. A click on an area still sets the point (the
+     click goes on to the map). The same cached file as the main map's; kept offline by the
+     service worker (offline-form.js asks it to). */
+  var AREA = {color: "#5c677d", weight: 1, fillColor: "#adb5bd", fillOpacity: 0.15};
+  var EAST = {color: "#0b5563", weight: 1, fillColor: "#2a9d8f", fillOpacity: 0.15};
+  var areasLayer = L.geoJSON(null, {
+    style: function (f) { return f.properties.sector === "east" ? EAST : AREA; }
+  }).addTo(map);
+  areasLayer.bindTooltip(function (layer) { return layer.feature.properties._tip || ""; },
+                         {sticky: true, className: "pick-area-tip"});
+  if (el.dataset.areas && window.fetch) {
+    fetch(el.dataset.areas, {credentials: "same-origin"}).then(function (resp) {
+      if (!resp.ok) { throw new Error("HTTP " + resp.status); }
+      return resp.json();
+    }).then(function (data) {
+      areasLayer.addData(data);
+      if (marker) { marker.bringToFront(); }
+      el.dataset.areasLoaded = "1";
+    }).catch(function () { /* the map still works without its areas */ });
+  }
+  // Keyboard order: the zoom buttons before the ~50 areas (see map-controls.js).
+  if (map._controlContainer) { el.insertBefore(map._controlContainer, el.firstChild); }
+
   function place(latlng) {
     if (marker) { marker.setLatLng(latlng); return; }
     marker = L.circleMarker(latlng, {radius: 9, color: "#0b5563", weight: 3, fillColor: "#f4a259",

@@ -1,7 +1,8 @@
 /* Report markers and popups for the public map (used by reports-layer.js).
    Popups are built with textContent: report text is user input, never HTML. Marker HTML holds
    taxonomy values only (colour, icon), escaped anyway.
-   AHYA_REPORT_MARKERS(conf, areaNames) → { makeMarker, popupNode, markerHtml, node, escapeHtml };
+   AHYA_REPORT_MARKERS(conf, areaNames) → { makeMarker, popupNode, markerHtml, node, escapeHtml,
+   shownTitle };
    conf is the #ahya-reports settings, areaNames the place names by slug (map-data.js
    fills that object once the search index has loaded). */
 (function () {
@@ -14,6 +15,32 @@
       categories[kind] = {};
       (conf.categories[kind] || []).forEach(function (c) { categories[kind][c.id] = c; });
     });
+
+    /* A demo report in the page's language: its title is made from its kind, category and area
+       (geo/spatial/demo.py demo_title; conf.demoTitles holds the patterns of both languages). Only a
+       title the generator wrote is rebuilt: it must match its language's pattern with the
+       report's own area name; any other title is shown as written. */
+    function patternRegex(pattern) {
+      var parts = pattern.split(/\{cat\}|\{area\}/).map(function (x) {
+        return x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      });
+      return new RegExp("^" + parts.join("(.+)") + "$");
+    }
+    function shownTitle(p) {
+      var patterns = conf.demoTitles || {};
+      function pattern(code) {
+        var set = patterns[code];
+        return set && set[p.kind] ? "[" + set.prefix + "] " + set[p.kind] : null;
+      }
+      var other = conf.lang === "ar" ? "en" : "ar";
+      var mine = pattern(conf.lang), theirs = pattern(other);
+      var place = areaNames[p.area], cat = categories[p.kind] && categories[p.kind][p.category];
+      if (!p.is_demo || !mine || !theirs || !place || !cat) { return p.title; }
+      var m = patternRegex(theirs).exec(p.title || "");
+      var areaAt = theirs.indexOf("{area}") > theirs.indexOf("{cat}") ? 2 : 1;
+      if (!m || m[areaAt] !== place["name_" + other]) { return p.title; }
+      return mine.replace("{cat}", cat.label).replace("{area}", place["name_" + conf.lang]);
+    }
 
     function escapeHtml(text) {
       return String(text).replace(/[&<>"']/g, function (c) {
@@ -69,7 +96,7 @@
         kicker.appendChild(node("span", "state-badge state-" + props.status, conf.states[props.status]));
       }
       box.appendChild(kicker);
-      var title = node("h3", "", props.title);
+      var title = node("h3", "", shownTitle(props));
       title.setAttribute("dir", "auto");
       box.appendChild(title);
       var place = areaNames[props.area];
@@ -106,7 +133,7 @@
       var p = feature.properties, c = feature.geometry.coordinates;
       var cat = category(p.kind, p.category);
       var marker = L.marker([c[1], c[0]], {
-        title: p.title + " · " + cat.label,  // Leaflet sets it as the title attribute (text, not HTML)
+        title: shownTitle(p) + " · " + cat.label,  // Leaflet sets it as the title attribute (text, not HTML)
         alt: cat.label,
         icon: L.divIcon({ className: "ahya-report-icon", html: markerHtml(p.kind, cat, p.is_demo, p.id, p.status),
                           iconSize: [26, 26], iconAnchor: [13, 13], popupAnchor: [0, -12] })
@@ -117,6 +144,6 @@
     }
 
     return { makeMarker: makeMarker, popupNode: popupNode, markerHtml: markerHtml, node: node,
-             escapeHtml: escapeHtml };
+             escapeHtml: escapeHtml, shownTitle: shownTitle };
   };
 })();

@@ -21,15 +21,48 @@
   var escapeHtml = markers.escapeHtml, node = markers.node, markerHtml = markers.markerHtml;
   var popupNode = markers.popupNode, makeMarker = markers.makeMarker;
 
+  /* A cluster shows what it holds, with the markers' own code: a circle for its challenges and
+     a square for its initiatives, each with its number and in the colour of that kind's most
+     frequent category (grey when the count is suppressed and the category not published).
+     parts: [{kind, count (number or "<k"), category id or null}]. */
+  var NEUTRAL = "#4a4e69";
+  var categoryById = {};
+  KINDS.forEach(function (kind) {
+    categoryById[kind] = {};
+    (conf.categories[kind] || []).forEach(function (c) { categoryById[kind][c.id] = c; });
+  });
+  function clusterIcon(parts) {
+    var html = "", label = [];
+    parts.forEach(function (p) {
+      var cat = p.category && categoryById[p.kind] && categoryById[p.kind][p.category];
+      html += '<span class="ahya-cluster-part ' + p.kind + '" style="background:' +
+        escapeHtml(cat ? cat.colour : NEUTRAL) + '">' + escapeHtml(p.count) + "</span>";
+      label.push(t[p.kind] + ": " + p.count + (cat ? " (" + cat.label + ")" : ""));
+    });
+    // A div around the parts: each <span> holds one count (the tests add the spans up).
+    var icon = L.divIcon({ html: '<div class="ahya-cluster-parts" title="' + escapeHtml(label.join(" · ")) +
+                                 '">' + html + "</div>",
+                           iconSize: L.point(34 * parts.length + 4, 34), className: "ahya-cluster" });
+    return icon;
+  }
+  function topCategory(markers) {
+    var seen = {}, best = null;
+    markers.forEach(function (m) {
+      var c = m.feature && m.feature.properties.category;
+      if (!c) { return; }
+      seen[c] = (seen[c] || 0) + 1;
+      if (best === null || seen[c] > seen[best]) { best = c; }
+    });
+    return best;
+  }
+
   function makeLayer(kind) {
     if (!clustered) { return L.featureGroup(); }
     return L.markerClusterGroup({
       chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50,
       iconCreateFunction: function (cluster) {
-        var n = cluster.getChildCount();
-        var size = n < 10 ? "small" : (n < 100 ? "medium" : "large");
-        return L.divIcon({ html: "<div><span>" + n + "</span></div>", iconSize: L.point(40, 40),
-                           className: "marker-cluster marker-cluster-" + size + " ahya-cluster " + kind });
+        return clusterIcon([{ kind: kind, count: cluster.getChildCount(),
+                              category: topCategory(cluster.getAllChildMarkers()) }]);
       }
     });
   }
@@ -57,6 +90,29 @@
       });
       legendBody.appendChild(ul);
     });
+    /* Every other symbol on the map: clusters, places without a boundary, area shading, the
+       municipal boundary. */
+    // ARIA roles rather than h3/ul/li: the categories' headings and items stay those elements.
+    var head = legendBody.appendChild(node("p", "legend-subhead", t.symbols));
+    head.setAttribute("role", "heading");
+    head.setAttribute("aria-level", "3");
+    var sym = node("div", "symbols");
+    sym.setAttribute("role", "list");
+    function row(html, text) {
+      var li = node("div", "symbol");
+      li.setAttribute("role", "listitem");
+      li.innerHTML = html;  // fixed markup, no user or taxonomy text
+      li.appendChild(node("span", "", text));
+      sym.appendChild(li);
+    }
+    row('<span class="ahya-cluster-part challenge" style="background:' + NEUTRAL + '">12</span>' +
+        '<span class="ahya-cluster-part initiative" style="background:' + NEUTRAL + '">5</span>', t.clusterHelp);
+    row('<span class="legend-swatch place"></span>', t.placeHelp);
+    row('<span class="legend-swatch east"></span>', t.eastHelp);
+    row('<span class="legend-swatch other"></span>', t.otherHelp);
+    row('<span class="legend-swatch boundary"></span>', t.boundaryHelp);
+    row('<span class="ahya-report-marker challenge demo" style="background:' + NEUTRAL + '">•</span>', t.demoHelp);
+    legendBody.appendChild(sym);
   }
   var Legend = L.Control.extend({
     options: { position: "topright" },
@@ -190,12 +246,10 @@
       if (!n) { return; }
       total += n;
       bound = bound || typeof v === "string";
-      var size = n < 10 ? "small" : (n < 100 ? "medium" : "large");
-      var only = shown.length === 1 ? " " + shown[0] : "";
-      var marker = L.marker([c[1], c[0]], {
-        icon: L.divIcon({ html: "<div><span>" + escapeHtml(v) + "</span></div>", iconSize: L.point(40, 40),
-                          className: "marker-cluster marker-cluster-" + size + " ahya-cluster" + only })
+      var parts = shown.filter(function (k) { return p[k]; }).map(function (k) {
+        return { kind: k, count: p[k], category: (p.top || {})[k] || null };
       });
+      var marker = L.marker([c[1], c[0]], { icon: clusterIcon(parts) });
       marker.on("click", function () {
         map.setView(marker.getLatLng(), Math.min(map.getZoom() + 2, clusterMaxZoom + 1));
       });

@@ -51,10 +51,39 @@
     } else {
       map.setView([place.lat, place.lon], 16);
     }
-    var layer = areaLayer(place.slug);
-    if (layer && layer.openTooltip) { layer.openTooltip(layer.getBounds().getCenter()); }
+    mark(place);
     document.dispatchEvent(new CustomEvent("ahya:place", { detail: place }));
   }
+
+  /* The chosen place stays marked until the next search: its outline drawn thick and its name
+     written on it, so it can be told from its neighbours even without map tiles. */
+  var marked = null;
+  var MARK = { color: "#1d2d35", weight: 4, fill: true, fillColor: "#f4a259", fillOpacity: 0.25,
+               interactive: false };
+  function mark(place) {
+    if (marked) { map.removeLayer(marked); marked = null; }
+    var layer = areaLayer(place.slug);
+    var name = lang === "ar" ? place.name_ar : place.name_en;
+    var label = document.createElement("span");
+    label.textContent = name;  // a name from the data: text, never HTML
+    var at;
+    marked = L.featureGroup();
+    if (layer && layer.feature) {
+      L.geoJSON(layer.feature, { style: MARK, interactive: false }).addTo(marked);
+      at = layer.getBounds().getCenter();
+    } else {
+      at = L.latLng(place.lat, place.lon);
+      L.circleMarker(at, { radius: 12, color: "#1d2d35", weight: 4, fillColor: "#f4a259", fillOpacity: 0.6,
+                           interactive: false }).addTo(marked);
+    }
+    L.tooltip({ permanent: true, direction: "center", className: "ahya-place-label", interactive: false })
+      .setLatLng(at).setContent(label).addTo(marked);
+    marked.addTo(map);
+    cfg.marked = { slug: place.slug, name: name };
+  }
+  input.addEventListener("input", function () {
+    if (!input.value.trim() && marked) { map.removeLayer(marked); marked = null; cfg.marked = null; }
+  });
 
   var results = [];
   function show() {

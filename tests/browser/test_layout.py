@@ -1,0 +1,262 @@
+"""Layout on phones and desktops, in both languages, with demo data and the fonts a phone has.
+
+Every public and organizer page at 360×740, 390×844 and 1280×800, Arabic and English:
+
+* no horizontal overflow: the document is no wider than the viewport;
+* on a map, every control (zoom, layers, search, filters, legend, share, scale, attribution,
+  sources, locate, full screen) lies inside the map and the viewport, overlaps no other control
+  and is the element found at its own centre (so a tap there reaches it); on the main map with
+  the filter panel closed and open.
+
+One browser context per size, one server and one demo data set for the whole module, one
+``page.evaluate`` per page state. A failing page is photographed: the screenshots are written
+under ``$AHYA_ARTIFACTS`` (default ``tmp/artifacts``)/layout and the failure names the folder.
+The Noto fonts (Debian ``fonts-noto-core``) must be installed for the widths to be a phone's;
+the test says when they are missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import TILE_HOST, reset_data
+from tests.browser.test_report_form import log_in
+
+pytestmark = pytest.mark.browser
+
+SIZES = [(360, 740), (390, 844), (1280, 800)]
+LANGS = ("ar", "en")
+EMAIL, PASSWORD = "layout-organizer@example.org", "layout organizer battery"
+ARTIFACTS = Path(os.environ.get("AHYA_ARTIFACTS", "tmp/artifacts")) / "layout"
+# (path, map page) with {report}, {initiative}, {pending}, {org} filled from the data.
+PUBLIC_PAGES = [
+    ("/", True), ("/about", False), ("/reports", False), ("/reports/{report}", True),
+    ("/areas/silwan", True), ("/organizations", False), ("/organizations/{org}", True),
+    ("/connect/organization/{org}", False), ("/connect/initiative/{initiative}", False),
+    ("/export", False), ("/embed", True), ("/suggest", True), ("/auth/login", False),
+]
+ORGANIZER_PAGES = [
+    ("/reports/new", True), ("/reports/import", False), ("/organizations/new", False),
+    ("/organizations/{org}/edit", False), ("/moderation/", False), ("/moderation/{pending}", True),
+    ("/moderation/{pending}/edit", True), ("/moderation/messages", False),
+    ("/moderation/organizations", False), ("/moderation/organizations/{org}", False),
+]
+# Map controls by name; a name may match several elements (each is checked).
+CONTROLS = {
+    "zoom": ".leaflet-control-zoom", "layers": ".leaflet-control-layers", "search": ".map-search",
+    "filters": ".map-filters.leaflet-control", "legend": "#ahya-legend, .choropleth-legend",
+    "share": ".ahya-share-control", "scale": ".leaflet-control-scale",
+    "attribution": ".leaflet-control-attribution", "sources": ".map-credits",
+    "locate": "#ahya-locate", "fullscreen": "#ahya-fullscreen",
+}
+
+# One evaluation per page state: overflow, and for each map its controls' boxes.
+MEASURE = """([controls, vw, vh]) => {
+  // vw, vh: the screen's size. A phone browser widens its layout viewport to a page too wide
+  // for it (and zooms out), so window.innerWidth would hide the very overflow looked for.
+  const problems = [];
+  const de = document.documentElement;
+  if (de.scrollWidth > vw) {
+    // Name the outermost elements that stick out, to say what to fix.
+    const wide = [];
+    for (const el of document.body.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.width && (r.right > vw + 1 || r.left < -1) && !wide.some(w => w.contains(el))) {
+        const pos = getComputedStyle(el).position;
+        // Fixed elements do not widen the page; skip links wait off-screen on purpose.
+        if (pos === 'fixed' || (pos === 'absolute' && (r.right < 0 || r.left > vw))) continue;
+        // Inside a scrolling box it is fine, unless it is positioned against something outside
+        // that box: then it escapes the clip and widens the page (a visually hidden label).
+        let scroller = el.parentElement, clipped = false;
+        while (scroller && scroller !== document.body) {
+          const o = getComputedStyle(scroller).overflowX;
+          const clips = o === 'auto' || o === 'scroll' || o === 'hidden';
+          if (clips && (pos !== 'absolute' || (el.offsetParent && scroller.contains(el.offsetParent)))) {
+            clipped = true;
+            break;
+          }
+          scroller = scroller.parentElement;
+        }
+        if (!clipped) wide.push(el);
+      }
+    }
+    const cls = el => (typeof el.className === 'string' && el.className.trim()
+                       ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+    const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + cls(el);
+    const at = el => Math.round(el.getBoundingClientRect().right);
+    problems.push(`document is ${de.scrollWidth}px wide in a ${vw}px viewport: ` +
+                  wide.slice(0, 5).map(el => `${name(el)} (${at(el)}px)`).join(', '));
+  }
+  const maps = document.querySelectorAll('.leaflet-container');
+  const checked = [];
+  maps.forEach((map) => {
+    // A map below the fold (a form's pick map) is checked where the reader sees it.
+    const first = map.getBoundingClientRect();
+    if (first.top < 0 || first.bottom > vh) map.scrollIntoView({block: 'nearest'});
+    const box = map.getBoundingClientRect();
+    const host = map.closest('main') || document.body;
+    const found = [];
+    for (const [name, sel] of Object.entries(controls)) {
+      host.querySelectorAll(sel).forEach((el) => {
+        const r = el.getBoundingClientRect();
+        if (!r.width || !r.height || getComputedStyle(el).visibility === 'hidden') return;
+        if (!map.contains(el) && !(el.closest('.map-main, .embed-main'))) return;
+        found.push({name, el, r});
+      });
+    }
+    for (const c of found) {
+      const r = c.r;
+      checked.push(c.name);
+      if (r.left < Math.max(0, box.left) - 0.5 || r.top < Math.max(0, box.top) - 0.5 ||
+          r.right > Math.min(vw, box.right) + 0.5 || r.bottom > Math.min(vh, box.bottom) + 0.5) {
+        const rect = q => `[${[q.left, q.top, q.right, q.bottom].map(Math.round).join(', ')}]`;
+        problems.push(`${c.name} lies outside the map or the viewport: ${rect(r)} in ${rect(box)}`);
+        continue;
+      }
+      const el = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      if (!el || !(c.el === el || c.el.contains(el))) {
+        const named = el && el.closest('[id]');
+        const by = el ? (named ? '#' + named.id : el.className || el.tagName) : 'nothing';
+        problems.push(`${c.name} is not the element at its centre (${by} is)`);
+      }
+    }
+    for (let i = 0; i < found.length; i++) {
+      for (let j = i + 1; j < found.length; j++) {
+        const a = found[i], b = found[j];
+        if (a.el.contains(b.el) || b.el.contains(a.el)) continue;
+        const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+        const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+        if (w > 0.5 && h > 0.5) {
+          problems.push(`${a.name} and ${b.name} overlap (${Math.round(w)}×${Math.round(h)}px)`);
+        }
+      }
+    }
+  });
+  return {problems, checked};
+}"""
+
+
+@pytest.fixture(scope="module")
+def demo(live_app):
+    """Demo data for the module (loaded once), an organizer, a pending report, a request to connect."""
+    from webapp.cli.demo import load_demo
+    from webapp.extensions import db
+    from webapp.store.accounts import create_user
+    from webapp.store.models import ConnectRequest, Organization, Report
+    from webapp.store.reporting import create_report
+
+    reset_data(live_app)
+    with live_app.app_context():
+        ids = load_demo(120, 22)
+        create_user(EMAIL, PASSWORD, role="organizer")
+        pending = create_report({"kind": "challenge", "category": "water", "title": "انقطاع المياه منذ أسبوع",
+                                 "description": "لا ماء في الحي", "lon": 35.2389, "lat": 31.7698,
+                                 "precision": "approximate"}, user=None, source="public", publish=False).id
+        initiative = db.session.scalar(db.select(Report.id).where(Report.id.in_(ids),
+                                                                   Report.kind == "initiative"))
+        org = db.session.scalar(db.select(Organization.id).where(Organization.is_demo.is_(True)))
+        db.session.add(ConnectRequest(sender_name="سلمى", reply_channel="salma@example.org",
+                                      message="نود الانضمام إلى المبادرة", status="new", organization_id=org))
+        db.session.commit()
+        db.session.remove()
+    yield {"report": ids[0], "initiative": initiative, "pending": pending, "org": org}
+    reset_data(live_app)
+
+
+@pytest.fixture
+def fresh_data(demo):
+    """Overrides the suite's per-test reset: the pages are checked on one demo data set."""
+    yield
+
+
+def _noto_installed() -> bool:
+    if not shutil.which("fc-list"):
+        return False
+    out = subprocess.run(["fc-list", ":family=Noto Sans Arabic"], capture_output=True, text=True).stdout
+    return bool(out.strip())
+
+
+def _ready(page, is_map: bool) -> None:
+    if is_map:
+        page.wait_for_function("() => !!document.querySelector('.leaflet-container .leaflet-control-zoom')")
+        # The main map: its reports drawn, its late controls (share, sources) placed.
+        page.wait_for_function("() => !window.AHYA_MAP || !AHYA_MAP.reports || AHYA_MAP.reports.loaded")
+    page.evaluate("document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => r())))")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_every_page_fits_and_every_map_control_can_be_reached(browser, live_server, stub_tile, demo, size):
+    if not _noto_installed():
+        pytest.skip("the layout check measures text in the Noto fonts a phone has: "
+                    "apt-get install fonts-noto-core")
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_server,
+                                  locale="ar", has_touch=width < 600)
+    # Not is_mobile: a phone's browser widens the layout viewport to fit a page that is too wide,
+    # and every block would then measure as wide as the culprit, which could not be named.
+    context.set_default_timeout(15_000)
+    context.route(f"https://{TILE_HOST}/**", lambda route: route.fulfill(
+        status=200, content_type="image/png", body=stub_tile))
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    failures: list[str] = []
+    shots = ARTIFACTS / f"{width}x{height}"
+    started = time.monotonic()
+
+    def check(path: str, lang: str, state: str = "") -> None:
+        result = page.evaluate(MEASURE, [CONTROLS, width, height])
+        if result["problems"]:
+            shots.mkdir(parents=True, exist_ok=True)
+            name = f"{path.strip('/').replace('/', '_') or 'map'}-{lang}{('-' + state) if state else ''}.png"
+            page.screenshot(path=str(shots / name))
+            where = f"{path} [{lang}{', ' + state if state else ''}]"
+            failures.extend(f"{where}: {p}" for p in result["problems"])
+        return result
+
+    try:
+        for pages, organizer in ((PUBLIC_PAGES, False), (ORGANIZER_PAGES, True)):
+            if organizer:
+                log_in(page, EMAIL, PASSWORD)
+            for template, is_map in pages:
+                path = template.format(**demo)
+                for lang in LANGS:
+                    response = page.goto(f"{path}{'&' if '?' in path else '?'}lang={lang}")
+                    assert response.ok, f"{path}: HTTP {response.status}"
+                    _ready(page, is_map)
+                    if path != "/":
+                        check(path, lang)
+                        continue
+                    summary = page.locator("#map-filters > summary")
+                    if page.evaluate("document.getElementById('map-filters').open"):
+                        summary.click()
+                    expect(page.locator("#map-filters")).not_to_have_attribute("open", "")
+                    checked = check(path, lang, "filters closed")["checked"]
+                    missing = {"zoom", "layers", "search", "filters", "legend", "share", "scale",
+                               "attribution", "sources", "locate", "fullscreen"} - set(checked)
+                    assert not missing, f"controls not found on the map: {missing}"
+                    summary.click()
+                    expect(page.locator("#map-filters")).to_have_attribute("open", "")
+                    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+                    check(path, lang, "filters open")
+                    # Apply and Clear are in sight in the open panel, without scrolling it, and
+                    # can be tapped (each is the element at its own centre).
+                    for button in ("#map-filters-form button[type=submit]", "#filter-clear"):
+                        expect(page.locator(button)).to_be_in_viewport()
+                        assert page.eval_on_selector(button, """el => { const r = el.getBoundingClientRect();
+                            const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+                            return el === at || el.contains(at); }"""), f"{button} hidden [{lang}]"
+    finally:
+        elapsed = time.monotonic() - started
+        context.close()
+    print(f"layout check {width}x{height}: {elapsed:.1f} s")
+    assert not errors, errors
+    assert not failures, (f"{len(failures)} layout problems at {width}x{height} "
+                          f"(screenshots in {shots.resolve()}):\n" + "\n".join(failures))
