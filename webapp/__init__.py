@@ -57,7 +57,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     connect_mail.init_app(app)
     for blueprint in (assets.bp, *(feature.bp for feature in _features())):
         app.register_blueprint(blueprint)
-    if app.config["WARM_UP"] and not app.testing:
+    # Test apps skip it unless the test asks for it by name (passes WARM_UP in its settings).
+    if app.config["WARM_UP"] and (not app.testing or "WARM_UP" in (test_config or {})):
         from .store.warmup import warm_up
         warm_up(app)
     _freeze_long_lived()

@@ -37,6 +37,7 @@ def test_quick_benchmark_writes_every_measurement(tmp_path):
         for case in ("full_load", "restarted"):  # a gunicorn worker's memory and first map request
             worker = size["worker"][case]
             assert worker["rss_before_mb"] > 0 and worker["first_request_s"] > 0, (label, case)
+            assert worker["start_s"] > 0, (label, case)  # to ready, warm-up included
             assert abs(worker["rss_after_mb"] - worker["rss_before_mb"] - worker["rss_added_mb"]) <= 0.2
     assert data["assign"]["points"] == 1_000_000 and data["assign"]["points_per_s"] > 0
     ingest = data["ingest"]

@@ -143,7 +143,9 @@ def test_unpublished_reports_leave_the_counts(app, client, moderator, full_loads
     assert clusters(client)["total"] == 2
     act(app, rid, action, "duplicate")
     data = clusters(client)
-    assert data["total"] == 1 and data["features"][0]["properties"] == {"count": 1, "initiative": 1}
+    props = data["features"][0]["properties"]  # (issue 22 added the categories beside the counts)
+    assert data["total"] == 1
+    assert (props["count"], props.get("initiative"), props.get("challenge")) == (1, 1, None)
     points = cached_vs_full(app)
     # The last challenge is gone: so is its name, exactly as a full load would have it.
     assert list(points.ids) == [keep] and points.kind_names == ("initiative",)
@@ -352,3 +354,59 @@ def test_concurrent_readers_never_see_older_counts(app, worker2, full_loads):
     assert clusters(app.test_client())["total"] == clusters(worker2.test_client())["total"] == 13
     cached_vs_full(app)
     cached_vs_full(worker2)
+
+
+def _snapshot_version(app) -> tuple[int | None, int]:
+    """(version of the snapshot a new worker would start from, committed version)."""
+    from webapp.store import pointsnapshot
+    with app.app_context():
+        state = read_state()
+        found = pointsnapshot.usable(state)
+        return (found[0] if found else None), state.version
+
+
+def test_warm_up_loads_the_points_before_the_first_request(app, db_url, monkeypatch):
+    from webapp.state import app_state
+    first = new_report(app)
+    new_report(app, title="Another one")
+    with make_app(app.instance_path, db_url, WARM_UP=True) as worker:  # as gunicorn creates it
+        points = app_state(worker).points
+        assert points is not None and sorted(points.ids)[0] == first and len(points) == 2
+        loads = []
+        monkeypatch.setattr(pointcache, "_refresh", lambda p: loads.append(p) or p)
+        assert clusters(worker.test_client())["total"] == 2
+        assert loads == [], "the first map request loaded nothing"
+        assert app_state(worker).points is points  # the very arrays the warm-up loaded
+    with make_app(app.instance_path, db_url) as cold:  # tests: no warm-up unless asked
+        assert app_state(cold).points is None
+
+
+@pytest.mark.parametrize("args", [["demo", "load", "--count", "5", "--seed", "2"], ["demo", "clear"]])
+def test_bulk_commands_store_a_snapshot(app, runner, args):
+    new_report(app)
+    assert runner.invoke(args=["demo", "load", "--count", "4", "--seed", "1"]).exit_code == 0
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    snapshot, committed = _snapshot_version(app)
+    assert snapshot == committed  # a worker started now reads it: no full load
+    cached_vs_full(app)
+
+
+def test_reports_import_and_restore_store_a_snapshot(app, runner, tmp_path):
+    new_report(app)
+    csv = tmp_path / "rows.csv"
+    csv.write_text("kind,category,title,lon,lat\nchallenge,housing,Roof leaks,"
+                   f"{SILWAN[0]},{SILWAN[1]}\n", encoding="utf-8")
+    result = runner.invoke(args=["reports", "import", str(csv), "--publish"])
+    assert result.exit_code == 0, result.output
+    assert _snapshot_version(app)[0] == _snapshot_version(app)[1]
+    assert runner.invoke(args=["backup", str(tmp_path / "b.gpkg")]).exit_code == 0
+    with make_app(tmp_path / "other", None) as empty:
+        with empty.app_context():
+            db.session.execute(delete(Report))
+            db.session.commit()
+        result = empty.test_cli_runner().invoke(args=["restore", str(tmp_path / "b.gpkg")])
+        assert result.exit_code == 0, result.output
+        snapshot, committed = _snapshot_version(empty)
+        assert snapshot == committed
+        assert len(cached_vs_full(empty)) == 2

@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from ..extensions import db
 from ..store.backup import BackupError, backup, restore
 from ..store.models import User
+from ..store.pointcache import store_snapshot
 
 
 def _summary(counts: dict[str, int]) -> str:
@@ -44,6 +45,7 @@ def restore_command(file: Path) -> None:
         counts = restore(file)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
+    store_snapshot()  # restore deleted every snapshot: the next worker starts from this one
     click.echo(f"Restored {_summary(counts)} from {file}")
     locked = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.password_hash == ""))
     if locked:

@@ -28,6 +28,7 @@ from ..store.models import (
     report_addresses,
     utcnow,
 )
+from ..store.pointcache import store_snapshot
 from ..store.reporting import create_report, get_taxonomy
 from ..store.versioning import bump_data_version
 
@@ -149,6 +150,7 @@ def load(count: int, seed: int | None) -> None:
     """Add COUNT published demo reports spread over the areas."""
     seed = secrets.randbelow(2**31) if seed is None else seed
     ids = load_demo(count, seed)
+    store_snapshot()  # the next worker starts from it, not from a full load
     click.echo(f"loaded {len(ids)} demo reports (seed {seed}); "
                "remove them with: flask --app webapp demo clear")
 
@@ -156,7 +158,9 @@ def load(count: int, seed: int | None) -> None:
 @demo_cli.command("clear")
 def clear() -> None:
     """Remove every demo report (real reports are kept)."""
-    click.echo(f"removed {clear_demo()} demo reports and the demo organizations")
+    n = clear_demo()
+    store_snapshot()  # deletes: without it the next worker would load every row again
+    click.echo(f"removed {n} demo reports and the demo organizations")
 
 
 def init_app(app) -> None:

@@ -20,6 +20,7 @@ from geo.formats.tabular import MAX_BYTES, TableError
 from ..extensions import db
 from ..store.accounts import normalize_email
 from ..store.models import KINDS, User
+from ..store.pointcache import store_snapshot
 from ..store.report_import import (
     FIELD_LABELS,
     ImportError_,
@@ -100,6 +101,8 @@ def import_command(file: Path, kind, maps, dry_run, publish, skip_invalid, lang,
                 click.echo(_("Dry run, nothing stored: %(counts)s.", counts=counts(plan, None)))
                 return
             stored = store(plan, user=user, publish=publish, skip_invalid=skip_invalid)
+            # Many rows changed (published or not): the next worker starts from a fresh snapshot.
+            store_snapshot()
         except ImportError_ as exc:
             raise click.ClickException(str(exc)) from None
         status = _("published") if publish else _("waiting for review")

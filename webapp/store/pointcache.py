@@ -38,7 +38,7 @@ from ..state import app_state
 from . import pointsnapshot
 from .models import Report
 from .queries import PUBLIC_STATUS, ReportFilters, apply_filters
-from .versioning import current_data_version, read_state
+from .versioning import bump_data_version, current_data_version, read_state
 
 #: ``day`` of a report without ``observed_on``: matches no since/until filter, like SQL NULL.
 NO_DAY = np.iinfo(np.int32).min
@@ -297,6 +297,27 @@ def _trim() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
         pass
+
+
+def store_snapshot() -> Points:
+    """Bring the points up to the committed version and store them as the snapshot, whatever their number.
+
+    The bulk commands (``flask reports import``, ``flask demo load``/``clear``, ``flask restore``)
+    call it at their end: they leave the snapshot stale, and the first worker started after them
+    would otherwise do the full load (seconds at a million reports), with warm-up or not.
+    A snapshot at ``reload_version`` itself is never used (a restore ends there), so then the
+    version is bumped first: one empty step after which the snapshot is a valid start.
+    """
+    state = read_state()
+    if state.version <= state.reload_version:
+        bump_data_version()
+        db.session.commit()
+    points = _refresh(None)
+    found = pointsnapshot.usable(read_state())
+    if found is None or found[0] != points.version:
+        pointsnapshot.save(points)
+    _trim()
+    return points
 
 
 def get_points() -> Points:
