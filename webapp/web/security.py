@@ -93,7 +93,9 @@ def set_headers(response):
     if g.get("behind_login"):
         # A page behind login (set by web.roles) is never kept by a browser or a proxy: a shared
         # computer's back button or cache must not show moderation pages after logout.
-        headers["Cache-Control"] = "no-store"
+        # "private" stays where a view set it (moderators' photos): it tells shared caches too.
+        private = "private" in headers.get("Cache-Control", "")
+        headers["Cache-Control"] = "private, no-store" if private else "no-store"
         headers.pop("Expires", None)
         headers.pop("ETag", None)
         headers.pop("Last-Modified", None)
