@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -353,6 +354,10 @@ def test_an_update_carries_the_date_of_its_event_everywhere(app, client, login, 
 
     rid = make_report()
     login()
+    for url in (f"/moderation/{rid}/progress", f"/reports/{rid}/suggest-update"):
+        form = client.get(url).get_data(as_text=True)
+        field = re.search(r'<input[^>]*name="happened_on"[^>]*>', form).group(0)
+        assert 'type="date"' in field and 'min="1948-01-01"' in field and 'max="' in field, url
     resp = set_state(client, rid, "ongoing", "The appeal was heard", happened_on="2024-03-17")
     assert resp.status_code == 302
     assert set_state(client, rid, "ongoing", "No date given").status_code == 302
