@@ -382,11 +382,14 @@ def test_an_update_carries_the_date_of_its_event_everywhere(app, client, login, 
     rows = list(csv.DictReader(io.StringIO(client.get("/export/updates.csv").data.decode("utf-8-sig"))))
     assert [r["happened_on"] for r in rows] == ["2024-03-17", ""]
     # A resident's suggestion carries its date too, once published.
-    client.get("/auth/logout")
-    assert suggest(client, rid, body="The school opened", happened_on="1967-06-05").status_code == 200
+    resident = app.test_client()
+    assert suggest(resident, rid, body="The school opened", happened_on="1967-06-05").status_code == 200
     with app.app_context():
         update = db.session.scalars(db.select(ReportUpdate).where(ReportUpdate.source == "public")).one()
         assert update.happened_on == dt.date(1967, 6, 5)
+    # The organizers reviewing it see the date it gives.
+    queue = client.get("/moderation/updates?lang=en").get_data(as_text=True)
+    assert 'datetime="1967-06-05"' in queue and format_date(dt.date(1967, 6, 5), "long", locale="en") in queue
 
 
 def test_a_bad_event_date_is_refused_with_a_clear_error_and_stores_nothing(app, client, login, make_report):
