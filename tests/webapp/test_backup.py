@@ -380,8 +380,8 @@ def test_records_that_move_round_trip(app, runner, other_app, tmp_path, make_rep
     write_photo(app, photo, b"\xff\xd8 an update photo")
     with app.app_context():
         report, user = db.session.get(Report, rid), db.session.get(User, uid)
-        update = set_state(report, "ongoing", user, f"{ARABIC}\nسطر ثان", photo)
-        updates.suggest_update(report, "Suggested", "+970 59 000 0000")
+        update = set_state(report, "ongoing", user, f"{ARABIC}\nسطر ثان", photo, dt.date(2026, 10, 30))
+        updates.suggest_update(report, "Suggested", "+970 59 000 0000", dt.date(1967, 6, 5))
         affected.add_signal(report, "beit-hanina", "private@example.net")
         sub = Subscription(email="hind@example.net", scope="area", target="silwan", lang="ar",
                            frequency="weekly", token="t" * 43,
@@ -402,3 +402,8 @@ def test_records_that_move_round_trip(app, runner, other_app, tmp_path, make_rep
     for table in ("reports", "report_updates", "affected_areas", "subscriptions", "alert_deliveries"):
         assert source[table] and restored[table] == source[table], table
     assert read_stored(other_app, f"photos/{photo}") == b"\xff\xd8 an update photo"
+    # The date of the event (a DATE column) comes back as the same day, not shifted or dropped.
+    with other_app.app_context():
+        from webapp.store.models import ReportUpdate
+        days = sorted((u.source, u.happened_on) for u in db.session.scalars(db.select(ReportUpdate)))
+    assert days == [("organizer", dt.date(2026, 10, 30)), ("public", dt.date(1967, 6, 5))]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -336,3 +337,75 @@ def test_the_export_page_offers_and_names_the_status_filter(client, states):
     rows = client.get("/export/updates.csv?status=closed").data.decode("utf-8-sig").splitlines()
     assert len(rows) == 3  # the header, the resolved challenge's and the ended initiative's change
     assert client.get("/export?status=nonsense").status_code == 400
+
+
+# --- the date of an update's event ----------------------------------------------------------------
+
+
+def test_an_update_carries_the_date_of_its_event_everywhere(app, client, login, make_report):
+    """An optional event date (organizer form and public suggestion): on the page in the page's
+    language, in the API, the feed's text (``updated`` stays the publication) and the export."""
+    import datetime as dt
+    import xml.etree.ElementTree as ET
+
+    from babel.dates import format_date
+
+    from webapp.store.models import ReportUpdate
+
+    rid = make_report()
+    login()
+    for url in (f"/moderation/{rid}/progress", f"/reports/{rid}/suggest-update"):
+        form = client.get(url).get_data(as_text=True)
+        field = re.search(r'<input[^>]*name="happened_on"[^>]*>', form).group(0)
+        assert 'type="date"' in field and 'min="1948-01-01"' in field and 'max="' in field, url
+    resp = set_state(client, rid, "ongoing", "The appeal was heard", happened_on="2024-03-17")
+    assert resp.status_code == 302
+    assert set_state(client, rid, "ongoing", "No date given").status_code == 302
+    with app.app_context():
+        rows = db.session.scalars(db.select(ReportUpdate).order_by(ReportUpdate.id)).all()
+        assert [u.happened_on for u in rows] == [dt.date(2024, 3, 17), None]
+        published = rows[1].published_at.date()
+    day = dt.date(2024, 3, 17)
+    en = client.get(f"/reports/{rid}?lang=en").get_data(as_text=True)
+    assert format_date(day, "long", locale="en") in en and 'datetime="2024-03-17"' in en
+    assert format_date(published, "long", locale="en") in en  # the undated one: its publication
+    ar = client.get(f"/reports/{rid}?lang=ar").get_data(as_text=True)
+    assert format_date(day, "long", locale="ar") in ar
+    items = client.get(f"/api/v1/reports/{rid}/updates").get_json()["updates"]
+    assert [u["happened_on"] for u in items] == ["2024-03-17", None]
+    assert items[0]["published_at"].startswith(published.isoformat())
+    feed = ET.fromstring(client.get(f"/reports/{rid}/feed.atom?lang=en").data)  # noqa: S314 - our own output
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entry = next(e for e in feed.findall("a:entry", ns) if "The appeal" in (e.findtext("a:summary", "", ns)))
+    assert entry.findtext("a:summary", "", ns).startswith(format_date(day, "long", locale="en"))
+    assert entry.findtext("a:updated", "", ns).startswith(published.isoformat())  # not 2024
+    rows = list(csv.DictReader(io.StringIO(client.get("/export/updates.csv").data.decode("utf-8-sig"))))
+    assert [r["happened_on"] for r in rows] == ["2024-03-17", ""]
+    # A resident's suggestion carries its date too, once published.
+    resident = app.test_client()
+    assert suggest(resident, rid, body="The school opened", happened_on="1967-06-05").status_code == 200
+    with app.app_context():
+        update = db.session.scalars(db.select(ReportUpdate).where(ReportUpdate.source == "public")).one()
+        assert update.happened_on == dt.date(1967, 6, 5)
+    # The organizers reviewing it see the date it gives.
+    queue = client.get("/moderation/updates?lang=en").get_data(as_text=True)
+    assert 'datetime="1967-06-05"' in queue and format_date(dt.date(1967, 6, 5), "long", locale="en") in queue
+
+
+def test_a_bad_event_date_is_refused_with_a_clear_error_and_stores_nothing(app, client, login, make_report):
+    from webapp.store.models import ReportUpdate
+
+    rid = make_report()
+    for date, message in (("2999-01-01", "cannot be in the future"), ("1947-12-31", "before 1948-01-01"),
+                          ("17/03/2024", "Not a valid date")):
+        url = f"/reports/{rid}/suggest-update?lang=en"
+        resp = client.post(url, data={"body": "Dated", "happened_on": date,
+                                      "csrf_token": csrf_token(client, url)})
+        assert resp.status_code == 400 and message in resp.get_data(as_text=True), date
+    login()
+    resp = set_state(client, rid, "ongoing", "Dated wrongly", happened_on="2999-01-01")
+    assert resp.status_code == 400 and "cannot be in the future" in resp.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(ReportUpdate)) == 0
+        from webapp.store.models import Report
+        assert db.session.get(Report, rid).lifecycle == "reported"  # the state did not move either

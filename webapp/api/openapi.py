@@ -247,6 +247,9 @@ def _schemas(categories: list[str]) -> dict:
             "state": {"oneOf": [{"enum": list(ALL_STATES)}, {"type": "null"}],
                       "description": "The state this update set, if it changed it."},
             "previous_state": {"oneOf": [{"enum": list(ALL_STATES)}, {"type": "null"}]},
+            "happened_on": {"type": ["string", "null"], "format": "date",
+                            "description": "When the event happened (YYYY-MM-DD), if the author gave "
+                                           "a date; otherwise the publication date stands for it."},
             "published_at": {"type": "string", "format": "date-time"},
             "photo_url": {"type": ["string", "null"]},
         }, additionalProperties=False),

@@ -35,7 +35,7 @@ REPORT_COLUMNS = ("id", "kind", "category", "category_label", "title", "descript
                   "addresses", "addressed_categories", "url", "status", "status_label")
 #: Column order of the updates table (each at its report's public point).
 UPDATE_COLUMNS = ("id", "report_id", "title", "kind", "category", "source", "state", "state_label",
-                  "previous_state", "text", "published_at", "photo", "url")
+                  "previous_state", "text", "happened_on", "published_at", "photo", "url")
 AREA_COLUMNS = ("slug", "name_ar", "name_en", "name_he", "kind", "sector")
 DEFAULT_COLOUR = "#4a4e69"
 
@@ -276,7 +276,7 @@ def updates_frame(filters: queries.ReportFilters, lang: str) -> gpd.GeoDataFrame
             "category": report.category, "source": data["source"], "state": data["state"] or "",
             "state_label": lifecycle.label(data["state"]) if data["state"] else "",
             "previous_state": data["previous_state"] or "", "text": data["text"],
-            "published_at": data["published_at"],
+            "happened_on": data["happened_on"] or "", "published_at": data["published_at"],
             "photo": url_for("progress.update_photo", filename=data["photo"], _external=True)
             if data["photo"] else "",
             "url": f"{permalink}{report.id}#update-{data['id']}"})

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..store.report_rules import event_date_error
 from ..store.updates import MAX_BODY, MAX_CONTACT
 from ..web.report_form import valid_text
 
@@ -28,6 +29,17 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def _event_date(form, field):
+    # The report form's date rule (store.report_rules), shared so both forms refuse the same dates.
+    error = event_date_error(field.data)
+    if error:
+        raise ValidationError(error)
+
+
+def _event_date_field():
+    return DateField(_l("When did it happen? (optional)"), validators=[Optional(), _event_date])
+
+
 class StateForm(FlaskForm):
     """An organizer sets the state and/or writes an update (text, optional photo)."""
 
@@ -35,6 +47,7 @@ class StateForm(FlaskForm):
     note = TextAreaField(_l("Update (optional)"), filters=[_strip], validators=[
         Optional(), Length(max=MAX_BODY, message=_TOO_LONG), valid_text])
     photo = FileField(_l("Photo (optional)"))
+    happened_on = _event_date_field()
 
 
 class SuggestUpdateForm(FlaskForm):
@@ -42,6 +55,7 @@ class SuggestUpdateForm(FlaskForm):
 
     body = TextAreaField(_l("What happened?"), filters=[_strip], validators=[
         DataRequired(_l("Please write the update.")), Length(max=MAX_BODY, message=_TOO_LONG), valid_text])
+    happened_on = _event_date_field()
     contact = StringField(_l("How to reach you (optional, never published)"), filters=[_strip],
                           validators=[Optional(), Length(max=MAX_CONTACT, message=_TOO_LONG), valid_text])
     website = StringField(_l("Leave this field empty"))

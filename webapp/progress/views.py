@@ -25,6 +25,7 @@ from ..extensions import db, limiter
 from ..store import affected, lifecycle, photos, queries, updates
 from ..store.layers import get_layers, place_names
 from ..store.models import AffectedArea, Report, ReportUpdate
+from ..store.report_rules import EARLIEST_EVENT_DATE, jerusalem_today
 from ..web.i18n import current_language
 from ..web.images import send_image
 from ..web.roles import organizer_required
@@ -55,6 +56,11 @@ def _area_choices(lang: str, exclude: str | None) -> list[tuple[str, str]]:
     return choices([("", _("Choose…"))] + sorted(labelled, key=lambda c: c[1].casefold()))
 
 
+def _date_bounds() -> dict:
+    # The date picker's bounds: the same rule the form checks on the server (report_rules).
+    return {"today": jerusalem_today().isoformat(), "earliest": EARLIEST_EVENT_DATE.isoformat()}
+
+
 # --- public ----------------------------------------------------------------------------------
 
 @bp.route("/reports/<id:report_id>/suggest-update", methods=["GET", "POST"])
@@ -67,9 +73,9 @@ def suggest_update(report_id: int):
         # A bot filled the hidden field: answer like a success, store nothing.
         return render_template("progress/thanks.html", report=report, what="update"), 200
     if form.validate_on_submit():
-        updates.suggest_update(report, form.body.data, form.contact.data or "")
+        updates.suggest_update(report, form.body.data, form.contact.data or "", form.happened_on.data)
         return render_template("progress/thanks.html", report=report, what="update"), 200
-    return render_template("progress/suggest.html", form=form, report=report,
+    return render_template("progress/suggest.html", form=form, report=report, **_date_bounds(),
                            limits={"body": updates.MAX_BODY, "contact": updates.MAX_CONTACT}), \
         400 if request.method == "POST" else 200
 
@@ -104,7 +110,7 @@ def update_photo(filename: str):
 def _render_manage(report: Report, form: StateForm, status: int = 200):
     history = db.session.scalars(db.select(ReportUpdate).where(ReportUpdate.report_id == report.id)
                                  .order_by(ReportUpdate.created_at, ReportUpdate.id)).all()
-    return render_template("progress/manage.html", report=report, form=form,
+    return render_template("progress/manage.html", report=report, form=form, **_date_bounds(),
                            state=state_badge(report.lifecycle),
                            history=[timeline_item(u) for u in history]), status
 
@@ -140,7 +146,8 @@ def manage(report_id: int):
         photos.store(clean, photos_dir)
     try:
         done = lifecycle.set_state(report, form.state.data, current_user._get_current_object(),
-                                   form.note.data or "", clean.name if clean else None)
+                                   form.note.data or "", clean.name if clean else None,
+                                   form.happened_on.data)
     except Exception:
         db.session.rollback()
         photos.discard(clean.name if clean else None, photos_dir)

@@ -20,6 +20,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from flask import Response, abort, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from geo.drawing.excerpt import excerpt
@@ -145,6 +146,10 @@ def _update_entry(update: ReportUpdate, lang: str, scheme: str) -> dict:
         title=_("Update: %(title)s", title=entry["title"]) + (f" ({state})" if state else ""),
         updated=update.published_at,
         summary=excerpt(clean(update.body)) or state or entry["summary"])
+    if update.happened_on:
+        # ``updated`` stays the publication time (feed readers sort on it); the event's own
+        # date goes in the text, in the feed's language.
+        entry["summary"] = f"{format_date(update.happened_on, 'long')} — {entry['summary']}"
     return entry
 
 

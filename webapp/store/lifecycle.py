@@ -12,6 +12,8 @@ and ``closed`` group the states (Open311's ``status`` is the same split).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
@@ -76,7 +78,8 @@ def fit_to_kind(report: Report) -> None:
         report.lifecycle = default_state(report.kind)
 
 
-def set_state(report: Report, state: str, user: User, note: str = "", photo: str | None = None):
+def set_state(report: Report, state: str, user: User, note: str = "", photo: str | None = None,
+              happened_on: dt.date | None = None):
     """Set the public state of ``report`` and add the change to its timeline; commits.
 
     Parameters
@@ -90,6 +93,8 @@ def set_state(report: Report, state: str, user: User, note: str = "", photo: str
         Optional text of the update that goes with the change.
     photo : str, optional
         A stored photo name (already cleaned by ``store.photos``).
+    happened_on : datetime.date, optional
+        When the event the update tells of happened (None: its publication date stands for it).
 
     Returns
     -------
@@ -103,7 +108,7 @@ def set_state(report: Report, state: str, user: User, note: str = "", photo: str
     if state == previous and not note and not photo:
         return None
     now = utcnow()
-    update = ReportUpdate(report=report, source="organizer", body=note, photo=photo,
+    update = ReportUpdate(report=report, source="organizer", body=note, photo=photo, happened_on=happened_on,
                           state=state if state != previous else None,
                           previous_state=previous if state != previous else None,
                           status="published", created_by=user, created_at=now, published_at=now)

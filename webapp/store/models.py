@@ -323,6 +323,8 @@ class ReportUpdate(db.Model):
     # The lifecycle state this update set (None: a plain update) and the one before it.
     state: Mapped[str | None] = mapped_column(String(20), nullable=True)
     previous_state: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # When what the update tells happened (None: the publication date stands for it).
+    happened_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     contact: Mapped[str] = mapped_column(String(300), default="")  # private
     reject_reason: Mapped[str] = mapped_column(String(500), default="")  # private

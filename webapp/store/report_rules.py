@@ -75,6 +75,22 @@ def _observed_on_error(day, _values) -> str | None:
     return None
 
 
+#: The earliest date an update may tell of (the timeline of a place, not of pre-history).
+EARLIEST_EVENT_DATE = dt.date(1948, 1, 1)
+
+
+def event_date_error(day: dt.date | None) -> str | None:
+    """Why ``day`` cannot be the date of an update's event, or None (no date is fine).
+
+    The report's "date observed" rule (never in the future, Jerusalem's today), plus a lower
+    bound: a mistyped year (0202, 1024) would otherwise sort the timeline nonsensically.
+    """
+    error = _observed_on_error(day, {})
+    if error is None and day and day < EARLIEST_EVENT_DATE:
+        return _("The date cannot be before %(date)s.", date=EARLIEST_EVENT_DATE.isoformat())
+    return error
+
+
 def _link_error(link, _values) -> str | None:
     if not link:
         return None

@@ -26,10 +26,15 @@ REVIEW_ACTIONS: Moves = {"publish": ("published", frozenset({"pending", "rejecte
                          "reject": ("rejected", frozenset({"pending", "published"}))}
 
 
-def suggest_update(report: Report, body: str, contact: str = "") -> ReportUpdate:
-    """Store an update suggested by the public, pending review; commits."""
+def suggest_update(report: Report, body: str, contact: str = "",
+                   happened_on: dt.date | None = None) -> ReportUpdate:
+    """Store an update suggested by the public, pending review; commits.
+
+    ``happened_on`` is the optional date of the event (checked by the form with
+    ``report_rules.event_date_error``).
+    """
     update = ReportUpdate(report=report, source="public", body=body[:MAX_BODY],
-                          contact=contact[:MAX_CONTACT], status="pending")
+                          contact=contact[:MAX_CONTACT], happened_on=happened_on, status="pending")
     db.session.add(update)
     db.session.commit()
     return update
@@ -77,7 +82,8 @@ def public_update(update: ReportUpdate) -> dict:
     """The public fields of an update: never its contact, author or rejection reason."""
     return {"id": update.id, "report_id": update.report_id, "source": update.source,
             "text": update.body, "state": update.state, "previous_state": update.previous_state,
-            "photo": update.photo, "published_at": _iso(update.published_at)}
+            "photo": update.photo, "published_at": _iso(update.published_at),
+            "happened_on": update.happened_on.isoformat() if update.happened_on else None}
 
 
 def pending_updates() -> list[ReportUpdate]:

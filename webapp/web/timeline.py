@@ -31,8 +31,10 @@ def timeline_item(update: ReportUpdate) -> dict:
         "state": state_badge(update.state) if update.state else None,
         "previous": state_badge(update.previous_state) if update.previous_state else None,
         "photo_url": url_for("progress.update_photo", filename=update.photo) if update.photo else None,
-        "date": update.published_at or update.created_at,
-        "date_label": format_date(update.published_at or update.created_at, "long"),
+        # The date of the event when the author gave one, else when the update was published.
+        "date": update.happened_on or update.published_at or update.created_at,
+        "date_label": format_date(update.happened_on or update.published_at or update.created_at, "long"),
+        "happened_on": update.happened_on,
     }
 
 

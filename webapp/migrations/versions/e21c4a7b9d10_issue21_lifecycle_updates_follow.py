@@ -31,6 +31,7 @@ def upgrade():
     sa.Column('photo', sa.String(length=80), nullable=True),
     sa.Column('state', sa.String(length=20), nullable=True),
     sa.Column('previous_state', sa.String(length=20), nullable=True),
+    sa.Column('happened_on', sa.Date(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('contact', sa.String(length=300), nullable=False),
     sa.Column('reject_reason', sa.String(length=500), nullable=False),
