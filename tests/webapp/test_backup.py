@@ -38,22 +38,26 @@ def other_app(tmp_path):
 def dump(app) -> dict[str, list[tuple]]:
     """Every row of every table (alembic_version and any table added later included).
 
-    ``data_version`` is left out: a restore bumps it on purpose (test_restore_bumps_version).
+    ``data_version`` is left out: a restore bumps it on purpose (test_restore_bumps_version); so
+    is the point snapshot (``cache/points-…`` in stored_files), a cache that a restore rebuilds for
+    its own data version (``pointcache.store_snapshot``) and that no backup carries.
     """
     with app.app_context():
         meta = sa.MetaData()
         meta.reflect(bind=db.engine)
         with db.engine.connect() as conn:
-            return {t.name: [tuple(r) for r in conn.execute(
-                        sa.select(t).order_by(*(list(t.primary_key.columns) or list(t.columns))))]
-                    for t in meta.sorted_tables if t.name != "data_version"}
+            out = {t.name: [tuple(r) for r in conn.execute(
+                       sa.select(t).order_by(*(list(t.primary_key.columns) or list(t.columns))))]
+                   for t in meta.sorted_tables if t.name != "data_version"}
+    out["stored_files"] = [row for row in out.get("stored_files", []) if not row[0].startswith("cache/")]
+    return out
 
 
 def files(app) -> dict[str, bytes]:
     """The stored files (photos, logos, overlays: rows of stored_files), by name; and nothing on disk."""
     with app.app_context(), db.engine.connect() as conn:
         out = {name: bytes(data) for name, data in conn.execute(
-            sa.text("SELECT name, data FROM stored_files ORDER BY name"))}
+            sa.text("SELECT name, data FROM stored_files WHERE name NOT LIKE 'cache/%' ORDER BY name"))}
     on_disk = [p for p in Path(app.instance_path).rglob("*")
                if p.is_file() and not p.name.startswith("ahya.db")]
     assert on_disk == [], on_disk  # the instance folder holds no file of the app's own
