@@ -48,26 +48,26 @@ def set_password(email: str, password_stdin: bool) -> None:
     click.echo(f"password changed for {normalize_email(email)}")
 
 
+def _set_active(email: str, active: bool) -> None:
+    try:
+        set_active(email, active)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{'activated' if active else 'deactivated'} {normalize_email(email)}")
+
+
 @users_cli.command("deactivate")
 @click.argument("email")
 def deactivate(email: str) -> None:
     """Refuse an account's logins and end its sessions (its reports and audit entries stay)."""
-    try:
-        set_active(email, False)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"deactivated {normalize_email(email)}")
+    _set_active(email, False)
 
 
 @users_cli.command("activate")
 @click.argument("email")
 def activate(email: str) -> None:
     """Let a deactivated account log in again."""
-    try:
-        set_active(email, True)
-    except AccountError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"activated {normalize_email(email)}")
+    _set_active(email, True)
 
 
 @users_cli.command("list")

@@ -114,9 +114,14 @@ def subscribe(email: str, scope: str, target: str, lang: str, frequency: str = "
     return sub
 
 
+#: What ``secrets.token_urlsafe`` writes: anything else (a NUL byte, which PostgreSQL refuses in
+#: text, say) names no subscription and is never sent to the database.
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def by_token(token: str) -> Subscription | None:
     """The subscription a link's token names, or None."""
-    if not token or len(token) > 64:
+    if not TOKEN.fullmatch(token or ""):
         return None
     return db.session.scalars(select(Subscription).where(Subscription.token == token)).first()
 
