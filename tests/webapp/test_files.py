@@ -41,6 +41,11 @@ def test_put_read_replace_and_names(app):
             assert files.read(bad) is None and files.info(bad) is None
         assert [f.name for f in files.listing("overlays/")] == ["overlays/x.json"]
         assert files.listing("photos/") == []
+        # secrets.token_urlsafe names (waiting imports) may start with "-" or "_".
+        for token_name in ("imports/-AxnzAanXoHPYsnjDqSV5FBp7dvcFPtb.upload", "imports/_a.json"):
+            files.put(token_name, b"x")
+            assert files.read(token_name) == b"x"
+        db.session.rollback()
 
 
 def test_sweep_removes_only_old_files_under_the_prefix(app):
