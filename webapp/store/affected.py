@@ -15,7 +15,9 @@ from ..extensions import db
 from .models import AffectedArea, Report, User, utcnow
 from .moderation import Moves, transition
 from .queries import PUBLIC_STATUS
+from .reporting import audit, create_report
 from .versioning import bump_data_version
+from .whocanhelp import area_points
 
 MAX_CONTACT = 300
 #: Suggestions are published or rejected (no archive): the moves of ``store.moderation``.
@@ -35,8 +37,6 @@ def add_signal(report: Report, area: str, contact: str = "") -> AffectedArea:
 
 def review_signal(signal: AffectedArea, action: str, user: User, reason: str = "") -> None:
     """Publish or reject a signal (audited on its challenge); illegal moves raise ValueError."""
-    from .reporting import audit
-
     transition(signal, action, REVIEW_ACTIONS, reason)  # ValueError for an illegal move
     audit(signal.report, f"signal {action}", user, f"{signal.area}")
     signal.report.changed_version = bump_data_version()
@@ -50,9 +50,6 @@ def promote(signal: AffectedArea, user: User) -> Report:
     representative point with precision ``area`` (only the area is known). The signal is
     published too: the first challenge then links to the new one.
     """
-    from .reporting import create_report
-    from .whocanhelp import area_points
-
     if signal.linked_report_id is not None:
         raise ValueError("already a challenge of its own")
     first = signal.report
@@ -65,7 +62,6 @@ def promote(signal: AffectedArea, user: User) -> Report:
     signal.linked_report_id = report.id
     if signal.status != "published":
         signal.status, signal.published_at = "published", utcnow()
-    from .reporting import audit
 
     audit(first, "signal promote", user, f"{signal.area} → {report.id}")
     first.changed_version = bump_data_version()

@@ -44,9 +44,11 @@ from sqlalchemy import and_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from .layers import place_names
 from .lifecycle import label as state_label
 from .models import AlertDelivery, Report, ReportUpdate, Subscription, utcnow
 from .queries import PUBLIC_STATUS
+from .reporting import get_taxonomy
 
 SCOPES = ("area", "category", "report")
 FREQUENCIES = ("immediate", "weekly")
@@ -60,7 +62,6 @@ MAX_ITEMS = 50
 @dataclass(frozen=True)
 class Item:
     """Something to tell a follower: a newly published report or a published update."""
-
     key: str  # "report:<id>" or "update:<id>" (AlertDelivery.item)
     report: Report
     update: ReportUpdate | None
@@ -194,9 +195,6 @@ def _external(endpoint: str, **values) -> str:
 
 def target_name(scope: str, target: str, lang: str) -> str:
     """What is followed, in words: the area's name, the category's label, the report's title."""
-    from .layers import place_names
-    from .reporting import get_taxonomy
-
     if scope == "area":
         names = place_names().get(target, {})
         return names.get(lang) or names.get("en") or target
@@ -254,7 +252,6 @@ def send_confirmation(sub: Subscription) -> bool:
 
 
 def _mail_items(sub: Subscription, items: list[Item]) -> list[dict]:
-    from .reporting import get_taxonomy
 
     out = []
     for item in items:

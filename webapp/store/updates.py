@@ -17,6 +17,7 @@ from ..extensions import db
 from .models import Report, ReportUpdate, User
 from .moderation import Moves, transition
 from .queries import PUBLIC_STATUS
+from .reporting import audit
 from .versioning import bump_data_version
 
 #: Longest update text (characters) and longest private contact.
@@ -42,8 +43,6 @@ def suggest_update(report: Report, body: str, contact: str = "",
 
 def review_update(update: ReportUpdate, action: str, user: User, reason: str = "") -> None:
     """Publish or reject a suggested update (audited on its report); illegal moves raise ValueError."""
-    from .reporting import audit
-
     transition(update, action, REVIEW_ACTIONS, reason)  # ValueError for an illegal move
     audit(update.report, f"update {action}", user, f"update {update.id}")
     # Feeds, the API and the report page show updates: their caches follow the data version.

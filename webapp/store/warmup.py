@@ -25,16 +25,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from geo.reference.layers import LayerError
 
 from ..extensions import db
+from .layers import get_layers, place_slugs
+from .pointcache import get_points
+from .reporting import get_taxonomy
 
 log = logging.getLogger(__name__)
 
 
 def warm_up(app) -> None:
     """Load what every first request needs (``WARM_UP``; test apps only when they pass it)."""
-    from .layers import get_layers, place_slugs
-    from .pointcache import get_points
-    from .reporting import get_taxonomy
-
     with app.app_context():
         try:
             get_layers()
