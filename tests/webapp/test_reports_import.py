@@ -138,8 +138,8 @@ def test_bad_rows_refuse_the_file_with_line_numbers(app, runner, tmp_path):
     result = run(runner, bad_file(tmp_path))
     assert result.exit_code == 1
     out = result.output
-    # The same messages as the form (one set of rules).
-    assert "Row 3: Place: This point is outside Jerusalem's municipal boundary." in out
+    # The form's rules, worded for rows and columns (no map to click in a file).
+    assert "Row 3: Place: This row's coordinates are outside Jerusalem's municipal boundary." in out
     assert "Row 4: Date observed: The date cannot be in the future." in out
     assert "Row 5: Category: This category is for initiatives, not challenges." in out
     assert "Row 6: Title: At most 120 characters, please." in out
@@ -171,12 +171,12 @@ def test_map_and_kind_options(app, runner, tmp_path):
     path = tmp_path / "odd.csv"
     path.write_text("headline,north,east,theme\nSchool bus,31.7698,35.2389,education\n", encoding="utf-8")
     result = run(runner, path)
-    assert result.exit_code == 1 and "No coordinates column" in result.output
+    assert result.exit_code == 1 and "No column with coordinates or place names" in result.output
     mapped = ["--map", "north=lat", "--map", "east=lon", "--map", "theme=category"]
     result = run(runner, path, *mapped)
     # "education" is a category of both kinds: the kind must come from somewhere.
     assert result.exit_code == 1
-    assert "Type: Choose whether this is a challenge or an initiative." in result.output
+    assert "Type: The type is empty or unknown: fill the type column" in result.output
     result = run(runner, path, *mapped, "--kind", "initiative")
     assert result.exit_code == 0, result.output
     (report,) = reports(app)

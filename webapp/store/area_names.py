@@ -62,3 +62,9 @@ def area_point(slug: str) -> tuple[float, float]:
     """(lon, lat) of the area's representative point."""
     row = _catalogue()["by_slug"][slug]
     return row["lon"], row["lat"]
+
+
+def area_label(slug: str, lang: str) -> str:
+    """The area's name in ``lang`` (``ar`` or ``en``), its slug when it has none."""
+    row = _catalogue()["by_slug"].get(slug)
+    return slug if row is None else row["ar" if lang == "ar" else "en"]

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass, field
 
 import numpy as np
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
@@ -21,9 +22,10 @@ from geo.spatial.privacy import public_points
 
 from ..extensions import db
 from . import report_rules as rules
+from .area_names import area_label, find_area
 from .lifecycle import default_state
 from .models import AuditEvent, Report, User, utcnow
-from .report_rows import apply_overrides, detect_mapping, has_place, parse_rows
+from .report_rows import CategoryLookup, apply_overrides, fit_mapping, has_place, parse_rows
 from .reporting import get_area_index, get_taxonomy
 from .versioning import bump_data_version
 
@@ -96,6 +98,8 @@ class Plan:
     table: Table
     mapping: list[str | None]
     rows: list[RowResult]
+    #: Why no row can have a place (no coordinates or place column): the page still previews.
+    notice: str = ""
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.rows if r.status == status)
@@ -118,8 +122,29 @@ def reason(exc: TableError) -> str:
     return str(REASONS[exc.code]) % params if exc.code in REASONS else str(exc)
 
 
+def read(data: bytes, filename: str) -> Table:
+    """The file's table; raises ``ImportError_`` with the reason in the reader's language."""
+    try:
+        return read_table(data, filename)
+    except TableError as exc:
+        raise ImportError_(_("The file cannot be imported: %(reason)s.", reason=reason(exc))) from None
+
+
+def category_error(kind: str | None, category: str | None) -> str | None:
+    """Why ``category`` (an id or a label, for ``kind`` or any kind) cannot be the default category."""
+    if not category:
+        return None
+    taxonomy = get_taxonomy()
+    found_kind, found = CategoryLookup(taxonomy).find(kind, category)
+    kinds = (found_kind,) if found_kind else ("challenge", "initiative")
+    if any(taxonomy.is_valid(k, found) for k in kinds):
+        return None
+    return _("Unknown category: %(category)s.", category=category)
+
+
 def prepare(data: bytes, filename: str, *, overrides: dict | None = None, mapping: list | None = None,
-            default_kind: str | None = None) -> Plan:
+            default_kind: str | None = None, default_category: str | None = None,
+            preview: bool = False, table: Table | None = None) -> Plan:
     """Read, map and check a file; raises ``ImportError_`` when the file as a whole is refused.
 
     Parameters
@@ -130,31 +155,65 @@ def prepare(data: bytes, filename: str, *, overrides: dict | None = None, mappin
         The whole mapping, one field (or None) per column, as the preview page sends it.
     default_kind : str, optional
         ``--kind``: the kind of rows that give none.
+    default_category : str, optional
+        ``--category``: the category (id or label) of rows that give none.
+    preview : bool
+        For the page: a file whose place columns are not recognised still gives a plan (every
+        row invalid, ``notice`` saying why) so that the organizer can map them.
+    table : Table, optional
+        The file already read (``read``).
     """
-    try:
-        table = read_table(data, filename)
-    except TableError as exc:
-        raise ImportError_(_("The file cannot be imported: %(reason)s.", reason=reason(exc))) from None
+    if table is None:
+        table = read(data, filename)
     if mapping is not None:
         if len(mapping) != len(table.headers):
             raise ImportError_(_("The mapping does not match the file's columns."))
         cols = list(mapping)
     else:
-        cols = detect_mapping(table.headers)
+        cols = fit_mapping(table, get_taxonomy(), find_area)
     if overrides:
         try:
             cols = apply_overrides(table.headers, cols, overrides)
         except ValueError as exc:
             raise ImportError_(_("Bad --map: %(reason)s.", reason=str(exc))) from None
-    if not has_place(cols, table.points is not None):
-        raise ImportError_(_("No coordinates column: name the columns lat and lon (or خط العرض and "
-                             "خط الطول), gps, _geolocation or area, or map one with col=field."))
     if not table.rows:
         raise ImportError_(_("The file has no rows to import."))
-    parsed = parse_rows(table, cols, get_taxonomy(), default_kind)
+    notice = ""
+    if not has_place(cols, table.points is not None):
+        if not preview:
+            raise ImportError_(_("No column with coordinates or place names was recognised: name the "
+                                 "columns lat and lon (or خط العرض and خط الطول), gps, _geolocation "
+                                 "or area, or map one with --map COLUMN=FIELD."))
+        notice = _("No column with coordinates or place names was recognised: choose one in the "
+                   "mapping below and press “Preview again”.")
+    parsed = parse_rows(table, cols, get_taxonomy(), default_kind, default_category)
     rows = _check(parsed)
     _mark_duplicates(rows)
-    return Plan(filename, table, cols, rows)
+    return Plan(filename, table, cols, rows, notice)
+
+
+def _lang() -> str:
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "ar"
+
+
+def documented_title(values: dict, area: str | None, lang: str) -> str:
+    """The title of a row that has none: its category, its place and its date, in ``lang``.
+
+    "Housing and demolitions · Silwan · 2024-03-05": the category's label, the neighbourhood or
+    village (found from the coordinates or the place column) and the date observed, each left
+    out when the row lacks it (never another column's text: a geotrace is not a title).
+    """
+    parts = []
+    category = get_taxonomy().get(values.get("kind"), values.get("category") or "") \
+        if values.get("kind") else None
+    if category is not None:
+        parts.append(category.label(lang))
+    if area:
+        parts.append(area_label(area, lang))
+    if values.get("observed_on"):
+        parts.append(values["observed_on"].isoformat())
+    return " · ".join(parts)[:120]
 
 
 def _check(parsed) -> list[RowResult]:
@@ -168,15 +227,19 @@ def _check(parsed) -> list[RowResult]:
         found = get_area_index().assign(lons, lats)
         areas = {i: (None if a is None else str(a)) for i, a in zip(with_point, found, strict=True)}
     out = []
+    lang = _lang()
     for i, row in enumerate(parsed):
         result = RowResult(row.line, row.source_id)
         result.errors = [(name, str(PROBLEMS[code])) for name, code, _value in row.problems]
         unread = {name for name, _m in result.errors}
-        for name, message in rules.field_errors(row.values, skip=unread).items():
+        if not row.values["title"]:
+            area = areas.get(i) if i in areas else find_area(row.values["area_name"])
+            row.values["title"] = documented_title(row.values, area, lang)
+        for name, message in rules.field_errors(row.values, skip=unread, for_file=True).items():
             result.errors.append((name, message))
         if not unread & {"location", "lat", "lon"} and "area_name" not in dict(result.errors):
             place = rules.resolve_point(row.values["lat"], row.values["lon"], row.values["area_name"],
-                                        **({"area": areas[i]} if i in areas else {}))
+                                        **({"area": areas[i]} if i in areas else {}), for_file=True)
             if place.error:
                 result.errors.append(("point", place.error))
         if result.errors:

@@ -1,8 +1,12 @@
 """Rows of a table → report values: which column is which field, and what each cell means.
 
 ``detect_mapping`` recognises columns by name - English or Arabic, form names or labels, the
-columns KoboToolbox and ODK Central add (``_geolocation``, ``_gps_latitude``, ``group/gps``,
-``_uuid``, ``meta/instanceID``, ``KEY``, ``_submission_time``, ``SubmissionDate``) - and
+columns KoboToolbox, Ona and ODK Central add (``_geolocation``, ``_gps_latitude``, ``group/gps``,
+``_lieu_latitude``, ``location-Latitude``, ``_uuid``, ``meta/instanceID``, ``meta-instanceID``,
+``KEY``, ``_submission_time``, ``SubmissionDate``), whatever the group separator (``/`` by
+default in Kobo, ``.`` as its export option, ``-`` in ODK Central); ``fit_mapping`` then keeps a
+column only when its values fit the field (a form's own ``type`` question holding "Apartment" is
+not Ahya's kind) and finds unnamed columns by their values (geopoints, place names), and
 ``apply_overrides`` lets the organizer change it. ``parse_rows`` turns each row into plain values
 (numbers, a date, a category id, a kind) and the problems of reading them, as codes: the caller
 words them in the reader's language and then applies the report rules (webapp.store.report_rules).
@@ -39,8 +43,9 @@ NAMES = {
     "lon": ["lon", "lng", "long", "longitude", "x", "gps_longitude", "_gps_longitude", "خط الطول", "الطول"],
     "location": ["_geolocation", "geolocation", "gps", "geopoint", "location", "point", "coordinates",
                  "الموقع", "الاحداثيات", "احداثيات", "الموقع الجغرافي"],
-    "area_name": ["area", "area_name", "neighborhood", "neighbourhood", "village", "locality", "الحي",
-                  "القريه", "الحي او القريه", "المنطقه"],
+    "area_name": ["area", "area_name", "neighborhood", "neighbourhood", "village", "locality", "place",
+                  "place_name", "community", "الحي", "القريه", "الحي او القريه", "المنطقه", "المكان",
+                  "البلده", "التجمع"],
     "precision": ["precision", "location_precision", "الدقه", "دقه الموقع"],
     "observed_on": ["observed_on", "date", "date_observed", "observed", "event_date", "التاريخ",
                     "تاريخ", "تاريخ الرصد", "تاريخ المشاهده"],
@@ -49,11 +54,16 @@ NAMES = {
     "organization": ["organization", "organisation", "org", "group_name", "المؤسسه", "الجهه", "المنظمه",
                      "الجمعيه"],
     "link": ["link", "url", "website", "الرابط", "رابط"],
-    "contact": ["contact", "phone", "email", "التواصل", "جهه الاتصال", "الهاتف", "رقم الهاتف"],
+    "contact": ["contact", "phone", "email", "e-mail", "التواصل", "جهه الاتصال", "الهاتف", "رقم الهاتف"],
     "source_id": ["_uuid", "meta/instanceid", "instanceid", "key", "uuid"],
 }
+#: Kobo and Ona write this for a question the form skipped: an empty cell, not a value.
+SKIP_MARKERS = frozenset({"n/a", "#n/a"})
+#: Group separators in survey headers: Kobo ``/`` (``.`` as an option), ODK Central ``-``.
+_GROUP_SEPARATORS = ("/", ".", "-")
 #: Kobo/ODK columns that look like a field but are not one (a geopoint's altitude and accuracy).
-_NOT_A_FIELD = re.compile(r"(_altitude|_precision|_accuracy)$")
+# Kobo's split columns start with "_" (``_gps_precision``); ODK Central's are ``gps-Accuracy``.
+_NOT_A_FIELD = re.compile(r"^_.+_(altitude|precision|accuracy)$|[_.\-/](altitude|accuracy)$")
 _LAT = re.compile(r"^_?(.+)_latitude$")
 _LON = re.compile(r"^_?(.+)_longitude$")
 KIND_VALUES = {
@@ -81,12 +91,28 @@ def fold(text: str) -> str:
 
 
 def normalize_name(header: str) -> str:
-    """A column name as ``NAMES`` spells it: folded, ``_`` for spaces, group path dropped."""
+    """A column name as ``NAMES`` spells it: folded, ``_`` for spaces, ``/`` group path dropped."""
     name = fold(header)
     if name in ("meta/instanceid",):
         return name
     name = name.rsplit("/", 1)[-1]  # Kobo/ODK groups: "group_report/title" -> "title"
     return name
+
+
+def name_candidates(header: str) -> list[str]:
+    """The names a header may stand for, the whole name first, then without its group path.
+
+    ``report/title``, ``report.title`` and ``report-title`` all end in ``title``; the whole name
+    is tried first so that a column really named ``e-mail`` or ``geo.lat`` is read as itself.
+    """
+    whole = fold(header)
+    out = [whole]
+    for sep in _GROUP_SEPARATORS:
+        if sep in whole:
+            tail = whole.rsplit(sep, 1)[-1].strip()
+            if tail and tail not in out:
+                out.append(tail)
+    return out
 
 
 def _key(name: str) -> str:
@@ -101,17 +127,29 @@ for _field, _names in NAMES.items():
 
 
 def field_of(header: str) -> tuple[str | None, int]:
-    """(field, rank) a column name is recognised as; (None, 0) for an unknown column."""
-    name = _key(normalize_name(header))
-    if not name:
+    """(field, rank) a column name is recognised as; (None, 0) for an unknown column.
+
+    A name recognised only after dropping its group path ranks after the same name whole
+    (``location-Latitude`` after ``latitude``); split geopoints (``_lieu_latitude``,
+    ``location-Latitude``, ``geo-lat``) are latitude and longitude, their altitude and
+    accuracy nothing.
+    """
+    candidates = name_candidates(header)
+    if not candidates[0]:
         return None, 0
-    if name in _LOOKUP:
-        return _LOOKUP[name]
-    if _NOT_A_FIELD.search(name):
+    whole = _key(candidates[0])
+    if whole in _LOOKUP:
+        return _LOOKUP[whole]
+    if _NOT_A_FIELD.search(whole):
         return None, 0
-    if _LAT.match(name):
+    for depth, name in enumerate(candidates):
+        key = _key(name)
+        if key in _LOOKUP:
+            found, rank = _LOOKUP[key]
+            return found, rank + 20 * depth
+    if _LAT.match(whole):
         return "lat", 50
-    if _LON.match(name):
+    if _LON.match(whole):
         return "lon", 50
     return None, 0
 
@@ -126,6 +164,128 @@ def detect_mapping(headers: list[str]) -> list[str | None]:
     mapping: list[str | None] = [None] * len(headers)
     for name, (_rank, col) in best.items():
         mapping[col] = name
+    return mapping
+
+
+#: Filled cells of a column looked at to judge whether its values fit a field, and the share that must.
+_SAMPLE = 500
+_FIT = 0.5
+#: Unnamed columns are read by their values only when nearly all of them fit.
+_FIT_UNNAMED = 0.8
+
+
+def cell_text(text: str | None) -> str | None:
+    """A cell as the import reads it: ``None`` for an empty cell or a skip marker (``n/a``)."""
+    if text is None:
+        return None
+    text = text.strip()
+    return None if not text or text.casefold() in SKIP_MARKERS else text
+
+
+def _is_number(text: str, limit: float) -> bool:
+    try:
+        _coordinate(text, limit)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_point(text: str) -> bool:
+    # A geotrace or geoshape ("lat lon alt acc;lat lon ...") is not one point.
+    if ";" in text:
+        return False
+    try:
+        return parse_location(text) is not None
+    except ValueError:
+        return False
+
+
+def _is_date(text: str) -> bool:
+    try:
+        parse_date(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _value_checks(categories: CategoryLookup, place_lookup) -> dict:
+    checks = {
+        "kind": lambda v: fold(v) in _KINDS,
+        "category": categories.known,
+        "precision": lambda v: fold(v) in _PRECISIONS,
+        "lat": lambda v: _is_number(v, 90),
+        "lon": lambda v: _is_number(v, 180),
+        "location": _is_point,
+        "observed_on": _is_date,
+        "submitted_at": _is_date,
+        "link": lambda v: v.lower().startswith(("http://", "https://")),
+    }
+    if place_lookup is not None:
+        checks["area_name"] = lambda v: place_lookup(v) is not None
+    return checks
+
+
+def _share(values: list[str], check) -> float:
+    return sum(1 for v in values if check(v)) / len(values) if values else 0.0
+
+
+def fit_mapping(table, taxonomy: Taxonomy, place_lookup=None) -> list[str | None]:
+    """The mapping of ``table``'s columns, judged by their names and then by their values.
+
+    A column named like one of Ahya's fields is taken as that field only when at least half of
+    its filled cells fit it (a form's own ``type`` question answering "Apartment" is not the
+    report's kind; a ``date`` column of free text is not the date): otherwise the next column
+    named like it is tried. Empty columns and skip markers (``n/a``) judge nothing. Columns no
+    name matches are then read by their values: geopoints ("lat lon alt acc", never a geotrace)
+    as the location when the file has no coordinates, and names of neighbourhoods or villages
+    (``place_lookup``: any language or spelling) as the place.
+
+    Parameters
+    ----------
+    table : geo.formats.tabular.Table
+        The rows.
+    taxonomy : Taxonomy
+        Categories, to judge a category column.
+    place_lookup : callable, optional
+        ``text -> slug or None``; without it place columns are taken by name only.
+
+    Returns
+    -------
+    list
+        One field (or None) per column.
+    """
+    n = len(table.headers)
+    samples: list[list[str]] = [[] for _ in range(n)]
+    for row in table.rows:
+        for i in range(min(n, len(row))):
+            value = cell_text(row[i])
+            if value is not None and len(samples[i]) < _SAMPLE:
+                samples[i].append(value)
+    checks = _value_checks(CategoryLookup(taxonomy), place_lookup)
+    named: dict[str, list[tuple[int, int]]] = {}
+    for col, header in enumerate(table.headers):
+        name, rank = field_of(header)
+        if name:
+            named.setdefault(name, []).append((rank, col))
+    mapping: list[str | None] = [None] * n
+    for name, found in named.items():
+        check = checks.get(name)
+        for _rank, col in sorted(found):
+            if check is None or not samples[col] or _share(samples[col], check) >= _FIT:
+                mapping[col] = name
+                break
+    taken = set(mapping)
+    free = [c for c in range(n) if mapping[c] is None and field_of(table.headers[c])[0] is None
+            and samples[c]]
+    if table.points is None and "location" not in taken and not {"lat", "lon"} <= taken:
+        col = next((c for c in free if _share(samples[c], _is_point) >= _FIT_UNNAMED), None)
+        if col is not None:
+            mapping[col] = "location"
+            free.remove(col)
+    if "area_name" not in taken and "area_name" in checks:
+        col = next((c for c in free if _share(samples[c], checks["area_name"]) >= _FIT_UNNAMED), None)
+        if col is not None:
+            mapping[col] = "area_name"
     return mapping
 
 
@@ -241,6 +401,11 @@ class CategoryLookup:
                 for name in (cat.id, cat.label_en, cat.label_ar):
                     self.by_kind[kind].setdefault(fold(name), cat.id)
 
+    def known(self, text: str) -> bool:
+        """Whether ``text`` names a category of any kind."""
+        key = fold(text)
+        return any(key in ids for ids in self.by_kind.values())
+
     def find(self, kind: str | None, text: str) -> tuple[str | None, str]:
         """(the id, its kind) for ``text``: in ``kind`` first, then in the other kinds.
 
@@ -278,26 +443,32 @@ _TEXT_FIELDS = ("title", "description", "area_name", "organization", "link", "co
 
 
 def parse_rows(table, mapping: list[str | None], taxonomy: Taxonomy,
-               default_kind: str | None = None) -> list[ParsedRow]:
+               default_kind: str | None = None, default_category: str | None = None) -> list[ParsedRow]:
     """Every row of ``table`` (a ``geo.formats.tabular.Table``) read through ``mapping``.
+
+    Empty cells and skip markers (``n/a``) are empty values.
 
     Parameters
     ----------
     default_kind : {"challenge", "initiative"} or None
         The kind of rows whose own kind is empty (``--kind``); without it, a category that
         exists in one kind only decides.
+    default_category : str or None
+        The category (id or label) of rows whose own category is empty (``--category``).
     """
     columns = [(i, f) for i, f in enumerate(mapping) if f]
     categories = CategoryLookup(taxonomy)
     out = []
     for n, row in enumerate(table.rows):
-        cells = {f: row[i] for i, f in columns if i < len(row) and row[i] is not None}
+        cells = {f: value for i, f in columns
+                 if i < len(row) and (value := cell_text(row[i])) is not None}
         point = table.points[n] if table.points is not None else None
-        out.append(_parse_row(table.lines[n], cells, point, categories, default_kind))
+        out.append(_parse_row(table.lines[n], cells, point, categories, default_kind, default_category))
     return out
 
 
-def _parse_row(line: int, cells: dict, point, categories: CategoryLookup, default_kind) -> ParsedRow:
+def _parse_row(line: int, cells: dict, point, categories: CategoryLookup, default_kind,
+               default_category=None) -> ParsedRow:
     problems: list[tuple[str, str, str]] = []
     for name, text in list(cells.items()):
         if looks_like_formula(text):
@@ -312,7 +483,7 @@ def _parse_row(line: int, cells: dict, point, categories: CategoryLookup, defaul
             problems.append(("kind", "kind", cells["kind"][:60]))
     else:
         kind = default_kind
-    category = cells.get("category", "")
+    category = cells.get("category") or default_category or ""
     if category:
         kind, category = categories.find(kind, category)
     values["kind"], values["category"] = kind, category

@@ -106,7 +106,25 @@ _CHECKS: dict[str, Callable] = {"kind": _kind_error, "category": _category_error
                                 "observed_on": _observed_on_error, "link": _link_error}
 
 
-def field_errors(values: dict, skip=()) -> dict[str, str]:
+#: The same problems worded for a row of a file (an import has columns, not a map to click).
+def _file_wording() -> dict[str, Callable]:
+    return {
+        "kind": lambda value, _values: None if value in KINDS else _(
+            "The type is empty or unknown: fill the type column with challenge or initiative, "
+            "or give a default type for the rows."),
+        "category": lambda value, values: _("The category is empty: fill the category column, or "
+                                            "give a default category for the rows.")
+        if not value else _category_error(value, values),
+        "title": lambda value, _values: None if value else _("The title is empty."),
+        "area_name": lambda value, _values: _(
+            "No neighbourhood or village is called “%(name)s”: correct the place column.",
+            name=value[:80]) if value and find_area(value) is None else None,
+        "precision": lambda value, _values: None if value in PRECISIONS else _(
+            "Unknown precision: use exact, approximate or area."),
+    }
+
+
+def field_errors(values: dict, skip=(), for_file: bool = False) -> dict[str, str]:
     """The first problem of each value of a report, by field name.
 
     Parameters
@@ -116,6 +134,8 @@ def field_errors(values: dict, skip=()) -> dict[str, str]:
         ``observed_on`` a date or None.
     skip : iterable of str
         Fields already refused for another reason (unreadable input): not checked again.
+    for_file : bool
+        Word the problems for a row of an imported file (columns), not for the form.
 
     Returns
     -------
@@ -123,6 +143,7 @@ def field_errors(values: dict, skip=()) -> dict[str, str]:
         ``{field: message}`` in the current language; empty when every value passes.
     """
     errors = {}
+    checks = {**_CHECKS, **_file_wording()} if for_file else _CHECKS
     for name in RULE_FIELDS:
         if name in skip:
             continue
@@ -134,7 +155,7 @@ def field_errors(values: dict, skip=()) -> dict[str, str]:
         if limit and isinstance(value, str) and len(value) > limit:
             errors[name] = _("At most %(max)d characters, please.", max=limit)
             continue
-        check = _CHECKS.get(name)
+        check = checks.get(name)
         message = check(value, values) if check else None
         if message:
             errors[name] = message
@@ -155,7 +176,7 @@ class Place:
 _LOOKUP = object()
 
 
-def resolve_point(lat, lon, area_name, area=_LOOKUP) -> Place:
+def resolve_point(lat, lon, area_name, area=_LOOKUP, for_file: bool = False) -> Place:
     """Coordinates win over an area name; the point must fall inside Jerusalem.
 
     Parameters
@@ -167,19 +188,26 @@ def resolve_point(lat, lon, area_name, area=_LOOKUP) -> Place:
     area : str or None, optional
         The area of (lon, lat) when the caller has already computed it (vectorised, for many
         rows); otherwise ``reporting.locate`` is asked.
+    for_file : bool
+        Word the problems for a row of an imported file (columns), not for the form.
     """
     if lat is not None and lon is not None:
         point, from_area = (lon, lat), False
     elif lat is not None or lon is not None:
-        return Place(error=_("Enter both the latitude and the longitude."))
+        return Place(error=_("Only one of the latitude and longitude columns is filled.") if for_file
+                     else _("Enter both the latitude and the longitude."))
     elif area_name and find_area(area_name):
         point, from_area, area = area_point(find_area(area_name)), True, _LOOKUP
+    elif for_file:
+        return Place(error=_("No place: the row has no coordinates and no neighbourhood or village "
+                             "name (map a column to coordinates or to the place)."))
     else:
         return Place(error=_("Choose the place: click the map, type the coordinates, "
                              "or choose a neighborhood or village."))
     slug = locate(*point) if area is _LOOKUP else area
     if slug is None:
-        return Place(error=_("This point is outside Jerusalem's municipal boundary."))
+        return Place(error=_("This row's coordinates are outside Jerusalem's municipal boundary.")
+                     if for_file else _("This point is outside Jerusalem's municipal boundary."))
     return Place(point, from_area, slug)
 
 
