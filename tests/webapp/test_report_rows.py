@@ -14,6 +14,7 @@ from webapp.store.report_rows import (
     CategoryLookup,
     apply_overrides,
     detect_mapping,
+    fit_mapping,
     fold,
     looks_like_formula,
     parse_date,
@@ -137,3 +138,56 @@ def test_committed_fixtures_are_what_the_script_writes():
     folder = ROOT / "tests" / "fixtures" / "import"
     for name in ("kobo_export.csv", "odk_central.csv", "reports.geojson"):
         assert (folder / name).read_bytes() == fixtures[name], f"run {folder / 'make_files.py'}"
+
+
+def test_group_separators_and_split_geopoints():
+    # Kobo "/" (default) and "." (export option), ODK Central "-"; Kobo's labelled geopoint "lieu"
+    # with its split columns; ODK Central's geopoint-Latitude; a plain "geo-lat"/"geo-lon".
+    headers = ["grp.title", "grp/description", "meta-instanceID", "lieu", "_lieu_latitude",
+               "_lieu_longitude", "_lieu_altitude", "_lieu_precision", "home-type"]
+    assert _mapped(headers) == {"grp.title": "title", "grp/description": "description",
+                                "meta-instanceID": "source_id", "_lieu_latitude": "lat",
+                                "_lieu_longitude": "lon", "home-type": "kind"}
+    assert _mapped(["gps-Latitude", "gps-Longitude", "gps-Altitude", "gps-Accuracy", "KEY"]) == {
+        "gps-Latitude": "lat", "gps-Longitude": "lon", "KEY": "source_id"}
+    assert _mapped(["geo-lat", "geo-lon", "e-mail"]) == {"geo-lat": "lat", "geo-lon": "lon",
+                                                         "e-mail": "contact"}
+
+
+def _table(text: str):
+    return read_table(text.encode(), "t.csv")
+
+
+def test_a_column_named_like_a_field_is_taken_only_when_its_values_fit(taxonomy):
+    # The form's own "type" question is not the report's kind; its "date" of free text is no date.
+    table = _table("home-type,type,date,today,lat,lon\n"
+                   "Apartment,challenge,soon,2024-05-01,31.77,35.23\n"
+                   "Condo,,later,2024-05-02,n/a,n/a\n")
+    mapping = fit_mapping(table, taxonomy)
+    assert dict(zip(table.headers, mapping, strict=True)) == {
+        "home-type": None, "type": "kind", "date": None, "today": "submitted_at", "lat": "lat",
+        "lon": "lon"}
+
+
+def test_unnamed_columns_found_by_their_values(taxonomy):
+    places = {"silwan": "silwan", "سلوان": "silwan", "at-tur": "at-tur"}
+    table = _table("where,which,trace\n"
+                   "31.77 35.23 0 5,Silwan,31.7 35.2 0 0;31.8 35.3 0 0\n"
+                   "31.78 35.24 0 5,at-Tur,31.7 35.2 0 0;31.8 35.3 0 0\n")
+    mapping = fit_mapping(table, taxonomy, lambda v: places.get(v.lower()))
+    # A geotrace is never a point; names of places are the place.
+    assert mapping == ["location", "area_name", None]
+
+
+def test_skip_markers_are_empty(taxonomy):
+    table = _table("title,kind,category,date,lat,lon,area\n"
+                   "Water cut,challenge,water,n/a,31.77,35.23,N/A\n")
+    (row,) = parse_rows(table, detect_mapping(table.headers), taxonomy)
+    assert row.problems == [] and row.values["observed_on"] is None and row.values["area_name"] == ""
+
+
+def test_default_category_and_kind_for_rows_that_give_none(taxonomy):
+    table = _table("title,category,lat,lon\nA,,31.77,35.23\nB,education,31.77,35.23\n")
+    rows = parse_rows(table, detect_mapping(table.headers), taxonomy, "challenge", "السكن والهدم")
+    assert [(r.values["kind"], r.values["category"]) for r in rows] == [
+        ("challenge", "housing"), ("challenge", "education")]

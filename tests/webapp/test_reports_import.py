@@ -210,7 +210,7 @@ def test_repeated_rows_are_stored_once(app, runner, tmp_path):
 
 def test_messages_in_arabic_by_default(app, runner, tmp_path):
     result = runner.invoke(args=["reports", "import", str(bad_file(tmp_path))])
-    assert result.exit_code == 1 and "هذه النقطة خارج الحدود البلدية للقدس." in result.output
+    assert result.exit_code == 1 and "إحداثيات هذا الصف خارج الحدود البلدية للقدس." in result.output
 
 
 def test_every_refusal_of_a_file_has_a_translatable_wording(app):
@@ -299,9 +299,28 @@ def test_page_mapping_can_be_changed(app, client, login, tmp_path):
     path = tmp_path / "odd.csv"
     path.write_text("headline,north,east,category,kind\nBus,31.7698,35.2389,roads,challenge\n",
                     encoding="utf-8")
+    # Coordinates not recognised: the preview still opens, with the mapping to fix.
     resp = upload(client, path)
-    assert resp.status_code == 400 and "No coordinates column" in resp.get_data(as_text=True)
-    path.write_text("headline,north,east,category,kind,lat,lon\nBus,31.7698,35.2389,roads,challenge,1,1\n",
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and 'id="import-notice"' in html and "Invalid: 1" in html
+    assert "click the map" not in html and "No place: the row has no coordinates" in html
+    form = preview_form(html)
+    form["map"] = ["title", "lat", "lon", "category", "kind"]
+    done = client.post("/reports/import/confirm", data={**form, "action": "import"})
+    assert done.status_code == 200 and [(r.title, r.lat) for r in reports(app)] == [("Bus", 31.7698)]
+    # The next file with the same columns opens with that mapping (kept in the database).
+    path.write_text("headline,north,east,category,kind\nCar,31.7698,35.2389,roads,challenge\n",
+                    encoding="utf-8")
+    html = upload(client, path).get_data(as_text=True)
+    assert 'id="import-remembered"' in html and 'id="import-notice"' not in html
+    assert selected(html) == {"headline": "title", "north": "lat", "east": "lon", "category": "category",
+                              "kind": "kind"}
+    assert "New: 1" in html and "Invalid: 0" in html
+    from webapp.store import files as stored
+
+    with app.app_context():
+        assert len(stored.listing("import-mappings/")) == 1
+    path.write_text("headline,north,east,category,kind,lat,lon\nVan,31.7698,35.2389,roads,challenge,1,1\n",
                     encoding="utf-8")
     html = upload(client, path).get_data(as_text=True)
     assert "outside Jerusalem" in html
@@ -309,9 +328,9 @@ def test_page_mapping_can_be_changed(app, client, login, tmp_path):
     form["map"] = ["title", "lat", "lon", "category", "kind", "", ""]
     again = client.post("/reports/import/confirm", data={**form, "action": "preview"})
     assert again.status_code == 200 and selected(again.get_data(as_text=True))["north"] == "lat"
-    assert "Invalid: 0" in again.get_data(as_text=True) and reports(app) == []
+    assert "Invalid: 0" in again.get_data(as_text=True) and len(reports(app)) == 1
     client.post("/reports/import/confirm", data={**form, "action": "import"})
-    assert [(r.title, r.category) for r in reports(app)] == [("Bus", "roads")]
+    assert [(r.title, r.category) for r in reports(app)][-1] == ("Van", "roads")
 
 
 def test_page_is_for_organizers_only(app, client, make_user, files):

@@ -25,6 +25,7 @@ from ..store.report_import import (
     FIELD_LABELS,
     ImportError_,
     Plan,
+    category_error,
     mapping_summary,
     prepare,
     reason,
@@ -68,6 +69,8 @@ def counts(plan: Plan, stored: int | None) -> str:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--kind", type=click.Choice(KINDS), default=None,
               help="Kind of the rows that give none (otherwise the category decides).")
+@click.option("--category", default=None, metavar="CATEGORY",
+              help="Category (id or label) of the rows that give none.")
 @click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
               help="Read COLUMN as FIELD (repeatable); COLUMN= or COLUMN=- ignores it.")
 @click.option("--dry-run", is_flag=True, help="Check and count; store nothing.")
@@ -77,8 +80,8 @@ def counts(plan: Plan, stored: int | None) -> str:
               help="Language of the messages (default: the app's DEFAULT_LANGUAGE).")
 @click.option("--user", "email", default=None, metavar="EMAIL",
               help="The account the reports and their audit events are recorded for.")
-def import_command(file: Path, kind, maps, dry_run, publish, skip_invalid, lang, email) -> None:
-    """Import reports from FILE (CSV, XLSX, GeoJSON, KoboToolbox or ODK Central export)."""
+def import_command(file: Path, kind, category, maps, dry_run, publish, skip_invalid, lang, email) -> None:
+    """Import reports from FILE (CSV, XLSX, GeoJSON, KoboToolbox, Ona or ODK Central export)."""
     overrides = _parse_maps(maps)
     with force_locale(lang or current_app.config["DEFAULT_LANGUAGE"]):
         try:
@@ -87,12 +90,15 @@ def import_command(file: Path, kind, maps, dry_run, publish, skip_invalid, lang,
                 user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
                 if user is None or not user.active:
                     raise ImportError_(_("No active account with the email %(email)s.", email=email))
+            if category_error(kind, category):
+                raise ImportError_(category_error(kind, category))
             if not file.is_file():
                 raise ImportError_(_("No such file: %(path)s", path=str(file)))
             if file.stat().st_size > MAX_BYTES:
                 raise ImportError_(_("The file cannot be imported: %(reason)s.",
                                      reason=reason(TableError("too_big", mb=MAX_BYTES // (1024 * 1024)))))
-            plan = prepare(file.read_bytes(), file.name, overrides=overrides, default_kind=kind)
+            plan = prepare(file.read_bytes(), file.name, overrides=overrides, default_kind=kind,
+                           default_category=category)
             for line in describe(plan):
                 click.echo(line)
             if plan.invalid and not skip_invalid:

@@ -1,4 +1,9 @@
-"""Thin views over ``webapp.store.report_import``: upload → preview (change the mapping) → confirm."""
+"""Thin views over ``webapp.store.report_import``: upload → preview (change the mapping) → confirm.
+
+The preview always opens once the file is readable, even when no column gives a place: the
+organizer maps the columns there. The mapping they import with is remembered for the next file
+with the same columns (``webapp.store.import_mappings``).
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,9 @@ from sqlalchemy import func, select
 from geo.formats.tabular import MAX_BYTES
 
 from ..extensions import db
+from ..store import import_mappings
 from ..store.models import Report
-from ..store.report_import import FIELD_LABELS, ImportError_, Plan, prepare, store
+from ..store.report_import import FIELD_LABELS, ImportError_, Plan, category_error, prepare, read, store
 from ..store.report_rows import FIELDS
 from ..web.roles import organizer_required
 from . import pending
@@ -37,11 +43,12 @@ def _upload_page(form: UploadForm, status: int, error: str | None = None):
                            field_labels=FIELD_LABELS), status
 
 
-def _preview_page(plan: Plan, form: ConfirmForm, status: int, error: str | None = None):
+def _preview_page(plan: Plan, form: ConfirmForm, status: int, error: str | None = None,
+                  remembered: bool = False):
     return render_template("imports/preview.html", plan=plan, form=form, error=error, fields=FIELDS,
                            field_labels=FIELD_LABELS, preview_rows=plan.table.rows[:PREVIEW_ROWS],
                            preview_lines=plan.table.lines[:PREVIEW_ROWS], invalid=plan.invalid[:MAX_LISTED],
-                           can_publish=_can_publish()), status
+                           can_publish=_can_publish(), remembered=remembered), status
 
 
 def _display_name(name: str | None) -> str:
@@ -62,14 +69,21 @@ def upload():
         return _upload_page(form, 400, _("Choose a file to import."))
     data = sent.stream.read(MAX_BYTES + 1)
     filename = _display_name(sent.filename)
-    kind = form.kind.data or None
+    kind, category = form.kind.data or "", form.category.data or ""
     try:
-        plan = prepare(data, filename, default_kind=kind)
+        table = read(data, filename)
+        memory = import_mappings.recall(table.headers, FIELDS)
+        if memory:  # the same form exported again: its last mapping and defaults
+            kind, category = kind or memory["kind"], category or memory["category"]
+            if category_error(kind or None, category):  # removed from the taxonomy since
+                category = ""
+        plan = prepare(data, filename, table=table, mapping=memory and memory["mapping"],
+                       default_kind=kind or None, default_category=category or None, preview=True)
     except ImportError_ as exc:
         return _upload_page(form, 400, str(exc))
     token = pending.save(data, filename, current_user.id)
-    confirm = ConfirmForm(formdata=None, token=token, kind=form.kind.data)
-    return _preview_page(plan, confirm, 200)
+    confirm = ConfirmForm(formdata=None, token=token, kind=kind, category=category)
+    return _preview_page(plan, confirm, 200, remembered=bool(memory))
 
 
 @bp.route("/reports/import/confirm", methods=["POST"])
@@ -87,7 +101,8 @@ def confirm():
     if mapping is None:
         return _upload_page(UploadForm(formdata=None), 400, _("Unknown field in the mapping."))
     try:
-        plan = prepare(data, filename, mapping=mapping, default_kind=form.kind.data or None)
+        plan = prepare(data, filename, mapping=mapping, default_kind=form.kind.data or None,
+                       default_category=form.category.data or None, preview=True)
     except ImportError_ as exc:
         return _upload_page(UploadForm(formdata=None), 400, str(exc))
     if request.form.get("action") != "import":
@@ -99,6 +114,8 @@ def confirm():
                        skip_invalid=bool(form.skip_invalid.data))
     except ImportError_ as exc:
         return _preview_page(plan, form, 400, str(exc))
+    import_mappings.remember(plan.table.headers, plan.mapping, kind=form.kind.data,
+                             category=form.category.data)
     pending.discard(form.token.data)
     # The rows this import stored: newer than any report before it, from an import.
     imported = db.session.execute(select(Report.id, Report.title).where(

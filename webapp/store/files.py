@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 #: Names: a folder-like prefix and a file name, both of the app's own making (never a user's).
 # The first character may be "-" or "_" (secrets.token_urlsafe names start with either), never ".".
-NAME = re.compile(r"^(?:photos|overlays|imports|cache)/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,150}$")
+NAME = re.compile(r"^(?:photos|overlays|imports|import-mappings|cache)/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,150}$")
 #: Rows under this prefix are rebuildable caches: not in backups, not restored.
 CACHE_PREFIX = "cache/"
 

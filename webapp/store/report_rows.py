@@ -103,7 +103,7 @@ def name_candidates(header: str) -> list[str]:
     """The names a header may stand for, the whole name first, then without its group path.
 
     ``report/title``, ``report.title`` and ``report-title`` all end in ``title``; the whole name
-    is tried first so that a column really named ``e-mail`` or ``geo.lat`` is read as itself.
+    is tried first so that a column really named ``e-mail`` is read as itself.
     """
     whole = fold(header)
     out = [whole]
