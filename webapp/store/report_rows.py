@@ -529,11 +529,10 @@ def _place(cells: dict, point, problems: list) -> tuple[float | None, float | No
 
 
 def _title_from(description: str) -> str:
-    """A survey without a title column: the description's first line, cut at a word (80 chars)."""
+    """A survey without a title column: the description's first line when it is short (at most
+    80 characters, a title in itself); otherwise "" and the import writes a documented title."""
     first = description.strip().splitlines()[0].strip()
-    if len(first) <= 80:
-        return first
-    return first[:80].rsplit(" ", 1)[0].rstrip(" ,.;،") + "…"
+    return first if len(first) <= 80 else ""
 
 
 def _source_id(given: str | None, values: dict, problems: list) -> str:
