@@ -22,10 +22,10 @@ from ..store.accounts import normalize_email
 from ..store.models import KINDS, User
 from ..store.pointcache import store_snapshot
 from ..store.report_import import (
-    FIELD_LABELS,
     ImportError_,
     Plan,
     category_error,
+    field_label,
     mapping_summary,
     prepare,
     reason,
@@ -54,7 +54,7 @@ def describe(plan: Plan) -> list[str]:
                       "%(file)s: %(num)d rows (%(format)s). Columns: %(cols)s", len(plan.rows),
                       file=plan.filename, format=plan.table.format, cols="; ".join(cols))]
     for row in plan.invalid:  # every one: the terminal (or a log) can hold them, and grep them
-        reasons = "; ".join(f"{FIELD_LABELS.get(f, f)}: {m}" for f, m in row.errors)
+        reasons = "; ".join(f"{field_label(f)}: {m}" for f, m in row.errors)
         lines.append(f"  {plan.unit_label(row.line)}: {reasons}")
     return lines
 
@@ -72,7 +72,8 @@ def counts(plan: Plan, stored: int | None) -> str:
 @click.option("--category", default=None, metavar="CATEGORY",
               help="Category (id or label) of the rows that give none.")
 @click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
-              help="Read COLUMN as FIELD (repeatable); COLUMN= or COLUMN=- ignores it.")
+              help="Read COLUMN as FIELD, a report field or a category's structured field id "
+                   "(repeatable); COLUMN= or COLUMN=- ignores it.")
 @click.option("--dry-run", is_flag=True, help="Check and count; store nothing.")
 @click.option("--publish", is_flag=True, help="Publish the reports at once (default: wait for review).")
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows even if others are invalid.")

@@ -19,8 +19,18 @@ from geo.formats.tabular import MAX_BYTES
 from ..extensions import db
 from ..store import import_mappings
 from ..store.models import Report
-from ..store.report_import import FIELD_LABELS, ImportError_, Plan, category_error, prepare, read, store
+from ..store.report_import import (
+    FIELD_LABELS,
+    ImportError_,
+    Plan,
+    category_error,
+    field_choices,
+    prepare,
+    read,
+    store,
+)
 from ..store.report_rows import FIELDS
+from ..web.i18n import current_language
 from ..web.roles import organizer_required
 from . import pending
 from .forms import ConfirmForm, UploadForm
@@ -38,15 +48,24 @@ def _can_publish() -> bool:
     return not current_app.config["REQUIRE_REVIEW"]
 
 
+def _labels() -> dict:
+    return {**FIELD_LABELS, **dict(field_choices(current_language()))}
+
+
+def _allowed() -> set[str]:
+    return {*FIELDS, *(fid for fid, _label in field_choices(current_language()))}
+
+
 def _upload_page(form: UploadForm, status: int, error: str | None = None):
     return render_template("imports/upload.html", form=form, error=error, fields=FIELDS,
-                           field_labels=FIELD_LABELS), status
+                           field_labels=_labels()), status
 
 
 def _preview_page(plan: Plan, form: ConfirmForm, status: int, error: str | None = None,
                   remembered: bool = False):
     return render_template("imports/preview.html", plan=plan, form=form, error=error, fields=FIELDS,
-                           field_labels=FIELD_LABELS, preview_rows=plan.table.rows[:PREVIEW_ROWS],
+                           structured=field_choices(current_language()), field_labels=_labels(),
+                           preview_rows=plan.table.rows[:PREVIEW_ROWS],
                            preview_lines=plan.table.lines[:PREVIEW_ROWS], invalid=plan.invalid[:MAX_LISTED],
                            can_publish=_can_publish(), remembered=remembered), status
 
@@ -72,7 +91,7 @@ def upload():
     kind, category = form.kind.data or "", form.category.data or ""
     try:
         table = read(data, filename)
-        memory = import_mappings.recall(table.headers, FIELDS)
+        memory = import_mappings.recall(table.headers, _allowed())
         if memory:  # the same form exported again: its last mapping and defaults
             kind, category = kind or memory["kind"], category or memory["category"]
             if category_error(kind or None, category):  # removed from the taxonomy since
@@ -125,10 +144,11 @@ def confirm():
 
 
 def _posted_mapping() -> list[str | None] | None:
-    """One field per column from the preview's selects; a field taken twice keeps its first column."""
-    taken, out = set(), []
+    """One field (a report field or a structured one) per column from the preview's selects; a
+    field taken twice keeps its first column."""
+    taken, out, allowed = set(), [], _allowed()
     for value in request.form.getlist("map"):
-        if value and value not in FIELDS:
+        if value and value not in allowed:
             return None
         if value in taken:
             value = ""

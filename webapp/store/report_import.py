@@ -25,7 +25,15 @@ from . import report_rules as rules
 from .area_names import area_label, find_area
 from .lifecycle import default_state
 from .models import AuditEvent, Report, User, utcnow
-from .report_rows import CategoryLookup, apply_overrides, fit_mapping, has_place, parse_rows
+from .report_fields import clean_fields
+from .report_rows import (
+    CategoryLookup,
+    apply_overrides,
+    fit_mapping,
+    has_place,
+    parse_rows,
+    structured_fields,
+)
 from .reporting import get_area_index, get_taxonomy
 from .versioning import bump_data_version
 
@@ -173,7 +181,7 @@ def prepare(data: bytes, filename: str, *, overrides: dict | None = None, mappin
         cols = fit_mapping(table, get_taxonomy(), find_area)
     if overrides:
         try:
-            cols = apply_overrides(table.headers, cols, overrides)
+            cols = apply_overrides(table.headers, cols, overrides, tuple(structured_fields(get_taxonomy())))
         except ValueError as exc:
             raise ImportError_(_("Bad --map: %(reason)s.", reason=str(exc))) from None
     if not table.rows:
@@ -242,10 +250,17 @@ def _check(parsed) -> list[RowResult]:
                                         **({"area": areas[i]} if i in areas else {}), for_file=True)
             if place.error:
                 result.errors.append(("point", place.error))
+        structured: dict = {}
+        if row.raw_fields and not result.errors:
+            # The row's own category decides which columns are its fields; the others are dropped.
+            structured, problems = clean_fields(row.values["kind"], row.values["category"],
+                                                row.raw_fields, unknown="ignore")
+            result.errors.extend(problems.items())
         if result.errors:
             result.status = "invalid"
         else:
-            result.fields = {**rules.derive_fields(row.values, place), "area": place.area}
+            result.fields = {**rules.derive_fields(row.values, place), "area": place.area,
+                             "fields": structured}
         out.append(result)
     return out
 
@@ -325,3 +340,23 @@ def store(plan: Plan, *, user: User | None, publish: bool, skip_invalid: bool) -
 def mapping_summary(plan: Plan) -> list[tuple[str, str | None]]:
     """(column, field) pairs, in file order."""
     return list(zip(plan.table.headers, plan.mapping, strict=True))
+
+
+def field_choices(lang: str) -> list[tuple[str, str]]:
+    """(id, label) of every structured field a column may feed: "Category: field" in ``lang``."""
+    taxonomy, seen, out = get_taxonomy(), set(), []
+    for kind in ("challenge", "initiative"):
+        for cat in taxonomy.categories(kind):
+            for f in getattr(cat, "fields", ()):
+                if f.id not in seen:
+                    seen.add(f.id)
+                    out.append((f.id, f"{cat.label(lang)}: {f.label(lang)}"))
+    return out
+
+
+def field_label(name: str) -> str:
+    """What a mapped column feeds, in the reader's language: a report field or a structured one."""
+    if name in FIELD_LABELS:
+        return str(FIELD_LABELS[name])
+    found = structured_fields(get_taxonomy()).get(name)
+    return found.label(_lang()) if found is not None else name

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from geo.reference.fields import Field, clean_value
 from geo.reference.taxonomy import KINDS, Taxonomy
 
 JERUSALEM = ZoneInfo("Asia/Jerusalem")
@@ -152,6 +153,47 @@ def field_of(header: str) -> tuple[str | None, int]:
     if _LON.match(whole):
         return "lon", 50
     return None, 0
+
+
+#: Words that say nothing about which count a column holds ("number of structures" = "structures").
+_FILLER = frozenset({"number", "of", "no", "nb", "total", "count", "the", "عدد", "مجموع", "اجمالي"})
+_WORD_SPLIT = re.compile(r"[^\w]+")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w for w in _WORD_SPLIT.split(fold(text).replace("_", " ")) if w and w not in _FILLER)
+
+
+def structured_fields(taxonomy: Taxonomy) -> dict[str, Field]:
+    """Every structured field a category declares (``data/categories.yaml`` ``fields:``), by id.
+
+    An id declared by several categories is one column target (the first declaration names it);
+    each row keeps only the fields of its own category.
+    """
+    out: dict[str, Field] = {}
+    for kind in KINDS:
+        for cat in taxonomy.categories(kind):
+            for f in getattr(cat, "fields", ()):
+                out.setdefault(f.id, f)
+    return out
+
+
+def structured_field_of(header: str, fields: dict[str, Field]) -> str | None:
+    """The structured field a column is named for: its id or its label in Arabic or English,
+    whole or without its group path; else a field whose id or label holds every word of the
+    name (filler words like "number of"/"عدد" aside: "Children" → ``children_displaced``),
+    when exactly one does."""
+    for name in name_candidates(header):
+        key = _key(name)
+        for f in fields.values():
+            if key in (f.id, _key(fold(f.label_en)), _key(fold(f.label_ar))):
+                return f.id
+    words = _words(name_candidates(header)[-1])
+    if not words or all(len(w) < 4 for w in words):
+        return None
+    found = [f.id for f in fields.values()
+             if words <= _words(f.id) or words <= _words(f.label_en) or words <= _words(f.label_ar)]
+    return found[0] if len(found) == 1 else None
 
 
 def detect_mapping(headers: list[str]) -> list[str | None]:
@@ -286,14 +328,25 @@ def fit_mapping(table, taxonomy: Taxonomy, place_lookup=None) -> list[str | None
         col = next((c for c in free if _share(samples[c], checks["area_name"]) >= _FIT_UNNAMED), None)
         if col is not None:
             mapping[col] = "area_name"
+            free.remove(col)
+    # Columns named for a category's structured field ("Structures", "منهم أطفال"), when they fit.
+    fields = structured_fields(taxonomy)
+    today = dt.date.today()
+    for col in free:
+        fid = structured_field_of(table.headers[col], fields)
+        if fid and fid not in mapping and _share(
+                samples[col], lambda v, f=fields[fid]: clean_value(f, v, today)[1] is None) >= _FIT:
+            mapping[col] = fid
     return mapping
 
 
-def apply_overrides(headers: list[str], mapping: list[str | None], overrides: dict[str, str]) -> list:
+def apply_overrides(headers: list[str], mapping: list[str | None], overrides: dict[str, str],
+                    extra=()) -> list:
     """``mapping`` with ``{column name: field}`` applied (``""``/``-``/``ignore`` drops a column).
 
     A column is found by its exact name or its folded name. A field given to a column is taken
-    from any other column. Raises ValueError naming the unknown column or field.
+    from any other column. ``extra``: the structured field ids a column may also feed. Raises
+    ValueError naming the unknown column or field.
     """
     out = list(mapping)
     folded = {fold(h): i for i, h in reversed(list(enumerate(headers)))}
@@ -305,8 +358,8 @@ def apply_overrides(headers: list[str], mapping: list[str | None], overrides: di
         if target in IGNORE:
             out[col] = None
             continue
-        if target not in FIELDS:
-            raise ValueError(f"unknown field {target!r} (one of: {', '.join(FIELDS)})")
+        if target not in FIELDS and target not in extra:
+            raise ValueError(f"unknown field {target!r} (one of: {', '.join((*FIELDS, *extra))})")
         out = [None if f == target else f for f in out]
         out[col] = target
     return out
@@ -437,6 +490,8 @@ class ParsedRow:
     values: dict
     source_id: str
     problems: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Structured field id → the cell's text (checked against the row's category by the import).
+    raw_fields: dict = field(default_factory=dict)
 
 
 _TEXT_FIELDS = ("title", "description", "area_name", "organization", "link", "contact")
@@ -504,8 +559,12 @@ def _parse_row(line: int, cells: dict, point, categories: CategoryLookup, defaul
             break
     if not values["title"] and values["description"]:
         values["title"] = _title_from(values["description"])
-    source_id = _source_id(cells.get("source_id"), values, problems)
-    return ParsedRow(line, values, source_id, problems)
+    raw_fields = {name: text for name, text in cells.items() if name not in FIELDS}
+    # Rows differing only in their counts are different reports (an empty dict leaves the hashes
+    # of files without structured columns as they were).
+    hashed = {**values, "fields": raw_fields} if raw_fields else values
+    source_id = _source_id(cells.get("source_id"), hashed, problems)
+    return ParsedRow(line, values, source_id, problems, raw_fields)
 
 
 def _place(cells: dict, point, problems: list) -> tuple[float | None, float | None]:
