@@ -166,7 +166,7 @@ def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, ba
         path = bad_files / case["file"]
         resp = client.post("/reports/import", content_type="multipart/form-data", data={
             "csrf_token": csrf_token(client, "/reports/import"),
-            "file": (io.BytesIO(path.read_bytes()), path.name)})
+            "file": (io.BytesIO(path.read_bytes()), path.name), **case.get("fields", {})})
         if case.get("confirm"):  # rows with problems: previewed, then the confirm is refused
             assert resp.status_code == 200, f"{name}: {resp.status_code}"
             resp = _confirm_import(client, resp.get_data(as_text=True))
@@ -176,7 +176,7 @@ def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, ba
         assert case.get("confirm") or not stored_names(app, "imports/"), name
     elif target in ("layers_import", "reports_import"):
         command = ["layers", "import"] if target == "layers_import" else ["reports", "import", "--lang", "en"]
-        result = runner.invoke(args=[*command, str(bad_files / case["file"])])
+        result = runner.invoke(args=[*command, str(bad_files / case["file"]), *case.get("args", [])])
         crashed = (AssertionError, TypeError, ValueError, KeyError)
         assert not isinstance(result.exception, crashed), result.exception
         if case["expect"] == "repaired":

@@ -82,7 +82,9 @@ def upload():
     if request.method == "GET":
         return _upload_page(form, 200)
     if not form.validate_on_submit():
-        return _upload_page(form, 400)
+        # Only a forged or stale post gets here (the lists offer valid choices): say which part.
+        wrong = form.kind.errors or form.category.errors
+        return _upload_page(form, 400, _("Choose the type and category from the lists.") if wrong else None)
     sent = form.file.data
     if sent is None or not getattr(sent, "filename", ""):
         return _upload_page(form, 400, _("Choose a file to import."))
