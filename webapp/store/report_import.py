@@ -208,7 +208,7 @@ def _lang() -> str:
 def documented_title(values: dict, area: str | None, lang: str) -> str:
     """The title of a row that has none: its category, its place and its date, in ``lang``.
 
-    "Housing and demolitions · Silwan · 2024-03-05": the category's label, the neighbourhood or
+    "Housing & demolitions · Silwan · 2024-03-05": the category's label, the neighbourhood or
     village (found from the coordinates or the place column) and the date observed, each left
     out when the row lacks it (never another column's text: a geotrace is not a title).
     """
@@ -251,7 +251,7 @@ def _check(parsed) -> list[RowResult]:
             if place.error:
                 result.errors.append(("point", place.error))
         structured: dict = {}
-        if row.raw_fields and not result.errors:
+        if row.raw_fields and not {"kind", "category"} & {name for name, _m in result.errors}:
             # The row's own category decides which columns are its fields; the others are dropped.
             structured, problems = clean_fields(row.values["kind"], row.values["category"],
                                                 row.raw_fields, unknown="ignore")
