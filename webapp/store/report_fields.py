@@ -89,7 +89,7 @@ def clean_fields(kind: str | None, category: str | None, raw: Mapping, *,
     -------
     values : dict
         Field id → int, float, ISO date string, choice id, list of choice ids, bool or str: what
-        ``reports.fields`` stores (``reporting.create_report(..., {"fields": values})``).
+        the reports table's ``fields`` column stores (``reporting.create_report(..., {"fields": values})``).
     errors : dict
         Field id → message in the current language; empty when everything passes.
     """
@@ -122,7 +122,7 @@ def display_fields(kind: str, category: str, values: Mapping | None, lang: str) 
 
 
 def field_number(field_id: str) -> ColumnElement:
-    """A numeric field of ``reports.fields`` as a SQL float (NULL where the report has no value).
+    """A numeric field of the reports table's ``fields`` column as a SQL float (NULL where the report has no value).
 
     SQLite renders ``JSON_EXTRACT(reports.fields, '$."people_displaced"')``, PostgreSQL
     ``CAST((reports.fields ->> 'people_displaced') AS FLOAT)``; use it in ``SUM()`` or a WHERE.
