@@ -367,7 +367,8 @@ def clean_values(fields: tuple[Field, ...], raw: Mapping, today: dt.date, *,
     Returns
     -------
     values : dict
-        Field id → typed value, only for fields given and valid (what the reports table's ``fields`` column stores).
+        Field id → typed value, only for fields given and valid (what the reports table's
+        ``fields`` column stores).
     problems : dict
         Field id → (code, parameters); empty when everything passes.
     """

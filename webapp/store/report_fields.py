@@ -122,7 +122,8 @@ def display_fields(kind: str, category: str, values: Mapping | None, lang: str) 
 
 
 def field_number(field_id: str) -> ColumnElement:
-    """A numeric field of the reports table's ``fields`` column as a SQL float (NULL where the report has no value).
+    """A numeric field of the reports table's ``fields`` column as a SQL float (NULL where the
+    report has no value).
 
     SQLite renders ``JSON_EXTRACT(reports.fields, '$."people_displaced"')``, PostgreSQL
     ``CAST((reports.fields ->> 'people_displaced') AS FLOAT)``; use it in ``SUM()`` or a WHERE.
