@@ -95,7 +95,7 @@ def _attribute(raw: str, attributes: list[str] | None, key: str) -> str:
     return raw
 
 
-def parse_style(raw: Mapping[str, str | bool | None], attributes: list[str] | None = None,
+def parse_style(raw: Mapping[str, str | bool | list | None], attributes: list[str] | None = None,
                 labels: Mapping[str, str] | None = None) -> dict:
     """Style changes from text: only the keys given (not None) are returned.
 
@@ -105,7 +105,8 @@ def parse_style(raw: Mapping[str, str | bool | None], attributes: list[str] | No
         Any of :data:`STYLE_FIELDS` as typed: ``color`` ``#rrggbb``; ``weight`` 0–20;
         ``radius`` 1–50; ``fill_opacity`` 0–1; ``order`` a whole number; ``visible`` yes/no
         (or a bool); ``by`` an attribute ("" for none); ``colors`` ``value=#rrggbb`` pairs
-        separated by ``;`` or new lines; ``popup`` attribute names separated by commas.
+        separated by ``;`` or new lines; ``popup`` attribute names separated by commas (or a
+        list of names, as the page's checkboxes send them).
     attributes : list of str, optional
         The layer's attributes: ``by`` and ``popup`` must name them.
     labels : mapping, optional
@@ -127,6 +128,8 @@ def parse_style(raw: Mapping[str, str | bool | None], attributes: list[str] | No
 
 
 def _parse_one(key: str, value, attributes: list[str] | None, label: str):
+    if isinstance(value, list | tuple) and key == "popup":
+        return [_attribute(str(p).strip(), attributes, label) for p in value if str(p).strip()]
     if isinstance(value, bool):
         if key != "visible":
             raise OverlayError(_("%(field)s: not understood.", field=label))
@@ -173,7 +176,8 @@ def _attributes_of(gdf) -> list[str]:
 
 def import_file(path, *, filename: str | None = None, name: str | None = None, layer: str | None = None,
                 title: str | None = None, title_ar: str | None = None, title_en: str | None = None,
-                replace: bool = False, style: Mapping[str, str | bool | None] | None = None) -> Imported:
+                replace: bool = False, style: Mapping[str, str | bool | list | None] | None = None,
+                labels: Mapping[str, str] | None = None) -> Imported:
     """Read ``path`` and store it as overlay ``name``, with its titles and style; commit.
 
     Parameters
@@ -184,10 +188,10 @@ def import_file(path, *, filename: str | None = None, name: str | None = None, l
         The name the person gave the file (an upload is saved under another); default: ``path``'s.
     name : str, optional
         The stored name (lowercase ASCII); default: from the file name.
-    layer, title, title_ar, title_en, replace, style
+    layer, title, title_ar, title_en, replace, style, labels
         The layer inside the file; the titles (``title`` defaults to the file name); replace an
-        overlay of the same name (its style kept, changed by ``style``); style as text
-        (:func:`parse_style`).
+        overlay of the same name (its style kept, changed by ``style``); style as text and how
+        messages name the fields (:func:`parse_style`).
 
     Raises
     ------
@@ -203,8 +207,9 @@ def import_file(path, *, filename: str | None = None, name: str | None = None, l
     if overlay_store.exists(name) and not replace:
         raise OverlayError(_("An overlay named %(name)s already exists; choose another name or replace it.",
                              name=repr(name)))
-    titles = {"title": _title(title, "title"), "title_ar": _title(title_ar, "title_ar"),
-              "title_en": _title(title_en, "title_en")}
+    labels = labels or {}
+    titles = {k: _title(v, labels.get(k, k)) for k, v in
+              (("title", title), ("title_ar", title_ar), ("title_en", title_en))}
     try:
         boundary = get_layers().boundary
     except LayerError as exc:
@@ -215,7 +220,7 @@ def import_file(path, *, filename: str | None = None, name: str | None = None, l
         raise OverlayError(f"{filename}: {exc}") from exc
     gdf = result.gdf
     attributes = _attributes_of(gdf)
-    changes = parse_style(style or {}, attributes)
+    changes = parse_style(style or {}, attributes, labels)
     previous = overlay_store.read_meta(name) if replace else None
     base = (previous or {}).get("style") or {}
     before = previous or {}
@@ -243,8 +248,9 @@ def import_file(path, *, filename: str | None = None, name: str | None = None, l
     return Imported(name=name, meta=overlay_store.read_meta(name), warnings=list(result.warnings))
 
 
-def restyle(name: str, *, style: Mapping[str, str | bool | None] | None = None, title: str | None = None,
-            title_ar: str | None = None, title_en: str | None = None) -> dict:
+def restyle(name: str, *, style: Mapping[str, str | bool | list | None] | None = None,
+            title: str | None = None, title_ar: str | None = None, title_en: str | None = None,
+            labels: Mapping[str, str] | None = None) -> dict:
     """Change the titles and style of overlay ``name`` (values as text); commit; the new metadata.
 
     Raises
@@ -255,9 +261,10 @@ def restyle(name: str, *, style: Mapping[str, str | bool | None] | None = None, 
     meta = overlay_store.read_meta(name)
     if meta is None:
         raise OverlayError(_("No imported overlay named %(name)s.", name=repr(name)))
-    changes = parse_style(style or {}, meta.get("attributes"))
-    titles = {k: v for k, v in (("title", _title(title, "title")), ("title_ar", _title(title_ar, "title_ar")),
-                                ("title_en", _title(title_en, "title_en"))) if v is not None}
+    labels = labels or {}
+    changes = parse_style(style or {}, meta.get("attributes"), labels)
+    titles = {k: _title(v, labels.get(k, k)) for k, v in
+              (("title", title), ("title_ar", title_ar), ("title_en", title_en)) if v is not None}
     if titles.get("title") == "":
         del titles["title"]  # the plain title is never empty: it names the layer in `flask layers list`
     try:
