@@ -206,8 +206,9 @@ def test_admin_routes_answer_no_5xx_to_hostile_input(walk_app, client, login, ru
     monkeypatch.setitem(VALID_ARGS, "name", "gardens")
     report_id = make_report()
     login("admin")
+    views = walk_app.view_functions
     rules = [r for r in get_rules(walk_app)
-             if role_of(walk_app.view_functions[r.endpoint]) == "admin_required" or r.endpoint == "public.map_overlay"]
+             if role_of(views[r.endpoint]) == "admin_required" or r.endpoint == "public.map_overlay"]
     assert {r.endpoint for r in rules} >= {"layers_admin.index", "layers_admin.edit", "public.map_overlay"}
     failures, sent = walk(walk_app, client, report_id, rules)
     assert sent > 100
