@@ -17,6 +17,7 @@ pytestmark = pytest.mark.browser
 
 EMAIL, PASSWORD = "layers-admin@example.org", "layers admin battery staple"
 COLOUR = "#1b9e77"
+LISTED = "() => window.AHYA_MAP && window.AHYA_MAP.overlays && window.AHYA_MAP.overlays.wells"
 HOSTILE = "<img src=x onerror=\"window.__xss=1\"><b>bold</b>"
 
 
@@ -49,8 +50,8 @@ def no_overlays(live_app):
 
 @pytest.fixture
 def wells(tmp_path):
-    features = [{"type": "Feature", "properties": {"name": f"Well {i}", "note": HOSTILE if i == 0 else f"note {i}",
-                                                   "secret": "not sent"},
+    features = [{"type": "Feature",
+                 "properties": {"name": f"Well {i}", "note": HOSTILE if i == 0 else f"note {i}", "secret": "not sent"},
                  "geometry": {"type": "Point", "coordinates": [35.225 + 0.004 * i, 31.775 + 0.002 * i]}}
                 for i in range(3)]
     path = tmp_path / "wells.geojson"
@@ -80,7 +81,7 @@ def test_admin_adds_a_layer_and_the_map_shows_its_colour_legend_and_popup(page, 
 
     requests_before = len(network.requests)
     page.goto("/?lang=en")
-    page.wait_for_function("() => window.AHYA_MAP && window.AHYA_MAP.overlays && window.AHYA_MAP.overlays.wells")
+    page.wait_for_function(LISTED)
     # Off by default: listed, not fetched, no legend yet.
     assert not [u for u in network.requests[requests_before:] if "/map/overlays/" in u]
     expect(page.locator("#ahya-overlay-legend")).to_have_count(0)
@@ -97,8 +98,8 @@ def test_admin_adds_a_layer_and_the_map_shows_its_colour_legend_and_popup(page, 
     swatch = entry.locator(".ahya-overlay-swatch")
     assert swatch.evaluate("s => getComputedStyle(s).borderTopColor") == rgb(COLOUR)
     # The popup lists the chosen attributes as text: the file's markup is shown, not run.
-    page.evaluate("""() => { const l = window.AHYA_MAP.overlays.wells.layer;
-                             l.eachLayer(m => { if (m.feature.properties.name === 'Well 0') m.openPopup(); }); }""")
+    page.evaluate("""() => window.AHYA_MAP.overlays.wells.layer.eachLayer(m => {
+                             if (m.feature.properties.name === 'Well 0') { m.openPopup(); } })""")
     popup = page.locator(".leaflet-popup .ahya-overlay-popup")
     expect(popup).to_contain_text("Well 0")
     assert popup.locator("dd").nth(1).inner_text() == HOSTILE
@@ -110,6 +111,6 @@ def test_admin_adds_a_layer_and_the_map_shows_its_colour_legend_and_popup(page, 
     expect(popup).to_contain_text("note 2")
     # The Arabic map shows the Arabic title in the layer list.
     page.goto("/?lang=ar")
-    page.wait_for_function("() => window.AHYA_MAP && window.AHYA_MAP.overlays && window.AHYA_MAP.overlays.wells")
+    page.wait_for_function(LISTED)
     expect(page.locator(".leaflet-control-layers-overlays")).to_contain_text("آبار القرى")
     assert network.violations == [] and network.console_errors == [], network.console_errors
