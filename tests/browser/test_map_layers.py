@@ -51,7 +51,8 @@ def no_overlays(live_app):
 @pytest.fixture
 def wells(tmp_path):
     features = [{"type": "Feature",
-                 "properties": {"name": f"Well {i}", "note": HOSTILE if i == 0 else f"note {i}", "secret": "not sent"},
+                 "properties": {"name": f"Well {i}", "note": HOSTILE if i == 0 else f"note {i}",
+                                "secret": "not sent"},
                  "geometry": {"type": "Point", "coordinates": [35.225 + 0.004 * i, 31.775 + 0.002 * i]}}
                 for i in range(3)]
     path = tmp_path / "wells.geojson"
