@@ -18,6 +18,8 @@ pytestmark = pytest.mark.browser
 EMAIL, PASSWORD = "layers-admin@example.org", "layers admin battery staple"
 COLOUR = "#1b9e77"
 LISTED = "() => window.AHYA_MAP && window.AHYA_MAP.overlays && window.AHYA_MAP.overlays.wells"
+#: Parcels of the large layer: 60 vertices each, ~1 KB of GeoJSON each, well over SMALL_BYTES.
+N = 600
 HOSTILE = "<img src=x onerror=\"window.__xss=1\"><b>bold</b>"
 
 
@@ -115,3 +117,43 @@ def test_admin_adds_a_layer_and_the_map_shows_its_colour_legend_and_popup(page, 
     page.wait_for_function(LISTED)
     expect(page.locator(".leaflet-control-layers-overlays")).to_contain_text("آبار القرى")
     assert network.violations == [] and network.console_errors == [], network.console_errors
+
+
+@pytest.fixture
+def parcels(live_app, no_overlays):
+    """A large polygon overlay (~700 KB stored), on by default: served in zoom tiers."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from webapp.extensions import db
+    from webapp.store import overlays
+
+    angles = np.linspace(0, 2 * np.pi, 60, endpoint=False)
+    polys = [shapely.Polygon(np.c_[35.21 + (i % 30) * 0.0016 + 0.0006 * np.cos(angles),
+                                   31.76 + (i // 30) * 0.0016 + 0.0006 * np.sin(angles)]) for i in range(N)]
+    gdf = gpd.GeoDataFrame({"name": [f"parcel {i}" for i in range(N)]}, geometry=polys, crs=4326)
+    with live_app.app_context():
+        overlays.save("parcels", gdf, {"title": "Parcels", "features": N, "geometry_types": ["Polygon"],
+                                       "attributes": ["name"], "name_field": "name"})
+        db.session.remove()
+
+
+def test_a_large_layer_is_fetched_again_when_the_zoom_crosses_a_tier(page, network, parcels):
+    page.goto("/?lang=en")
+    page.wait_for_function(LISTED.replace("wells", "parcels"))
+    zooms = json.loads(page.locator("#ahya-overlays").text_content())[0]["zooms"]
+    assert len(zooms) > 1
+    # On by default: the tier of the city view is fetched at once, and only it.
+    zoom = page.evaluate("() => window.AHYA_MAP.map.getZoom()")
+    first = next(i for i, z in enumerate(zooms) if zoom <= z)
+    page.wait_for_function(f"() => window.AHYA_MAP.overlays.parcels.loaded === {first}")
+    fetched = [u for u in network.requests if "/map/overlays/parcels.geojson" in u]
+    assert len(fetched) == 1 and f"tier={first}" in fetched[0]
+    expect(page.locator("#ahya-overlay-legend")).to_contain_text("Parcels")
+    # Zoomed into a street: the exact tier replaces it.
+    page.evaluate("() => window.AHYA_MAP.map.setView([31.77, 35.23], 18, {animate: false})")
+    last = len(zooms) - 1
+    page.wait_for_function(f"() => window.AHYA_MAP.overlays.parcels.loaded === {last}")
+    assert any(f"tier={last}" in u for u in network.requests if "/map/overlays/parcels.geojson" in u)
+    assert network.console_errors == [], network.console_errors
