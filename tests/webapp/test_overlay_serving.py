@@ -135,3 +135,17 @@ def test_bad_styles_are_refused_and_nothing_changes(runner, client, tmp_path, ar
     [o] = page_overlays(client)
     assert o["color"] == "#7b2cbf" and o["popup"] == [] and o["title"] == "schools"
     assert runner.invoke(args=["layers", "style", "missing", "--color", "#000000"]).exit_code == 1
+
+
+def test_an_overlay_imported_before_attributes_were_kept_is_checked_against_its_data(app, runner, client):
+    from webapp.store import overlays
+
+    gdf = gpd.GeoDataFrame({"name_ar": ["حديقة"], "hours": ["8-16"]}, geometry=[Point(35.236, 31.768)],
+                           crs=4326)
+    with app.app_context():
+        overlays.save("old", gdf, {"title": "Old", "name_field": "name_ar"})  # no "attributes"
+    refused = runner.invoke(args=["layers", "style", "old", "--popup", "nope"])
+    assert refused.exit_code == 1 and "has no attribute 'nope' (it has: name_ar, hours)" in refused.output
+    assert runner.invoke(args=["layers", "style", "old", "--popup", "hours"]).exit_code == 0
+    [o] = page_overlays(client)
+    assert overlay_data(client, o)["features"][0]["properties"] == {"name_ar": "حديقة", "hours": "8-16"}

@@ -131,7 +131,7 @@ def _style_form(meta: dict, formdata=None) -> StyleForm:
                      radius=str(style["radius"]), fill_opacity=str(style["fill_opacity"]),
                      order=str(style["order"]), visible=style["visible"], by=style["by"] or "",
                      colors="\n".join(f"{k}={v}" for k, v in style["colors"].items()), popup=style["popup"])
-    attributes = meta.get("attributes") or []
+    attributes = overlay_store.attributes(meta["name"], meta) or []
     form.by.choices = [("", _("One colour")), *((a, a) for a in attributes)]
     form.popup.choices = [(a, a) for a in attributes]
     return form

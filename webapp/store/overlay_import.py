@@ -177,7 +177,7 @@ def _attributes_of(gdf) -> list[str]:
 def import_file(path, *, filename: str | None = None, name: str | None = None, layer: str | None = None,
                 title: str | None = None, title_ar: str | None = None, title_en: str | None = None,
                 replace: bool = False, style: Mapping[str, str | bool | list | None] | None = None,
-                labels: Mapping[str, str] | None = None) -> Imported:
+                labels: Mapping[str, str] | None = None, reader_options: Mapping | None = None) -> Imported:
     """Read ``path`` and store it as overlay ``name``, with its titles and style; commit.
 
     Parameters
@@ -192,6 +192,9 @@ def import_file(path, *, filename: str | None = None, name: str | None = None, l
         The layer inside the file; the titles (``title`` defaults to the file name); replace an
         overlay of the same name (its style kept, changed by ``style``); style as text and how
         messages name the fields (:func:`parse_style`).
+    reader_options : mapping, optional
+        More keyword arguments for ``import_user_layer`` (reader options such as an encoding),
+        so the CLI and the page pass the same ones.
 
     Raises
     ------
@@ -215,7 +218,7 @@ def import_file(path, *, filename: str | None = None, name: str | None = None, l
     except LayerError as exc:
         raise OverlayError(_("The shipped layers do not load: %(error)s", error=str(exc))) from exc
     try:
-        result = import_user_layer(path, layer=layer, boundary=boundary)
+        result = import_user_layer(path, layer=layer, boundary=boundary, **(reader_options or {}))
     except ImportRejected as exc:
         raise OverlayError(f"{filename}: {exc}") from exc
     gdf = result.gdf
@@ -262,7 +265,7 @@ def restyle(name: str, *, style: Mapping[str, str | bool | list | None] | None =
     if meta is None:
         raise OverlayError(_("No imported overlay named %(name)s.", name=repr(name)))
     labels = labels or {}
-    changes = parse_style(style or {}, meta.get("attributes"), labels)
+    changes = parse_style(style or {}, overlay_store.attributes(name, meta), labels)
     titles = {k: _title(v, labels.get(k, k)) for k, v in
               (("title", title), ("title_ar", title_ar), ("title_en", title_en)) if v is not None}
     if titles.get("title") == "":

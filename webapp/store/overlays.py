@@ -134,6 +134,21 @@ def read_meta(name: str) -> dict | None:
     return meta
 
 
+def attributes(name: str, meta: dict | None = None) -> list[str] | None:
+    """The attribute names of overlay ``name`` (from its metadata; read from the features for an
+    overlay imported before the metadata kept them); None if there is no such overlay."""
+    meta = meta if meta is not None else read_meta(name)
+    if meta is None:
+        return None
+    if isinstance(meta.get("attributes"), list):
+        return meta["attributes"]
+    try:
+        gdf = read(name)
+    except KeyError:
+        return None
+    return [str(c) for c in gdf.columns if c != gdf.geometry.name]
+
+
 def listing() -> list[dict]:
     """Metadata of every complete overlay, oldest import first."""
     stored = {f.name for f in files.listing(PREFIX)}
