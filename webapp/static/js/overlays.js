@@ -26,7 +26,7 @@
       var box = L.DomUtil.create("details", "ahya-legend ahya-overlay-legend");
       box.id = "ahya-overlay-legend";
       box.setAttribute("dir", dir);
-      box.open = true;
+      box.open = window.innerWidth > 700;  // as the reports legend: closed on a phone
       box.appendChild(O.node("summary", "", strings.overlayLegend));
       legendList = box.appendChild(O.node("ul"));
       legendList.setAttribute("data-fit", "");
