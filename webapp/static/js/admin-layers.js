@@ -18,14 +18,31 @@
   var layer = window.AhyaOverlay.layer(o, "overlayPane").addTo(map);
   var legend = document.getElementById("layer-preview-legend");
   if (legend) { legend.appendChild(window.AhyaOverlay.legendItem(o)); }
-  // The exact tier: the admin checks the data as imported.
-  fetch(o.urls[o.urls.length - 1], { credentials: "same-origin" })
-    .then(function (resp) { if (!resp.ok) { throw new Error("HTTP " + resp.status); } return resp.json(); })
-    .then(function (data) {
-      layer.addData(data);
-      var bounds = layer.getBounds();
-      if (bounds.isValid()) { map.fitBounds(bounds.pad(0.1), { maxZoom: 17 }); }
-      el.setAttribute("data-loaded", String(data.features.length));
-    })
-    .catch(function () { el.setAttribute("data-loaded", "error"); });
+  /* As on the public map: the lightest tier first (fitted to the features), then the tier of
+     each zoom, so a layer of 50,000 features previews as quickly as it will show. */
+  var loaded = -1;
+  function tierFor(zoom) {
+    for (var i = 0; i < o.zooms.length; i++) { if (zoom <= o.zooms[i]) { return i; } }
+    return o.zooms.length - 1;
+  }
+  function load(tier) {
+    return fetch(o.urls[tier], { credentials: "same-origin" })
+      .then(function (resp) { if (!resp.ok) { throw new Error("HTTP " + resp.status); } return resp.json(); })
+      .then(function (data) {
+        layer.clearLayers();
+        layer.addData(data);
+        loaded = tier;
+        return data;
+      });
+  }
+  load(0).then(function (data) {
+    var bounds = layer.getBounds();
+    if (bounds.isValid()) { map.fitBounds(bounds.pad(0.1), { maxZoom: 17, animate: false }); }
+    el.setAttribute("data-loaded", String(data.features.length));
+    map.on("zoomend", function () {
+      var tier = tierFor(map.getZoom());
+      if (tier !== loaded) { load(tier).catch(function () { /* the lighter tier stays */ }); }
+    });
+    map.fire("zoomend");
+  }).catch(function () { el.setAttribute("data-loaded", "error"); });
 })();
