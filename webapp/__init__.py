@@ -77,6 +77,7 @@ def _features() -> tuple:
         exports,
         follow,
         imports,
+        layers_admin,
         moderation,
         offline,
         open311,
@@ -85,7 +86,7 @@ def _features() -> tuple:
         public,
     )
     return (public, auth, contribute, moderation, api, exports, open311, offline, organizations, connect,
-            cards, imports, progress, follow)
+            cards, imports, progress, follow, layers_admin)
 
 
 def _freeze_long_lived() -> None:

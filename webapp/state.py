@@ -15,7 +15,6 @@ from cachetools import LRUCache
 from flask import Flask, current_app
 
 if TYPE_CHECKING:  # types only: these modules read the state themselves
-    from geo.drawing.maps import Overlay
     from geo.reference.layers import Layers
     from geo.reference.taxonomy import Taxonomy
     from geo.spatial.assign import AreaIndex
@@ -28,6 +27,8 @@ KEY = "ahya"
 #: Posters and share cards kept per app (least recently used dropped first).
 POSTER_CACHE_SIZE = 16
 CARD_CACHE_SIZE = 64
+#: Overlay bodies (one per overlay, version and zoom tier) kept per app.
+OVERLAY_CACHE_SIZE = 48
 
 
 @dataclass
@@ -37,7 +38,9 @@ class AppState:
     # store/: loaded once, or kept with the data version they were built at
     layers: Layers | None = None  # store.layers.get_layers
     display_layers: Layers | None = None  # store.layers.get_display_layers (simplified)
-    overlays: tuple[Any, list[Overlay]] | None = None  # (files signature, overlays)
+    overlays: tuple[Any, list] | None = None  # store.layers.map_overlays: (files signature, entries)
+    # store.layers.overlay_body: (name, version, tier) → GeoJSON bytes the map fetches
+    overlay_bodies: LRUCache = field(default_factory=lambda: LRUCache(maxsize=OVERLAY_CACHE_SIZE))
     place_slugs: frozenset[str] | None = None
     place_names: dict[str, dict[str, str]] | None = None
     taxonomy: Taxonomy | None = None  # store.reporting.get_taxonomy

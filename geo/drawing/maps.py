@@ -24,15 +24,6 @@ _VIEWPORT_META = re.compile(r'<meta name="viewport"[^>]*>', re.S)
 
 
 @dataclass
-class Overlay:
-    """A user-imported layer shown as an extra overlay."""
-
-    title: str
-    gdf: gpd.GeoDataFrame
-    name_field: str | None = None
-
-
-@dataclass
 class MapParts:
     """The pieces of a rendered folium map, for embedding in our own page template."""
 
@@ -135,14 +126,13 @@ def escape_html(value) -> str:
     return html.escape(str(value)).replace("{", "&#123;")
 
 
-def overlay_tip(value) -> str:
-    return f'<div class="ahya-tip">{escape_html(value)}</div>'
-
-
 def build_public_map(places: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
                      *, lang: str, labels: dict[str, str], tile_url: str, tile_attribution: str,
-                     overlays: list[Overlay] = (), asset_base: str = "/vendor") -> folium.Map:
-    """The public map: areas, places without polygons, the outline and imported overlays.
+                     asset_base: str = "/vendor") -> folium.Map:
+    """The public map: areas, places without polygons and the outline.
+
+    Imported overlays are never in it: the page fetches each one when it is switched on
+    (``geo.drawing.overlay_data``), so the page stays small whatever was imported.
 
     The area layer is a :class:`DeferredGeoJson`, empty in the page: the page's script
     loads :func:`area_collection` into it (``names["areas"]``).
@@ -157,8 +147,6 @@ def build_public_map(places: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
         Translated layer names: ``areas``, ``places``, ``boundary``.
     tile_url, tile_attribution : str
         The configured tile server.
-    overlays : list of Overlay
-        Imported layers, each added as an overlay named by its title.
     """
     m = folium.Map(location=JERUSALEM_CENTER, zoom_start=12, tiles=None, control_scale=True,
                    prefer_canvas=False)
@@ -186,20 +174,6 @@ def build_public_map(places: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
         style_function=lambda f: {"color": "#0b5563", "fillColor": "#f4a259"},
         tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False),
     ).add_to(m)
-
-    for overlay in overlays:
-        gdf = overlay.gdf
-        cols = [gdf.geometry.name]
-        if overlay.name_field and overlay.name_field in gdf.columns:
-            gdf = gdf.assign(_tip=[overlay_tip(v) for v in gdf[overlay.name_field].fillna("")])
-            cols.append("_tip")
-        kwargs = {"tooltip": folium.GeoJsonTooltip(fields=["_tip"], labels=False)} if "_tip" in cols else {}
-        folium.GeoJson(
-            gdf[cols], name=escape_html(overlay.title),
-            marker=folium.CircleMarker(radius=5, weight=2, fill=True, fill_opacity=0.7),
-            style_function=lambda f: {"color": "#7b2cbf", "weight": 2, "fillOpacity": 0.1},
-            **kwargs,
-        ).add_to(m)
 
     control = folium.LayerControl(collapsed=True).add_to(m)
     m._ahya_names = {"map": m.get_name(), "areas": area_layer.get_name(),

@@ -22,6 +22,8 @@ PUBLIC = {
     "api.reports", "api.categories", "api.openapi", "api.clusters", "api.report", "api.page",
     "exports.index", "exports.download", "exports.unknown", "exports.standalone_map", "exports.embed",
     "exports.poster", "public.map_areas", "public.map_places",
+    # Imported overlays: the map fetches each one when switched on (the same data the page had).
+    "public.map_overlay",
     # Open311 GeoReport v2, read only: published reports at their public point, like /api/v1.
     "open311.discovery", "open311.services", "open311.service", "open311.requests",
     "open311.request_detail", "open311.unknown",

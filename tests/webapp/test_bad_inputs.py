@@ -191,6 +191,31 @@ def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, ba
     assert snapshot(app) == before, name
 
 
+LAYER_CASES = sorted(n for n, c in CASES.items() if c["target"] == "layers_import")
+
+
+@pytest.mark.parametrize("name", LAYER_CASES)
+def test_bad_layer_files_are_refused_by_the_admin_page_too(app, client, runner, login, bad_files, name):
+    """``/admin/layers`` takes the CLI's files with its rules: the same refusals, nothing stored."""
+    case = CASES[name]
+    login("admin")
+    path = bad_files / case["file"]
+    before = snapshot(app)
+    resp = client.post("/admin/layers?lang=en", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(client, "/admin/layers"), "color": "#7b2cbf", "weight": "2", "radius": "5",
+        "order": "0", "files": [(io.BytesIO(path.read_bytes()), path.name)]})
+    if case["expect"] == "repaired":
+        assert resp.status_code == 302, f"{name}: {resp.status_code}"
+        _assert_valid_overlay(app)
+        return
+    assert resp.status_code == 400, f"{name}: {resp.status_code}"
+    page = html.unescape(resp.get_data(as_text=True))
+    cli = runner.invoke(args=["layers", "import", str(path)])
+    reason = cli.output.strip().split(f"{path}: ", 1)[-1]
+    assert f'<p id="layer-error">{path.name}: {reason}</p>' in page, (name, cli.output)
+    assert snapshot(app) == before, name
+
+
 def _assert_georeport_error(resp, code: int) -> None:
     """The GeoReport v2 error body, in the format the URL asked for."""
     import xml.etree.ElementTree as ET

@@ -193,3 +193,23 @@ def test_every_id_route_uses_the_range_checked_converter(app):
     loose = [r.rule for r in app.url_map.iter_rules() for c in r._converters.values()
              if isinstance(c, IntegerConverter) and not isinstance(c, IdConverter)]
     assert loose == []
+
+
+def test_admin_routes_answer_no_5xx_to_hostile_input(walk_app, client, login, runner, make_report,
+                                                     monkeypatch, tmp_path):
+    """The admin-only routes, logged in as an admin, with a real overlay behind ``<name>``
+    (and the overlay data URL the map fetches, with a valid name and hostile tiers)."""
+    from tests.webapp.test_overlay_serving import write_points
+
+    result = runner.invoke(args=["layers", "import", str(write_points(tmp_path / "gardens.geojson"))])
+    assert result.exit_code == 0, result.output
+    monkeypatch.setitem(VALID_ARGS, "name", "gardens")
+    report_id = make_report()
+    login("admin")
+    views = walk_app.view_functions
+    rules = [r for r in get_rules(walk_app)
+             if role_of(views[r.endpoint]) == "admin_required" or r.endpoint == "public.map_overlay"]
+    assert {r.endpoint for r in rules} >= {"layers_admin.index", "layers_admin.edit", "public.map_overlay"}
+    failures, sent = walk(walk_app, client, report_id, rules)
+    assert sent > 100
+    assert failures == [], f"{len(failures)} of {sent} hostile requests failed:\n" + "\n".join(failures[:60])

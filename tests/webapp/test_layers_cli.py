@@ -28,6 +28,21 @@ def page_text(resp) -> str:
     return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), resp.get_data(as_text=True))
 
 
+def page_overlays(client, url: str = "/?lang=en") -> list[dict]:
+    """The overlay list of a map page (``#ahya-overlays``: titles, styles, data URLs)."""
+    html = client.get(url).get_data(as_text=True)
+    found = re.search(r'<script[^>]*id="ahya-overlays">(.*?)</script>', html, re.S)
+    assert found, "the map page lists no overlays"
+    return json.loads(found.group(1))
+
+
+def overlay_data(client, overlay: dict, tier: int = 0) -> dict:
+    """The GeoJSON the page fetches for ``overlay`` at zoom tier ``tier``."""
+    resp = client.get(overlay["urls"][tier])
+    assert resp.status_code == 200, resp.status_code
+    return resp.get_json(force=True)
+
+
 class StoredOverlays:
     """The overlay files as stored in the database (``stored_files`` under ``overlays/``)."""
 
@@ -75,7 +90,11 @@ def test_import_stores_overlay_and_map_shows_it(runner, client, overlay_dir, tmp
 
     html = page_text(client.get("/?lang=en"))
     assert "Community gardens" in html
-    assert "حديقة سلوان" in html  # the label field feeds the tooltips
+    assert "حديقة سلوان" not in html  # no feature is written into the page ...
+    [listed] = page_overlays(client)
+    assert listed["title"] == "Community gardens" and listed["label"] == "name_ar"
+    names = [f["properties"]["name_ar"] for f in overlay_data(client, listed)["features"]]
+    assert names == GARDENS["name_ar"]  # ... the label field feeds the tooltips from its URL
 
 
 def test_defaults_from_the_file_name(runner, overlay_dir, tmp_path):
@@ -140,7 +159,7 @@ def test_existing_name_needs_replace(runner, overlay_dir, tmp_path):
 def test_invalid_name_is_refused(runner, overlay_dir, tmp_path):
     src = write_gardens(tmp_path / "gardens.geojson")
     result = runner.invoke(args=["layers", "import", str(src), "--name", "../etc"])
-    assert result.exit_code == 1 and "invalid --name" in result.output
+    assert result.exit_code == 1 and "Invalid name" in result.output
     assert overlay_dir.names() == []
 
 

@@ -10,7 +10,7 @@ from tests.conftest import app_config
 from webapp import create_app
 from webapp.extensions import db
 from webapp.store import overlays
-from webapp.store.layers import get_overlays, overlays_signature
+from webapp.store.layers import map_overlays, overlays_signature
 from webapp.store.versioning import read_state
 
 
@@ -50,15 +50,15 @@ def test_a_second_server_sees_an_import_and_a_removal_at_once(app, db_url, tmp_p
     other = create_app(config)
     try:
         with other.app_context():
-            assert get_overlays() == [] and overlays_signature() == ()
+            assert map_overlays() == [] and overlays_signature() == ()
         with app.app_context():
             overlays.save("gardens", gardens(), {"title": "Gardens"})
         with other.app_context():
-            assert [o.title for o in get_overlays()] == ["Gardens"]
+            assert [e.meta["title"] for e in map_overlays()] == ["Gardens"]
         with app.app_context():
             assert overlays.remove("gardens") and not overlays.remove("gardens")
         with other.app_context():
-            assert get_overlays() == []
+            assert map_overlays() == []
     finally:
         with other.app_context():
             db.session.remove()

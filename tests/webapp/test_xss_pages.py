@@ -93,8 +93,16 @@ STRING_LITERAL = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 
 @pytest.mark.parametrize("url", ["/", "/?lang=en", "/embed"])
 def test_overlay_titles_and_names_are_shown_verbatim(world, url):
-    # Also catches template injection: "{{7*7}}" must not come out as "49".
-    shown = shown_text(world.get(url).get_data(as_text=True))
+    # Titles in the page's overlay list (JSON), feature names in the data it fetches (GeoJSON,
+    # never HTML: overlay-style.js sets them as text). Also catches template injection:
+    # "{{7*7}}" must not come out as "49".
+    text = world.get(url).get_data(as_text=True)
+    listed = json.loads(re.search(r'id="ahya-overlays">(.*?)</script>', text, re.S).group(1))
+    shown = shown_text(text) + "\n".join(o["title"] for o in listed)
+    for overlay in listed:
+        resp = world.get(overlay["urls"][0])
+        assert resp.mimetype == "application/geo+json" and resp.headers["X-Content-Type-Options"] == "nosniff"
+        shown += "\n".join(str(f["properties"].get("name")) for f in resp.get_json(force=True)["features"])
     missing = [p for p in PAYLOADS if p not in shown]
     assert missing == [], f"{url}: overlay titles/names not shown verbatim: {missing}"
 

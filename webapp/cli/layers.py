@@ -1,40 +1,29 @@
-"""``flask layers ...``: import, list and remove user layers (overlays)."""
+"""``flask layers ...``: import, restyle, list and remove user layers (overlays).
+
+Import and restyle go through :mod:`webapp.store.overlay_import`, as the ``/admin/layers`` page does.
+"""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from datetime import UTC, datetime
+import functools
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 
-from geo.formats.layer_import import FORMATS, ImportRejected, import_user_layer
 from geo.reference.layers import LayerError, Layers
-from geo.reference.overlays import valid_name
 
 from ..store import overlays as overlay_store
 from ..store.layers import get_layers
+from ..store.overlay_import import OverlayError, import_file, restyle
 
 layers_cli = AppGroup("layers", help="Manage map layers.")
 
 
 def init_app(app) -> None:
     app.cli.add_command(layers_cli)
-
-
-def slugify(text: str) -> str:
-    """Lowercase ASCII slug (accents folded, other scripts dropped), at most 64 characters."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:64].rstrip("-")
-
-
-def file_stem(path: Path) -> str:
-    """``roads.shp.zip`` → ``roads``: the name a person gave the data."""
-    stem = path.stem
-    return Path(stem).stem if Path(stem).suffix.lower() in FORMATS else stem
 
 
 def _shipped_layers() -> Layers:
@@ -48,11 +37,27 @@ def _features(n: int) -> str:
     return f"{n} feature{'' if n == 1 else 's'}"
 
 
-def _free_name() -> str:
-    n = 1
-    while overlay_store.exists(f"layer-{n}"):
-        n += 1
-    return f"layer-{n}"
+def style_options(command):
+    """The titles and style options shared by ``import`` and ``style`` (text, as on the page)."""
+    options = [
+        click.option("--title-ar", help="Arabic title (the Arabic map shows it; default: the title)."),
+        click.option("--title-en", help="English title (the English map shows it; default: the title)."),
+        click.option("--color", help="Colour as #rrggbb."),
+        click.option("--weight", help="Line width in pixels (0-20)."),
+        click.option("--radius", help="Point radius in pixels (1-50)."),
+        click.option("--fill-opacity", "fill_opacity", help="Fill opacity of areas and points (0-1)."),
+        click.option("--by", help="Attribute whose values pick the colours of --colors ('' for none)."),
+        click.option("--colors", help="Colours by value: 'value=#rrggbb;other=#rrggbb'."),
+        click.option("--popup", help="Attributes listed in the popup, separated by commas ('' for none)."),
+        click.option("--order", help="Position in the layer list and drawing order (lower first)."),
+        click.option("--visible/--hidden", "visible", default=None, help="On by default on the map, or off."),
+    ]
+    return functools.reduce(lambda f, option: option(f), reversed(options), command)
+
+
+def _style(values: dict) -> dict:
+    return {k: values[k] for k in ("color", "weight", "radius", "fill_opacity", "by", "colors", "popup",
+                                   "order", "visible")}
 
 
 @layers_cli.command("import")
@@ -60,38 +65,37 @@ def _free_name() -> str:
 @click.option("--layer", help="Layer to import when the file holds several (GeoPackage, zip).")
 @click.option("--title", help="Name shown in the map's layer list (default: the file name).")
 @click.option("--name", help="Short ASCII name of the stored files (default: from the file name).")
-@click.option("--replace", is_flag=True, help="Overwrite an overlay of the same name.")
+@click.option("--replace", is_flag=True, help="Overwrite an overlay of the same name (its style is kept).")
+@style_options
 def import_command(file: Path, layer: str | None, title: str | None, name: str | None,
-                   replace: bool) -> None:
+                   replace: bool, title_ar: str | None, title_en: str | None, **style) -> None:
     """Import FILE (GeoJSON, zipped Shapefile, Shapefile, GeoPackage, KML/KMZ, CSV) as an overlay."""
-    stem = file_stem(file)
-    if name is None:
-        name = slugify(stem) or _free_name()
-    elif not valid_name(name):
-        raise click.ClickException(f"invalid --name {name!r}: use lowercase a-z, 0-9, '-' or '_'")
-    if overlay_store.exists(name) and not replace:
-        raise click.ClickException(f"an overlay named {name!r} already exists; "
-                                   "choose another --name or pass --replace")
-    boundary = _shipped_layers().boundary
-    try:
-        result = import_user_layer(file, layer=layer, boundary=boundary)
-    except ImportRejected as exc:
-        raise click.ClickException(f"{click.format_filename(file)}: {exc}") from exc
-    gdf = result.gdf
-    title = (title or "").strip() or stem
-    meta = {
-        "title": title,
-        "source_file": file.name,
-        "source_layer": result.source_layer,
-        "features": len(gdf),
-        "geometry_types": sorted(set(gdf.geom_type)),
-        "name_field": result.name_field,
-        "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    overlay_store.save(name, gdf, meta)
-    for warning in result.warnings:
+    with force_locale("en"):
+        try:
+            done = import_file(file, filename=click.format_filename(file), name=name, layer=layer,
+                               title=title, title_ar=title_ar, title_en=title_en, replace=replace,
+                               style=_style(style))
+        except OverlayError as exc:
+            raise click.ClickException(str(exc)) from exc
+    for warning in done.warnings:
         click.echo(f"Warning: {file.name}: {warning}", err=True)
-    click.echo(f"Imported {_features(len(gdf))} from {file.name} as {name!r} ({title}) into the database")
+    click.echo(f"Imported {_features(done.meta['features'])} from {file.name} as {done.name!r} "
+               f"({done.meta['title']}) into the database")
+
+
+@layers_cli.command("style")
+@click.argument("name")
+@click.option("--title", help="Plain title (used when no title in the page's language is set).")
+@style_options
+def style_command(name: str, title: str | None, title_ar: str | None, title_en: str | None, **style) -> None:
+    """Change the titles and style of the imported overlay NAME."""
+    with force_locale("en"):
+        try:
+            meta = restyle(name, style=_style(style), title=title, title_ar=title_ar, title_en=title_en)
+        except OverlayError as exc:
+            raise click.ClickException(str(exc)) from exc
+    shown = ", ".join(f"{k}={v}" for k, v in meta["style"].items() if v not in (None, [], {}))
+    click.echo(f"Styled {name!r}: {shown}")
 
 
 @layers_cli.command("list")

@@ -1,4 +1,5 @@
-"""The map page's static data: area polygons and the place-search index, at versioned URLs.
+"""The map page's static data: area polygons, the place-search index and the imported overlays,
+at versioned URLs.
 
 They change only when the shipped layers change (a rebuild and restart), never with reports,
 so they are built once per app and language, compressed once (Flask-Compress keeps them by
@@ -12,6 +13,9 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, request
 
+from geo.drawing.overlay_data import tier_count
+
+from ..store.layers import map_overlays, overlay_body
 from ..web.compression import YEAR, keep_compressed
 from ..web.mapview import Asset, areas_asset, places_asset
 from .views import bp
@@ -23,8 +27,8 @@ def _lang(lang: str) -> str:
     return lang
 
 
-def _send(asset: Asset) -> Response:
-    current = request.args.get("v") == asset.etag
+def _send(asset: Asset, version: str | None = None) -> Response:
+    current = request.args.get("v") == (version or asset.etag)
     # A gzip client revalidates with the compressed body's tag (Flask-Compress adds ":gzip").
     matched = [tag for tag in (asset.etag, f"{asset.etag}:gzip") if tag in request.if_none_match]
     if matched:
@@ -55,3 +59,23 @@ def map_areas(lang: str):
 def map_places():
     """The place-search index (every gazetteer place, names in three languages)."""
     return _send(places_asset())
+
+
+@bp.get("/map/overlays/<name>.geojson")
+def map_overlay(name: str):
+    """Imported overlay ``name`` at zoom tier ``tier`` (its label, colouring and popup attributes).
+
+    Versioned like the areas (``v``: the overlay's version, which any re-import or restyle
+    changes); a tier or name that does not exist is a 404.
+    """
+    entry = next((e for e in map_overlays() if e.meta["name"] == name), None)
+    tier = request.args.get("tier", "0")
+    if entry is None or not (tier.isascii() and tier.isdigit() and len(tier) < 3):
+        abort(404)
+    tiers = tier_count(entry.size, entry.meta.get("geometry_types"))
+    if int(tier) >= tiers:
+        abort(404)
+    body = overlay_body(entry, int(tier))
+    if body is None:
+        abort(404)
+    return _send(Asset(body, f"{entry.version}-{tier}", "application/geo+json"), entry.version)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import current_app
 
-from geo.drawing.maps import Overlay, display_geometries
+from geo.drawing.maps import display_geometries
+from geo.drawing.overlay_data import overlay_collection, tier_count
 from geo.reference.layers import Layers, load_layers
 
 from ..state import app_state
@@ -37,22 +40,40 @@ def overlays_signature() -> tuple:
     return overlay_store.signature()
 
 
-def get_overlays() -> list[Overlay]:
-    """Imported overlays from the database, oldest import first (read again when one changed)."""
+def map_overlays() -> list[overlay_store.Entry]:
+    """Every complete overlay in map order (read again when one changed; features not read)."""
     state = app_state()
     signature = overlays_signature()
     cached = state.overlays
     if cached is not None and cached[0] == signature:
         return cached[1]
-    overlays = []
-    for meta in overlay_store.listing():
+    entries = overlay_store.catalogue()
+    state.overlays = (signature, entries)
+    return entries
+
+
+def served_attributes(meta: dict) -> list[str]:
+    """The attributes the map is sent of an overlay: its label, its colouring one, its popup's."""
+    style = meta["style"]
+    return [a for a in dict.fromkeys([meta.get("name_field"), style.get("by"), *style.get("popup", [])]) if a]
+
+
+def overlay_body(entry: overlay_store.Entry, tier: int) -> bytes | None:
+    """The GeoJSON the map fetches of ``entry`` at zoom ``tier`` (built once per version and tier).
+
+    None if the overlay was removed meanwhile. Only :func:`served_attributes` leave the server.
+    """
+    key = (entry.meta["name"], entry.version, tier)
+    bodies = app_state().overlay_bodies
+    if key not in bodies:
         try:
-            gdf = overlay_store.read(meta["name"])
-        except KeyError:  # removed between the listing and the read
-            continue
-        overlays.append(Overlay(title=meta["title"], gdf=gdf, name_field=meta.get("name_field")))
-    state.overlays = (signature, overlays)
-    return overlays
+            gdf = overlay_store.read(entry.meta["name"])
+        except KeyError:
+            return None
+        tiers = tier_count(entry.size, entry.meta.get("geometry_types"))
+        collection = overlay_collection(gdf, served_attributes(entry.meta), min(tier, tiers - 1), tiers)
+        bodies[key] = json.dumps(collection, ensure_ascii=False, separators=(",", ":")).encode()
+    return bodies[key]
 
 
 def place_slugs() -> frozenset[str]:

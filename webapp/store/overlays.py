@@ -10,14 +10,18 @@ The style is stored now and read by the map later (the interop issue: colours, l
 order, on/off by default): ``color``, ``weight`` (line width, px), ``radius`` (point radius, px),
 ``fill_opacity``, ``order`` (position in the layer list, ascending), ``visible`` (on by default),
 ``by`` (an attribute whose values pick colours from ``colors``) and ``popup`` (attributes listed
-in a popup, as text).
+in a popup, as text). Titles: ``title`` (from the file name or ``--title``), ``title_ar`` and
+``title_en`` (the layer list and legend show the one of the page's language, else another).
+:func:`catalogue` is what the map page needs of every overlay without reading its features.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
+from dataclasses import dataclass
 
 import geopandas as gpd
 
@@ -92,15 +96,25 @@ def save(name: str, gdf: gpd.GeoDataFrame, meta: dict, *, style: dict | None = N
 
 def set_style(name: str, **changes) -> dict:
     """Change some style values of overlay ``name``; returns the stored style."""
-    meta = read_meta(name)
-    if meta is None:
+    return update(name, style=changes)["style"]
+
+
+def update(name: str, *, meta: dict | None = None, style: dict | None = None) -> dict:
+    """Change some metadata (titles) and style values of overlay ``name`` and commit.
+
+    Returns the stored metadata; raises KeyError (no such overlay) or :class:`StyleError`
+    (nothing stored).
+    """
+    stored = read_meta(name)
+    if stored is None:
         raise KeyError(name)
-    meta["style"] = check_style({**meta.get("style", {}), **changes})
-    files.put(_meta_name(name), json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"),
+    stored.update({k: v for k, v in (meta or {}).items() if k not in ("name", "style")})
+    stored["style"] = check_style({**stored.get("style", {}), **(style or {})})
+    files.put(_meta_name(name), json.dumps(stored, ensure_ascii=False, indent=1).encode("utf-8"),
               "application/json", replace=True)
     bump_data_version()
     db.session.commit()
-    return meta["style"]
+    return stored
 
 
 def read_meta(name: str) -> dict | None:
@@ -118,6 +132,21 @@ def read_meta(name: str) -> dict | None:
     meta.setdefault("title", name)
     meta["style"] = {**DEFAULT_STYLE, **(meta.get("style") or {})}
     return meta
+
+
+def attributes(name: str, meta: dict | None = None) -> list[str] | None:
+    """The attribute names of overlay ``name`` (from its metadata; read from the features for an
+    overlay imported before the metadata kept them); None if there is no such overlay."""
+    meta = meta if meta is not None else read_meta(name)
+    if meta is None:
+        return None
+    if isinstance(meta.get("attributes"), list):
+        return meta["attributes"]
+    try:
+        gdf = read(name)
+    except KeyError:
+        return None
+    return [str(c) for c in gdf.columns if c != gdf.geometry.name]
 
 
 def listing() -> list[dict]:
@@ -153,6 +182,43 @@ def remove(name: str) -> bool:
     bump_data_version()
     db.session.commit()
     return True
+
+
+def display_title(meta: dict, lang: str) -> str:
+    """The overlay's title in ``lang``, else in the other language, else its plain title."""
+    other = "en" if lang == "ar" else "ar"
+    return (meta.get(f"title_{lang}") or meta.get(f"title_{other}") or meta.get("title")
+            or meta.get("name") or "")
+
+
+#: Bumped when what the map is sent of an overlay changes shape (new versions for old data).
+SERVED_FORMAT = "1"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A complete overlay as the map page lists it: metadata, stored size and served version."""
+
+    meta: dict
+    size: int
+    version: str
+
+
+def catalogue() -> list[Entry]:
+    """Every complete overlay, in map order (``style.order``, then oldest import first).
+
+    ``version`` changes with the features, the metadata (style, popup) and :data:`SERVED_FORMAT`:
+    it versions the overlay's URL, so browsers may keep a fetched overlay for a year.
+    """
+    stored = {f.name: f for f in files.listing(PREFIX)}
+    entries = []
+    for meta in listing():
+        data, info = stored.get(_data_name(meta["name"])), stored.get(_meta_name(meta["name"]))
+        if data is None or info is None:
+            continue
+        version = hashlib.sha256(f"{data.sha256}:{info.sha256}:{SERVED_FORMAT}".encode()).hexdigest()[:16]
+        entries.append(Entry(meta, data.size, version))
+    return sorted(entries, key=lambda e: e.meta["style"]["order"])  # stable: import order within
 
 
 def signature() -> tuple:

@@ -46,7 +46,8 @@ BUNDLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("static", "js/search.js"),
         ("static", "js/filters.js"), ("markercluster", "leaflet.markercluster.js"),
         ("folium", "leaflet_heat.min.js"), ("static", "js/report-markers.js"),
-        ("static", "js/reports-layer.js"), ("static", "js/choropleth.js"), ("static", "js/map-layout.js"),
+        ("static", "js/reports-layer.js"), ("static", "js/overlay-style.js"), ("static", "js/overlays.js"),
+        ("static", "js/choropleth.js"), ("static", "js/map-layout.js"),
     ),
 }
 _SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.M)

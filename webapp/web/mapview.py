@@ -15,6 +15,7 @@ from folium.map import FitBounds
 from werkzeug.datastructures import MultiDict
 
 from geo.drawing.maps import MapParts, area_collection, build_public_map, render_parts
+from geo.drawing.overlay_data import tier_count, tier_zooms
 from geo.reference.search import search_index
 from geo.reference.taxonomy import KINDS
 
@@ -22,7 +23,8 @@ from ..state import app_state
 from ..store import lifecycle
 from ..store.filters import FILTER_PARAMS as REPORT_FILTERS
 from ..store.filters import parse_each
-from ..store.layers import get_display_layers, get_layers, get_overlays, overlays_signature, place_slugs
+from ..store.layers import get_display_layers, get_layers, map_overlays, place_slugs
+from ..store.overlays import display_title
 from ..store.queries import ReportFilters
 from ..store.reporting import get_taxonomy
 from .i18n import current_language
@@ -65,14 +67,14 @@ def layer_labels() -> dict[str, str]:
 
 
 def build_map_parts(asset_base: str | None = None) -> MapParts:
-    """The folium base map (places, outline, overlays; areas load later) for the current language.
+    """The folium base map (places, outline; areas and overlays load later) for the current language.
 
-    Nothing in it depends on reports: rendered once per language, asset base and set of
-    overlay files (~15 ms saved per page), and again when an overlay is imported or removed.
+    Nothing in it depends on reports or overlays: rendered once per language and asset base
+    (~15 ms saved per page).
     """
     lang = current_language()
     base = asset_base if asset_base is not None else request.script_root + "/vendor"
-    key = (lang, base, overlays_signature(), current_app.config["TILE_URL"])
+    key = (lang, base, current_app.config["TILE_URL"])
     cache = app_state().map_parts
     if key not in cache:
         layers = get_layers()
@@ -81,7 +83,7 @@ def build_map_parts(asset_base: str | None = None) -> MapParts:
             layers.places, display.boundary, lang=lang, labels=layer_labels(),
             tile_url=current_app.config["TILE_URL"],
             tile_attribution=current_app.config["TILE_ATTRIBUTION"],
-            overlays=get_overlays(), asset_base=base,
+            asset_base=base,
         )
         # The page loads Leaflet itself (_map_head.html: deferred script, CSS in the bundle).
         m.default_js, m.default_css = [], []
@@ -91,20 +93,46 @@ def build_map_parts(asset_base: str | None = None) -> MapParts:
         for child in m._children.values():
             if isinstance(child, FitBounds):
                 child.options["animate"] = False
-        if len(cache) > 16:  # overlays changed many times: drop the old renderings
-            cache.clear()
         cache[key] = render_parts(m)
     return cache[key]
+
+
+def _shape(geometry_types) -> str:
+    kinds = {str(t).removeprefix("Multi") for t in geometry_types or ()}
+    return "point" if kinds == {"Point"} else "line" if kinds == {"LineString"} else "area"
+
+
+def overlay_config(lang: str) -> list[dict]:
+    """The imported overlays as the page lists them (in map order): title in ``lang``, style,
+    legend shape, the attributes of the label and popup, on by default or not, and the versioned
+    URL of each zoom tier (``zooms``: the highest zoom of each). No feature is in it."""
+    out = []
+    for entry in map_overlays():
+        meta, style = entry.meta, entry.meta["style"]
+        tiers = tier_count(entry.size, meta.get("geometry_types"))
+        out.append({
+            "name": meta["name"], "title": display_title(meta, lang),
+            "shape": _shape(meta.get("geometry_types")),
+            "color": style["color"], "weight": style["weight"], "radius": style["radius"],
+            "fillOpacity": style["fill_opacity"], "by": style["by"], "colors": style["colors"],
+            "popup": style["popup"], "label": meta.get("name_field"), "visible": style["visible"],
+            "zooms": tier_zooms(tiers),
+            "urls": [url_for("public.map_overlay", name=meta["name"], tier=t, v=entry.version)
+                     for t in range(tiers)],
+        })
+    return out
 
 
 def map_page_context() -> dict:
     """What ``index.html`` (and the embed page) need besides the request's filters.
 
-    The area polygons and the search index are not in the page: ``map_data`` holds their
-    cached URLs, which the page's scripts fetch. ``tile_origin``: the tile server, for a
+    The area polygons, the search index and the overlays are not in the page: ``map_data``
+    holds the cached URLs of the first two and ``map_overlays`` lists the overlays with theirs
+    (fetched when switched on). ``tile_origin``: the tile server, for a
     preconnect (the first tiles are the largest paint; empty with ``{s}`` subdomains).
     """
     return {"map": build_map_parts(), "map_data": asset_urls(current_language()),
+            "map_overlays": overlay_config(current_language()),
             "tile_origin": tile_origin(current_app.config["TILE_URL"])}
 
 

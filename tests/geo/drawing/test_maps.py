@@ -11,7 +11,6 @@ import pytest
 import shapely
 
 from geo.drawing.maps import (
-    Overlay,
     area_collection,
     build_public_map,
     display_geometries,
@@ -30,10 +29,10 @@ def display_areas(layers):
     return display_geometries(layers.areas)
 
 
-def render(layers, lang, overlays=()):
+def render(layers, lang):
     boundary = display_geometries(layers.boundary)  # as the app passes it
     m = build_public_map(layers.places, boundary, lang=lang, labels=LABELS,
-                         tile_url=TILE_URL, tile_attribution="test tiles", overlays=list(overlays))
+                         tile_url=TILE_URL, tile_attribution="test tiles")
     return render_parts(m)
 
 
@@ -227,40 +226,3 @@ def test_name_tip_escapes():
     assert 'lang="he"' not in tip  # empty names are left out
 
 
-def test_overlay_names_are_escaped(layers):
-    overlay = gpd.GeoDataFrame(
-        {"title": [EVIL, "Ordinary & plain", None]},
-        geometry=[shapely.Point(35.2, 31.77), shapely.Point(35.21, 31.78), shapely.Point(35.22, 31.79)],
-        crs=4326,
-    )
-    parts = render(layers, "ar",
-                   overlays=[Overlay(title=f"Imported {EVIL}", gdf=overlay, name_field="title")])
-    for text in (parts.header, parts.html, parts.script):
-        assert "<script>alert" not in text
-        assert "alert(1)</script>" not in text
-
-    tips = [f["properties"].get("_tip") for d in all_layer_data(parts.script) for f in d["features"]
-            if "_tip" in f["properties"] and "ahya-tip\"" in f["properties"]["_tip"]
-            and "dir=" not in f["properties"]["_tip"]]
-    assert tips == [
-        '<div class="ahya-tip">&lt;script&gt;alert(1)&lt;/script&gt;</div>',
-        '<div class="ahya-tip">Ordinary &amp; plain</div>',
-        '<div class="ahya-tip"></div>',
-    ]
-    # The layer-control label (inserted as HTML by Leaflet) is escaped too.
-    labels = re.findall(r'"([^"]*)"\s*:\s*geo_json_[0-9a-f]+', parts.script)
-    decoded = [json.loads(f'"{label}"') for label in labels]
-    assert f"Imported {html.escape(EVIL)}" in decoded
-    assert not any("<script>" in label for label in decoded)
-
-
-def test_overlay_without_name_field(layers):
-    overlay = gpd.GeoDataFrame({"title": [EVIL]}, geometry=[shapely.Point(35.2, 31.77)], crs=4326)
-    parts = render(layers, "en",
-                   overlays=[Overlay(title="Plain", gdf=overlay, name_field=None)])
-    overlay_data = [d for d in all_layer_data(parts.script)
-                    if d["features"] and d["features"][0]["geometry"]["coordinates"] == [35.2, 31.77]]
-    assert len(overlay_data) == 1
-    # No name field: no properties leak into the page, and no tooltip.
-    assert overlay_data[0]["features"][0]["properties"] == {}
-    assert "alert" not in parts.script
