@@ -77,7 +77,8 @@ def test_the_link_is_logged_hashed_and_makes_the_first_admin_once(first_run):
     raw = path.rsplit("/", 1)[1]
     with app.app_context():
         stored = db.session.scalars(db.select(AccountLink)).all()
-        assert [(s.purpose, s.token_hash) for s in stored] == [("setup", hashlib.sha256(raw.encode()).hexdigest())]
+        digest = hashlib.sha256(raw.encode()).hexdigest()
+        assert [(s.purpose, s.token_hash) for s in stored] == [("setup", digest)]
         assert all(raw not in str(value) for s in stored for value in vars(s).values())
     client = app.test_client()
     page = client.get(path)
@@ -130,10 +131,9 @@ def test_a_second_server_on_the_same_database_accepts_the_link(tmp_path, db_url,
 
 
 def test_no_link_is_logged_once_an_account_exists(tmp_path, db_url, log):
-    with make_app(tmp_path / "instance", db_url) as app:
-        with app.app_context():
-            from webapp.store.accounts import create_user
-            create_user("admin@example.org", "admin staple battery", role="admin")
+    with make_app(tmp_path / "instance", db_url) as app, app.app_context():
+        from webapp.store.accounts import create_user
+        create_user("admin@example.org", "admin staple battery", role="admin")
     with make_app(tmp_path / "instance", db_url, SETUP_LINK=True):
         assert log.setup_links() == []
 

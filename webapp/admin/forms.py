@@ -11,6 +11,11 @@ from ..store.accounts import valid_address
 from ..store.models import ROLES
 from ..web.report_form import valid_text
 
+try:  # WTForms >= 3.2 prefers SelectChoice to (value, label) tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover
+    SelectChoice = None
+
 ROLE_LABELS = {"organizer": _l("Organizer"), "admin": _l("Administrator")}
 
 
@@ -24,7 +29,8 @@ def _address(form, field) -> None:
 
 
 def _roles():
-    return [(role, ROLE_LABELS[role]) for role in ROLES]
+    return [SelectChoice(role, ROLE_LABELS[role]) if SelectChoice else (role, ROLE_LABELS[role])
+            for role in ROLES]
 
 
 class InviteForm(FlaskForm):
