@@ -163,3 +163,29 @@ def test_the_cli_keeps_working_and_prints_a_link_on_demand(first_run):
     assert app.test_client().get(fresh).status_code == 404
     result = runner.invoke(args=["users", "setup-link"])
     assert result.exit_code != 0 and "setup is closed" in result.output
+
+
+def test_the_link_pages_are_never_stored(first_run):
+    app, path = first_run
+    client = app.test_client()
+    for url in (path, "/auth/reset", "/auth/invitation/" + "A" * 43):
+        assert client.get(url).headers.get("Cache-Control") == "no-store", url
+
+
+def test_a_backup_restores_into_a_fresh_instance_that_logged_its_setup_link(tmp_path, db_url, log):
+    """A fresh instance has a setup link in the database and no account: still empty for a restore."""
+    from tests.conftest import postgres_database
+    from webapp.store.accounts import create_user
+
+    with make_app(tmp_path / "source", db_url) as source:
+        with source.app_context():
+            create_user("admin@example.org", "admin staple battery", role="admin")
+        path = tmp_path / "ahya.gpkg"
+        assert source.test_cli_runner().invoke(args=["backup", str(path), "--with-users"]).exit_code == 0
+    with postgres_database() as url, make_app(tmp_path / "fresh", url, SETUP_LINK=True) as fresh:
+        [link] = log.setup_links()
+        result = fresh.test_cli_runner().invoke(args=["restore", str(path)])
+        assert result.exit_code == 0, result.output
+        assert fresh.test_client().get(link).status_code == 404  # accounts exist now
+        with fresh.app_context():
+            assert [u.email for u in db.session.scalars(db.select(User))] == ["admin@example.org"]

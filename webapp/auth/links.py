@@ -8,7 +8,7 @@ after the answer.
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,6 +18,14 @@ from ..store.accounts import MIN_PASSWORD, AccountError
 from ..web.i18n import current_language
 from .forms import PasswordForm, ResetRequestForm, SetupForm
 from .views import bp, start_session
+
+
+@bp.before_request
+def _private_pages():
+    # The links' pages carry a secret in their URL: never cached (other sites never see the URL:
+    # the Referrer-Policy, web.security, sends them the origin only).
+    if request.endpoint in ("auth.setup_link", "auth.invitation", "auth.reset_link", "auth.reset"):
+        g.behind_login = True  # no-store (web.security)
 
 
 def _gone():
