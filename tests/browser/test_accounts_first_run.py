@@ -172,3 +172,47 @@ def test_done_when_accounts(browser, fresh_install):
     expect(stolen).to_have_url(re.compile(r"/auth/login"))
     for context in (admin, organizer, thief):
         context.close()
+
+
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  return [...document.querySelectorAll('body *')].filter(el => {
+    const r = el.getBoundingClientRect();
+    const exempt = '.table-scroll, .visually-hidden, .skip-link';  // scrolled, or off-screen on purpose
+    return r.width > 0 && (r.right > width + 1 || r.left < -1) && !el.closest(exempt);
+  }).map(el => el.tagName + (el.id ? '#' + el.id : '') + '.' + el.className).slice(0, 5);
+}"""
+
+
+def test_the_account_pages_fit_a_phone(browser, fresh_install):
+    """Every new page at 360 px, in Arabic and English: nothing wider than the screen."""
+    app, url, log_lines, _sink = fresh_install
+    [line] = [line for line in log_lines if "no account yet" in line]
+    setup_path = SETUP.search(line)[1]
+    app.config["MAIL_SERVER"] = ""  # the invitation link is then shown on the page
+    context = browser.new_context(viewport={"width": 360, "height": 740}, base_url=url, locale="ar",
+                                  has_touch=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        for path in ("/auth/setup", setup_path, "/auth/reset", "/auth/reset/" + "A" * 43):
+            for lang in ("ar", "en"):
+                page.goto(f"{path}?lang={lang}")
+                assert page.evaluate(OVERFLOW) == [], (path, lang)
+        page.goto(setup_path)
+        page.fill("#email", ADMIN[0])
+        page.fill("#password", ADMIN[1])
+        page.fill("#confirm", ADMIN[1])
+        page.click("#setup-form button[type=submit]")
+        expect(page).to_have_url(re.compile(r"/admin/users$"))
+        page.fill("#invite-form #email", "a.rather.long.address.for.a.phone@community-group.example")
+        page.click("#invite-form button[type=submit]")
+        expect(page.locator("#invitation-url")).to_be_visible()
+        assert page.evaluate(OVERFLOW) == [], "the shown invitation link"
+        invitation = re.search(r"/auth/invitation/[A-Za-z0-9_-]{43}", page.input_value("#invitation-url"))[0]
+        for path in ("/admin/", "/admin/users", invitation):
+            for lang in ("ar", "en"):
+                page.goto(f"{path}?lang={lang}")
+                assert page.evaluate(OVERFLOW) == [], (path, lang)
+    finally:
+        context.close()
