@@ -178,3 +178,21 @@ def test_without_a_mail_server_the_page_says_so(app, client, make_user):
 def test_the_login_page_links_to_the_reset(client, make_user):
     make_user()
     assert 'href="/auth/reset"' in client.get("/auth/login").get_data(as_text=True)
+
+
+def test_a_link_used_meanwhile_by_another_request_is_refused(mail_app, smtp):
+    """Two requests (two servers) found the same valid link: the second one's claim fails.
+
+    Each app context has its own database session, as two requests do.
+    """
+    from webapp.store import account_links
+
+    with mail_app.app_context():
+        raw, _link = account_links.request_reset(ORGANIZER[0])
+    with mail_app.test_request_context():
+        stale = account_links.find("reset", raw)  # request A has checked the link...
+        assert stale is not None
+        with mail_app.app_context():  # ...request B uses it...
+            account_links.complete_reset(raw, NEW_PASSWORD)
+        with pytest.raises(account_links.LinkError):  # ...and A's claim finds it used
+            account_links._claim(stale)
