@@ -57,6 +57,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     connect_mail.init_app(app)
     for blueprint in (assets.bp, *(feature.bp for feature in _features())):
         app.register_blueprint(blueprint)
+    # The first run: no account yet, so the log gets a one-time setup link (tests: on request).
+    if not app.testing or (test_config or {}).get("SETUP_LINK"):
+        from .store.account_links import announce_setup
+        announce_setup(app)
     # Test apps skip it unless the test asks for it by name (passes WARM_UP in its settings).
     if app.config["WARM_UP"] and (not app.testing or "WARM_UP" in (test_config or {})):
         from .store.warmup import warm_up
@@ -69,6 +73,7 @@ def _features() -> tuple:
     """The feature packages, each a blueprint: the package exposes ``bp`` (made in its views.py,
     its other modules add their routes to it) and this is the one place that registers them."""
     from . import (
+        admin,
         api,
         auth,
         cards,
@@ -86,7 +91,7 @@ def _features() -> tuple:
         public,
     )
     return (public, auth, contribute, moderation, api, exports, open311, offline, organizations, connect,
-            cards, imports, progress, follow, layers_admin)
+            cards, imports, progress, follow, layers_admin, admin)
 
 
 def _freeze_long_lived() -> None:

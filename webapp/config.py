@@ -123,6 +123,8 @@ SETTINGS: dict[str, tuple[object, Callable[[str, str], object]]] = {
     "UPDATE_RATE_LIMIT": ("5 per hour", rate_limit),
     "FOLLOW_RATE_LIMIT": ("5 per hour", rate_limit),
     "PUBLIC_URL": ("http://localhost:5000", text),
+    # Password reset requests per client (webapp/auth/links.py): the same for every address.
+    "RESET_RATE_LIMIT": ("5 per hour", rate_limit),
 }
 
 

@@ -109,6 +109,8 @@ def reset_data(app) -> None:
 
     from webapp.extensions import db
     from webapp.store.models import (
+        AccountEvent,
+        AccountLink,
         AddressedCategory,
         AffectedArea,
         AlertDelivery,
@@ -128,7 +130,7 @@ def reset_data(app) -> None:
 
     with app.app_context():
         for table in (AlertDelivery.__table__, Subscription.__table__, ReportUpdate.__table__,
-                      AffectedArea.__table__):
+                      AffectedArea.__table__, AccountEvent.__table__, AccountLink.__table__):
             db.session.execute(delete(table))
         for table in (ConnectRequest.__table__, OrganizationEvent.__table__, OrganizationArea.__table__,
                       OrganizationCategory.__table__, AuditEvent.__table__, report_addresses,

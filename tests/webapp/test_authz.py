@@ -44,6 +44,10 @@ PUBLIC = {
     "public.topic_feed", "public.report_feed", "api.report_updates", "progress.update_photo",
     "progress.suggest_update", "progress.affects_us", "follow.follow", "follow.confirm",
     "follow.unsubscribe",
+    # Accounts (issue 18): the first-run page (says where the link is) and the one-time links'
+    # pages, authorized by the random secret in their URL (hashed, single use, expiring); the
+    # reset request answers the same for every address (CSRF, rate limit).
+    "auth.setup", "auth.setup_link", "auth.invitation", "auth.reset", "auth.reset_link",
 }
 ORGANIZER, ADMIN = "organizer_required", "admin_required"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -141,6 +145,28 @@ def test_organizers_reach_organizer_routes_but_not_admin_ones(app, client, login
             assert resp.status_code == 403, f"organizer reached admin route {url}"
         else:
             assert not _refused(resp), f"organizer refused on {url}: {resp.status_code}"
+
+
+def test_organizers_get_403_on_every_admin_route_and_method(app, client, login, report_id):
+    """Every route under /admin/ is admin-only: an organizer is refused on every method."""
+    login("organizer")
+    token = csrf_token(client, "/moderation/")
+    admin = [(u, methods, role) for _e, u, methods, role in rules(app, report_id) if u.startswith("/admin/")]
+    assert len(admin) >= 7
+    for url, methods, role in admin:
+        assert role == ADMIN, f"{url} is not behind admin_required"
+        for method in methods:
+            resp = client.open(url, method=method, data={"csrf_token": token})
+            assert resp.status_code == 403, f"organizer {method} {url}: {resp.status_code}"
+
+
+def test_admins_reach_every_admin_page(app, client, login, report_id):
+    login("admin")
+    pages = [u for _e, u, methods, _role in rules(app, report_id)
+             if u.startswith("/admin/") and "GET" in methods]
+    assert "/admin/" in pages and "/admin/users" in pages
+    for url in pages:
+        assert client.get(url).status_code == 200, url
 
 
 def test_pages_behind_login_are_never_stored(app, client, login, report_id):

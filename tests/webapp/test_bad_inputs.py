@@ -26,7 +26,10 @@ CASES = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted((BAD 
 URLS = {"new_report": "/reports/new", "suggest": "/suggest", "new_organization": "/organizations/new",
         "edit": "/moderation/{id}/edit", "reject": "/moderation/{id}/reject", "login": "/auth/login",
         "progress": "/moderation/{id}/progress", "suggest_update": "/reports/{id}/suggest-update",
-        "affects_us": "/reports/{id}/affects-us", "follow": "/follow?scope=area&target=silwan"}
+        "affects_us": "/reports/{id}/affects-us", "follow": "/follow?scope=area&target=silwan",
+        "setup": "/auth/setup/{token}", "invitation": "/auth/invitation/{token}", "reset": "/auth/reset",
+        "reset_password": "/auth/reset/{token}", "admin_invite": "/admin/users/invite",
+        "admin_role": "/admin/users/{id}/role", "admin_active": "/admin/users/{id}/active"}
 #: Targets that need an organizer logged in, and an unpublished report to act on.
 ON_A_REPORT = ("edit", "reject", "progress")
 #: Public forms on a published challenge (in Silwan).
@@ -40,6 +43,17 @@ VALID = {"kind": "challenge", "category": "housing", "lon": str(SILWAN[0]), "lat
          "area_name": "", "precision": "approximate", "title": "A valid title",
          "description": "A valid description.", "observed_on": "2025-05-01", "organization": "Org",
          "link": "https://example.org/", "contact": "someone@example.org"}
+#: Valid forms of issue 18's targets (accounts); ``token`` is a valid link's, made by the test.
+ACCOUNT_PASSWORD = "a valid battery staple"
+VALID_ACCOUNTS = {"setup": {"email": "first@example.org", "password": ACCOUNT_PASSWORD,
+                            "confirm": ACCOUNT_PASSWORD},
+                  "invitation": {"password": ACCOUNT_PASSWORD, "confirm": ACCOUNT_PASSWORD},
+                  "reset_password": {"password": ACCOUNT_PASSWORD, "confirm": ACCOUNT_PASSWORD},
+                  "reset": {"email": "organizer@example.org"},
+                  "admin_invite": {"email": "new@example.org", "role": "organizer"},
+                  "admin_role": {"role": "admin"}, "admin_active": {"active": "0"}}
+#: Forms posted to a URL that answers no GET: their CSRF token comes from this page.
+FORM_PAGES = {"admin_invite": "/admin/users", "admin_role": "/admin/users", "admin_active": "/admin/users"}
 CONNECT_VALID = {"sender_name": "A resident", "reply_channel": "resident@example.org",
                  "message": "A valid message."}
 VALID_ORGANIZATION = {"name_ar": "جمعية الأمل", "name_en": "Al-Amal", "kind": "ngo", "areas": "silwan",
@@ -85,12 +99,13 @@ def connect_targets(make_org, make_report) -> dict[str, str]:
             "hidden-initiative": f"/connect/initiative/{hidden}"}
 
 
-def post_form(client, case: dict, bad_files: Path, url: str | None = None, report_id: int | None = None):
-    url = url or URLS[case["target"]].format(id=report_id)
+def post_form(client, case: dict, bad_files: Path, url: str | None = None, report_id: int | None = None,
+              token: str = ""):
+    url = url or URLS[case["target"]].format(id=report_id, token=token)
     valid = {"connect": CONNECT_VALID, "new_organization": VALID_ORGANIZATION, "new_report": VALID,
-             "suggest": VALID, "edit": VALID, **VALID_RECORDS}.get(case["target"], {})
+             "suggest": VALID, "edit": VALID, **VALID_RECORDS, **VALID_ACCOUNTS}.get(case["target"], {})
     data = {k: v for k, v in {**valid, **case.get("fields", {})}.items() if v is not None}
-    page = url.rsplit("/", 1)[0] if case["target"] == "reject" else url  # the form is on the report
+    page = url.rsplit("/", 1)[0] if case["target"] == "reject" else FORM_PAGES.get(case["target"], url)
     # A 404 target has no form: take the token from another page of the same session.
     data["csrf_token"] = csrf_token(client, page if case.get("expect") != 404 else "/suggest")
     if "raw_fields" in case:
@@ -120,13 +135,14 @@ def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, ba
     if target in ("new_report", "new_organization", "reports_import_page", "page", *ON_A_REPORT):
         login()
     connect_url = connect_targets(make_org, make_report)[case["to"]] if target == "connect" else None
+    token, report_id = _account_target(app, case, login, report_id)
     before = snapshot(app)
     if target == "connect":
         resp = post_form(client, case, bad_files, connect_url)
         expected = 200 if case["expect"] == "honeypot" else case["expect"]
         assert resp.status_code == expected, f"{name}: {resp.status_code}"
     elif target in URLS:
-        resp = post_form(client, case, bad_files, report_id=report_id)
+        resp = post_form(client, case, bad_files, report_id=report_id, token=token)
         if case["expect"] == "no-500":  # decoded to U+FFFD and accepted (see the case's note)
             assert resp.status_code < 500, f"{name}: {resp.status_code}"
             return
@@ -135,6 +151,8 @@ def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, ba
             return
         if case["expect"] == "honeypot":
             assert resp.status_code == 200, f"{name}: {resp.status_code}"
+        elif case["expect"] == 404:
+            assert resp.status_code == 404, f"{name}: {resp.status_code}"
         else:
             assert 400 <= resp.status_code < 500, f"{name}: {resp.status_code}"
     elif target == "api":
@@ -216,6 +234,41 @@ def test_bad_layer_files_are_refused_by_the_admin_page_too(app, client, runner, 
     assert snapshot(app) == before, name
 
 
+def _account_target(app, case: dict, login, report_id):
+    """For issue 18's targets: a valid link's token (or a forged one), the account acted on."""
+    from webapp.extensions import db
+    from webapp.store import account_links
+    from webapp.store.accounts import create_user, find_user
+
+    target, token = case["target"], ""
+    if target not in VALID_ACCOUNTS:
+        return token, report_id
+    if target == "reset":
+        app.config["MAIL_SERVER"] = "127.0.0.1"  # the form exists only with a mail server
+    if target.startswith("admin_"):
+        login("admin")
+    with app.app_context():
+        if target.startswith("admin_"):
+            subject = "admin@example.org" if case.get("subject") == "self" else "subject@example.org"
+            if find_user(subject) is None:
+                create_user(subject, ACCOUNT_PASSWORD, role="organizer")
+            report_id = find_user(subject).id
+        elif target == "setup":
+            token = account_links.issue_setup_link()
+        elif target == "invitation":
+            admin = create_user("inviter@example.org", ACCOUNT_PASSWORD, role="admin")
+            token, _link = account_links.invite("invitee@example.org", "organizer", admin)
+        elif target == "reset_password":
+            create_user("organizer@example.org", ACCOUNT_PASSWORD, role="organizer")
+            token, _link = account_links.request_reset("organizer@example.org")
+        db.session.remove()
+    if case.get("token") == "forged":
+        token = "A" * 43
+    elif case.get("token") == "short":
+        token = "short"
+    return token, report_id
+
+
 def _assert_georeport_error(resp, code: int) -> None:
     """The GeoReport v2 error body, in the format the URL asked for."""
     import xml.etree.ElementTree as ET
@@ -279,3 +332,16 @@ def test_the_valid_organization_form_is_stored(app, client, login):
     login()
     resp = post_form(client, {"target": "new_organization", "fields": {}}, Path("."))
     assert resp.status_code == 302, resp.get_data(as_text=True)[:1000]
+
+
+@pytest.mark.parametrize("target", sorted(VALID_ACCOUNTS))
+def test_the_valid_account_forms_are_accepted(app, client, login, target):
+    """The control: issue 18's valid forms, which the account cases start from, are accepted."""
+    case = {"target": target, "fields": {}}
+    token, subject_id = _account_target(app, case, login, None)
+    resp = post_form(client, case, Path("."), report_id=subject_id, token=token)
+    assert resp.status_code in (200, 302, 303), (target, resp.status_code, resp.get_data(as_text=True)[:500])
+    if target == "reset":
+        assert 'id="reset-sent"' in resp.get_data(as_text=True)
+    if target == "admin_invite":
+        assert 'id="invitation-link"' in resp.get_data(as_text=True)

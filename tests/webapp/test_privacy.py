@@ -29,6 +29,7 @@ REASON = f"PRIVATE-REASON-{TOKEN}"
 AUDIT = f"PRIVATE-AUDIT-{TOKEN}"
 CASE = f"PRIVATE-CASE-{TOKEN}"  # a private structured field (housing's case_number)
 UNPUBLISHED = f"UNPUBLISHED-{TOKEN}"
+INVITEE = f"private-invitee-{TOKEN}@example.org"
 PHOTO_BYTES = f"PRIVATE-PHOTO-{TOKEN}".encode()
 # Extra public URLs with parameters; discovered routes are fetched as well.
 API_QUERIES = ("", "?kind=challenge", "?kind=initiative", "?category=housing&category=water",
@@ -65,6 +66,17 @@ def _points(app, baseline: str, n: int):
            if f"{x:.5f}" not in baseline and f"{y:.5f}" not in baseline]
     assert len(out) >= n
     return out[:n]
+
+
+def _accounts(app, author_id: int) -> None:
+    """Issue 18: an invitation, a reset link and their audit rows, all naming private addresses."""
+    from webapp.extensions import db
+    from webapp.store import account_links
+    from webapp.store.models import User
+
+    with app.app_context():
+        account_links.invite(INVITEE, "organizer", db.session.get(User, author_id))
+        assert account_links.request_reset(EMAIL) is not None
 
 
 @pytest.fixture
@@ -138,8 +150,9 @@ def world(app, client, make_user, make_report):
     orgs = _organizations(app, author_id, published, hidden)
 
     _records_that_move(app, author_id, published, hidden)
+    _accounts(app, author_id)
     markers = [CONTACT, EMAIL, AUTHOR, PASSWORD, REASON, AUDIT, CASE, UNPUBLISHED, PHOTO_BYTES.decode(),
-               FOLLOWER, *seeds, *secret_coords]
+               FOLLOWER, INVITEE, *seeds, *secret_coords]
     return {"published": published, "hidden": hidden, "markers": markers,
             "photos": [pub_photo, hidden_photo, *orgs["logos"]], "orgs": orgs}
 

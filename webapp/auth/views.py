@@ -13,7 +13,8 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import client_key, db, limiter, login_manager
-from ..store.accounts import LOCK_MINUTES, MAX_FAILURES, authenticate, end_sessions
+from ..state import app_state
+from ..store.accounts import LOCK_MINUTES, MAX_FAILURES, any_account, authenticate, end_sessions
 from ..store.models import User
 from ..web.report_form import valid_text
 
@@ -37,6 +38,15 @@ def load_user(user_id: str):
     if user is None or not user.active or not token or user.session_token != token:
         return None
     return user
+
+
+def start_session(user: User) -> None:
+    """Log ``user`` in on a fresh session (no fixation), keeping the chosen language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user)
 
 
 def _safe_next(target: str | None) -> str:
@@ -66,11 +76,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data, client=client_key())
         if user:
-            lang = session.get("lang")
-            session.clear()  # a fresh session on login (no fixation)
-            if lang:
-                session["lang"] = lang
-            login_user(user)
+            start_session(user)
             return redirect(_safe_next(request.args.get("next")))
         # One answer for an unknown account, a wrong password and a throttled pair: nothing
         # tells a stranger which accounts exist.
@@ -80,7 +86,7 @@ def login():
                                   count=MAX_FAILURES, minutes=LOCK_MINUTES))
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form, setup=setup_open_cached()), status
 
 
 @bp.post("/logout")
@@ -96,6 +102,22 @@ def logout():
         session["lang"] = lang
     flash(_("You are logged out."))
     return redirect(url_for("public.index"))
+
+
+@bp.app_context_processor
+def _accounts_context():
+    return {"setup_open": setup_open_cached}
+
+
+def setup_open_cached() -> bool:
+    """Whether pages offer "Set up Ahya": no account yet. Once one exists the answer is kept."""
+    state = app_state()
+    if state.accounts_exist:
+        return False
+    if any_account():
+        state.accounts_exist = True
+        return False
+    return True
 
 
 def init_login(app) -> None:

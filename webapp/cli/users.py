@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import db
@@ -68,6 +69,18 @@ def deactivate(email: str) -> None:
 def activate(email: str) -> None:
     """Let a deactivated account log in again."""
     _set_active(email, True)
+
+
+@users_cli.command("setup-link")
+def setup_link() -> None:
+    """Print a new one-time link that creates the first admin (only while there is no account)."""
+    from ..store.account_links import issue_setup_link, setup_open
+
+    if not setup_open():
+        raise click.ClickException("accounts exist already: the first-run setup is closed")
+    path = f"/auth/setup/{issue_setup_link()}"
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    click.echo(f"{base}{path}\n(or the path {path} on this server's address; it works once)")
 
 
 @users_cli.command("list")

@@ -1,4 +1,5 @@
-"""Account rules: password hashing, throttled login, sessions that end, user creation.
+"""Account rules: password hashing, throttled login, sessions that end, user creation, roles,
+and the accounts' audit log (:func:`record`; the one-time links are ``store.account_links``).
 
 Login is throttled per (account, client) pair here (:data:`PAIR_LIMIT`) and per client by the
 login view (``LOGIN_RATE_LIMIT``), both in the rate limiter's storage and keyed by HMACs
@@ -19,7 +20,7 @@ from limits import parse
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db, limiter
-from .models import ROLES, User
+from .models import ROLES, AccountEvent, User
 
 #: Failed logins one client may make at one account (known or not) before that pair waits.
 MAX_FAILURES = 5
@@ -32,28 +33,93 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 class AccountError(ValueError):
-    pass
+    """An account change that the rules refuse; ``str()`` is one line (the CLI prints it)."""
+
+
+class AccountExists(AccountError):
+    """The address already has an account."""
+
+
+class LastAdmin(AccountError):
+    """The change would leave no active admin."""
 
 
 def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def create_user(email: str, password: str, role: str = "organizer", display_name: str = "") -> User:
+def valid_address(email: str) -> bool:
+    """Whether ``email`` (normalized) is an address an account may have."""
+    return bool(_EMAIL.match(normalize_email(email)))
+
+
+def check_password(password: str) -> None:
+    """Raise :class:`AccountError` when ``password`` is too short to be accepted."""
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError(f"password must have at least {MIN_PASSWORD} characters")
+
+
+def new_user(email: str, password: str, role: str = "organizer", display_name: str = "") -> User:
+    """Add a user to the session (not committed): the caller commits with what goes with it.
+
+    Raises
+    ------
+    AccountError
+        For an address that is not one, an unknown role, a short password or a taken address.
+    """
     email = normalize_email(email)
     if not _EMAIL.match(email):
         raise AccountError(f"not an e-mail address: {email!r}")
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    if len(password or "") < MIN_PASSWORD:
-        raise AccountError(f"password must have at least {MIN_PASSWORD} characters")
-    if db.session.scalar(db.select(User).where(User.email == email)):
-        raise AccountError(f"a user {email} already exists")
+    check_password(password)
+    if find_user(email) is not None:
+        raise AccountExists(f"a user {email} already exists")
     user = User(email=email, password_hash=generate_password_hash(password), role=role,
                 display_name=display_name or email.split("@")[0], session_token=secrets.token_hex(8))
     db.session.add(user)
+    db.session.flush()  # its id, for the audit row
+    return user
+
+
+def create_user(email: str, password: str, role: str = "organizer", display_name: str = "") -> User:
+    """Create and commit an account (``flask users create``, tests)."""
+    user = new_user(email, password, role, display_name)
+    record("create", None, user)
     db.session.commit()
     return user
+
+
+def find_user(email: str) -> User | None:
+    """The account with this address (any case), or None."""
+    return db.session.scalar(db.select(User).where(User.email == normalize_email(email)))
+
+
+def any_account() -> bool:
+    """Whether the database holds at least one account (else the first run's setup is open)."""
+    return db.session.scalar(db.select(User.id).limit(1)) is not None
+
+
+def record(action: str, actor: User | None, subject: User | None = None, email: str = "",
+           detail: str = "") -> AccountEvent:
+    """Add an audit row about accounts (the caller commits with the change it records).
+
+    Parameters
+    ----------
+    action
+        What happened: ``create``, ``setup``, ``invite``, ``resend``, ``revoke``, ``accept``,
+        ``role``, ``deactivate``, ``activate``, ``reset_request``, ``reset``, ``password``.
+    actor
+        Who did it (None: the command line, or someone following a link).
+    subject, email
+        The account acted on and its address (an invitation names only an address).
+    """
+    event = AccountEvent(user_id=actor.id if actor is not None else None,
+                         subject_id=subject.id if subject is not None else None,
+                         email=email or (subject.email if subject is not None else ""),
+                         action=action, detail=detail[:500])
+    db.session.add(event)
+    return event
 
 
 def _pair_key(email: str, client: str) -> str:
@@ -100,7 +166,7 @@ def authenticate(email: str, password: str, client: str = "") -> User | None:
     pairs = limiter.limiter if limiter.enabled else _NoThrottle()
     rate = parse(PAIR_LIMIT)
     pair = _pair_key(email, client)
-    user = db.session.scalar(db.select(User).where(User.email == normalize_email(email)))
+    user = find_user(email)
     if not pairs.test(rate, "login-pair", pair):
         check_password_hash(_DUMMY_HASH, password or "")
         return None
@@ -128,11 +194,27 @@ def end_sessions(user: User) -> None:
     user.session_token = secrets.token_hex(16)
 
 
-def set_active(email: str, active: bool) -> User:
-    """Activate or deactivate an account; deactivation ends its sessions."""
-    user = db.session.scalar(db.select(User).where(User.email == normalize_email(email)))
+def _other_active_admin(user: User) -> bool:
+    return db.session.scalar(db.select(User.id).where(
+        User.role == "admin", User.active.is_(True), User.id != user.id).limit(1)) is not None
+
+
+def set_active(email: str, active: bool, actor: User | None = None) -> User:
+    """Activate or deactivate an account; deactivation ends its sessions.
+
+    Raises
+    ------
+    AccountError
+        For an unknown address, or when the last active admin would be deactivated (nobody
+        could then manage accounts from the browser).
+    """
+    user = find_user(email)
     if user is None:
         raise AccountError(f"no user {normalize_email(email)}")
+    if not active and user.role == "admin" and user.active and not _other_active_admin(user):
+        raise LastAdmin("the last active admin cannot be deactivated")
+    if user.active != active:
+        record("activate" if active else "deactivate", actor, user)
     user.active = active
     if not active:
         end_sessions(user)
@@ -140,16 +222,43 @@ def set_active(email: str, active: bool) -> User:
     return user
 
 
-def change_password(email: str, password: str) -> User:
-    """Set a new password; existing sessions end and a lock is lifted."""
-    user = db.session.scalar(db.select(User).where(User.email == normalize_email(email)))
+def set_role(email: str, role: str, actor: User | None = None) -> User:
+    """Give an account another role (``organizer`` or ``admin``), audited.
+
+    Raises
+    ------
+    AccountError
+        For an unknown address or role, or when the last active admin would lose the role.
+    """
+    user = find_user(email)
     if user is None:
         raise AccountError(f"no user {normalize_email(email)}")
-    if len(password or "") < MIN_PASSWORD:
-        raise AccountError(f"password must have at least {MIN_PASSWORD} characters")
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if user.role == "admin" and role != "admin" and user.active and not _other_active_admin(user):
+        raise LastAdmin("the last active admin cannot lose the admin role")
+    if user.role != role:
+        record("role", actor, user, detail=f"{user.role} -> {role}")
+        user.role = role
+    db.session.commit()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Hash a new password into ``user``: its sessions end and a lock is lifted (not committed)."""
+    check_password(password)
     user.password_hash = generate_password_hash(password)
     end_sessions(user)
     user.failed_logins = 0
     user.locked_until = None
+
+
+def change_password(email: str, password: str) -> User:
+    """Set a new password; existing sessions end and a lock is lifted."""
+    user = find_user(email)
+    if user is None:
+        raise AccountError(f"no user {normalize_email(email)}")
+    set_password(user, password)
+    record("password", None, user)
     db.session.commit()
     return user

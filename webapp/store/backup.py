@@ -40,11 +40,12 @@ POINT_TABLE, POINT_COLUMNS = "reports", ("lon", "lat")
 #: Sign-in secrets, written only with ``--with-users``.
 CREDENTIALS = {"users": ("password_hash", "session_token")}
 #: A database with rows here is not empty: restore never merges into existing data. Other
-#: tables (the data-version row a migration inserts) are replaced by the backup's rows.
+#: tables (the data-version row a migration inserts; account_links, where a fresh instance keeps
+#: its first-run setup link) are replaced by the backup's rows.
 CONTENT = ("users", "reports", "audit_events", "addressed_categories", "report_addresses",
            "organizations", "organization_areas", "organization_categories", "organization_events",
            "connect_requests", "report_updates", "affected_areas", "subscriptions",
-           "alert_deliveries", "stored_files")
+           "alert_deliveries", "stored_files", "account_events")
 OWN_TABLES = ("meta",)
 FILES_TABLE = "stored_files"
 #: Files restored per INSERT: a few photos in memory at a time, never the whole backup.

@@ -65,6 +65,60 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_token}"
 
 
+#: What a one-time account link is for (``store.account_links``).
+LINK_PURPOSES = ("setup", "invite", "reset")
+
+
+class AccountLink(db.Model):
+    """A one-time link: the first run's setup link, an invitation, a password reset.
+
+    Only the SHA-256 of the link's secret is kept, so a copy of the database (or of a backup)
+    opens nothing. A link works once (``used_at``), until ``expires_at``, unless revoked.
+    """
+
+    __tablename__ = "account_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The invitee's address (invite), the account's (reset); empty for the setup link.
+    email: Mapped[str] = mapped_column(String(254), default="")
+    role: Mapped[str] = mapped_column(String(20), default="organizer")  # given by an invitation
+    lang: Mapped[str] = mapped_column(String(5), default="ar")  # of the mail and the page
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                      nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+    __table_args__ = (Index("ix_account_links_purpose_email", "purpose", "email"),)
+
+
+class AccountEvent(db.Model):
+    """Audit log of accounts: setup, invitations, role changes, (de)activation, resets. No IP."""
+
+    __tablename__ = "account_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Who acted (None: the CLI, or the person following a link before her account existed).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    # The account acted on, if any, and its address (an invitation has no account yet).
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                   nullable=True, index=True)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    action: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    subject: Mapped[User | None] = relationship(foreign_keys=[subject_id])
+
+
 #: Initiatives name the challenges they address.
 report_addresses = Table(
     "report_addresses", db.metadata,
