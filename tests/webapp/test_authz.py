@@ -160,7 +160,12 @@ def test_organizers_get_403_on_every_admin_route_and_method(app, client, login, 
             assert resp.status_code == 403, f"organizer {method} {url}: {resp.status_code}"
 
 
-def test_admins_reach_every_admin_page(app, client, login, report_id):
+def test_admins_reach_every_admin_page(app, client, login, report_id, tmp_path):
+    from tests.webapp.test_overlay_serving import write_points
+    from webapp.store.overlay_import import import_file
+
+    with app.app_context():  # the rules fill a string argument with "silwan": an overlay of that name
+        import_file(write_points(tmp_path / "points.geojson"), name="silwan")
     login("admin")
     pages = [u for _e, u, methods, _role in rules(app, report_id)
              if u.startswith("/admin/") and "GET" in methods]
