@@ -83,9 +83,10 @@ def _features() -> tuple:
         organizations,
         progress,
         public,
+        site,
     )
     return (public, auth, contribute, moderation, api, exports, open311, offline, organizations, connect,
-            cards, imports, progress, follow)
+            cards, imports, progress, follow, site)
 
 
 def _freeze_long_lived() -> None:

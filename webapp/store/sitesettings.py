@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..state import app_state
@@ -111,20 +112,29 @@ def current() -> dict[str, object]:
     return cached[1]
 
 
+def peek(name: str):
+    """One setting's value without a database read: this request's if it read them, else the
+    last read by this app, else the environment's (``web.security``: the CSP of every answer,
+    static files included, names the tile server the page was rendered with)."""
+    if has_request_context() and _ENV_KEY in request.environ:
+        return request.environ[_ENV_KEY][name]
+    cached = app_state().site_settings
+    return cached[1][name] if cached is not None else current_app.config.get(name)
+
+
+def shown() -> dict[str, object]:
+    """:func:`current` for templates: the environment's values if the database cannot answer
+    (an error page must still render when the database is down)."""
+    try:
+        return current()
+    except SQLAlchemyError:
+        db.session.rollback()
+        return defaults()
+
+
 def get(name: str):
     """One setting's current value (see :func:`current`)."""
     return current()[name]
-
-
-def site_name(lang: str) -> str:
-    """The site's name in ``lang`` (Arabic or English)."""
-    values = current()
-    return str(values["SITE_NAME_EN" if lang == "en" else "SITE_NAME_AR"] or "")
-
-
-def about_text(lang: str) -> str:
-    """The admin's about text in ``lang`` ("" when none: the page shows its own)."""
-    return str(current()["ABOUT_EN" if lang == "en" else "ABOUT_AR"] or "")
 
 
 # --- validating and saving -------------------------------------------------------------------
