@@ -26,7 +26,15 @@ CASES = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted((BAD 
 URLS = {"new_report": "/reports/new", "suggest": "/suggest", "new_organization": "/organizations/new",
         "edit": "/moderation/{id}/edit", "reject": "/moderation/{id}/reject", "login": "/auth/login",
         "progress": "/moderation/{id}/progress", "suggest_update": "/reports/{id}/suggest-update",
-        "affects_us": "/reports/{id}/affects-us", "follow": "/follow?scope=area&target=silwan"}
+        "affects_us": "/reports/{id}/affects-us", "follow": "/follow?scope=area&target=silwan",
+        "site_settings": "/admin/settings", "site_demo": "/admin/demo/load",
+        "site_restore": "/admin/backup/restore"}
+#: The admin pages' forms (issue 18): an admin logged in; the page that holds each form.
+ADMIN_FORMS = {"site_settings": "/admin/settings", "site_demo": "/admin/demo",
+               "site_restore": "/admin/backup"}
+VALID_SETTINGS = {"SITE_NAME_AR": "خريطة الحي", "SITE_NAME_EN": "Our Quarter", "ABOUT_AR": "", "ABOUT_EN": "",
+                  "CONTACT_EMAIL": "hello@example.org", "TILE_URL": "https://tiles.example.net/{z}/{x}/{y}.png",
+                  "TILE_ATTRIBUTION": "Example tiles", "MIN_PUBLIC_COUNT": "3"}
 #: Targets that need an organizer logged in, and an unpublished report to act on.
 ON_A_REPORT = ("edit", "reject", "progress")
 #: Public forms on a published challenge (in Silwan).
@@ -88,9 +96,11 @@ def connect_targets(make_org, make_report) -> dict[str, str]:
 def post_form(client, case: dict, bad_files: Path, url: str | None = None, report_id: int | None = None):
     url = url or URLS[case["target"]].format(id=report_id)
     valid = {"connect": CONNECT_VALID, "new_organization": VALID_ORGANIZATION, "new_report": VALID,
-             "suggest": VALID, "edit": VALID, **VALID_RECORDS}.get(case["target"], {})
+             "suggest": VALID, "edit": VALID, "site_settings": VALID_SETTINGS, "site_demo": {"count": "5"},
+             **VALID_RECORDS}.get(case["target"], {})
     data = {k: v for k, v in {**valid, **case.get("fields", {})}.items() if v is not None}
     page = url.rsplit("/", 1)[0] if case["target"] == "reject" else url  # the form is on the report
+    page = ADMIN_FORMS.get(case["target"], page)
     # A 404 target has no form: take the token from another page of the same session.
     data["csrf_token"] = csrf_token(client, page if case.get("expect") != 404 else "/suggest")
     if "raw_fields" in case:
@@ -99,7 +109,7 @@ def post_form(client, case: dict, bad_files: Path, url: str | None = None, repor
         body += "".join(f"&{k}={v}" for k, v in case["raw_fields"].items())
         return client.post(url, data=body.encode("ascii"), content_type="application/x-www-form-urlencoded")
     if "file" in case:
-        name = "logo" if case["target"] == "new_organization" else "photo"
+        name = {"new_organization": "logo", "site_restore": "file"}.get(case["target"], "photo")
         data[name] = (io.BytesIO((bad_files / case["file"]).read_bytes()), case["file"])
     return client.post(url, data=data, content_type="multipart/form-data")
 
@@ -119,6 +129,8 @@ def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, ba
         make_report()  # something to draw
     if target in ("new_report", "new_organization", "reports_import_page", "page", *ON_A_REPORT):
         login()
+    if target in ADMIN_FORMS:
+        login("admin")
     connect_url = connect_targets(make_org, make_report)[case["to"]] if target == "connect" else None
     before = snapshot(app)
     if target == "connect":
@@ -254,3 +266,17 @@ def test_the_valid_organization_form_is_stored(app, client, login):
     login()
     resp = post_form(client, {"target": "new_organization", "fields": {}}, Path("."))
     assert resp.status_code == 302, resp.get_data(as_text=True)[:1000]
+
+
+def test_the_valid_settings_and_demo_forms_are_stored(app, client, login):
+    """The controls: the valid admin forms the site_settings and site_demo cases start from are accepted."""
+    from webapp.extensions import db
+    from webapp.store.models import Report, SiteSetting
+
+    login("admin")
+    assert post_form(client, {"target": "site_settings", "fields": {}}, Path(".")).status_code == 303
+    assert post_form(client, {"target": "site_demo", "fields": {}}, Path(".")).status_code == 303
+    with app.app_context():
+        stored = db.session.scalars(db.select(SiteSetting)).all()
+        assert len(stored) == len(VALID_SETTINGS) - 2  # the about texts are blank: defaults
+        assert len(db.session.scalars(db.select(Report)).all()) == 5
