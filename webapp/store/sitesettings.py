@@ -97,15 +97,17 @@ def current() -> dict[str, object]:
     """Every setting's value now: the database's where it has one, else the environment's.
 
     Read again from the database whenever the data version changed (one primary-key read per
-    request tells), and at most once per request.
+    request tells) or the environment's values did, and at most once per request.
     """
     if has_request_context() and _ENV_KEY in request.environ:
         return request.environ[_ENV_KEY]
-    version = current_data_version()
+    base = defaults()
+    # The environment's values are part of the key: an app whose config changes (a test) reads again.
+    key = (current_data_version(), tuple(base.values()))
     state = app_state()
     cached = state.site_settings
-    if cached is None or cached[0] != version:
-        cached = (version, {**defaults(), **overrides()})
+    if cached is None or cached[0] != key:
+        cached = (key, {**base, **overrides()})
         state.site_settings = cached
     if has_request_context():
         request.environ[_ENV_KEY] = cached[1]
