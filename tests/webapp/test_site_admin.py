@@ -68,7 +68,7 @@ def _confirm(client, html: str, confirm=True):
     data = {"csrf_token": token, "token": pending}
     if confirm:
         data["confirm"] = "y"
-    return client.post("/admin/backup/restore/confirm", data=data)
+    return client.post("/admin/backup/restore/confirm?lang=en", data=data)
 
 
 def _without_site_tables(rows: dict) -> dict:
@@ -184,10 +184,10 @@ def test_restore_needs_the_confirmation(app, other_app, make_report):
 
 def test_last_backup_time_is_shown_and_the_cli_records_it(app, runner, tmp_path):
     client = _admin_client(app)
-    assert 'id="last-backup"' in client.get("/admin/backup").get_data(as_text=True)
-    assert "never" in client.get("/admin/backup").get_data(as_text=True)
+    assert 'id="last-backup"' in client.get("/admin/backup?lang=en").get_data(as_text=True)
+    assert "never" in client.get("/admin/backup?lang=en").get_data(as_text=True)
     assert runner.invoke(args=["backup", str(tmp_path / "b.gpkg")]).exit_code == 0
-    html = client.get("/admin/backup").get_data(as_text=True)
+    html = client.get("/admin/backup?lang=en").get_data(as_text=True)
     assert "never" not in html.split('id="last-backup"', 1)[1].split("</p>", 1)[0]
     assert "Jerusalem time" in html or "بتوقيت القدس" in html
 
