@@ -269,10 +269,13 @@ def test_saved_settings_show_in_pages_maps_csp_and_counts(app, make_report):
     # The map page's tile layer and the CSP follow the setting.
     page = visitor.get("/?lang=en")
     assert "https://{s}.tiles.example.net/base/{z}/{x}/{y}.png" in page.get_data(as_text=True)
+    assert "Example tiles" in page.get_data(as_text=True)  # the tile layer's attribution
     csp = page.headers["Content-Security-Policy"]
     assert "https://*.tiles.example.net" in csp and "tiles.example.test" not in csp
     # Small-count suppression: one report in Silwan is published as "<3".
-    make_report()
+    report = make_report()
+    report_page = visitor.get(f"/reports/{report}").get_data(as_text=True)  # its small map too
+    assert "tiles.example.net" in report_page and "tiles.example.test" not in report_page
     areas = visitor.get("/api/v1/areas").get_json()
     silwan = next(f for f in areas["features"] if f["properties"]["slug"] == "silwan")
     assert silwan["properties"]["challenges"] == "<3"
