@@ -89,9 +89,10 @@ def _features() -> tuple:
         organizations,
         progress,
         public,
+        site,
     )
     return (public, auth, contribute, moderation, api, exports, open311, offline, organizations, connect,
-            cards, imports, progress, follow, layers_admin, admin)
+            cards, imports, progress, follow, layers_admin, admin, site)
 
 
 def _freeze_long_lived() -> None:

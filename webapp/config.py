@@ -80,6 +80,13 @@ def text(name: str, raw: str) -> str:
 SETTINGS: dict[str, tuple[object, Callable[[str, str], object]]] = {
     "SECRET_KEY": (None, text),
     "DATABASE_URL": (None, text),
+    # The site's name, about text and public contact; an admin may override these and the tiles
+    # and MIN_PUBLIC_COUNT at /admin/settings (webapp/store/sitesettings.py): these are the defaults.
+    "SITE_NAME_AR": ("أحياء", text),
+    "SITE_NAME_EN": ("Ahya", text),
+    "ABOUT_AR": ("", text),
+    "ABOUT_EN": ("", text),
+    "CONTACT_EMAIL": ("", text),
     "TILE_URL": (OSM_TILES, text),
     "TILE_ATTRIBUTION": (OSM_ATTRIBUTION, text),
     "DEFAULT_LANGUAGE": ("ar", choice(*LANGUAGES)),

@@ -47,6 +47,7 @@ class AppState:
     area_index: AreaIndex | None = None  # store.reporting.get_area_index
     points: Points | None = None  # store.pointcache.get_points
     organization_lookup: tuple[Any, dict[int, dict]] | None = None  # (data version, lookup)
+    site_settings: tuple[Any, dict[str, Any]] | None = None  # store.sitesettings: (data version, values)
     area_points: dict[str, tuple[float, float]] | None = None  # store.whocanhelp
     area_catalogue: dict[str, Any] | None = None  # store.area_names
     accounts_exist: bool = False  # auth.views.setup_open_cached: once True, stays True

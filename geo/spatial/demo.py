@@ -1,6 +1,6 @@
 """Synthetic demo reports: random points inside area polygons and clearly labelled fields.
 
-Pure functions (numpy, shapely; no Flask): ``webapp/cli/demo.py`` stores what
+Pure functions (numpy, shapely; no Flask): ``webapp/store/demo.py`` stores what
 :func:`demo_reports` returns through the normal report pipeline, so the area and
 the public point of a demo report are derived exactly like a real one's.
 """

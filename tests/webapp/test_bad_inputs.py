@@ -29,7 +29,15 @@ URLS = {"new_report": "/reports/new", "suggest": "/suggest", "new_organization":
         "affects_us": "/reports/{id}/affects-us", "follow": "/follow?scope=area&target=silwan",
         "setup": "/auth/setup/{token}", "invitation": "/auth/invitation/{token}", "reset": "/auth/reset",
         "reset_password": "/auth/reset/{token}", "admin_invite": "/admin/users/invite",
-        "admin_role": "/admin/users/{id}/role", "admin_active": "/admin/users/{id}/active"}
+        "admin_role": "/admin/users/{id}/role", "admin_active": "/admin/users/{id}/active",
+        "site_settings": "/admin/settings", "site_demo": "/admin/demo/load",
+        "site_restore": "/admin/backup/restore"}
+#: The admin pages' forms (issue 18): an admin logged in; the page that holds each form.
+ADMIN_FORMS = {"site_settings": "/admin/settings", "site_demo": "/admin/demo",
+               "site_restore": "/admin/backup"}
+VALID_SETTINGS = {"SITE_NAME_AR": "خريطة الحي", "SITE_NAME_EN": "Our Quarter", "ABOUT_AR": "", "ABOUT_EN": "",
+                  "CONTACT_EMAIL": "hello@example.org", "TILE_URL": "https://tiles.example.net/{z}/{x}/{y}.png",
+                  "TILE_ATTRIBUTION": "Example tiles", "MIN_PUBLIC_COUNT": "3"}
 #: Targets that need an organizer logged in, and an unpublished report to act on.
 ON_A_REPORT = ("edit", "reject", "progress")
 #: Public forms on a published challenge (in Silwan).
@@ -103,9 +111,11 @@ def post_form(client, case: dict, bad_files: Path, url: str | None = None, repor
               token: str = ""):
     url = url or URLS[case["target"]].format(id=report_id, token=token)
     valid = {"connect": CONNECT_VALID, "new_organization": VALID_ORGANIZATION, "new_report": VALID,
-             "suggest": VALID, "edit": VALID, **VALID_RECORDS, **VALID_ACCOUNTS}.get(case["target"], {})
+             "suggest": VALID, "edit": VALID, "site_settings": VALID_SETTINGS, "site_demo": {"count": "5"},
+             **VALID_RECORDS, **VALID_ACCOUNTS}.get(case["target"], {})
     data = {k: v for k, v in {**valid, **case.get("fields", {})}.items() if v is not None}
     page = url.rsplit("/", 1)[0] if case["target"] == "reject" else FORM_PAGES.get(case["target"], url)
+    page = ADMIN_FORMS.get(case["target"], page)
     # A 404 target has no form: take the token from another page of the same session.
     data["csrf_token"] = csrf_token(client, page if case.get("expect") != 404 else "/suggest")
     if "raw_fields" in case:
@@ -114,7 +124,7 @@ def post_form(client, case: dict, bad_files: Path, url: str | None = None, repor
         body += "".join(f"&{k}={v}" for k, v in case["raw_fields"].items())
         return client.post(url, data=body.encode("ascii"), content_type="application/x-www-form-urlencoded")
     if "file" in case:
-        name = "logo" if case["target"] == "new_organization" else "photo"
+        name = {"new_organization": "logo", "site_restore": "file"}.get(case["target"], "photo")
         data[name] = (io.BytesIO((bad_files / case["file"]).read_bytes()), case["file"])
     return client.post(url, data=data, content_type="multipart/form-data")
 
@@ -134,6 +144,8 @@ def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, ba
         make_report()  # something to draw
     if target in ("new_report", "new_organization", "reports_import_page", "page", *ON_A_REPORT):
         login()
+    if target in ADMIN_FORMS:
+        login("admin")
     connect_url = connect_targets(make_org, make_report)[case["to"]] if target == "connect" else None
     token, report_id = _account_target(app, case, login, report_id)
     before = snapshot(app)
@@ -345,3 +357,17 @@ def test_the_valid_account_forms_are_accepted(app, client, login, target):
         assert 'id="reset-sent"' in resp.get_data(as_text=True)
     if target == "admin_invite":
         assert 'id="invitation-link"' in resp.get_data(as_text=True)
+
+
+def test_the_valid_settings_and_demo_forms_are_stored(app, client, login):
+    """The controls: the valid admin forms the site_settings and site_demo cases start from are accepted."""
+    from webapp.extensions import db
+    from webapp.store.models import Report, SiteSetting
+
+    login("admin")
+    assert post_form(client, {"target": "site_settings", "fields": {}}, Path(".")).status_code == 303
+    assert post_form(client, {"target": "site_demo", "fields": {}}, Path(".")).status_code == 303
+    with app.app_context():
+        stored = db.session.scalars(db.select(SiteSetting)).all()
+        assert len(stored) == len(VALID_SETTINGS) - 2  # the about texts are blank: defaults
+        assert len(db.session.scalars(db.select(Report)).all()) == 5

@@ -382,3 +382,41 @@ def test_requests_to_connect_never_appear_in_public_responses(app, client, world
     assert client.get(f"/connect/organization/{org_ids[0]}").status_code == 200
     assert client.get(f"/connect/organization/{org_ids[1]}").status_code == 404
     assert "Public org" in client.get(f"/reports/{world['published'][0]}?lang=en").get_data(as_text=True)
+
+
+def test_a_backup_download_is_for_admins_only(app, client, world, make_user):
+    """The backup holds every private field (as ``flask backup`` writes it: contacts, exact points,
+    audit details): anonymous visitors and organizers get no byte of it, admins get all of it,
+    and the password hashes only when asked for (``--with-users``)."""
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, "/auth/login")
+    resp = client.post("/admin/backup/download", data={"csrf_token": token})
+    assert resp.status_code == 302 and "/auth/login" in resp.headers["Location"]
+    for marker in world["markers"]:
+        assert marker not in _text(resp)
+    organizer = app.test_client()
+    make_user("organizer-privacy@example.org", "organizer privacy battery", "organizer")
+    login = {"email": "organizer-privacy@example.org", "password": "organizer privacy battery"}
+    organizer.post("/auth/login", data={**login, "csrf_token": csrf_token(organizer, "/auth/login")})
+    token = csrf_token(organizer, "/reports/new")
+    resp = organizer.post("/admin/backup/download", data={"csrf_token": token})
+    assert resp.status_code == 403
+    for marker in world["markers"]:
+        assert marker not in _text(resp)
+
+    admin = app.test_client()
+    make_user("admin-privacy@example.org", "admin privacy battery", "admin")
+    login = {"email": "admin-privacy@example.org", "password": "admin privacy battery"}
+    admin.post("/auth/login", data={**login, "csrf_token": csrf_token(admin, "/auth/login")})
+    resp = admin.post("/admin/backup/download", data={"csrf_token": csrf_token(admin, "/admin/backup")})
+    assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
+    body = resp.get_data()
+    assert CONTACT.encode() in body and EMAIL.encode() in body  # a full backup, as the CLI's
+    assert b"scrypt:" not in body and b"pbkdf2:" not in body  # no password hash without the box
+    # The admin pages themselves show no reporter's private data.
+    for url in ("/admin/backup", "/admin/demo", "/admin/settings"):
+        page = admin.get(url)
+        assert page.status_code == 200
+        for marker in (CONTACT, PASSWORD, REASON, UNPUBLISHED):
+            assert marker not in _text(page), (marker, url)

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, limiter
-from ..store import photos
+from ..store import photos, sitesettings
 from ..store.area_names import area_options
 from ..store.models import Report, User
 from ..store.reporting import create_report
@@ -56,8 +56,8 @@ def save_report(form: ReportForm, *, user: User | None, source: str, publish: bo
 def render_form(form: ReportForm, template: str, status: int):
     return render_template(template, form=form, areas=area_options(current_language()),
                            precision_hints=PRECISION_HINTS, today=jerusalem_today().isoformat(),
-                           tile_url=current_app.config["TILE_URL"],
-                           tile_attribution=current_app.config["TILE_ATTRIBUTION"]), status
+                           tile_url=sitesettings.get("TILE_URL"),
+                           tile_attribution=sitesettings.get("TILE_ATTRIBUTION")), status
 
 
 #: Flashed messages kept in the session until a page shows them (the newest ones).

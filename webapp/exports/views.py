@@ -11,7 +11,7 @@ from geo.formats.export import FORMATS, export_bytes
 
 from ..extensions import limiter
 from ..state import app_state
-from ..store import lifecycle
+from ..store import lifecycle, sitesettings
 from ..store.filters import ParameterError
 from ..store.layers import get_display_layers, get_layers
 from ..store.organization_filters import directory_filters
@@ -176,8 +176,8 @@ def standalone_map():
     }
     js, css = _leaflet_assets()
     page = build_standalone_html(display.areas, display.boundary, data.reports_frame(rows, keep_colour=True),
-                                 lang=lang, text=text, tile_url=current_app.config["TILE_URL"],
-                                 tile_attribution=current_app.config["TILE_ATTRIBUTION"],
+                                 lang=lang, text=text, tile_url=sitesettings.get("TILE_URL"),
+                                 tile_attribution=sitesettings.get("TILE_ATTRIBUTION"),
                                  leaflet_js=js, leaflet_css=css, area_counts=counts)
     return attachment(page.encode("utf-8"), "text/html; charset=utf-8", file_name("map", ".html"))
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
-from ..store import photos
+from ..store import photos, sitesettings
 from ..store.area_names import area_options
 from ..store.reporting import update_report
 from ..web.i18n import current_language
@@ -51,5 +51,5 @@ def edit(report_id: int):
     return render_template("moderation/edit.html", report=report, form=form,
                            areas=area_options(current_language()), precision_hints=PRECISION_HINTS,
                            today=jerusalem_today().isoformat(),
-                           tile_url=current_app.config["TILE_URL"],
-                           tile_attribution=current_app.config["TILE_ATTRIBUTION"]), status
+                           tile_url=sitesettings.get("TILE_URL"),
+                           tile_attribution=sitesettings.get("TILE_ATTRIBUTION")), status

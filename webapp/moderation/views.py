@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -19,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
-from ..store import photos
+from ..store import photos, sitesettings
 from ..store.models import STATUSES, AuditEvent, Report
 from ..store.moderation import allowed_actions, waiting_counts
 from ..store.reporting import change_status
@@ -66,8 +65,8 @@ def render_detail(report: Report, *, reject_form: RejectForm | None = None, erro
         .order_by(AuditEvent.created_at, AuditEvent.id)).all()
     map_data = {
         "exact": [report.lat, report.lon], "public": [report.public_lat, report.public_lon],
-        "tileUrl": current_app.config["TILE_URL"],
-        "tileAttribution": current_app.config["TILE_ATTRIBUTION"],
+        "tileUrl": sitesettings.get("TILE_URL"),
+        "tileAttribution": sitesettings.get("TILE_ATTRIBUTION"),
         "exactLabel": _("Exact point (private)"), "publicLabel": _("Public point"),
     }
     return render_template(

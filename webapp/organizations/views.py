@@ -7,11 +7,11 @@ log never reach a template.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..store import photos
+from ..store import photos, sitesettings
 from ..store.models import ORG_KINDS, Organization
 from ..store.organization_filters import directory_filters
 from ..store.organizations import (
@@ -67,7 +67,7 @@ def _map_config(org: dict, initiatives: list[dict], lang: str) -> dict:
     for item in initiatives:
         reports.append({"id": item["id"], "lat": item["lat"], "lon": item["lon"], "title": item["title"],
                         "colour": item["colour"], "url": url_for("public.report_detail", id=item["id"])})
-    return {"tiles": current_app.config["TILE_URL"], "attribution": current_app.config["TILE_ATTRIBUTION"],
+    return {"tiles": sitesettings.get("TILE_URL"), "attribution": sitesettings.get("TILE_ATTRIBUTION"),
             "outlines": outlines, "points": points, "reports": reports,
             "dir": "rtl" if lang == "ar" else "ltr",
             "strings": {"initiative": _("Initiative")}}

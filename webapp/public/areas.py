@@ -9,14 +9,14 @@ fields come from ``reporting.public_dict`` only, so nothing private reaches the 
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, url_for
+from flask import abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from geo.reference.search import normalize
 
 from ..extensions import db
-from ..store import queries, whocanhelp
+from ..store import queries, sitesettings, whocanhelp
 from ..store.demotext import localized_title
 from ..store.organizations import display_name, matches, published_dicts
 from ..store.reporting import get_taxonomy, locate, public_dict
@@ -75,7 +75,7 @@ def _map_data(place: dict, lang: str) -> tuple[dict, bool]:
                         "title": localized_title(data, lang), "category": label, "colour": colour,
                         "icon": icon,
                         "demo": data["is_demo"], "url": f"{prefix}{data['id']}"})
-    config = {"tiles": current_app.config["TILE_URL"], "attribution": current_app.config["TILE_ATTRIBUTION"],
+    config = {"tiles": sitesettings.get("TILE_URL"), "attribution": sitesettings.get("TILE_ATTRIBUTION"),
               "outline": area_outline(place["slug"]), "point": {"lat": place["lat"], "lon": place["lon"]},
               "reports": reports, "dir": "rtl" if lang == "ar" else "ltr",
               "strings": {"demo": _("Demo"), "more": _("Read more"),

@@ -8,7 +8,7 @@ never reach a template.
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, url_for
+from flask import abort, render_template, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from geo.spatial.demo import DEMO_PREFIX, demo_title
 
 from ..extensions import db
-from ..store import lifecycle, photos, queries
+from ..store import lifecycle, photos, queries, sitesettings
 from ..store.demotext import localized, localized_title
 from ..store.layers import place_names
 from ..store.models import Report
@@ -81,8 +81,8 @@ def report_detail(id: int):
     names = place_names().get(report.area or "")
     point = {"lat": data["lat"], "lon": data["lon"], "zoom": 16 if report.precision == "exact" else 15,
              "colour": cat.colour if cat else "#4a4e69",
-             "tiles": current_app.config["TILE_URL"],
-             "attribution": current_app.config["TILE_ATTRIBUTION"]}
+             "tiles": sitesettings.get("TILE_URL"),
+             "attribution": sitesettings.get("TILE_ATTRIBUTION")}
     photo = url_for("public.photo", filename=data["photo"]) if data.get("photo") else None
     return render_template(
         "public/report.html", report=data, kind_label=KIND_LABELS.get(report.kind, report.kind),

@@ -4,10 +4,18 @@ Format 2, readable in QGIS: ``reports`` is a point layer (EPSG:4326) of the exac
 with every other column; every other table (found by reflection, so a later migration's table
 needs no change here) is an attribute table, ``stored_files`` included: photos, logos, overlays
 with their styles and waiting imports are rows of it (:mod:`webapp.store.files`), copied one file
-at a time; rebuildable caches (``cache/``) are left out. ``overlay_<name>`` shows each overlay as
-a layer; ``meta`` holds the versions. Datetimes are ISO text (GeoPackage's DATETIME keeps only
-milliseconds): values come back exactly. Format 1 (files beside the database) is refused: its
-database revision is older, so it is restored with the Ahya that wrote it, then upgraded.
+at a time; rebuildable caches and uploads waiting for confirmation (``cache/``) are left out.
+``overlay_<name>`` shows each overlay as a layer; ``meta`` holds the versions. Datetimes are
+ISO text (GeoPackage's DATETIME keeps only milliseconds): values come back exactly. Format 1
+(files beside the database) is refused: its database revision is older, so it is restored with
+the Ahya that wrote it, then upgraded.
+
+``flask backup`` and the admin page's download both call :func:`backup`, which records the time
+in the database first (``site_settings``: the backup carries its own time; a failed backup puts
+the previous time back). ``flask restore`` and the admin page's restore call :func:`restore`;
+the page first shows what a file holds (:func:`inspect`) and restores only once confirmed, and
+keeps the admin who restores (``keep``): the accounts of an instance that has nothing else are
+replaced by the backup's.
 """
 
 from __future__ import annotations
@@ -31,7 +39,8 @@ import sqlalchemy as sa
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from ..extensions import db
-from . import files, pointsnapshot
+from . import files, sitesettings
+from .models import SiteSetting
 from .versioning import bump_data_version
 
 FORMAT, FORMAT_VERSION = "ahya-backup", "2"
@@ -112,13 +121,18 @@ def _reflect(conn) -> tuple[dict[str, sa.Table], str]:
     return {t.name: t for t in meta.sorted_tables if t.name != "alembic_version"}, revision
 
 
+def _cache(table: sa.Table):
+    """Rows of ``stored_files`` (reflected) under ``cache/``: never backed up, never restored."""
+    return (table.c.name >= files.CACHE_PREFIX) & (table.c.name < files.CACHE_PREFIX[:-1] + "0")
+
+
 class _Files:
     """The stored files of a snapshot: names listed in its transaction, each file's bytes read
     (in the same transaction) only when the backup writes it: one file in memory at a time."""
 
     def __init__(self, conn, table: sa.Table, columns: list):
         self.conn, self.table, self.columns = conn, table, columns
-        live = ~((table.c.name >= files.CACHE_PREFIX) & (table.c.name < files.CACHE_PREFIX[:-1] + "0"))
+        live = ~_cache(table)
         self.names = list(conn.scalars(sa.select(table.c.name).where(live).order_by(table.c.name)))
 
     def __len__(self) -> int:
@@ -163,9 +177,32 @@ def _overlay_names(stored: _Files) -> list[str]:
             and n[:-len(".json")] + ".geojson" in names]
 
 
-def backup(path, with_users: bool = False) -> dict[str, int]:
-    """Write everything into the GeoPackage ``path`` (replaced atomically); returns counts."""
+def _remember(with_users: bool, user_id: int | None) -> str | None:
+    """Record this backup's time before its snapshot (so the backup holds it); the previous value."""
+    key = sitesettings.LAST_BACKUP
+    previous = db.session.scalar(sa.select(SiteSetting.value).where(SiteSetting.key == key))
+    sitesettings.record_backup("with password hashes" if with_users else "without password hashes", user_id)
+    return previous
+
+
+def _forget(previous: str | None, reason: str, user_id: int | None) -> None:
+    """A backup failed: the last backup time goes back to what it was."""
+    row = db.session.get(SiteSetting, sitesettings.LAST_BACKUP)
+    if previous is None and row is not None:
+        db.session.delete(row)
+    elif row is not None:
+        row.value = previous
+    sitesettings.log_event("backup-failed", reason, user_id)
+    db.session.commit()
+
+
+def backup(path, with_users: bool = False, user_id: int | None = None) -> dict[str, int]:
+    """Write everything into the GeoPackage ``path`` (replaced atomically); returns counts.
+
+    ``user_id``: the admin who asked (the admin log names them; None from the command line).
+    """
     target = Path(path)
+    previous = _remember(with_users, user_id)
     try:
         with db.engine.connect() as conn:
             data, revision = _snapshot(conn, with_users)
@@ -180,7 +217,10 @@ def backup(path, with_users: bool = False) -> dict[str, int]:
             with tempfile.TemporaryDirectory(prefix=".ahya-backup-", dir=target.parent) as work:
                 _write(Path(work) / "backup.gpkg", data, meta, stored, overlays)
                 os.replace(Path(work) / "backup.gpkg", target)
-    except (OSError, sqlite3.Error, DataLayerError, DataSourceError) as exc:
+    except (OSError, sqlite3.Error, DataLayerError, DataSourceError, BackupError) as exc:
+        _forget(previous, str(exc).splitlines()[0] if str(exc) else type(exc).__name__, user_id)
+        if isinstance(exc, BackupError):
+            raise
         raise BackupError(f"{target}: cannot write the backup: {exc}") from None
     photo_count = sum(n.startswith("photos/") for n in stored.names) if stored is not None else 0
     return {**{name: len(rows) for name, (_, rows) in data.items()},
@@ -253,22 +293,48 @@ def _read_tables(path: Path, con: sqlite3.Connection, names: list[str]) -> dict[
     return out
 
 
-def _load(conn, meta: dict, backup: dict) -> dict[str, int]:
-    """Insert every row, keeping ids; any problem raises and the caller's transaction rolls back."""
-    if conn.dialect.name == "sqlite":  # the write lock now: nobody may write between check and insert
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    target, revision = _reflect(conn)
+def _check_target(conn, meta: dict, tables, target: tuple, accounts_ok: bool) -> None:
+    """Refuse a backup of another revision or other tables, and a database that is not empty.
+
+    ``accounts_ok``: accounts do not count (the admin page: its admin is signed in); everything
+    else must be empty. Rebuildable caches and waiting uploads (``cache/``) never count.
+    """
+    known, revision = target
     if meta.get("alembic_revision") != revision:
         raise BackupError(f"the backup has database revision {meta.get('alembic_revision')!r}, this database "
                           f"{revision!r}: restore with Ahya {meta.get('app_version')}, then upgrade")
-    if set(backup) != set(target):
-        raise BackupError(f"the backup's tables {sorted(backup)} differ from the database's {sorted(target)}")
-    # Rebuildable caches (the point snapshot) may exist in an empty database: never restored.
-    pointsnapshot.clear(conn)
-    found = [f"{n} {name}" for name in CONTENT if name in target
-             if (n := conn.scalar(sa.select(sa.func.count()).select_from(target[name])))]
+    if set(tables) != set(known):
+        raise BackupError(f"the backup's tables {sorted(tables)} differ from the database's {sorted(known)}")
+    found = []
+    for name in CONTENT:
+        if name not in known or (accounts_ok and name == "users"):
+            continue
+        query = sa.select(sa.func.count()).select_from(known[name])
+        if name == FILES_TABLE:
+            query = query.where(~_cache(known[name]))
+        if n := conn.scalar(query):
+            found.append(f"{n} {name}")
     if found:
         raise BackupError(f"the database is not empty ({', '.join(found)}); restore needs an empty database")
+
+
+def _load(conn, meta: dict, backup: dict, keep: dict | None = None) -> dict[str, int]:
+    """Insert every row, keeping ids; any problem raises and the caller's transaction rolls back.
+
+    ``keep``: the account (a dict of ``users`` columns) that must still sign in afterwards.
+    """
+    if conn.dialect.name == "sqlite":  # the write lock now: nobody may write between check and insert
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    reflected = _reflect(conn)
+    target = reflected[0]
+    _check_target(conn, meta, backup, reflected, keep is not None)
+    # Caches (the point snapshot) and uploads waiting for confirmation: never restored.
+    conn.execute(sa.delete(target[FILES_TABLE]).where(_cache(target[FILES_TABLE])))
+    if keep is not None:
+        # The accounts go (the backup's replace them) and, first, every row that may point at one.
+        for name in reversed(list(target)):
+            if name not in CONTENT or name == "users":
+                conn.execute(target[name].delete())
     counts = {}
     for name, table in target.items():
         names, rows = backup[name]
@@ -288,6 +354,8 @@ def _load(conn, meta: dict, backup: dict) -> dict[str, int]:
         if records:
             conn.execute(table.insert(), records)
         counts[name] = len(records)
+    if keep is not None:
+        counts["kept_user_id"] = _keep_account(conn, target["users"], keep)
     if conn.dialect.name == "postgresql":
         # Ids were inserted explicitly: move each serial sequence past them so new rows don't collide.
         for table, col in ((t, c) for t in target.values() for c in t.primary_key.columns):
@@ -296,6 +364,22 @@ def _load(conn, meta: dict, backup: dict) -> dict[str, int]:
                 conn.execute(sa.text(f"SELECT setval(:s, COALESCE(MAX({_q(col.name)}), 0) + 1, false) "  # noqa: S608
                                      f"FROM {_q(table.name)}"), {"s": seq})
     return counts
+
+
+def _keep_account(conn, users: sa.Table, keep: dict) -> int:
+    """The restoring admin's account after the backup's accounts are in: the backup's account of
+    the same e-mail takes her password and stays or becomes admin; else hers is added. Its id."""
+    same = conn.execute(sa.select(users.c.id).where(users.c.email == keep["email"])).first()
+    sign_in = {"password_hash": keep["password_hash"], "session_token": keep["session_token"],
+               "role": "admin", "active": True, "failed_logins": 0, "locked_until": None}
+    sign_in = {k: v for k, v in sign_in.items() if k in users.c}
+    if same is not None:
+        conn.execute(users.update().where(users.c.id == same.id).values(**sign_in))
+        return same.id
+    new_id = (conn.scalar(sa.select(sa.func.max(users.c.id))) or 0) + 1
+    row = {**{k: v for k, v in keep.items() if k in users.c}, **sign_in, "id": new_id}
+    conn.execute(users.insert().values(**row))
+    return new_id
 
 
 def _load_files(conn, table: sa.Table, names: list[str], rows) -> int:
@@ -315,14 +399,44 @@ def _load_files(conn, table: sa.Table, names: list[str], rows) -> int:
     return count
 
 
-def restore(path) -> dict[str, int]:
-    """Restore into an empty database, all or nothing: every row, files included, in one transaction."""
+def inspect(path, accounts_ok: bool = False) -> dict:
+    """What the backup ``path`` holds (``meta`` and rows per table), if this database can take it.
+
+    Nothing is written. ``accounts_ok``: as for :func:`restore` with ``keep``.
+
+    Raises
+    ------
+    BackupError
+        Not an Ahya backup of this revision, or the database is not empty.
+    """
+    source = Path(path)
+    con, meta = _open(source)
+    try:
+        tables = json.loads(meta.get("tables", "[]"))
+        counts = {name: con.execute(f"SELECT COUNT(*) FROM {_q(name)}").fetchone()[0]  # noqa: S608 (quoted)
+                  for name in tables}
+        with db.engine.connect() as conn:
+            _check_target(conn, meta, tables, _reflect(conn), accounts_ok)
+    except (sqlite3.Error, sa.exc.SQLAlchemyError, ValueError, TypeError) as exc:
+        raise BackupError(f"{source}: not a backup this Ahya can read ({str(exc).splitlines()[0]})") from None
+    finally:
+        con.close()
+    return {"meta": meta, "counts": counts}
+
+
+def restore(path, keep: dict | None = None) -> dict[str, int]:
+    """Restore into an empty database, all or nothing: every row, files included, in one transaction.
+
+    ``keep``: the admin restoring from the browser (the ``users`` columns of her account): the
+    database may then hold accounts, which the backup's replace, and she can still sign in
+    (``counts["kept_user_id"]`` is her id afterwards).
+    """
     source = Path(path)
     con, meta = _open(source)
     try:
         backup = _read_tables(source, con, json.loads(meta.get("tables", "[]")))
         with db.engine.begin() as conn:
-            counts = _load(conn, meta, backup)
+            counts = _load(conn, meta, backup, keep)
             # In the same transaction as the rows: validators issued after the backup was taken
             # must not match the restored data, and every worker's point cache reloads in full
             # (the restored rows' changed_version values come from another history).
@@ -334,5 +448,6 @@ def restore(path) -> dict[str, int]:
         raise BackupError(f"{source}: restore failed, nothing was changed ({detail})") from None
     finally:
         con.close()
+    sitesettings.clear_cache()
     overlays = sum(n.startswith("overlays/") and n.endswith(".geojson") for n in stored)
     return {**counts, "overlays": overlays, "photos": sum(n.startswith("photos/") for n in stored)}

@@ -469,3 +469,33 @@ class AlertDelivery(db.Model):
 
 
 from .files import StoredFile  # noqa: E402,F401,I001  (the files table is part of the schema)
+
+
+# --- the admin pages (issue 18): site settings, the last backup, their audit log ---------------
+
+
+class SiteSetting(db.Model):
+    """A setting an admin changed in the browser (``webapp.store.sitesettings``), or the time of
+    the last backup (``last_backup_at``). The value is JSON; no row means the environment's."""
+
+    __tablename__ = "site_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class SiteEvent(db.Model):
+    """Who did what on the admin pages (backup, restore, demo data, settings, test mail), and when.
+
+    Never holds an IP address or a password."""
+
+    __tablename__ = "site_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    user: Mapped[User | None] = relationship()

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from flask import current_app
 
 from geo.spatial.aggregate import suppress
 
+from . import sitesettings
 from .pointcache import get_points, select_mask
 from .queries import ReportFilters
 
@@ -63,5 +63,8 @@ def public_count(count: int) -> int | str:
 
 
 def min_public_count() -> int:
-    """The ``MIN_PUBLIC_COUNT`` setting: counts below it are published as ``"<k"`` (1 = off)."""
-    return current_app.config["MIN_PUBLIC_COUNT"]
+    """The ``MIN_PUBLIC_COUNT`` setting: counts below it are published as ``"<k"`` (1 = off).
+
+    A site setting (:mod:`webapp.store.sitesettings`): the admin's value, else the environment's.
+    """
+    return int(sitesettings.get("MIN_PUBLIC_COUNT"))

@@ -11,6 +11,8 @@ from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from ..store import sitesettings
+
 babel = Babel()
 
 
@@ -55,7 +57,15 @@ def init_app(app) -> None:
         other = "en" if lang == "ar" else "ar"
         return {"lang": lang, "dir": text_direction(lang), "other_lang": other,
                 "language_switch_url": language_switch_url,
-                "url_map_endpoints": app.view_functions.keys(), "local_time": local_time}
+                "url_map_endpoints": app.view_functions.keys(), "local_time": local_time,
+                # The site's name, about text and other settings an admin may change (store.sitesettings).
+                "site_settings": sitesettings.shown, "site_name": lambda: _site_text("SITE_NAME", lang),
+                "site_about": lambda: _site_text("ABOUT", lang)}
+
+
+def _site_text(prefix: str, lang: str) -> str:
+    """The site setting ``<prefix>_AR`` or ``<prefix>_EN`` in the page's language."""
+    return str(sitesettings.shown()[f"{prefix}_{'EN' if lang == 'en' else 'AR'}"] or "")
 
 
 #: Times are stored in UTC (naive) and shown to organizers in the city's own time.

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 from folium.map import FitBounds
 from werkzeug.datastructures import MultiDict
@@ -20,7 +20,7 @@ from geo.reference.search import search_index
 from geo.reference.taxonomy import KINDS
 
 from ..state import app_state
-from ..store import lifecycle
+from ..store import lifecycle, sitesettings
 from ..store.filters import FILTER_PARAMS as REPORT_FILTERS
 from ..store.filters import parse_each
 from ..store.layers import get_display_layers, get_layers, map_overlays, place_slugs
@@ -74,15 +74,17 @@ def build_map_parts(asset_base: str | None = None) -> MapParts:
     """
     lang = current_language()
     base = asset_base if asset_base is not None else request.script_root + "/vendor"
-    key = (lang, base, current_app.config["TILE_URL"])
+    # The tile server is a site setting (webapp/store/sitesettings.py): a change renders anew.
+    tiles = sitesettings.get("TILE_URL"), sitesettings.get("TILE_ATTRIBUTION")
+    key = (lang, base, *tiles)
     cache = app_state().map_parts
     if key not in cache:
         layers = get_layers()
         display = get_display_layers()
         m = build_public_map(
             layers.places, display.boundary, lang=lang, labels=layer_labels(),
-            tile_url=current_app.config["TILE_URL"],
-            tile_attribution=current_app.config["TILE_ATTRIBUTION"],
+            tile_url=sitesettings.get("TILE_URL"),
+            tile_attribution=sitesettings.get("TILE_ATTRIBUTION"),
             asset_base=base,
         )
         # The page loads Leaflet itself (_map_head.html: deferred script, CSS in the bundle).
@@ -133,7 +135,7 @@ def map_page_context() -> dict:
     """
     return {"map": build_map_parts(), "map_data": asset_urls(current_language()),
             "map_overlays": overlay_config(current_language()),
-            "tile_origin": tile_origin(current_app.config["TILE_URL"])}
+            "tile_origin": tile_origin(sitesettings.get("TILE_URL"))}
 
 
 def tile_origin(tile_url: str) -> str:

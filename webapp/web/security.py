@@ -27,6 +27,8 @@ from werkzeug.formparser import FormDataParser
 
 from geo.drawing.maps import MapParts
 
+from ..store import sitesettings
+
 EMBED_ENDPOINT = "exports.embed"
 _SCRIPT_OPEN = re.compile(r"<script\b(?![^>]*\bnonce=)", re.I)
 PERMISSIONS_POLICY = "geolocation=(self), camera=(), microphone=()"
@@ -80,7 +82,8 @@ def _frame_ancestors(existing: str | None) -> str:
 
 def set_headers(response):
     headers = response.headers
-    directives = policy(csp_nonce(), current_app.config.get("TILE_URL", ""))
+    # The tile server is a site setting: the value the page was rendered with (no extra read).
+    directives = policy(csp_nonce(), sitesettings.peek("TILE_URL"))
     directives.append(_frame_ancestors(headers.get("Content-Security-Policy")))
     headers["Content-Security-Policy"] = "; ".join(directives)
     headers["X-Content-Type-Options"] = "nosniff"
