@@ -46,6 +46,9 @@ from .versioning import bump_data_version
 FORMAT, FORMAT_VERSION = "ahya-backup", "2"
 GPKG_APPLICATION_ID = 0x47504B47  # "GPKG" in the SQLite header
 POINT_TABLE, POINT_COLUMNS = "reports", ("lon", "lat")
+#: The accounts and their history: replaced by a backup's on a browser restore, where the restoring
+#: admin's own account (and its first-run event) cannot be absent.
+ACCOUNT_TABLES = ("users", "account_events")
 #: Sign-in secrets, written only with ``--with-users``.
 CREDENTIALS = {"users": ("password_hash", "session_token")}
 #: A database with rows here is not empty: restore never merges into existing data. Other
@@ -307,7 +310,7 @@ def _check_target(conn, meta: dict, tables, target: tuple, accounts_ok: bool) ->
         raise BackupError(f"the backup's tables {sorted(tables)} differ from the database's {sorted(known)}")
     found = []
     for name in CONTENT:
-        if name not in known or (accounts_ok and name == "users"):
+        if name not in known or (accounts_ok and name in ACCOUNT_TABLES):
             continue
         query = sa.select(sa.func.count()).select_from(known[name])
         if name == FILES_TABLE:
@@ -333,7 +336,7 @@ def _load(conn, meta: dict, backup: dict, keep: dict | None = None) -> dict[str,
     if keep is not None:
         # The accounts go (the backup's replace them) and, first, every row that may point at one.
         for name in reversed(list(target)):
-            if name not in CONTENT or name == "users":
+            if name not in CONTENT or name in ACCOUNT_TABLES:
                 conn.execute(target[name].delete())
     counts = {}
     for name, table in target.items():
