@@ -37,6 +37,12 @@ REPORT_COLUMNS = ("id", "kind", "category", "category_label", "title", "descript
 UPDATE_COLUMNS = ("id", "report_id", "title", "kind", "category", "source", "state", "state_label",
                   "previous_state", "text", "happened_on", "published_at", "photo", "url")
 AREA_COLUMNS = ("slug", "name_ar", "name_en", "name_he", "kind", "sector")
+#: GIS types of the columns that are not text (``geo.formats.export.column_types``): GeoPackage
+#: and Shapefile write them as integer/date/datetime fields, the CSV's ``.csvt`` declares them.
+#: Declared, not inferred, so an empty export has the same types as a full one.
+REPORT_TYPES = {"id": "integer", "demo": "boolean", "observed_on": "date", "published_at": "datetime"}
+UPDATE_TYPES = {"id": "integer", "report_id": "integer", "happened_on": "date", "published_at": "datetime"}
+ORGANIZATION_TYPES = {"id": "integer", "demo": "boolean", "published_at": "datetime"}
 DEFAULT_COLOUR = "#4a4e69"
 
 
@@ -119,7 +125,9 @@ def reports_frame(rows: list[dict], *, keep_colour: bool = False) -> gpd.GeoData
     if len(frame):
         table["id"] = table["id"].astype("int64")
         table["demo"] = table["demo"].astype(bool)
-    return gpd.GeoDataFrame(table, geometry=frame.geometry.values, crs=4326)
+    out = gpd.GeoDataFrame(table, geometry=frame.geometry.values, crs=4326)
+    out.attrs["column_types"] = dict(REPORT_TYPES)
+    return out
 
 
 def area_counts(filters: queries.ReportFilters) -> dict[str, dict[str, int]]:
@@ -144,6 +152,9 @@ def areas_frame(filters: queries.ReportFilters) -> gpd.GeoDataFrame:
     for col in ("challenges", "initiatives", "reports"):
         values = [public_count(counts.get(slug, {}).get(col, 0)) for slug in frame["slug"]]
         frame[col] = [str(v) for v in values] if suppressing else pd.array(values, dtype="int64")
+    # "<3" is text: the counts are integers only when nothing is suppressed.
+    frame.attrs["column_types"] = dict.fromkeys(("challenges", "initiatives", "reports"),
+                                                "string" if suppressing else "integer")
     return frame
 
 
@@ -256,7 +267,9 @@ def organizations_frame(orgs: list[dict], lang: str) -> gpd.GeoDataFrame:
     if len(table):
         table["id"] = table["id"].astype("int64")
         table["demo"] = table["demo"].astype(bool)
-    return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326)
+    out = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326)
+    out.attrs["column_types"] = dict(ORGANIZATION_TYPES)
+    return out
 
 
 def updates_frame(filters: queries.ReportFilters, lang: str) -> gpd.GeoDataFrame:
@@ -282,4 +295,27 @@ def updates_frame(filters: queries.ReportFilters, lang: str) -> gpd.GeoDataFrame
             "url": f"{permalink}{report.id}#update-{data['id']}"})
         points.append(Point(report.public_lon, report.public_lat))
     table = pd.DataFrame(rows, columns=list(UPDATE_COLUMNS)).astype(object)
-    return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(points, crs=4326).values, crs=4326)
+    out = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(points, crs=4326).values, crs=4326)
+    out.attrs["column_types"] = dict(UPDATE_TYPES)
+    return out
+
+
+def schema_frame(what: str, filters: queries.ReportFilters) -> gpd.GeoDataFrame:
+    """An empty frame with the columns and declared types of an export (for the CSV's ``.csvt``).
+
+    No report is loaded: the types are declared per column, the same for every row set (the
+    areas' counts are text only when ``MIN_PUBLIC_COUNT`` suppresses).
+    """
+    if what == "reports":
+        return reports_frame([])
+    if what == "organizations":
+        return organizations_frame([], "en")
+    if what == "areas":
+        frame = areas_frame(filters)
+        empty = frame.head(0)
+        empty.attrs["column_types"] = frame.attrs["column_types"]
+        return empty
+    empty = gpd.GeoDataFrame(pd.DataFrame(columns=list(UPDATE_COLUMNS)).astype(object),
+                             geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+    empty.attrs["column_types"] = dict(UPDATE_TYPES)
+    return empty
