@@ -200,17 +200,23 @@ def _wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for col in gdf.columns:
         if col != gdf.geometry.name and (gdf[col].dtype == object
                                          or pd.api.types.is_datetime64_any_dtype(gdf[col])):
-            gdf[col] = gdf[col].map(lambda v: (v.isoformat() if pd.notna(v) else None)
-                                    if isinstance(v, dt.date) else v).astype(object)
+            # A list, not Series.map: map would turn [12, None] into floats ("12.0" in a file).
+            gdf[col] = pd.Series([(v.isoformat() if pd.notna(v) else None) if isinstance(v, dt.date) else v
+                                  for v in gdf[col]], dtype=object, index=gdf.index)
     return gdf
 
 
 def write_geojson(gdf: gpd.GeoDataFrame, path) -> Path:
-    """Write RFC 7946 GeoJSON (UTF-8, non-ASCII kept, lon/lat order, 7 decimals); return the path."""
+    """Write RFC 7946 GeoJSON (UTF-8, non-ASCII kept, lon/lat order, 7 decimals); return the path.
+
+    Integers, reals and booleans are JSON numbers and booleans (:func:`column_types`), even in a
+    column with missing values; dates and times stay ISO text (JSON has no date type).
+    """
     path = Path(path)
     path.unlink(missing_ok=True)
-    _wgs84(gdf).to_file(path, driver="GeoJSON", engine=ENGINE,
-                        layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"})
+    types = {c: ("string" if t in ("date", "datetime") else t) for c, t in column_types(gdf).items()}
+    _write_typed(_wgs84(gdf), path, driver="GeoJSON", layer=path.stem, types=types,
+                 layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"})
     return path
 
 
@@ -223,11 +229,17 @@ def neutralise(value):
 
 def _csv_table(gdf: gpd.GeoDataFrame, *, geometry: bool = True) -> pd.DataFrame:
     """The table a CSV holds: text neutralised, then ``lon``, ``lat`` and ``wkt`` (with ``geometry``)."""
+    types = column_types(gdf)
     gdf = _wgs84(gdf)
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     for col in table.columns:
-        if table[col].dtype == object or pd.api.types.is_string_dtype(table[col]):
-            table[col] = table[col].map(neutralise).astype(object)
+        values = list(table[col])
+        if types.get(col) == "integer":
+            # Nullable integers: a column with a missing value would otherwise print "12.0".
+            table[col] = pd.array([None if _missing(v) else int(v) for v in values], dtype="Int64")
+        elif table[col].dtype == object or pd.api.types.is_string_dtype(table[col]):
+            # A list, not Series.map: map would infer a float dtype for [12, None].
+            table[col] = pd.Series([neutralise(v) for v in values], dtype=object, index=table.index)
     if geometry:
         geoms = gdf.geometry.values
         anchor = shapely.point_on_surface(geoms)

@@ -35,6 +35,8 @@ def report_feature(public: dict, url: str, counts: dict | None = None) -> dict:
     props["excerpt"] = excerpt(public.get("description") or "")
     props["url"] = url
     props["organization_record"] = organization_ref(public.get("organization_id"))
+    # The public structured values only (public_dict has dropped the private ones).
+    props["fields"] = public.get("fields") or {}
     return {"type": "Feature", "id": public["id"],
             "geometry": {"type": "Point", "coordinates": [public["lon"], public["lat"]]},
             "properties": props}

@@ -20,6 +20,7 @@ from ..store.filters import BBOX, CONTROL_CHARS, MAX_QUERY
 from ..store.layers import place_slugs
 from ..store.lifecycle import ALL_STATES, STATUS_VALUES
 from ..store.models import ORG_KINDS
+from ..store.public_fields import public_field_defs, value_schema
 from ..store.queries import DEFAULT_LIMIT, MAX_LIMIT
 from ..store.reporting import get_taxonomy
 from ..web.routing import MAX_ID
@@ -245,7 +246,25 @@ def _schemas(categories: list[str]) -> dict:
             "updates": {"type": "integer", "minimum": 0, "description": "Published updates."},
             "affected_areas": {"type": "integer", "minimum": 0,
                                "description": "Areas that said this challenge affects them too."},
+            "fields": _ref("schemas", "FieldValues"),
         }, additionalProperties=False),
+        # Generated from data/categories.yaml: every public field, typed (private ones never appear).
+        "FieldValues": {"type": "object", "additionalProperties": False,
+                        "properties": {fid: value_schema(f) for fid, f in public_field_defs().items()},
+                        "description": "The report's public structured values (its category's fields, "
+                                       "see /categories); a field without a value is left out."},
+        "CategoryField": obj({
+            "id": {"enum": list(public_field_defs())},
+            "type": {"enum": ["integer", "decimal", "date", "choice", "multi", "yesno", "text"]},
+            "label_ar": {"type": "string"}, "label_en": {"type": "string"}, "label": {"type": "string"},
+            "unit_ar": {"type": "string"}, "unit_en": {"type": "string"}, "unit": {"type": "string"},
+            "required": {"type": "boolean"},
+            "choices": {"type": "array", "items": obj(
+                {"id": {"type": "string"}, "label_ar": {"type": "string"}, "label_en": {"type": "string"},
+                 "label": {"type": "string"}}, additionalProperties=False)},
+            "max": {"type": "number", "description": "The largest value (numbers only)."},
+        }, required=["id", "type", "label_ar", "label_en", "label", "unit_ar", "unit_en", "unit", "required",
+                     "choices"], additionalProperties=False),
         "ReportUpdate": obj({
             "id": {"type": "integer"}, "report_id": {"type": "integer"},
             "source": {"enum": ["organizer", "public"]}, "text": {"type": "string"},
@@ -278,7 +297,10 @@ def _schemas(categories: list[str]) -> dict:
         "Category": obj({"id": {"type": "string"}, "label_en": {"type": "string"},
                          "label_ar": {"type": "string"}, "label": {"type": "string"},
                          "colour": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
-                         "icon": {"type": "string"}}, additionalProperties=False),
+                         "icon": {"type": "string"},
+                         "fields": {"type": "array", "items": _ref("schemas", "CategoryField"),
+                                    "description": "The category's public structured fields."}},
+                        additionalProperties=False),
         "Categories": obj({"lang": {"enum": ["ar", "en"]},
                            **{k: {"type": "array", "items": _ref("schemas", "Category")} for k in KINDS}},
                           additionalProperties=False),

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..store import queries
 from ..store.filters import ParameterError, filters_from_args
 from ..store.models import Report
+from ..store.public_fields import category_fields_json
 from ..store.reporting import get_taxonomy, public_dict
 from ..web.i18n import current_language
 from .cache import CACHE_CONTROL, PRIVATE_CACHE_CONTROL, cached_json
@@ -123,7 +124,13 @@ def categories():
     if langs and (len(langs) > 1 or langs[0] not in current_app.config["LANGUAGES"]):
         return json_response({"error": "'lang' must be one of " + ", ".join(current_app.config["LANGUAGES"]),
                       "parameter": "lang"}, status=400)
-    return json_response({"lang": current_language(), **get_taxonomy().as_dict(current_language())})
+    lang = current_language()
+    taxonomy = get_taxonomy().as_dict(lang)
+    # Each category's public structured fields (issue 20): what a report of it may carry.
+    for kind, cats in taxonomy.items():
+        for cat in cats:
+            cat["fields"] = category_fields_json(kind, cat["id"], lang)
+    return json_response({"lang": lang, **taxonomy})
 
 
 @bp.get("/v1/openapi.json")

@@ -25,6 +25,7 @@ from ..extensions import db
 from ..store import lifecycle, queries
 from ..store.layers import get_display_layers, get_layers, place_names
 from ..store.models import Report
+from ..store.public_fields import GIS_TYPES, export_column, export_value, public_field_defs
 from ..store.reporting import get_taxonomy, locate, public_dict
 from ..store.stats import area_totals, grouped_counts, min_public_count, public_count
 from ..web.labels import ORG_KIND_LABELS
@@ -115,10 +116,18 @@ def reports_frame(rows: list[dict], *, keep_colour: bool = False) -> gpd.GeoData
 
     The columns are fixed, so an empty or challenge-only export has the same schema as any other.
     """
-    frame = to_frame(rows)
+    frame = to_frame([{k: v for k, v in row.items() if k != "fields"} for row in rows])
     columns = [*REPORT_COLUMNS, *(("colour",) if keep_colour else ())]
     table = pd.DataFrame({c: frame[c] if c in frame.columns else pd.Series([None] * len(frame), dtype=object)
                           for c in columns})
+    # One column per public structured field (every category's, so every file has the same
+    # columns), typed for GIS: integer, real, date, boolean or text (issue 20).
+    types = dict(REPORT_TYPES)
+    for fid, field in public_field_defs().items():
+        name = export_column(fid, REPORT_COLUMNS)
+        table[name] = pd.Series([export_value(field, (row.get("fields") or {}).get(fid)) for row in rows],
+                                dtype=object, index=table.index)
+        types[name] = GIS_TYPES[field.type]
     for col in table.columns:
         if table[col].isna().all():
             table[col] = table[col].astype(object)  # an all-empty column is text, not float NaN
@@ -126,7 +135,7 @@ def reports_frame(rows: list[dict], *, keep_colour: bool = False) -> gpd.GeoData
         table["id"] = table["id"].astype("int64")
         table["demo"] = table["demo"].astype(bool)
     out = gpd.GeoDataFrame(table, geometry=frame.geometry.values, crs=4326)
-    out.attrs["column_types"] = dict(REPORT_TYPES)
+    out.attrs["column_types"] = types
     return out
 
 

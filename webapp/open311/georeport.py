@@ -77,8 +77,9 @@ def services(taxonomy, kinds: Iterable[str], lang: str, kind_labels: dict[str, s
     -------
     list of dict
         ``service_code, service_name, description, metadata, type, keywords, group``;
-        ``group`` is the kind, ``metadata`` false (no extra attributes), ``type`` blackbox
-        (a report gets no status updates a client could follow).
+        ``group`` is the kind, ``metadata`` true when the category has public structured
+        fields (its service definition lists them as attributes), ``type`` blackbox (a report
+        gets no status updates a client could follow).
     """
     out = []
     for kind in kinds:
@@ -87,7 +88,7 @@ def services(taxonomy, kinds: Iterable[str], lang: str, kind_labels: dict[str, s
                 "service_code": service_code(kind, cat.id),
                 "service_name": cat.label(lang),
                 "description": f"{kind_labels.get(kind, kind)}: {cat.label(lang)}",
-                "metadata": False,
+                "metadata": any(f.public for f in taxonomy.fields(kind, cat.id)),
                 "type": "blackbox",
                 "keywords": ", ".join([kind, cat.id]),
                 "group": kind,
@@ -95,9 +96,44 @@ def services(taxonomy, kinds: Iterable[str], lang: str, kind_labels: dict[str, s
     return out
 
 
-def service_definition(code: str) -> dict:
-    """A service definition: Ahya's services take no attributes beyond the standard fields."""
-    return {"service_code": code, "attributes": []}
+#: Structured field type (``geo.reference.fields.TYPES``) -> GeoReport attribute datatype.
+ATTRIBUTE_TYPES = {"integer": "number", "decimal": "number", "date": "datetime", "choice": "singlevaluelist",
+                   "yesno": "singlevaluelist", "multi": "multivaluelist", "text": "string"}
+
+
+def attributes(fields, lang: str, yes_no: tuple[str, str] = ("yes", "no")) -> list[dict]:
+    """The public structured fields of a category as GeoReport service attributes.
+
+    Parameters
+    ----------
+    fields : iterable of geo.reference.fields.Field
+        The category's fields; private ones are left out here as well.
+    lang : str
+        ``ar`` or ``en``: the language of ``description`` and of the values' names.
+    yes_no : tuple of str
+        The names of ``true`` and ``false`` for a yes/no field, in ``lang``.
+
+    Returns
+    -------
+    list of dict
+        The spec's attribute fields: ``variable`` (true: a value of the request, not a notice),
+        ``code`` (the field id), ``datatype``, ``required``, ``datatype_description`` (the unit),
+        ``order``, ``description`` (the label) and ``values`` (``key``/``name`` of each choice).
+    """
+    out = []
+    for order, field in enumerate((f for f in fields if f.public), start=1):
+        values = [{"key": c.id, "name": c.label(lang)} for c in field.choices]
+        if field.type == "yesno":
+            values = [{"key": "true", "name": yes_no[0]}, {"key": "false", "name": yes_no[1]}]
+        out.append({"variable": True, "code": field.id, "datatype": ATTRIBUTE_TYPES[field.type],
+                    "required": field.required, "datatype_description": field.unit(lang) or None,
+                    "order": order, "description": field.label(lang), "values": values})
+    return out
+
+
+def service_definition(code: str, attrs: list[dict] | None = None) -> dict:
+    """A service definition: the category's public structured fields as attributes."""
+    return {"service_code": code, "attributes": attrs or []}
 
 
 def discovery(endpoint_url: str, changeset: str, contact: str) -> dict:
@@ -138,7 +174,8 @@ def requested_time(observed_on: dt.date | str | None, created: dt.datetime | str
 
 
 def service_request(report: dict, *, status: str, service_name: str, address: str,
-                    media_url: str | None, created: dt.datetime | str | None = None) -> dict:
+                    media_url: str | None, created: dt.datetime | str | None = None,
+                    extensions: bool = False) -> dict:
     """One public report (``public_dict`` output) as a GeoReport service request.
 
     Parameters
@@ -158,6 +195,9 @@ def service_request(report: dict, *, status: str, service_name: str, address: st
 
     created : datetime or str, optional
         When the report was filed: ``requested_datetime`` when no observation date is known.
+    extensions : bool
+        Add ``extended_attributes`` (the "extensions=true" extension of GeoReport v2): the
+        report's public structured values under ``fields`` (attribute code -> value).
 
     Returns
     -------
@@ -188,6 +228,7 @@ def service_request(report: dict, *, status: str, service_name: str, address: st
         "lat": report["lat"],
         "long": report["lon"],
         "media_url": media_url,
+        **({"extended_attributes": {"fields": dict(report.get("fields") or {})}} if extensions else {}),
     }
 
 

@@ -19,6 +19,8 @@ from flask_babel import force_locale
 from sqlalchemy import and_, case, false, func, or_
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+from geo.reference.fields import Field, format_value
+
 from ..extensions import db
 from ..store import lifecycle, queries
 from ..store.layers import place_names
@@ -140,7 +142,13 @@ def services(fmt: str):
 def service(code: str, fmt: str):
     if code not in {s["service_code"] for s in _services("ar")}:
         return error(fmt, 404, "unknown service_code")
-    return _respond(fmt, open311.service_definition(code), "service_definition", None)
+    lang = _lang()
+    kind, category = open311.split_service_code(code)
+    fields = get_taxonomy().fields(kind, category)
+    # The words of the report pages (geo.reference.fields.format_value).
+    yes_no = tuple(format_value(Field("x", "yesno", "", ""), v, lang) for v in (True, False))
+    attrs = open311.attributes(fields, lang, yes_no)
+    return _respond(fmt, open311.service_definition(code, attrs), "service_definition", None)
 
 
 def _requested_bounds(stmt, start: dt.datetime | None, end: dt.datetime | None):
@@ -166,8 +174,19 @@ def _requested_order():
     return day.desc(), time.desc().nulls_last(), Report.id.desc()
 
 
+def _extensions() -> bool:
+    """``extensions=true`` asks for ``extended_attributes`` (the public structured values)."""
+    value = request.args.get("extensions")
+    if value is None:
+        return False
+    if value not in ("true", "false"):
+        raise open311.Open311Error("extensions must be true or false")
+    return value == "true"
+
+
 def _as_requests(reports: list[Report], lang: str) -> list[dict]:
     taxonomy = get_taxonomy()
+    extensions = _extensions()
     names = place_names()
     out = []
     for report in reports:
@@ -179,7 +198,8 @@ def _as_requests(reports: list[Report], lang: str) -> list[dict]:
         out.append(open311.service_request(
             data, status="closed" if lifecycle.is_closed(report.lifecycle) else "open",
             service_name=cat.label(lang) if cat else data["category"],
-            address=area.get(lang) or area.get("en") or "", media_url=photo, created=report.created_at))
+            address=area.get(lang) or area.get("en") or "", media_url=photo, created=report.created_at,
+            extensions=extensions))
     return out
 
 
