@@ -172,3 +172,13 @@ def test_empty_database(client):
 def test_api_404_is_json(client):
     resp = client.get("/api/v1/nope")
     assert resp.status_code == 404 and resp.is_json
+
+
+def test_request_line_over_gunicorns_limit_is_a_declared_414(client):
+    """Issue 19: gunicorn answers 414 past 4,094 bytes; the API does the same and declares it."""
+    resp = client.get("/api/v1/reports?q=" + "a" * 4100)
+    assert resp.status_code == 414 and resp.get_json()["status"] == 414
+    assert client.get("/api/v1/reports?q=" + "a" * 90).status_code == 200
+    doc = client.get("/api/v1/openapi.json").get_json()
+    for path, item in doc["paths"].items():
+        assert "414" in item["get"]["responses"], path
