@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from geo.drawing.excerpt import EXCERPT_CHARS
+from geo.reference.fields import json_schema
 from geo.reference.taxonomy import KINDS
 from geo.spatial.privacy import PRECISIONS
 
@@ -197,6 +198,16 @@ def _parameters(categories: list[str], slugs: list[str]) -> dict:
     return out
 
 
+def _report_fields() -> dict:
+    """The public structured fields of every category (ids are unique across categories)."""
+    taxonomy = get_taxonomy()
+    properties = {f.id: json_schema(f) for kind in KINDS for cat in taxonomy.categories(kind)
+                  for f in cat.fields if f.public}
+    return {"type": "object", "additionalProperties": False, "properties": properties,
+            "description": "The report's structured fields (data/categories.yaml): public ones only, "
+                           "those its category declares; a field not filled in is absent."}
+
+
 def _schemas(categories: list[str]) -> dict:
     position = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 3}
     ring = {"type": "array", "items": position, "minItems": 4}
@@ -240,7 +251,9 @@ def _schemas(categories: list[str]) -> dict:
             "updates": {"type": "integer", "minimum": 0, "description": "Published updates."},
             "affected_areas": {"type": "integer", "minimum": 0,
                                "description": "Areas that said this challenge affects them too."},
+            "fields": _ref("schemas", "ReportFields"),
         }, additionalProperties=False),
+        "ReportFields": _report_fields(),
         "ReportUpdate": obj({
             "id": {"type": "integer"}, "report_id": {"type": "integer"},
             "source": {"enum": ["organizer", "public"]}, "text": {"type": "string"},
