@@ -55,7 +55,7 @@ def test_geojson_of_published_reports_only(client, reports):
     props = feature["properties"]
     assert set(props) == {"id", "kind", "category", "title", "excerpt", "area", "precision",
                           "observed_on", "organization", "link", "is_demo", "url", "organization_record",
-                          "status", "updates", "affected_areas"}
+                          "status", "updates", "affected_areas", "fields"}
     assert props["status"] == "reported" and props["updates"] == 0 and props["affected_areas"] == 0
     assert props["area"] == "silwan" and props["observed_on"] == "2026-10-01"
     assert props["url"] == f"/reports/{reports['housing']}"

@@ -65,7 +65,7 @@ def test_categories_list_their_public_fields(client):
 
 def test_openapi_schema_is_generated_from_the_taxonomy(client, reports):
     doc = client.get("/api/v1/openapi.json").get_json()
-    values = doc["components"]["schemas"]["FieldValues"]
+    values = doc["components"]["schemas"]["ReportFields"]
     assert values["additionalProperties"] is False and "case_number" not in values["properties"]
     props = values["properties"]
     assert props["people_displaced"]["type"] == "integer" and props["land_dunums"]["type"] == "number"

@@ -18,7 +18,7 @@ from ..store.organizations import public_lookup
 #: Fields of ``public_dict`` copied into a feature's properties (the full description is not:
 #: the map shows an excerpt, the permalink the whole text).
 PROPERTIES = ("id", "kind", "category", "title", "area", "precision", "observed_on",
-              "organization", "link", "is_demo", "status")
+              "organization", "link", "is_demo", "status", "fields")
 
 
 def report_feature(public: dict, url: str, counts: dict | None = None) -> dict:
@@ -35,8 +35,6 @@ def report_feature(public: dict, url: str, counts: dict | None = None) -> dict:
     props["excerpt"] = excerpt(public.get("description") or "")
     props["url"] = url
     props["organization_record"] = organization_ref(public.get("organization_id"))
-    # The public structured values only (public_dict has dropped the private ones).
-    props["fields"] = public.get("fields") or {}
     return {"type": "Feature", "id": public["id"],
             "geometry": {"type": "Point", "coordinates": [public["lon"], public["lat"]]},
             "properties": props}

@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from geo.drawing.excerpt import EXCERPT_CHARS
+from geo.reference.fields import json_schema
 from geo.reference.taxonomy import KINDS
 from geo.spatial.privacy import PRECISIONS
 
@@ -20,7 +21,7 @@ from ..store.filters import BBOX, CONTROL_CHARS, MAX_QUERY
 from ..store.layers import place_slugs
 from ..store.lifecycle import ALL_STATES, STATUS_VALUES
 from ..store.models import ORG_KINDS
-from ..store.public_fields import public_field_defs, value_schema
+from ..store.public_fields import public_field_defs
 from ..store.queries import DEFAULT_LIMIT, MAX_LIMIT
 from ..store.reporting import get_taxonomy
 from ..web.routing import MAX_ID
@@ -203,6 +204,16 @@ def _parameters(categories: list[str], slugs: list[str]) -> dict:
     return out
 
 
+def _report_fields() -> dict:
+    """The public structured fields of every category (ids are unique across categories)."""
+    taxonomy = get_taxonomy()
+    properties = {f.id: json_schema(f) for kind in KINDS for cat in taxonomy.categories(kind)
+                  for f in cat.fields if f.public}
+    return {"type": "object", "additionalProperties": False, "properties": properties,
+            "description": "The report's structured fields (data/categories.yaml): public ones only, "
+                           "those its category declares; a field not filled in is absent."}
+
+
 def _schemas(categories: list[str]) -> dict:
     position = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 3}
     ring = {"type": "array", "items": position, "minItems": 4}
@@ -246,13 +257,9 @@ def _schemas(categories: list[str]) -> dict:
             "updates": {"type": "integer", "minimum": 0, "description": "Published updates."},
             "affected_areas": {"type": "integer", "minimum": 0,
                                "description": "Areas that said this challenge affects them too."},
-            "fields": _ref("schemas", "FieldValues"),
+            "fields": _ref("schemas", "ReportFields"),
         }, additionalProperties=False),
-        # Generated from data/categories.yaml: every public field, typed (private ones never appear).
-        "FieldValues": {"type": "object", "additionalProperties": False,
-                        "properties": {fid: value_schema(f) for fid, f in public_field_defs().items()},
-                        "description": "The report's public structured values (its category's fields, "
-                                       "see /categories); a field without a value is left out."},
+        "ReportFields": _report_fields(),
         "CategoryField": obj({
             "id": {"enum": list(public_field_defs())},
             "type": {"enum": ["integer", "decimal", "date", "choice", "multi", "yesno", "text"]},

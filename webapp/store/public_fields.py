@@ -1,8 +1,9 @@
-"""The public structured fields as the outward formats show them: API, OpenAPI, Open311, exports.
+"""The public structured fields as the outward formats show them: API, exports.
 
 ``store.report_fields`` checks and stores the values; this module says how the *public* ones
-look outside (issue 20): one column per field in every export with its GIS type, the JSON
-schema of each in the OpenAPI document, the field list of ``/api/v1/categories``. Private
+look outside (issue 20): one column per field in every export with its GIS type, the field
+list of ``/api/v1/categories`` (and its OpenAPI enum of ids; the values' schema is
+``geo.reference.fields.json_schema``). Private
 fields (``public: false``) are never listed here, so no output built on this module can name
 one, let alone show its value (values come from ``reporting.public_dict``, which drops them).
 """
@@ -69,20 +70,3 @@ def category_fields_json(kind: str, category: str, lang: str) -> list[dict]:
         out.append(item)
     return out
 
-
-def value_schema(field: Field) -> dict:
-    """The JSON schema of one field's value (OpenAPI ``ReportProperties.fields``)."""
-    choices = [c.id for c in field.choices]
-    schema = {
-        "integer": {"type": "integer", "minimum": 0},
-        "decimal": {"type": "number", "minimum": 0},
-        "date": {"type": "string", "format": "date"},
-        "choice": {"enum": choices},
-        "multi": {"type": "array", "items": {"enum": choices}, "uniqueItems": True},
-        "yesno": {"type": "boolean"},
-        "text": {"type": "string"},
-    }[field.type]
-    if field.numeric and field.limit is not None:
-        schema["maximum"] = field.limit
-    unit = f" ({field.unit_en})" if field.unit_en else ""
-    return {**schema, "description": f"{field.label_en}{unit}"}
