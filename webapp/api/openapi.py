@@ -261,7 +261,7 @@ def _schemas(categories: list[str]) -> dict:
         }, additionalProperties=False),
         "ReportFields": _report_fields(),
         "CategoryField": obj({
-            "id": {"enum": list(public_field_defs())},
+            "id": {"enum": list(public_field_defs())} if public_field_defs() else {"type": "string"},
             "type": {"enum": ["integer", "decimal", "date", "choice", "multi", "yesno", "text"]},
             "label_ar": {"type": "string"}, "label_en": {"type": "string"}, "label": {"type": "string"},
             "unit_ar": {"type": "string"}, "unit_en": {"type": "string"}, "unit": {"type": "string"},
