@@ -367,8 +367,8 @@ def clean_values(fields: tuple[Field, ...], raw: Mapping, today: dt.date, *,
     Returns
     -------
     values : dict
-        Field id → typed value, only for fields given and valid (what the reports table's
-        ``fields`` column stores).
+        Field id → typed value, only for fields given and valid (what the reports' ``fields``
+        column stores).
     problems : dict
         Field id → (code, parameters); empty when everything passes.
     """
@@ -406,6 +406,26 @@ def public_values(fields: tuple[Field, ...], values: Mapping | None) -> dict:
     if not values:
         return {}
     return {f.id: values[f.id] for f in fields if f.public and f.id in values}
+
+
+def json_schema(f: Field) -> dict:
+    """The JSON Schema of a stored value of ``f`` (OpenAPI documents, API clients' checks)."""
+    if f.type == "integer":
+        schema = {"type": "integer", "minimum": 0, "maximum": int(f.limit)}
+    elif f.type == "decimal":
+        schema = {"type": "number", "minimum": 0, "maximum": f.limit}
+    elif f.type == "date":
+        schema = {"type": "string", "format": "date"}
+    elif f.type == "choice":
+        schema = {"enum": [c.id for c in f.choices]}
+    elif f.type == "multi":
+        schema = {"type": "array", "items": {"enum": [c.id for c in f.choices]}, "uniqueItems": True}
+    elif f.type == "yesno":
+        schema = {"type": "boolean"}
+    else:
+        schema = {"type": "string", "maxLength": TEXT_MAX}
+    unit = f" ({f.unit_en})" if f.unit_en else ""
+    return {**schema, "description": f"{f.label_en}{unit}"}
 
 
 def format_value(f: Field, value, lang: str) -> str:

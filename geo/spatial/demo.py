@@ -13,6 +13,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from geo.reference.fields import EARLIEST_DATE, Field
+
 #: Every demo title starts with one of these, so nobody mistakes a demo report for a real one.
 DEMO_PREFIX = {"ar": "[تجريبي]", "en": "[DEMO]"}
 #: Mostly approximate, like real reports; some exact and some area-only to exercise every path.
@@ -133,8 +135,71 @@ def _spread(ids: list[str], n: int, rng: np.random.Generator) -> list[str]:
     return out[:n]
 
 
+#: Share of a demo report's structured fields that are filled in (real reports miss some).
+FIELD_FILL = 0.85
+#: Choice weights for demo values: the common case first (most demolitions are carried out by the
+#: authorities; self-demolition under order is frequent in Jerusalem).
+_CHOICE_WEIGHTS = {"demolished_by": {"authorities": 0.7, "self_demolition": 0.25, "unknown": 0.05},
+                   "stage": {"demolished": 0.6, "order_issued": 0.3, "order_frozen": 0.1},
+                   "obstacle": {"checkpoint": 0.35, "wall": 0.2, "gate": 0.15, "road_closure": 0.25,
+                                "other": 0.05}}
+
+
+def _count(rng: np.random.Generator, low: int, high: int) -> int:
+    return int(rng.integers(low, high + 1))
+
+
+def demo_field_values(fields: tuple[Field, ...], observed_on: dt.date, rng: np.random.Generator) -> dict:
+    """Plausible structured values for a demo report (typed as ``clean_values`` returns them).
+
+    The shipped fields get numbers of the right size and consistent with each other (housing
+    units from structures, people from units, children about half of them, students from
+    classrooms, an order date before the observation); any other field a value of its type.
+    Private fields stay empty: demo data has no case numbers.
+    """
+    out: dict = {}
+    for f in fields:
+        if not f.public or rng.random() > FIELD_FILL:
+            continue
+        if f.id in _CHOICE_WEIGHTS and f.type == "choice":
+            weights = _CHOICE_WEIGHTS[f.id]
+            ids = [c.id for c in f.choices if c.id in weights]
+            p = np.array([weights[i] for i in ids])
+            out[f.id] = str(rng.choice(ids, p=p / p.sum()))
+        elif f.type == "integer":
+            out[f.id] = _count(rng, 1, 20)
+        elif f.type == "decimal":
+            out[f.id] = round(float(rng.uniform(0.5, 40)), 1)
+        elif f.type == "date":
+            day = observed_on - dt.timedelta(days=_count(rng, 30, 900))
+            out[f.id] = max(EARLIEST_DATE, day).isoformat()
+        elif f.type == "choice":
+            out[f.id] = str(rng.choice([c.id for c in f.choices]))
+        elif f.type == "multi":
+            k = _count(rng, 1, min(2, len(f.choices)))
+            chosen = set(rng.choice([c.id for c in f.choices], size=k, replace=False).tolist())
+            out[f.id] = [c.id for c in f.choices if c.id in chosen]
+        elif f.type == "yesno":
+            out[f.id] = bool(rng.random() < 0.4)
+    # The shipped counts, sized like real reports and consistent with each other.
+    structures = _count(rng, 1, 3) if rng.random() < 0.8 else _count(rng, 4, 12)
+    units = structures + _count(rng, 0, structures)
+    people = units * _count(rng, 3, 8)
+    plausible = {"structures": structures, "housing_units": units, "people_displaced": people,
+                 "children_displaced": int(round(people * rng.uniform(0.35, 0.6))),
+                 "classrooms_missing": _count(rng, 1, 12), "households_affected": _count(rng, 5, 400),
+                 "days_without_water": _count(rng, 1, 30),
+                 "land_dunums": round(float(rng.uniform(0.5, 60)), 1)}
+    plausible["students_affected"] = plausible["classrooms_missing"] * _count(rng, 20, 35)
+    for fid, value in plausible.items():
+        if fid in out:
+            out[fid] = value
+    return out
+
+
 def demo_reports(areas: gpd.GeoDataFrame, categories: dict[str, list[dict]], n: int, seed: int = 0,
-                 today: dt.date | None = None) -> list[dict]:
+                 today: dt.date | None = None,
+                 fields: dict[tuple[str, str], tuple[Field, ...]] | None = None) -> list[dict]:
     """Field dicts for ``n`` synthetic reports spread over the areas.
 
     Parameters
@@ -150,6 +215,9 @@ def demo_reports(areas: gpd.GeoDataFrame, categories: dict[str, list[dict]], n: 
         Seed of the random generator: the same seed gives the same reports.
     today : datetime.date, optional
         Latest observation date (defaults to today).
+    fields : dict, optional
+        Structured fields per ``(kind, category id)`` (``Taxonomy.fields``): each report then
+        carries ``fields``, plausible values from :func:`demo_field_values`.
 
     Returns
     -------
@@ -191,6 +259,13 @@ def demo_reports(areas: gpd.GeoDataFrame, categories: dict[str, list[dict]], n: 
             "contact": "", "is_demo": True, "area_hint": area["slug"],
         })
     _link_initiatives(out, categories, rng)
+    if fields:
+        # Their own generator: adding fields leaves every other demo value as it was.
+        field_rng = np.random.default_rng([seed, 20])
+        for report in out:
+            declared = fields.get((report["kind"], report["category"]), ())
+            if declared:
+                report["fields"] = demo_field_values(declared, report["observed_on"], field_rng)
     return out
 
 

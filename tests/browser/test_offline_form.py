@@ -90,6 +90,8 @@ def test_an_offline_suggestion_arrives_once_with_its_photo(offline_app, offline_
     context.set_offline(True)
     page.check("#kind-0")
     page.select_option("#category", "water")
+    page.fill("#field-households_affected", "12")
+    page.check("#field-services_affected-sewage")
     page.fill("#lat", str(SILWAN[1]))
     page.fill("#lon", str(SILWAN[0]))
     page.fill("#title", TITLE)
@@ -101,6 +103,7 @@ def test_an_offline_suggestion_arrives_once_with_its_photo(offline_app, offline_
     status = page.locator("#offline-status")
     expect(status).to_contain_text(WAITING_AR, use_inner_text=True)
     expect(page.locator("#title")).to_have_value("")  # the form is free for the next report
+    expect(page.locator("#fields-challenge-water")).to_be_hidden()  # reset: no category chosen
     assert reports(offline_app) == []
 
     # Still offline: the page comes from the worker's cache and still lists what waits.
@@ -119,6 +122,7 @@ def test_an_offline_suggestion_arrives_once_with_its_photo(offline_app, offline_
     assert len(stored) == 1
     report = stored[0]
     assert (report.title, report.category) == (TITLE, "water")
+    assert report.fields == {"households_affected": 12, "services_affected": ["sewage"]}
     assert (report.status, report.source) == ("pending", "public")
     assert report.contact == "050-0000000"
     assert re.fullmatch(UUID4, report.client_key)

@@ -1,4 +1,4 @@
-"""The organizer form in a real browser: choose a category, click the map in Silwan, save.
+"""The organizer form in a real browser: choose a category, fill its fields, click the map in Silwan, save.
 
 Uses the live server, Chromium and tile stubs of ``tests/browser/conftest.py``; the
 organizer account is created in the live app's database by this test (emptied before each
@@ -79,6 +79,16 @@ def test_organizer_adds_a_challenge_by_clicking_the_map(page, network, live_app,
     typed_lon = float(page.input_value("#lon"))
     assert typed_lat == pytest.approx(lat, abs=2e-4) and typed_lon == pytest.approx(lon, abs=2e-4)
     page.wait_for_function("() => !!AHYA_PICK.marker()")
+    # The chosen category's structured fields only; another category's are hidden and not sent.
+    expect(page.locator("#fields-challenge-housing")).to_be_visible()
+    expect(page.locator("#fields-challenge-water")).to_be_hidden()
+    page.fill("#field-people_displaced", "٧")
+    page.select_option("#category", "water")
+    expect(page.locator("#fields-challenge-housing")).to_be_hidden()
+    expect(page.locator("#fields-challenge-housing")).to_have_js_property("disabled", True)
+    page.fill("#field-households_affected", "30")  # typed, then the category changes back
+    page.select_option("#category", "housing")
+    expect(page.locator("#fields-challenge-water")).to_be_hidden()
 
     title = "بيت مهدد بالهدم في وادي حلوة"
     created_titles.append(title)
@@ -92,6 +102,7 @@ def test_organizer_adds_a_challenge_by_clicking_the_map(page, network, live_app,
         assert report is not None
         assert (report.kind, report.category, report.area) == ("challenge", "housing", "silwan")
         assert report.status == "published" and report.precision == "approximate"
+        assert report.fields == {"people_displaced": 7}
         assert (report.lon, report.lat) == pytest.approx((typed_lon, typed_lat), abs=1e-6)
         db.session.remove()
     assert network.foreign_requests() == [] and network.violations == []

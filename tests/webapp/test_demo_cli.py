@@ -70,3 +70,16 @@ def test_load_without_seed_and_clear_when_empty(app, runner):
 def test_bad_count_is_refused(runner):
     result = runner.invoke(args=["demo", "load", "--count", "0"])
     assert result.exit_code != 0
+
+
+def test_demo_reports_carry_structured_fields_shown_on_their_pages(app, runner, client):
+    assert runner.invoke(args=["demo", "load", "--count", "60", "--seed", "4"]).exit_code == 0
+    with app.app_context():
+        housing = db.session.scalars(db.select(Report).where(
+            Report.category == "housing", Report.kind == "challenge")).all()
+        filled = [r for r in housing if r.fields.get("people_displaced")]
+        assert filled and all(r.is_demo for r in housing)
+        report = filled[0]
+        rid, people = report.id, report.fields["people_displaced"]
+    page = client.get(f"/reports/{rid}?lang=en").get_data(as_text=True)
+    assert f"{people:,} people" in page and "Demo" in page

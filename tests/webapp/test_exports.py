@@ -278,3 +278,69 @@ def test_standalone_map_file(client, world):
     ids = sorted(int(i) for i in re.findall(r'"type":"Feature","id":(\d+)', page))
     assert ids == sorted([world["ids"]["housing"], world["ids"]["water"]])
     assert "Water cut, 3 days" in page and "tiles.example.test" in page
+
+
+LONG_AR = ("هدمت الجرافات ثلاثة منازل في حي البستان فجر اليوم، وشُرّدت أربع عائلات بينها أطفال. " * 4).strip()
+
+
+def test_exports_keep_full_text_and_date_types(client, make_report, tmp_path):
+    """Issue 19: no export loses text; dates are dates in GeoPackage and Shapefile."""
+    import datetime as dt
+
+    rid = make_report(title="هدم في البستان", description=LONG_AR, observed_on=dt.date(2014, 3, 9))
+    assert len(LONG_AR.encode("utf-8")) > 254
+    # Shapefile: the field is cut, the full text is in reports_full.csv, joined by id.
+    shp = tmp_path / "r.shp.zip"
+    shp.write_bytes(get_file(client, "/export/reports.shp.zip").data)
+    info = pyogrio.read_info(shp, layer="reports")
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert types["observed"] == "datetime64[D]" and types["published"] == "datetime64[D]"
+    assert types["id"] == "int64"
+    row = gpd.read_file(shp, layer="reports", engine="pyogrio").iloc[0]
+    assert str(row["observed"])[:10] == "2014-03-09" and row["descr"] != LONG_AR
+    with zipfile.ZipFile(shp) as archive:
+        fields = list(csv.DictReader(io.StringIO(archive.read("fields.csv").decode())))
+        assert "reports_full.csv" in archive.read("README.txt").decode().replace("<layer>", "reports")
+    assert {r["original"]: r["full_values"] for r in fields if r["layer"] == "reports"}[
+        "description"] == "reports_full.csv"
+    full = gpd.read_file(f"/vsizip/{shp}/reports_full.csv", engine="pyogrio").set_index("id")
+    assert full.loc[rid, "description"] == LONG_AR  # every Arabic letter, read back through GDAL
+    assert str(full.loc[rid, "published_at"])[:4] == str(dt.datetime.now(dt.UTC).year)
+    # GeoPackage: the full text, real Date/DateTime fields, version 1.2 (no GDAL 3.6 warning).
+    gpkg = tmp_path / "r.gpkg"
+    gpkg.write_bytes(get_file(client, "/export/reports.gpkg").data)
+    for layer, date_cols in (("reports", ("observed_on", "published_at")),
+                             ("updates", ("happened_on", "published_at")),
+                             ("organizations", ("published_at",))):
+        info = pyogrio.read_info(gpkg, layer=layer)
+        types = dict(zip(info["fields"], info["dtypes"], strict=True))
+        assert all(types[c].startswith("datetime64") for c in date_cols), (layer, types)
+    reports = gpd.read_file(gpkg, layer="reports", engine="pyogrio")
+    assert reports.loc[0, "description"] == LONG_AR
+    assert str(reports.loc[0, "observed_on"])[:10] == "2014-03-09"
+    import sqlite3
+
+    with sqlite3.connect(gpkg) as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == 10200
+    # CSV: the .csvt beside it (same name) types the columns for GDAL and QGIS.
+    resp = get_file(client, "/export/reports.csvt")
+    assert re.fullmatch(r'attachment; filename="ahya-reports-\d{8}\.csvt"',
+                        resp.headers["Content-Disposition"])
+    csv_path = tmp_path / "ahya-reports.csv"
+    csv_path.write_bytes(get_file(client, "/export/reports.csv").data)
+    csv_path.with_suffix(".csvt").write_bytes(resp.data)
+    info = pyogrio.read_info(csv_path)
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert types["id"] == "int64" and types["observed_on"] == "datetime64[D]", types
+    back = gpd.read_file(csv_path, engine="pyogrio")
+    assert back.loc[0, "description"] == LONG_AR and back.geometry.iloc[0] is not None
+
+
+@pytest.mark.parametrize("what", ["reports", "areas", "organizations", "updates"])
+def test_csvt_matches_the_csv_columns(client, world, what):
+    header = next(csv.reader(io.StringIO(get_file(client, f"/export/{what}.csv").data.decode("utf-8-sig"))))
+    types = get_file(client, f"/export/{what}.csvt").data.decode().strip().split(",")
+    assert len(types) == len(header) and types[-3:] == ["CoordX", "CoordY", "WKT"]
+    assert dict(zip(header, types, strict=True))["id" if what != "areas" else "reports"] == "Integer64"
+    assert client.get(f"/export/{what}.csvt?kind=bad").status_code == (200 if what == "organizations"
+                                                                         else 400)

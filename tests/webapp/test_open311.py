@@ -70,9 +70,13 @@ def world(app, make_report):
         db.session.commit()
         change_status(db.session.get(Report, ids["rejected"]), "reject", admin, "private reason")
         change_status(db.session.get(Report, ids["archived"]), "archive", admin)
-        # Publication times a week apart, for the date filters.
+        # Publication times a week apart; requested_datetime (the date filters) is the observation
+        # day, else the filing time: water has no observation day and was filed on 8 November.
         for n, key in enumerate(("housing", "water", "initiative")):
             db.session.get(Report, ids[key]).published_at = dt.datetime(2026, 11, 1 + 7 * n, 12, 0)
+            db.session.get(Report, ids[key]).observed_on = dt.date(2026, 11, 1 + 7 * n)
+        db.session.get(Report, ids["water"]).observed_on = None
+        db.session.get(Report, ids["water"]).created_at = dt.datetime(2026, 11, 8, 12, 0)
         db.session.commit()
         rows = {k: db.session.get(Report, i) for k, i in ids.items()}
         exact = {k: (r.lon, r.lat, r.public_lon, r.public_lat) for k, r in rows.items()}
@@ -147,7 +151,9 @@ def test_services_are_the_categories(app, client):
     assert len(services) == len(expected)
     for s in services:
         assert set(s) == SERVICE_FIELDS
-        assert s["type"] in SERVICE_TYPES and s["metadata"] is False
+        assert s["type"] in SERVICE_TYPES
+        # metadata: the category has public structured fields, listed as attributes.
+        assert s["metadata"] is any(f.public for f in expected[s["service_code"]].fields)
         assert s["group"] == s["service_code"].split(".")[0]
         assert s["service_name"] == expected[s["service_code"]].label("ar")  # Arabic by default
     in_english = client.get(f"{BASE}/services.json?lang=en").get_json()
@@ -162,7 +168,7 @@ def test_services_xml(client):
     assert services and all(set(children(s)) == SERVICE_FIELDS for s in services)
     housing = next(s for s in services if s.findtext("service_code") == "challenge.housing")
     assert housing.findtext("service_name") == "Housing & demolitions"
-    assert housing.findtext("metadata") == "false" and housing.findtext("group") == "challenge"
+    assert housing.findtext("metadata") == "true" and housing.findtext("group") == "challenge"
 
 
 def test_service_definition(client):
@@ -192,8 +198,15 @@ def test_requests_json_are_exactly_the_published_reports(client, world):
     assert housing["agency_responsible"] == "Silwan committee"
     assert housing["media_url"] == f"http://localhost/photos/{'a' * 32}.jpg"
     assert housing["description"].startswith("Demolition order")
-    assert housing["requested_datetime"] == "2026-11-01T12:00:00Z"
-    assert by_id[world["ids"]["water"]]["media_url"] is None
+    # Requested when observed (midnight UTC of the day), updated when published.
+    assert housing["requested_datetime"] == "2026-11-01T00:00:00Z"
+    assert housing["updated_datetime"] == "2026-11-01T12:00:00Z"
+    water = by_id[world["ids"]["water"]]
+    assert water["media_url"] is None
+    assert water["requested_datetime"] == "2026-11-08T12:00:00Z"  # no observation day: when filed
+    # Newest requested first.
+    assert [int(r["service_request_id"]) for r in requests] == [
+        world["ids"]["initiative"], world["ids"]["water"], world["ids"]["housing"]]
 
 
 def test_requests_show_the_public_point_never_the_exact_one(app, client, world):
@@ -357,3 +370,74 @@ def test_an_open311_client_reads_what_the_map_shows(client, world):
     requests = {int(r["service_request_id"]): [r["long"], r["lat"]]
                 for r in json.loads(client.get(f"{BASE}/requests.json").data)}
     assert requests == api
+
+
+def test_requested_datetime_is_the_observation_not_the_import(app, client, make_report):
+    """A 2014 survey row imported today says 2014; the rows of one import keep their own days."""
+    old = make_report(title="Survey 2014", observed_on=dt.date(2014, 3, 9))
+    newer = make_report(title="Survey 2015", observed_on=dt.date(2015, 6, 1))
+    by_id = {int(r["service_request_id"]): r for r in client.get(f"{BASE}/requests.json").get_json()}
+    assert by_id[old]["requested_datetime"] == "2014-03-09T00:00:00Z"
+    assert by_id[newer]["requested_datetime"] == "2015-06-01T00:00:00Z"
+    assert by_id[old]["updated_datetime"][:4] == str(dt.datetime.now(dt.UTC).year)
+    assert ids_of(client, "end_date=2014-12-31T23:59:59Z") == [old]
+    assert ids_of(client, "start_date=2015-01-01&end_date=2015-12-31T00:00:00Z") == [newer]
+    root = xml(client.get(f"{BASE}/requests/{old}.xml"))
+    assert root.findtext("request/requested_datetime") == "2014-03-09T00:00:00Z"
+
+
+def test_every_request_is_reachable_by_page(app, client, monkeypatch, make_report):
+    """Past the 1,000 cap (here 3): page/page_size reach every request once, with Link headers."""
+    from webapp.open311 import georeport as open311
+
+    monkeypatch.setattr(open311, "MAX_REQUESTS", 3)
+    made = {make_report(title=f"r{n}", observed_on=dt.date(2020, 1, 1 + n % 3)) for n in range(8)}
+    first = client.get(f"{BASE}/requests.json")
+    assert len(first.get_json()) == 3 and 'rel="next"' in first.headers["Link"]
+    seen, url = [], f"{BASE}/requests.json"
+    for _ in range(10):
+        resp = client.get(url)
+        seen += [int(r["service_request_id"]) for r in resp.get_json()]
+        nxt = re.search(r'<http://localhost([^>]+)>; rel="next"', resp.headers.get("Link", ""))
+        if not nxt:
+            break
+        url = nxt[1]
+    assert sorted(seen) == sorted(made) and len(seen) == len(made)  # each once, none skipped
+    two = [int(r["service_request_id"])
+           for r in client.get(f"{BASE}/requests.json?page_size=2&page=2").get_json()]
+    assert two == seen[2:4]
+    assert client.get(f"{BASE}/requests.json?page=9").get_json() == []
+    root = xml(client.get(f"{BASE}/requests.xml?page=3&page_size=3&lang=en"))
+    assert [int(r.findtext("service_request_id")) for r in root.findall("request")] == seen[6:]
+    resp = client.get(f"{BASE}/requests.json?page=2&page_size=3&service_code=challenge.housing")
+    assert "service_code=challenge.housing" in resp.headers["Link"] and 'rel="prev"' in resp.headers["Link"]
+
+
+@pytest.mark.parametrize("query", ["page=0", "page=-1", "page=abc", "page_size=0", "page_size=1001",
+                                   "page=1.5", "page_size=", "page=" + "9" * 30])
+def test_bad_pages_are_400(client, query):
+    assert "page" in assert_error_json(client.get(f"{BASE}/requests.json?{query}"), 400)
+    assert_error_xml(client.get(f"{BASE}/requests.xml?{query}"), 400)
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("path", ["requests.json", "requests.xml", "services.json", "discovery.xml",
+                                  "requests/1.json", "services/challenge.housing.xml", "discovery"])
+def test_other_methods_are_405_in_georeport_form(client, method, path):
+    resp = client.open(f"{BASE}/{path}", method=method, data={"service_code": "challenge.housing"})
+    (assert_error_xml if path.endswith(".xml") else assert_error_json)(resp, 405)
+    assert "GET" in resp.headers["Allow"] and "POST" not in resp.headers["Allow"]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+@pytest.mark.parametrize("path", ["/open311", "/open311/", "/open311/v3/requests.json",
+                                  "/open311/v2/nothing.xml", "/open311/v2/requests.json/extra",
+                                  "/open311/v2/"])
+def test_unknown_paths_are_404_in_georeport_form(client, method, path):
+    resp = client.open(path, method=method)
+    (assert_error_xml if path.endswith(".xml") else assert_error_json)(resp, 404)
+
+
+def test_head_and_options_still_work(client):
+    assert client.head(f"{BASE}/requests.json").status_code == 200
+    assert client.options(f"{BASE}/requests.json").status_code == 200

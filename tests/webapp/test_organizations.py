@@ -165,9 +165,13 @@ def test_filters_in_the_directory_and_the_api(app, client, login):
     rest = client.get(first["next"].removeprefix("http://localhost")).get_json()
     assert [o["id"] for o in rest["organizations"]] == [ids[0]] and not rest["truncated"]
     for bad in ("?area=nowhere", "?category=aliens", "?kind=club", "?limit=0", "?cursor=forged",
-                "?q=" + "x" * 200):
+                "?q=" + "x" * 200, "?cursor=0.0", "?area=&category=&kind=", "?kind=", "?limit=",
+                "?cursor="):
         resp = client.get("/api/v1/organizations" + bad)
         assert resp.status_code == 400 and resp.get_json()["parameter"], bad
+    assert api("?q=") == api("")  # no words: every organization
+    # The directory page's GET form sends untouched fields empty: "any" there.
+    assert client.get("/organizations?area=&category=&kind=").status_code == 200
 
     html = client.get("/organizations?area=beit-hanina&kind=community_group").get_data(as_text=True)
     assert "Beit Hanina Water Group" in html and "مدرسة سلوان" not in html and "مركز قانوني" not in html

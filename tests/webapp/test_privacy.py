@@ -420,3 +420,62 @@ def test_a_backup_download_is_for_admins_only(app, client, world, make_user):
         assert page.status_code == 200
         for marker in (CONTACT, PASSWORD, REASON, UNPUBLISHED):
             assert marker not in _text(page), (marker, url)
+
+
+def _file_texts(data: bytes, tmp_path) -> str:
+    """Every text in an export file: zip members opened, GeoPackage tables read (not raw bytes:
+    SQLite pages could split a string)."""
+    import io
+    import sqlite3
+    import zipfile
+
+    if data[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "\n".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+    if data[:16] == b"SQLite format 3\x00":
+        path = tmp_path / "scan.gpkg"
+        path.write_bytes(data)
+        with sqlite3.connect(path) as con:
+            # The layers' own tables (not the spatial index: its float32 boxes are rounded numbers
+            # near any point, which the coordinate markers would mistake for leaks).
+            tables = [t for (t,) in con.execute("SELECT table_name FROM gpkg_contents")]
+            return "\n".join(repr(row) for table in tables
+                             for row in con.execute(f'SELECT * FROM "{table}"'))  # noqa: S608 - our file
+    return data.decode("utf-8", "replace")
+
+
+def test_private_structured_fields_never_leave(app, client, world, tmp_path):
+    """Issue 20: the private field (housing's case_number, a marker in every housing report) and
+    even its name stay out of the outward formats: exports (every format, zip and GeoPackage
+    opened), GeoJSON, /categories, the OpenAPI schema, Open311 attributes and feeds; the public
+    values beside it are there."""
+    fmts = ("geojson", "csv", "csvt", "kml", "gpkg", "shp.zip")
+    urls = [f"/export/reports.{fmt}" for fmt in fmts] + ["/export/map.html"]
+    urls += ["/api/v1/reports", "/api/v1/categories", "/api/v1/categories?lang=en", "/api/v1/openapi.json",
+             *(f"/api/v1/reports/{i}" for i in world["published"]),
+             "/open311/v2/services.json", "/open311/v2/services/challenge.housing.json",
+             "/open311/v2/services/challenge.housing.xml?lang=en",
+             "/open311/v2/requests.json?extensions=true", "/open311/v2/requests.xml?extensions=true",
+             "/feed.atom", "/feed.atom?lang=en", "/areas/silwan/feed.atom", "/topics/housing/feed.atom",
+             *(f"/reports/{i}/feed.atom" for i in world["published"])]
+    shown = {}
+    for url in urls:
+        resp = client.get(url)
+        assert resp.status_code == 200, url
+        headers = "\n".join(f"{k}: {v}" for k, v in resp.headers.items())
+        text = _file_texts(resp.get_data(), tmp_path) + headers
+        text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+        for marker in world["markers"]:
+            assert marker not in text, f"{marker!r} leaked in {url}"
+        assert "case_number" not in text and "case_numbe" not in text, url  # not even the column
+        shown[url] = any(w in text for w in ("people_displaced", "الأشخاص المهجّرون", "People displaced"))
+    # The public field is there (by id, or by label in feeds), so the scan looked at the right place.
+    expect = [*(f"/export/reports.{fmt}" for fmt in ("geojson", "csv", "kml", "shp.zip")), "/api/v1/reports",
+              "/api/v1/categories", "/api/v1/openapi.json", "/open311/v2/services/challenge.housing.json",
+              "/open311/v2/requests.json?extensions=true", "/feed.atom", "/topics/housing/feed.atom"]
+    assert all(shown[u] for u in expect), [u for u in expect if not shown[u]]
+    import pyogrio
+
+    path = tmp_path / "r.gpkg"
+    path.write_bytes(client.get("/export/reports.gpkg").get_data())
+    assert "people_displaced" in pyogrio.read_info(path, layer="reports")["fields"]

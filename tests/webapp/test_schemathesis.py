@@ -7,17 +7,21 @@ only declared status codes, content types and headers, bodies valid against thei
 schema-valid requests accepted, schema-invalid ones refused with a 4xx, 405 with ``Allow``
 for undeclared methods. Any finding fails the test.
 
-The run is reproducible (``derandomize``: the same examples every time) and bounded:
-``SCHEMATHESIS_MAX_EXAMPLES`` (default 25) generated requests per operation and mode, about
-a minute on 2 cores. For a deeper run::
+The run is reproducible (seeded: ``SCHEMATHESIS_SEED``, 42 by default, the seed of the issue's
+CLI run) and bounded for CI: ``SCHEMATHESIS_MAX_EXAMPLES`` (default 60) generated requests per
+operation and mode, after the coverage phase's boundary values, a couple of minutes on 2 cores.
+For a deeper run (the issue's: 1,000 examples per operation, every check)::
 
-    SCHEMATHESIS_MAX_EXAMPLES=1000 python -m pytest -m schemathesis
+    SCHEMATHESIS_MAX_EXAMPLES=1000 python -m pytest -m schemathesis tests/webapp/test_schemathesis.py
+    SCHEMATHESIS_SEED=7 SCHEMATHESIS_MAX_EXAMPLES=300 python -m pytest -m schemathesis ...  # other cases
 
-Two formats of the document name what only the server can check, and are generated here:
-``bbox`` (each minimum below its maximum, within the world) and ``cursor`` (signed by the
-server's key). The rules that tie two parameters together (see ``PARAMETER_RULES`` in
-``webapp/api/openapi.py``) are applied to the *valid* requests before they are sent, so
-that "schema-valid request rejected" means a real disagreement.
+Requests are sent as generated: the server must accept every request the document allows
+(a category of the other kind, any cursor id, ...). Only the two rules the document states in
+words and schemas cannot express (``PARAMETER_RULES`` in ``webapp/api/openapi.py``: ``until``
+not before ``since``, and ``bbox``'s ranges and order, its own ``bbox`` format generated here)
+are applied to the *valid* requests before they are sent, so that "schema-valid request
+rejected" means a real disagreement. Nothing else is repaired: a new rule the server enforces
+and the document does not state is a finding.
 """
 
 from __future__ import annotations
@@ -33,12 +37,11 @@ from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.errors import FailureGroup
 
 from tests.conftest import SILWAN, make_app, postgres_database
-from webapp.api.params import encode_cursor
-from webapp.web.routing import MAX_ID
 
 pytestmark = pytest.mark.schemathesis
 
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "25"))
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "60"))
+SEED = int(os.environ.get("SCHEMATHESIS_SEED", "42"))
 SECRET_KEY = "schemathesis-test-key"
 
 
@@ -55,7 +58,6 @@ def _bboxes(draw) -> str:
 
 
 schemathesis.openapi.format("bbox", _bboxes())
-schemathesis.openapi.format("cursor", st.integers(1, MAX_ID).map(lambda i: encode_cursor(i, SECRET_KEY)))
 
 
 @pytest.fixture(scope="module")
@@ -76,44 +78,27 @@ def api_app(tmp_path_factory):
 
 
 def _repair_valid_query(case) -> None:
-    """Apply the rules of PARAMETER_RULES to a schema-valid request.
+    """Apply the two rules of PARAMETER_RULES to a schema-valid request, and nothing else.
 
-    The fuzzing phase draws ``bbox`` and ``cursor`` from the formats above; the coverage phase
-    builds values from the patterns alone ("0.0" looks like a cursor, "0,0,0,0" like a bbox):
-    those are replaced by valid ones, as a client would copy them.
+    The fuzzing phase draws ``bbox`` from the format above; the coverage phase builds values
+    from the pattern alone ("0,0,0,0" looks like a bbox): those are replaced by a valid one, as
+    a client would write it. ``since`` after ``until`` is swapped.
     """
     from werkzeug.datastructures import MultiDict
 
-    from webapp.api.params import parse_cursor
     from webapp.store.filters import ParameterError, parse_bbox
-    from webapp.store.reporting import get_taxonomy
 
     query = case.query
     if not isinstance(query, dict):
         return
-    for name, parse, valid in (("bbox", parse_bbox, "35.22,31.75,35.26,31.79"),
-                               ("cursor", lambda a: parse_cursor(a, SECRET_KEY),
-                                encode_cursor(MAX_ID, SECRET_KEY))):
-        if isinstance(query.get(name), str):
-            try:
-                parse(MultiDict({name: query[name]}))
-            except ParameterError:
-                query[name] = valid
+    if isinstance(query.get("bbox"), str):
+        try:
+            parse_bbox(MultiDict({"bbox": query["bbox"]}))
+        except ParameterError:
+            query["bbox"] = "35.22,31.75,35.26,31.79"
     since, until = query.get("since"), query.get("until")
     if isinstance(since, str) and isinstance(until, str) and since > until:
         query["since"], query["until"] = until, since
-    taxonomy = get_taxonomy()
-    kind = query.get("kind")
-    if kind and "category" in query:
-        categories = query["category"] if isinstance(query["category"], list) else [query["category"]]
-        kept = [c for c in categories if taxonomy.is_valid(kind, c)]
-        if kept:
-            query["category"] = kept
-        else:
-            del query["category"]
-    measure_category = query.get("measure_category")
-    if measure_category and not taxonomy.is_valid(query.get("measure", "challenge"), measure_category):
-        del query["measure_category"]
 
 
 def _operation_tests(schema, test_func):
@@ -141,7 +126,7 @@ def _operation_tests(schema, test_func):
                                                     feedback=feedback)
 
 
-@settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
+@settings(max_examples=MAX_EXAMPLES, derandomize=False, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                  HealthCheck.data_too_large])
 def _send_and_validate(case, app) -> None:
@@ -164,6 +149,7 @@ def _describe(label: str, exc: BaseException) -> str:
 
 def test_api_keeps_its_openapi_contract(api_app):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", api_app)
+    schema.config.seed = SEED  # one seed, derived per operation: the same run every time
     load_all_checks()
     tested, failures = [], []
     for label, operation_test in _operation_tests(schema, _send_and_validate):
@@ -183,7 +169,7 @@ def test_api_keeps_its_openapi_contract(api_app):
 
 
 def test_the_document_declares_the_formats_it_uses(api_app):
-    """The two API formats generated above are the ones the document uses, and nothing else."""
+    """The API format generated above is the one the document uses, besides dates."""
     doc = api_app.test_client().get("/api/v1/openapi.json").get_json()
     formats = {p["schema"].get("format") for p in doc["components"]["parameters"].values()}
-    assert formats - {None} == {"date", "bbox", "cursor"}
+    assert formats - {None} == {"date", "bbox"}

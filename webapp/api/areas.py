@@ -73,9 +73,11 @@ def parse_measure(args: MultiDict) -> tuple[str, str | None]:
         raise ParameterError("measure", f"'measure' must be one of {', '.join(KINDS)}")
     category = args.get("measure_category")
     category = None if category is None else category.strip()
+    # Any category of the taxonomy (the document's enum); one of the other kind counts nothing.
+    taxonomy = get_taxonomy()
     if len(args.getlist("measure_category")) > 1 or (
-            category is not None and not get_taxonomy().is_valid(measure, category)):
-        raise ParameterError("measure_category", f"'measure_category' must be a {measure} category")
+            category is not None and not any(taxonomy.is_valid(k, category) for k in KINDS)):
+        raise ParameterError("measure_category", "'measure_category' must be a category id")
     return measure, category
 
 

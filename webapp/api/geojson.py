@@ -18,7 +18,7 @@ from ..store.organizations import public_lookup
 #: Fields of ``public_dict`` copied into a feature's properties (the full description is not:
 #: the map shows an excerpt, the permalink the whole text).
 PROPERTIES = ("id", "kind", "category", "title", "area", "precision", "observed_on",
-              "organization", "link", "is_demo", "status")
+              "organization", "link", "is_demo", "status", "fields")
 
 
 def report_feature(public: dict, url: str, counts: dict | None = None) -> dict:

@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from geo.drawing.excerpt import EXCERPT_CHARS
+from geo.reference.fields import json_schema
 from geo.reference.taxonomy import KINDS
 from geo.spatial.privacy import PRECISIONS
 
@@ -20,10 +21,11 @@ from ..store.filters import BBOX, CONTROL_CHARS, MAX_QUERY
 from ..store.layers import place_slugs
 from ..store.lifecycle import ALL_STATES, STATUS_VALUES
 from ..store.models import ORG_KINDS
+from ..store.public_fields import public_field_defs
 from ..store.queries import DEFAULT_LIMIT, MAX_LIMIT
 from ..store.reporting import get_taxonomy
 from ..web.routing import MAX_ID
-from .params import CURSOR_PATTERN, DEFAULT_ORG_LIMIT, MAX_CURSOR, MAX_ORG_LIMIT
+from .params import DEFAULT_ORG_LIMIT, MAX_ORG_LIMIT
 
 API_VERSION = "1.0.0"
 SUMMARIES = {
@@ -45,7 +47,8 @@ SUMMARIES = {
 }
 PARAMETER_HELP = {
     "kind": _l("Only challenges or only initiatives."),
-    "category": _l("A category id; repeat the parameter or separate ids with commas for several."),
+    "category": _l("A category id; repeat the parameter or separate ids with commas for several. "
+                   "With kind, a category of the other kind matches nothing."),
     "area": _l("The id (slug) of a neighborhood or village."),
     "since": _l("Observed on or after this date (YYYY-MM-DD)."),
     "until": _l("Observed on or before this date (YYYY-MM-DD)."),
@@ -54,10 +57,12 @@ PARAMETER_HELP = {
                  "paused, ended), or open or closed for the groups of states."),
     "bbox": _l("Bounding box min_lon,min_lat,max_lon,max_lat in degrees (WGS84), on the public point."),
     "limit": _l("Reports per page, from 1 to 5000 (500 by default)."),
-    "cursor": _l("Where the next page starts: copy it from the previous page's next link."),
+    "cursor": _l("Where the next page starts (the last id of the previous page): copy it from the "
+                 "previous page's next link."),
     "lang": _l("Language of the label field: ar or en."),
     "measure": _l("What the map classes count: challenge or initiative."),
-    "measure_category": _l("Count only this category for the map classes."),
+    "measure_category": _l("Count only this category for the map classes (a category of the other "
+                           "kind counts nothing)."),
     "geometry": _l("none leaves the polygons out, for a map that already has them."),
     "slug": _l("The id (slug) of a neighborhood or village."),
     "zoom": _l("The map zoom level (0 to 22): cells are about 60 pixels wide at that zoom."),
@@ -69,17 +74,19 @@ PARAMETER_HELP = {
     "org_limit": _l("Organizations per page, from 1 to 500 (100 by default)."),
     "org_id": _l("The number of a published organization."),
 }
-#: Rules the schemas cannot express (they tie two parameters together, or need the server's
-#: key): appended to the parameter help, and checked by the server (400).
+#: Rules the schemas cannot express (they tie two parameters together, or bound numbers inside
+#: a text): appended to the parameter help, and checked by the server (400). Keep this list
+#: short: every rule here is a request the schema allows and the server refuses.
 PARAMETER_RULES = {
-    "category": _l("With kind, only categories of that kind."),
     "until": _l("Not before since."),
     "bbox": _l("Longitudes from -180 to 180, latitudes from -90 to 90, each minimum smaller than its "
                "maximum."),
-    "cursor": _l("Only a cursor this server made is valid."),
-    "measure_category": _l("A category of the measure kind."),
 }
 SILWAN_BBOX = "35.22,31.75,35.26,31.79"
+#: The longest request line (``GET <path>?<query> HTTP/1.1``) served: gunicorn's default
+#: ``limit_request_line``. Longer ones are a 414 from gunicorn, or from the API itself when it
+#: runs behind another server (``webapp/api/views.py``), so the answer is the same everywhere.
+MAX_REQUEST_LINE = 4094
 
 
 def _ref(kind: str, name: str) -> dict:
@@ -160,12 +167,12 @@ def _parameters(categories: list[str], slugs: list[str]) -> dict:
         "until": ({"type": "string", "format": "date", "pattern": DATE_PATTERN}, "2026-12-31"),
         "q": ({"type": "string", "maxLength": MAX_QUERY, "pattern": f"^[^{CONTROL_CHARS}]*$"}, "demolition"),
         "status": ({"type": "string", "enum": list(STATUS_VALUES)}, "open"),
-        # "bbox" and "cursor" are formats of this API (see PARAMETER_RULES): the patterns say
-        # what they look like, the formats what only the server can check.
+        # "bbox" is a format of this API (see PARAMETER_RULES): the pattern says what it looks
+        # like, the format what only the server can check.
         "bbox": ({"type": "string", "format": "bbox", "pattern": f"^{BBOX.pattern}$"}, SILWAN_BBOX),
         "limit": ({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}, 100),
-        "cursor": ({"type": "string", "format": "cursor", "pattern": CURSOR_PATTERN,
-                    "minLength": 3, "maxLength": MAX_CURSOR}, None),
+        # Any id is a valid place to continue: the schema is exactly what the server accepts.
+        "cursor": ({"type": "integer", "minimum": 1, "maximum": MAX_ID}, None),
         "lang": ({"type": "string", "enum": ["ar", "en"]}, "en"),
         "measure": ({"type": "string", "enum": list(KINDS), "default": "challenge"}, "initiative"),
         "measure_category": ({"type": "string", "enum": categories}, "legal-aid"),
@@ -195,6 +202,16 @@ def _parameters(categories: list[str], slugs: list[str]) -> dict:
                                                "nothing changed since (ignored with If-None-Match).",
                                 "schema": {"type": "string"}}
     return out
+
+
+def _report_fields() -> dict:
+    """The public structured fields of every category (ids are unique across categories)."""
+    taxonomy = get_taxonomy()
+    properties = {f.id: json_schema(f) for kind in KINDS for cat in taxonomy.categories(kind)
+                  for f in cat.fields if f.public}
+    return {"type": "object", "additionalProperties": False, "properties": properties,
+            "description": "The report's structured fields (data/categories.yaml): public ones only, "
+                           "those its category declares; a field not filled in is absent."}
 
 
 def _schemas(categories: list[str]) -> dict:
@@ -240,7 +257,21 @@ def _schemas(categories: list[str]) -> dict:
             "updates": {"type": "integer", "minimum": 0, "description": "Published updates."},
             "affected_areas": {"type": "integer", "minimum": 0,
                                "description": "Areas that said this challenge affects them too."},
+            "fields": _ref("schemas", "ReportFields"),
         }, additionalProperties=False),
+        "ReportFields": _report_fields(),
+        "CategoryField": obj({
+            "id": {"enum": list(public_field_defs())} if public_field_defs() else {"type": "string"},
+            "type": {"enum": ["integer", "decimal", "date", "choice", "multi", "yesno", "text"]},
+            "label_ar": {"type": "string"}, "label_en": {"type": "string"}, "label": {"type": "string"},
+            "unit_ar": {"type": "string"}, "unit_en": {"type": "string"}, "unit": {"type": "string"},
+            "required": {"type": "boolean"},
+            "choices": {"type": "array", "items": obj(
+                {"id": {"type": "string"}, "label_ar": {"type": "string"}, "label_en": {"type": "string"},
+                 "label": {"type": "string"}}, additionalProperties=False)},
+            "max": {"type": "number", "description": "The largest value (numbers only)."},
+        }, required=["id", "type", "label_ar", "label_en", "label", "unit_ar", "unit_en", "unit", "required",
+                     "choices"], additionalProperties=False),
         "ReportUpdate": obj({
             "id": {"type": "integer"}, "report_id": {"type": "integer"},
             "source": {"enum": ["organizer", "public"]}, "text": {"type": "string"},
@@ -273,7 +304,10 @@ def _schemas(categories: list[str]) -> dict:
         "Category": obj({"id": {"type": "string"}, "label_en": {"type": "string"},
                          "label_ar": {"type": "string"}, "label": {"type": "string"},
                          "colour": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
-                         "icon": {"type": "string"}}, additionalProperties=False),
+                         "icon": {"type": "string"},
+                         "fields": {"type": "array", "items": _ref("schemas", "CategoryField"),
+                                    "description": "The category's public structured fields."}},
+                        additionalProperties=False),
         "Categories": obj({"lang": {"enum": ["ar", "en"]},
                            **{k: {"type": "array", "items": _ref("schemas", "Category")} for k in KINDS}},
                           additionalProperties=False),
@@ -343,6 +377,7 @@ def _operation(op_id: str, params: list[str], schema: str, examples: list[str], 
                  "304": _ref("responses", "NotModified")}
     responses.update({code: _ref("responses", {"400": "BadParameter", "404": "NotFound"}[code])
                       for code in errors})
+    responses["414"] = _ref("responses", "URITooLong")
     return {"get": {"operationId": op_id, "summary": str(SUMMARIES[op_id]),
                     "parameters": [_ref("parameters", p) for p in (*params, "If-None-Match",
                                                                    "If-Modified-Since")],
@@ -414,6 +449,10 @@ def build_document(url_root: str) -> dict:
                                  "content": _json_content("ParameterError")},
                 "NotFound": {"description": "No such area, published report or published organization.",
                              "content": _json_content("Error")},
+                "URITooLong": {"description": f"The request line is over {MAX_REQUEST_LINE:,} bytes (the "
+                                              "limit of the app and of gunicorn in front of it): send fewer "
+                                              "or shorter parameters.",
+                               "content": _json_content("Error")},
             },
         },
     }

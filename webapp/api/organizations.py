@@ -1,7 +1,7 @@
 """``GET /api/v1/organizations`` and ``/api/v1/organizations/<id>``: published organizations as JSON.
 
 Fields come from ``store.organizations.public_dict`` plus links; pages are cut by id
-(keyset, newest first) with the same signed cursor as /reports. ETags and the response
+(keyset, newest first) with the same cursor as /reports (the last id). ETags and the response
 cache come from ``cached_json`` like every other API response.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from sqlalchemy import select
 
 from ..extensions import db
@@ -27,6 +27,9 @@ from .cache import cached_json
 from .geojson import json_response
 from .params import DEFAULT_ORG_LIMIT, MAX_ORG_LIMIT, encode_cursor, parse_cursor
 from .views import bp
+
+#: Parameters of /organizations where an empty value is an error (``q=`` means "no words").
+NON_EMPTY = ("area", "category", "kind", "limit", "cursor")
 
 
 def org_json(org: dict, initiative_ids: list[int]) -> dict:
@@ -61,9 +64,14 @@ def _initiatives_by_org() -> dict[int, list[int]]:
 def organizations():
     """Published organizations, newest first; filters area, category, kind, q; cursor pages."""
     try:
+        # Strict like /reports: "area=" is no area (the document's enums allow no empty value);
+        # only the directory page's GET form reads an empty field as "any".
+        for name in NON_EMPTY:
+            if any(not value.strip() for value in request.args.getlist(name)):
+                raise ParameterError(name, f"'{name}' must not be empty: leave it out instead")
         filters, _problems = directory_filters(request.args)
         limit = _limit()
-        after = parse_cursor(request.args, current_app.config["SECRET_KEY"])
+        after = parse_cursor(request.args)
     except ParameterError as exc:
         return json_response(exc.as_json(), status=400)
     rows = [o for o in published_dicts() if matches(o, **filters) and (after is None or o["id"] < after)]
@@ -73,7 +81,7 @@ def organizations():
             "organizations": [org_json(o, by_org.get(o["id"], [])) for o in page]}
     if truncated:
         pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
-        pairs.append(("cursor", encode_cursor(page[-1]["id"], current_app.config["SECRET_KEY"])))
+        pairs.append(("cursor", encode_cursor(page[-1]["id"])))
         body["next"] = url_for("api.organizations", _external=True) + "?" + urlencode(pairs)
     resp = json_response(body)
     if truncated:

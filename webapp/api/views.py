@@ -11,11 +11,12 @@ from ..extensions import db
 from ..store import queries
 from ..store.filters import ParameterError, filters_from_args
 from ..store.models import Report
+from ..store.public_fields import category_fields_json
 from ..store.reporting import get_taxonomy, public_dict
 from ..web.i18n import current_language
 from .cache import CACHE_CONTROL, PRIVATE_CACHE_CONTROL, cached_json
 from .geojson import feature_collection, json_response, record_counts, report_feature
-from .openapi import build_document
+from .openapi import MAX_REQUEST_LINE, build_document
 from .params import encode_cursor, parse_cursor
 
 # /api/v1/… (JSON) and /api (the page about it): one blueprint, the version in each rule.
@@ -26,6 +27,20 @@ EXPOSED_HEADERS = "ETag, Link"
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 #: A preflight's requested headers are echoed back only if they look like header names.
 _HEADER_LIST = re.compile(r"[A-Za-z0-9-]+(?:\s*,\s*[A-Za-z0-9-]+){0,19}")
+
+
+@bp.before_request
+def refuse_long_request_lines():
+    """414 for a request line longer than gunicorn's limit, whatever server runs the app.
+
+    Behind gunicorn such a request never reaches the app (gunicorn answers 414 itself); the
+    document declares 414 on every operation, and this makes the answer the same elsewhere.
+    """
+    target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
+    if len(request.method) + len(target) + len(" HTTP/1.1") + 1 > MAX_REQUEST_LINE:
+        return json_response({"error": f"the request line is over {MAX_REQUEST_LINE} bytes", "status": 414},
+                             status=414)
+    return None
 
 
 @bp.after_app_request
@@ -64,7 +79,7 @@ def _permalink_prefix() -> str:
 def _next_url(last_id: int) -> str:
     """This request's URL with a cursor after ``last_id``: the same filters, byte for byte."""
     pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
-    pairs.append(("cursor", encode_cursor(last_id, current_app.config["SECRET_KEY"])))
+    pairs.append(("cursor", encode_cursor(last_id)))
     return url_for("api.reports", _external=True) + "?" + urlencode(pairs)
 
 
@@ -78,7 +93,7 @@ def reports():
     """
     try:
         filters = filters_from_args(request.args)
-        after = parse_cursor(request.args, current_app.config["SECRET_KEY"])
+        after = parse_cursor(request.args)
     except ParameterError as exc:
         return json_response(exc.as_json(), status=400)
     stmt = queries.public_reports(filters)
@@ -109,7 +124,13 @@ def categories():
     if langs and (len(langs) > 1 or langs[0] not in current_app.config["LANGUAGES"]):
         return json_response({"error": "'lang' must be one of " + ", ".join(current_app.config["LANGUAGES"]),
                       "parameter": "lang"}, status=400)
-    return json_response({"lang": current_language(), **get_taxonomy().as_dict(current_language())})
+    lang = current_language()
+    taxonomy = get_taxonomy().as_dict(lang)
+    # Each category's public structured fields (issue 20): what a report of it may carry.
+    for kind, cats in taxonomy.items():
+        for cat in cats:
+            cat["fields"] = category_fields_json(kind, cat["id"], lang)
+    return json_response({"lang": lang, **taxonomy})
 
 
 @bp.get("/v1/openapi.json")

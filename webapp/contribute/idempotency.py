@@ -52,6 +52,5 @@ def json_outcome(status: str, url: str | None = None, code: int = 200):
 def json_refusal(form):
     """A refused queued post: 400 with one readable message and the per-field messages."""
     errors = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
-    labels = {name: str(field.label.text) for name, field in form._fields.items()}
-    parts = [f"{labels.get(name, '')}: {' '.join(msgs)}".lstrip(": ") for name, msgs in errors.items()]
+    parts = [f"{form.label_of(name)}: {' '.join(msgs)}".lstrip(": ") for name, msgs in errors.items()]
     return {"error": " ".join(parts), "errors": errors, "status": 400}, 400

@@ -25,6 +25,7 @@ from ..extensions import db
 from ..store import lifecycle, queries
 from ..store.layers import get_display_layers, get_layers, place_names
 from ..store.models import Report
+from ..store.public_fields import GIS_TYPES, export_column, export_value, public_field_defs
 from ..store.reporting import get_taxonomy, locate, public_dict
 from ..store.stats import area_totals, grouped_counts, min_public_count, public_count
 from ..web.labels import ORG_KIND_LABELS
@@ -37,6 +38,12 @@ REPORT_COLUMNS = ("id", "kind", "category", "category_label", "title", "descript
 UPDATE_COLUMNS = ("id", "report_id", "title", "kind", "category", "source", "state", "state_label",
                   "previous_state", "text", "happened_on", "published_at", "photo", "url")
 AREA_COLUMNS = ("slug", "name_ar", "name_en", "name_he", "kind", "sector")
+#: GIS types of the columns that are not text (``geo.formats.export.column_types``): GeoPackage
+#: and Shapefile write them as integer/date/datetime fields, the CSV's ``.csvt`` declares them.
+#: Declared, not inferred, so an empty export has the same types as a full one.
+REPORT_TYPES = {"id": "integer", "demo": "boolean", "observed_on": "date", "published_at": "datetime"}
+UPDATE_TYPES = {"id": "integer", "report_id": "integer", "happened_on": "date", "published_at": "datetime"}
+ORGANIZATION_TYPES = {"id": "integer", "demo": "boolean", "published_at": "datetime"}
 DEFAULT_COLOUR = "#4a4e69"
 
 
@@ -109,17 +116,27 @@ def reports_frame(rows: list[dict], *, keep_colour: bool = False) -> gpd.GeoData
 
     The columns are fixed, so an empty or challenge-only export has the same schema as any other.
     """
-    frame = to_frame(rows)
+    frame = to_frame([{k: v for k, v in row.items() if k != "fields"} for row in rows])
     columns = [*REPORT_COLUMNS, *(("colour",) if keep_colour else ())]
     table = pd.DataFrame({c: frame[c] if c in frame.columns else pd.Series([None] * len(frame), dtype=object)
                           for c in columns})
+    # One column per public structured field (every category's, so every file has the same
+    # columns), typed for GIS: integer, real, date, boolean or text (issue 20).
+    types = dict(REPORT_TYPES)
+    for fid, field in public_field_defs().items():
+        name = export_column(fid, REPORT_COLUMNS)
+        table[name] = pd.Series([export_value(field, (row.get("fields") or {}).get(fid)) for row in rows],
+                                dtype=object, index=table.index)
+        types[name] = GIS_TYPES[field.type]
     for col in table.columns:
         if table[col].isna().all():
             table[col] = table[col].astype(object)  # an all-empty column is text, not float NaN
     if len(frame):
         table["id"] = table["id"].astype("int64")
         table["demo"] = table["demo"].astype(bool)
-    return gpd.GeoDataFrame(table, geometry=frame.geometry.values, crs=4326)
+    out = gpd.GeoDataFrame(table, geometry=frame.geometry.values, crs=4326)
+    out.attrs["column_types"] = types
+    return out
 
 
 def area_counts(filters: queries.ReportFilters) -> dict[str, dict[str, int]]:
@@ -144,6 +161,9 @@ def areas_frame(filters: queries.ReportFilters) -> gpd.GeoDataFrame:
     for col in ("challenges", "initiatives", "reports"):
         values = [public_count(counts.get(slug, {}).get(col, 0)) for slug in frame["slug"]]
         frame[col] = [str(v) for v in values] if suppressing else pd.array(values, dtype="int64")
+    # "<3" is text: the counts are integers only when nothing is suppressed.
+    frame.attrs["column_types"] = dict.fromkeys(("challenges", "initiatives", "reports"),
+                                                "string" if suppressing else "integer")
     return frame
 
 
@@ -256,7 +276,9 @@ def organizations_frame(orgs: list[dict], lang: str) -> gpd.GeoDataFrame:
     if len(table):
         table["id"] = table["id"].astype("int64")
         table["demo"] = table["demo"].astype(bool)
-    return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326)
+    out = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geoms, crs=4326), crs=4326)
+    out.attrs["column_types"] = dict(ORGANIZATION_TYPES)
+    return out
 
 
 def updates_frame(filters: queries.ReportFilters, lang: str) -> gpd.GeoDataFrame:
@@ -282,4 +304,27 @@ def updates_frame(filters: queries.ReportFilters, lang: str) -> gpd.GeoDataFrame
             "url": f"{permalink}{report.id}#update-{data['id']}"})
         points.append(Point(report.public_lon, report.public_lat))
     table = pd.DataFrame(rows, columns=list(UPDATE_COLUMNS)).astype(object)
-    return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(points, crs=4326).values, crs=4326)
+    out = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(points, crs=4326).values, crs=4326)
+    out.attrs["column_types"] = dict(UPDATE_TYPES)
+    return out
+
+
+def schema_frame(what: str, filters: queries.ReportFilters) -> gpd.GeoDataFrame:
+    """An empty frame with the columns and declared types of an export (for the CSV's ``.csvt``).
+
+    No report is loaded: the types are declared per column, the same for every row set (the
+    areas' counts are text only when ``MIN_PUBLIC_COUNT`` suppresses).
+    """
+    if what == "reports":
+        return reports_frame([])
+    if what == "organizations":
+        return organizations_frame([], "en")
+    if what == "areas":
+        frame = areas_frame(filters)
+        empty = frame.head(0)
+        empty.attrs["column_types"] = frame.attrs["column_types"]
+        return empty
+    empty = gpd.GeoDataFrame(pd.DataFrame(columns=list(UPDATE_COLUMNS)).astype(object),
+                             geometry=gpd.GeoSeries([], crs=4326), crs=4326)
+    empty.attrs["column_types"] = dict(UPDATE_TYPES)
+    return empty

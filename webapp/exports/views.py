@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from geo.drawing.standalone import build_standalone_html, inline_leaflet_css
-from geo.formats.export import FORMATS, export_bytes
+from geo.formats.export import FORMATS, csvt_bytes, export_bytes
 
 from ..extensions import limiter
 from ..state import app_state
@@ -35,6 +35,8 @@ bp.after_app_request(frame_headers)
 
 #: URL suffix -> key of ``geo.formats.export.FORMATS`` (the zipped Shapefile's URL says what it is).
 URL_FORMATS = {"geojson": "geojson", "csv": "csv", "kml": "kml", "gpkg": "gpkg", "shp.zip": "shp"}
+#: Sidecar files listed beside the formats (the CSV's column types).
+SIDECARS = ("csvt",)
 WHAT = ("reports", "areas", "organizations", "updates")
 
 
@@ -95,13 +97,21 @@ def _organizations_layer(args):
 
 
 @bp.get("/export/<any(reports, areas, organizations, updates):what>"
-        '.<any(geojson, csv, kml, gpkg, "shp.zip"):fmt>')
+        '.<any(geojson, csv, csvt, kml, gpkg, "shp.zip"):fmt>')
 def download(what: str, fmt: str):
     """Reports, areas, organizations or updates in one format; ``reports.gpkg`` holds every layer.
 
     ``updates`` are the published updates of the reports the filters select, each at its
-    report's public point (a table of their own: one report has many).
+    report's public point (a table of their own: one report has many). ``.csvt`` is the CSV's
+    column types for GDAL/QGIS: saved beside the CSV under the same name, it types its columns.
     """
+    if fmt == "csvt":
+        try:
+            filters = export_filters(request.args) if what != "organizations" else ReportFilters()
+        except ParameterError as exc:
+            return refuse_parameter(exc)
+        return attachment(csvt_bytes(data.schema_frame(what, filters)), "text/csv; charset=utf-8",
+                          file_name(what, ".csvt"))
     try:
         lang = current_language()
         layers = {}
@@ -131,7 +141,8 @@ def download(what: str, fmt: str):
 @bp.get("/export/<path:name>")
 def unknown(name: str):
     """Any other file name: say which ones exist instead of a bare 404."""
-    names = [f"{w}.{f}" for w in WHAT for f in URL_FORMATS] + ["poster.png", "poster.pdf", "map.html"]
+    names = [f"{w}.{f}" for w in WHAT for f in (*URL_FORMATS, *SIDECARS)] + ["poster.png", "poster.pdf",
+                                                                              "map.html"]
     return refuse(404, _("There is no export “%(name)s”. Available: %(names)s.", name=name[:80],
                          names=", ".join(names)))
 

@@ -21,7 +21,9 @@ from ..extensions import db
 from ..store import photos, sitesettings
 from ..store.models import STATUSES, AuditEvent, Report
 from ..store.moderation import allowed_actions, waiting_counts
+from ..store.report_fields import display_fields
 from ..store.reporting import change_status
+from ..web.i18n import current_language
 from ..web.images import send_image
 from ..web.labels import STATUS_LABELS, label, page_number, status_tab, template_helpers
 from ..web.roles import organizer_required
@@ -74,6 +76,9 @@ def render_detail(report: Report, *, reject_form: RejectForm | None = None, erro
         action_form=ActionForm(), reject_form=reject_form or RejectForm(), error=error,
         photo_ok=bool(report.photo and photos.NAME.match(report.photo)),
         allowed=allowed_actions(report.status),
+        figures=display_fields(report.kind, report.category, report.fields, current_language()),
+        private_figures=display_fields(report.kind, report.category, report.fields, current_language(),
+                                       private=True),
     ), status
 
 

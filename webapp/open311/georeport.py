@@ -25,8 +25,12 @@ STATUSES = ("open", "closed")
 #: Report status -> request status, for callers that pass a moderation status; the app passes
 #: ``open``/``closed`` from the report's public state (resolved, ended... are closed).
 REQUEST_STATUS = {"published": "open", "archived": "closed", "open": "open", "closed": "closed"}
-#: The most requests one answer holds (the spec's default limit; no paging extension).
+#: The most requests one answer (one page) holds: the spec's default limit, and the largest
+#: ``page_size`` of the paging extension (``page``/``page_size``, as Chicago, Boston and
+#: Toronto implement it: http://wiki.open311.org/GeoReport_v2/Extensions/#pagination).
 MAX_REQUESTS = 1000
+#: Pages beyond this are refused (1,000 x 100,000 requests: far more than any data set here).
+MAX_PAGE = 100_000
 MAX_IDS = 100
 #: Report ids are database integers; longer digit strings cannot name one.
 MAX_ID_DIGITS = 12
@@ -73,8 +77,9 @@ def services(taxonomy, kinds: Iterable[str], lang: str, kind_labels: dict[str, s
     -------
     list of dict
         ``service_code, service_name, description, metadata, type, keywords, group``;
-        ``group`` is the kind, ``metadata`` false (no extra attributes), ``type`` blackbox
-        (a report gets no status updates a client could follow).
+        ``group`` is the kind, ``metadata`` true when the category has public structured
+        fields (its service definition lists them as attributes), ``type`` blackbox (a report
+        gets no status updates a client could follow).
     """
     out = []
     for kind in kinds:
@@ -83,7 +88,7 @@ def services(taxonomy, kinds: Iterable[str], lang: str, kind_labels: dict[str, s
                 "service_code": service_code(kind, cat.id),
                 "service_name": cat.label(lang),
                 "description": f"{kind_labels.get(kind, kind)}: {cat.label(lang)}",
-                "metadata": False,
+                "metadata": any(f.public for f in taxonomy.fields(kind, cat.id)),
                 "type": "blackbox",
                 "keywords": ", ".join([kind, cat.id]),
                 "group": kind,
@@ -91,9 +96,44 @@ def services(taxonomy, kinds: Iterable[str], lang: str, kind_labels: dict[str, s
     return out
 
 
-def service_definition(code: str) -> dict:
-    """A service definition: Ahya's services take no attributes beyond the standard fields."""
-    return {"service_code": code, "attributes": []}
+#: Structured field type (``geo.reference.fields.TYPES``) -> GeoReport attribute datatype.
+ATTRIBUTE_TYPES = {"integer": "number", "decimal": "number", "date": "datetime", "choice": "singlevaluelist",
+                   "yesno": "singlevaluelist", "multi": "multivaluelist", "text": "string"}
+
+
+def attributes(fields, lang: str, yes_no: tuple[str, str] = ("yes", "no")) -> list[dict]:
+    """The public structured fields of a category as GeoReport service attributes.
+
+    Parameters
+    ----------
+    fields : iterable of geo.reference.fields.Field
+        The category's fields; private ones are left out here as well.
+    lang : str
+        ``ar`` or ``en``: the language of ``description`` and of the values' names.
+    yes_no : tuple of str
+        The names of ``true`` and ``false`` for a yes/no field, in ``lang``.
+
+    Returns
+    -------
+    list of dict
+        The spec's attribute fields: ``variable`` (true: a value of the request, not a notice),
+        ``code`` (the field id), ``datatype``, ``required``, ``datatype_description`` (the unit),
+        ``order``, ``description`` (the label) and ``values`` (``key``/``name`` of each choice).
+    """
+    out = []
+    for order, field in enumerate((f for f in fields if f.public), start=1):
+        values = [{"key": c.id, "name": c.label(lang)} for c in field.choices]
+        if field.type == "yesno":
+            values = [{"key": "true", "name": yes_no[0]}, {"key": "false", "name": yes_no[1]}]
+        out.append({"variable": True, "code": field.id, "datatype": ATTRIBUTE_TYPES[field.type],
+                    "required": field.required, "datatype_description": field.unit(lang) or None,
+                    "order": order, "description": field.label(lang), "values": values})
+    return out
+
+
+def service_definition(code: str, attrs: list[dict] | None = None) -> dict:
+    """A service definition: the category's public structured fields as attributes."""
+    return {"service_code": code, "attributes": attrs or []}
 
 
 def discovery(endpoint_url: str, changeset: str, contact: str) -> dict:
@@ -125,8 +165,17 @@ def w3c_time(value: dt.datetime | str | None) -> str | None:
     return value.replace(microsecond=0).isoformat() + "Z"
 
 
+def requested_time(observed_on: dt.date | str | None, created: dt.datetime | str | None) -> str | None:
+    """``requested_datetime``: the observation day at midnight UTC, else the filing time."""
+    if observed_on:
+        day = dt.date.fromisoformat(observed_on) if isinstance(observed_on, str) else observed_on
+        return w3c_time(dt.datetime.combine(day, dt.time(0)))
+    return w3c_time(created)
+
+
 def service_request(report: dict, *, status: str, service_name: str, address: str,
-                    media_url: str | None) -> dict:
+                    media_url: str | None, created: dt.datetime | str | None = None,
+                    extensions: bool = False) -> dict:
     """One public report (``public_dict`` output) as a GeoReport service request.
 
     Parameters
@@ -144,14 +193,23 @@ def service_request(report: dict, *, status: str, service_name: str, address: st
     media_url : str or None
         The absolute URL of the public photo.
 
+    created : datetime or str, optional
+        When the report was filed: ``requested_datetime`` when no observation date is known.
+    extensions : bool
+        Add ``extended_attributes`` (the "extensions=true" extension of GeoReport v2): the
+        report's public structured values under ``fields`` (attribute code -> value).
+
     Returns
     -------
     dict
-        The spec's request fields. ``requested_datetime`` and ``updated_datetime`` are the
-        publication time (the public record of the report begins then), ``lat``/``long``
-        the public point, ``agency_responsible`` the organization named on the report.
+        The spec's request fields. ``requested_datetime`` is when the issue was observed
+        (``observed_on``, midnight UTC of that day: a 2014 survey row says 2014), else when the
+        report was filed; ``updated_datetime`` is the publication time (the public record
+        changes then); ``lat``/``long`` the public point, ``agency_responsible`` the
+        organization named on the report.
     """
     published = w3c_time(report.get("published_at"))
+    requested = requested_time(report.get("observed_on"), created) or published
     return {
         "service_request_id": str(report["id"]),
         "status": REQUEST_STATUS.get(status, "open"),
@@ -161,7 +219,7 @@ def service_request(report: dict, *, status: str, service_name: str, address: st
         "description": f"{report['title']}\n\n{report['description']}".strip(),
         "agency_responsible": report.get("organization") or None,
         "service_notice": None,
-        "requested_datetime": published,
+        "requested_datetime": requested,
         "updated_datetime": published,
         "expected_datetime": None,
         "address": address or None,
@@ -170,6 +228,7 @@ def service_request(report: dict, *, status: str, service_name: str, address: st
         "lat": report["lat"],
         "long": report["lon"],
         "media_url": media_url,
+        **({"extended_attributes": {"fields": dict(report.get("fields") or {})}} if extensions else {}),
     }
 
 
@@ -200,6 +259,30 @@ def parse_list(name: str, value: str, allowed: Iterable[str] | None = None) -> l
         if bad:
             raise Open311Error(f"unknown {name}: {', '.join(bad[:5])[:200]}")
     return items
+
+
+def parse_page(args, max_size: int | None = None) -> tuple[int, int]:
+    """``(page, page_size)`` of the paging extension: page from 1, size 1..``MAX_REQUESTS``.
+
+    Parameters
+    ----------
+    args : mapping
+        The query string; ``page`` defaults to 1 and ``page_size`` to ``max_size``.
+    max_size : int, optional
+        The largest page (default :data:`MAX_REQUESTS`).
+    """
+    limit = MAX_REQUESTS if max_size is None else max_size
+    out = []
+    for name, default, top in (("page", 1, MAX_PAGE), ("page_size", limit, limit)):
+        raw = args.get(name)
+        if raw is None:
+            out.append(default)
+            continue
+        text = raw.strip()
+        if not text.isascii() or not text.isdigit() or len(text) > 9 or not 1 <= int(text) <= top:
+            raise Open311Error(f"{name} must be a whole number from 1 to {top}")
+        out.append(int(text))
+    return out[0], out[1]
 
 
 def parse_request_id(value: str) -> int | None:

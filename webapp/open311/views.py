@@ -3,17 +3,23 @@
 Categories are services, published reports are service requests (public point and public
 fields only: every report goes through ``reporting.public_dict``). Every answer is JSON or XML
 as the URL's extension says; a bad parameter answers 400 and an unknown id 404, both with the
-GeoReport error body, never an HTML page.
+GeoReport error body, never an HTML page. So does every other error under ``/open311/``: any
+other method (POST...) on a resource is a 405 (with ``Allow``), any unknown path a 404, and an
+error raised inside a view (a rate limit...) keeps its status in the same body.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from functools import wraps
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import force_locale
-from sqlalchemy import and_, false, or_
+from sqlalchemy import and_, case, false, func, or_
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+from geo.reference.fields import Field, format_value
 
 from ..extensions import db
 from ..store import lifecycle, queries
@@ -43,6 +49,50 @@ def _respond(fmt: str, data, root: str, item_tag: str | None, status: int = 200)
 def error(fmt: str, code: int, description: str) -> Response:
     """A GeoReport error answer: ``[{"code", "description"}]`` or ``<errors><error>…``."""
     return _respond(fmt, open311.error_body(code, description), "errors", "error", code)
+
+
+def _format_of(path: str) -> str:
+    return "xml" if path.endswith(".xml") else "json"
+
+
+@bp.before_app_request
+def _routing_errors():
+    """GeoReport errors for what routing refuses under ``/open311/``: 405 for another method, 404.
+
+    Routing fails before a blueprint is chosen, so the blueprint's error handlers never see it;
+    this app-wide hook answers only for paths under ``/open311/`` and leaves the rest alone.
+    """
+    exc = request.routing_exception
+    path = request.path
+    if exc is None or not (path == "/open311" or path.startswith("/open311/")):
+        return None
+    fmt = _format_of(path)
+    if isinstance(exc, MethodNotAllowed):
+        # A path only the catch-all matches is unknown whatever the method: 404, like a GET.
+        adapter = current_app.url_map.bind_to_environ(request.environ)
+        try:
+            endpoint, _args = adapter.match(method="GET")
+        except HTTPException:
+            endpoint = "open311.unknown"
+        if endpoint != "open311.unknown":
+            response = error(fmt, 405, f"method {request.method[:20]} not allowed: this API is read only "
+                                       "(GET, HEAD)")
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods or ("GET", "HEAD", "OPTIONS")))
+            return response
+        return error(fmt, 404, "unknown resource: see /open311/v2/discovery.json")
+    if isinstance(exc, NotFound):
+        return error(fmt, 404, "unknown resource: see /open311/v2/discovery.json")
+    return None
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    """Any other HTTP error inside an Open311 view (429, 413...) in the GeoReport format."""
+    response = error(_format_of(request.path), exc.code or 500, exc.description or exc.name)
+    for name in ("Retry-After", "Allow"):
+        if exc.get_response().headers.get(name):
+            response.headers[name] = exc.get_response().headers[name]
+    return response
 
 
 def _lang() -> str:
@@ -92,11 +142,51 @@ def services(fmt: str):
 def service(code: str, fmt: str):
     if code not in {s["service_code"] for s in _services("ar")}:
         return error(fmt, 404, "unknown service_code")
-    return _respond(fmt, open311.service_definition(code), "service_definition", None)
+    lang = _lang()
+    kind, category = open311.split_service_code(code)
+    fields = get_taxonomy().fields(kind, category)
+    # The words of the report pages (geo.reference.fields.format_value).
+    yes_no = tuple(format_value(Field("x", "yesno", "", ""), v, lang) for v in (True, False))
+    attrs = open311.attributes(fields, lang, yes_no)
+    return _respond(fmt, open311.service_definition(code, attrs), "service_definition", None)
+
+
+def _requested_bounds(stmt, start: dt.datetime | None, end: dt.datetime | None):
+    """Filter on ``requested_datetime``: the observation day (midnight UTC), else the filing time."""
+    observed, created = Report.observed_on, Report.created_at
+    if start:
+        # A day's midnight is at or after ``start`` when the day is after it, or is its day at 00:00.
+        first = start.date() if start.time() == dt.time(0) else start.date() + dt.timedelta(days=1)
+        stmt = stmt.where(or_(observed >= first, and_(observed.is_(None), created >= start)))
+    if end:
+        stmt = stmt.where(or_(observed <= end.date(), and_(observed.is_(None), created <= end)))
+    return stmt
+
+
+def _requested_order():
+    """Newest ``requested_datetime`` first; the id breaks ties, so pages never overlap.
+
+    By day (the observation day, else the filing day), then the filing time of those without
+    an observation day (NULL, i.e. midnight, sorts after them within a day), then the id.
+    """
+    day = func.coalesce(Report.observed_on, func.date(Report.created_at))
+    time = case((Report.observed_on.is_(None), Report.created_at), else_=None)
+    return day.desc(), time.desc().nulls_last(), Report.id.desc()
+
+
+def _extensions() -> bool:
+    """``extensions=true`` asks for ``extended_attributes`` (the public structured values)."""
+    value = request.args.get("extensions")
+    if value is None:
+        return False
+    if value not in ("true", "false"):
+        raise open311.Open311Error("extensions must be true or false")
+    return value == "true"
 
 
 def _as_requests(reports: list[Report], lang: str) -> list[dict]:
     taxonomy = get_taxonomy()
+    extensions = _extensions()
     names = place_names()
     out = []
     for report in reports:
@@ -108,7 +198,8 @@ def _as_requests(reports: list[Report], lang: str) -> list[dict]:
         out.append(open311.service_request(
             data, status="closed" if lifecycle.is_closed(report.lifecycle) else "open",
             service_name=cat.label(lang) if cat else data["category"],
-            address=area.get(lang) or area.get("en") or "", media_url=photo))
+            address=area.get(lang) or area.get("en") or "", media_url=photo, created=report.created_at,
+            extensions=extensions))
     return out
 
 
@@ -141,10 +232,7 @@ def requests(fmt: str):
         end = open311.parse_datetime("end_date", args["end_date"]) if "end_date" in args else None
         if start and end and start > end:
             raise open311.Open311Error("start_date is after end_date")
-        if start:
-            stmt = stmt.where(Report.published_at >= start)
-        if end:
-            stmt = stmt.where(Report.published_at <= end)
+        stmt = _requested_bounds(stmt, start, end)
         if "status" in args:
             statuses = set(open311.parse_list("status", args["status"], open311.STATUSES))
             # Closed: a resolved or no-longer-relevant challenge, an ended initiative (lifecycle).
@@ -154,10 +242,27 @@ def requests(fmt: str):
                 stmt = stmt.where(Report.lifecycle.in_(lifecycle.CLOSED))
             elif not statuses:
                 stmt = stmt.where(false())
+    page, size = open311.parse_page(args)
+    # One more than the page holds: whether a next page exists, without a COUNT of everything.
     stmt = queries.with_public_relations(
-        stmt.order_by(Report.published_at.desc(), Report.id.desc()).limit(open311.MAX_REQUESTS))
+        stmt.order_by(*_requested_order()).offset((page - 1) * size).limit(size + 1))
     reports = db.session.scalars(stmt).all()
-    return _respond(fmt, _as_requests(reports, lang), "service_requests", "request")
+    response = _respond(fmt, _as_requests(reports[:size], lang), "service_requests", "request")
+    links = []
+    if len(reports) > size:
+        links.append(f'<{_page_url(fmt, page + 1, size)}>; rel="next"')
+    if page > 1:
+        links.append(f'<{_page_url(fmt, page - 1, size)}>; rel="prev"')
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    return response
+
+
+def _page_url(fmt: str, page: int, size: int) -> str:
+    """This request's URL at another page (the other parameters kept)."""
+    args = request.args.to_dict(flat=False)
+    args.update(page=[str(page)], page_size=[str(size)])
+    return url_for("open311.requests", fmt=fmt, _external=True, **args)
 
 
 @bp.get(f"/requests/<req_id>.{FMT}")

@@ -29,6 +29,7 @@ from geo.spatial.demo import DEMO_PREFIX
 from ..extensions import db
 from ..store import lifecycle, queries
 from ..store.models import Report, ReportUpdate, utcnow
+from ..store.report_fields import display_fields
 from ..store.reporting import get_taxonomy, public_dict
 from ..store.updates import published_updates_query
 from ..web.i18n import current_language
@@ -123,6 +124,11 @@ def _entry(report: Report, lang: str, scheme: str) -> dict:
     cat = get_taxonomy().get(data["kind"], data["category"])
     where = place_name(data["area"], lang)
     summary = excerpt(clean(data["description"]))
+    # The public structured values ("People displaced: 12 people"), after the text (issue 20).
+    values = " · ".join(f"{item['label']}: {item['value']}"
+                        for item in display_fields(data["kind"], data["category"], data.get("fields"), lang))
+    if values:
+        summary = f"{summary} — {values}" if summary else values
     return {
         "id": url_for("public.report_detail", id=data["id"], _external=True),
         "url": url_for("public.report_detail", id=data["id"], _external=True),

@@ -19,8 +19,9 @@ from ..extensions import db
 from ..store import lifecycle, photos, queries, sitesettings
 from ..store.demotext import localized, localized_title
 from ..store.layers import place_names
-from ..store.models import Report
+from ..store.models import KINDS, Report
 from ..store.organizations import display_name, public_lookup
+from ..store.report_fields import display_fields
 from ..store.reporting import get_taxonomy, public_dict
 from ..web.i18n import current_language
 from ..web.images import send_image
@@ -92,6 +93,7 @@ def report_detail(id: int):
         who=who_can_help([report.category], (report.public_lon, report.public_lat), report.area, lang)
         if report.kind == "challenge" else None,
         observed_label=format_date(report.observed_on, "long") if report.observed_on else "",
+        figures=display_fields(report.kind, report.category, data["fields"], lang),
     )
 
 
@@ -120,6 +122,12 @@ def reports_layer_config() -> dict:
         "limit": queries.MAX_LIMIT,
         "lang": lang,
         "categories": get_taxonomy().as_dict(lang),
+        # Public structured fields, for popups: label, unit, choices in the page's language, and
+        # the taxonomy's order (JSON objects reach the page with sorted keys).
+        "fields": {f.id: {"type": f.type, "label": f.label(lang), "unit": f.unit(lang), "order": n,
+                          "choices": {c.id: c.label(lang) for c in f.choices}}
+                   for n, f in enumerate(f for kind in KINDS for cat in get_taxonomy().categories(kind)
+                                         for f in cat.fields if f.public)},
         "strings": {
             "challenge": _("Challenges"), "initiative": _("Initiatives"),
             "challengeOne": _("Challenge"), "initiativeOne": _("Initiative"),
@@ -127,6 +135,7 @@ def reports_layer_config() -> dict:
             "more": _("Read more"), "loadError": _("The reports could not be loaded."),
             "truncated": _("Only the newest reports are shown."),
             "organization": _("Organization"),
+            "yes": _("Yes"), "no": _("No"),
             "symbols": _("Symbols"),
             "clusterHelp": _("A group of reports, with their number: circle for challenges, square for "
                              "initiatives, in the colour of their most frequent category. Zoom in to "

@@ -15,6 +15,7 @@ from geo.spatial.demo import demo_reports
 from ..extensions import db
 from .layers import get_layers
 from .models import (
+    KINDS,
     AddressedCategory,
     AuditEvent,
     Organization,
@@ -34,7 +35,9 @@ _HINTS = ("area_hint", "addresses_idx")
 
 def load_demo(count: int, seed: int) -> list[int]:
     """Create ``count`` published demo reports; return their ids (challenges first)."""
-    rows = demo_reports(get_layers().areas, get_taxonomy().as_dict(), count, seed)
+    taxonomy = get_taxonomy()
+    fields = {(kind, c.id): c.fields for kind in KINDS for c in taxonomy.categories(kind) if c.fields}
+    rows = demo_reports(get_layers().areas, taxonomy.as_dict(), count, seed, fields=fields)
     ids: list[int] = []
     for row in rows:
         fields = {k: v for k, v in row.items() if k not in _HINTS}

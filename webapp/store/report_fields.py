@@ -89,7 +89,8 @@ def clean_fields(kind: str | None, category: str | None, raw: Mapping, *,
     -------
     values : dict
         Field id → int, float, ISO date string, choice id, list of choice ids, bool or str: what
-        the reports table's ``fields`` column stores (``reporting.create_report(..., {"fields": values})``).
+        the reports' ``fields`` column stores
+        (``reporting.create_report(..., {"fields": values})``).
     errors : dict
         Field id → message in the current language; empty when everything passes.
     """
@@ -106,8 +107,11 @@ def public_fields(report: Report) -> dict:
     return public_values(category_fields(report.kind, report.category), report.fields)
 
 
-def display_fields(kind: str, category: str, values: Mapping | None, lang: str) -> list[dict]:
+def display_fields(kind: str, category: str, values: Mapping | None, lang: str, *,
+                   private: bool = False) -> list[dict]:
     """Each public value as a reader sees it, in declared order.
+
+    With ``private=True``, the private values instead (moderation's page, organizers only).
 
     Returns
     -------
@@ -116,14 +120,13 @@ def display_fields(kind: str, category: str, values: Mapping | None, lang: str) 
         choice labels, yes/no) in ``lang``.
     """
     fields = category_fields(kind, category)
-    shown = public_values(fields, values)
-    return [{"id": f.id, "label": f.label(lang), "value": format_value(f, shown[f.id], lang)}
-            for f in fields if f.id in shown]
+    values = values or {}
+    return [{"id": f.id, "label": f.label(lang), "value": format_value(f, values[f.id], lang)}
+            for f in fields if f.id in values and f.public != private]
 
 
 def field_number(field_id: str) -> ColumnElement:
-    """A numeric field of the reports table's ``fields`` column as a SQL float (NULL where the
-    report has no value).
+    """A numeric structured field as a SQL float (NULL where the report has no value).
 
     SQLite renders ``JSON_EXTRACT(reports.fields, '$."people_displaced"')``, PostgreSQL
     ``CAST((reports.fields ->> 'people_displaced') AS FLOAT)``; use it in ``SUM()`` or a WHERE.

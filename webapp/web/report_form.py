@@ -34,6 +34,7 @@ from ..store import photos
 from ..store import report_rules as rules
 from ..store.models import KINDS, Organization, Report
 from ..store.organizations import display_name, published_choices
+from ..store.report_fields import clean_fields
 from ..store.report_rules import INVALID_TEXT, JERUSALEM, TEXT_LIMITS, jerusalem_today  # noqa: F401 (re-exported)
 from ..store.reporting import get_taxonomy
 from .fields import MAX_IDS, CategoryField, CoordinateField, IdListField, MultiCheckboxField, choices
@@ -89,12 +90,30 @@ def _category_choices(lang: str) -> tuple[list, list]:
     return cache[lang]
 
 
+#: The form name of a structured field (``data/categories.yaml`` ``fields:``); ids are unique
+#: across categories (tests/geo/reference/test_fields.py), so one name per field id is enough.
+FIELD_PREFIX = "field_"
+
+
+def _shown(f, value) -> str | list[str]:
+    """A stored structured value as the form shows it (the edit page's initial data)."""
+    if f.type == "multi":
+        return [str(v) for v in value] if isinstance(value, list) else []
+    if f.type == "yesno":
+        return "yes" if value is True else "no" if value is False else ""
+    return "" if value is None else str(value)
+
+
 class ReportForm(FlaskForm):
     """Every field of a report. Used as is by the moderation edit page.
 
     After ``validate()``: ``point`` is (lon, lat), ``point_from_area`` tells whether it is
     an area's representative point, ``clean_photo`` is a ``photos.CleanPhoto`` or None,
-    and ``point_errors`` lists problems with the location as a whole.
+    ``point_errors`` lists problems with the location as a whole, ``structured`` holds the
+    category's structured field values (typed) and ``structured_errors`` their messages.
+    The structured fields are not WTForms fields: which ones exist depends on the category
+    posted, so they are read from the posted data with ``clean_fields`` (the import's and the
+    API's check) once kind and category are known.
     """
 
     kind = RadioField(_l("Type"), choices=choices((k, KIND_LABELS[k]) for k in KINDS), validate_choice=False)
@@ -131,13 +150,80 @@ class ReportForm(FlaskForm):
         self.point_from_area = False
         self.point_errors: list[str] = []
         self.clean_photo: photos.CleanPhoto | None = None
+        self.structured: dict = {}
+        self.structured_errors: dict[str, str] = {}
+
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        """WTForms' processing, keeping the posted data (structured fields) and ``obj``'s values."""
+        super().process(formdata, obj, data=data, extra_filters=extra_filters, **kwargs)
+        self._posted = self.meta.wrap_formdata(self, formdata)
+        stored = getattr(obj, "fields", None)
+        self._stored = (getattr(obj, "kind", None), getattr(obj, "category", None), stored or {})
 
     @property
     def errors(self):
         errors = super().errors
         if self.point_errors:
             errors = {**errors, "point": self.point_errors}
+        if self.structured_errors:
+            errors = {**errors, **{FIELD_PREFIX + fid: [message]
+                                   for fid, message in self.structured_errors.items()}}
         return errors
+
+    def label_of(self, name: str) -> str:
+        """The label of a form field or a structured field by its form name (``json_refusal``)."""
+        if name in self._fields:
+            return str(self._fields[name].label.text)
+        fid = name.removeprefix(FIELD_PREFIX)
+        return next((f.label(current_language()) for f in self.category_fields() if f.id == fid), "")
+
+    def category_fields(self):
+        """The structured fields of the kind and category the form holds."""
+        taxonomy = get_taxonomy()
+        return taxonomy.fields(self.kind.data, self.category.data) if self.kind.data in KINDS else ()
+
+    def posted_fields(self) -> dict:
+        """The raw structured values posted for the form's category (field id → text or list)."""
+        posted = self._posted
+        if not posted:
+            return {}
+        raw = {}
+        for f in self.category_fields():
+            name = FIELD_PREFIX + f.id
+            raw[f.id] = posted.getlist(name) if f.type == "multi" else posted.get(name)
+        return raw
+
+    def structured_groups(self, lang: str | None = None) -> list[dict]:
+        """Every category's structured fields for the page, with what to show in each input.
+
+        Posted values come back as typed (a refused form shows what was sent); on the edit page
+        the report's stored values fill its own category's inputs.
+        """
+        lang = lang or current_language()
+        taxonomy, posted = get_taxonomy(), self._posted
+        kind0, category0, stored = self._stored
+        groups = []
+        for kind in KINDS:
+            for cat in taxonomy.categories(kind):
+                if not cat.fields:
+                    continue
+                items = []
+                for f in cat.fields:
+                    name = FIELD_PREFIX + f.id
+                    if posted:
+                        value = posted.getlist(name) if f.type == "multi" else posted.get(name, "")
+                    elif (kind, cat.id) == (kind0, category0) and f.id in stored:
+                        value = _shown(f, stored[f.id])
+                    else:
+                        value = [] if f.type == "multi" else ""
+                    error = (self.structured_errors.get(f.id)
+                             if (kind, cat.id) == (self.kind.data, self.category.data) else None)
+                    items.append({"field": f, "name": name, "id": "field-" + f.id, "value": value,
+                                  "label": f.label(lang), "unit": f.unit(lang), "error": error,
+                                  "choices": [(c.id, c.label(lang)) for c in f.choices]})
+                groups.append({"kind": kind, "category": cat.id, "label": cat.label(lang),
+                               "fields": items})
+        return groups
 
     @property
     def is_initiative(self) -> bool:
@@ -213,7 +299,12 @@ class ReportForm(FlaskForm):
         for name, message in refused.items():
             self[name].errors.append(message)
         self._resolve_point()
-        return fields_ok and not refused and not self.point_errors
+        self.structured, self.structured_errors = {}, {}
+        if not ({"kind", "category"} & refused.keys()) and not self.kind.errors and not self.category.errors:
+            # Inputs of other categories (shown without JavaScript) are not this report's: ignored.
+            self.structured, self.structured_errors = clean_fields(
+                self.kind.data, self.category.data, self.posted_fields(), unknown="ignore")
+        return fields_ok and not refused and not self.point_errors and not self.structured_errors
 
     def _resolve_point(self) -> None:
         """Coordinates win over an area; the point must fall inside Jerusalem (rules.resolve_point)."""
@@ -272,6 +363,7 @@ def form_to_fields(form: ReportForm) -> dict:
     fields["addresses"] = list(form.addresses.data or []) if initiative else []
     fields["addressed_categories"] = sorted(set(form.addressed_categories.data or [])) if initiative else []
     fields["organization_id"] = form.organization_record_id if initiative else None
+    fields["fields"] = dict(form.structured)
     if form.clean_photo is not None:
         fields["photo"] = form.clean_photo.name
     return fields

@@ -159,7 +159,25 @@ def test_shapefile_zip(frame, tmp_path):
     assert read.loc[0, "descr"] == REPORTS[0]["description"]
     long = read.loc[2, "descr"]
     assert len(long.encode("utf-8")) <= DBF_TEXT_BYTES and REPORTS[2]["description"].startswith(long)
-    assert read.loc[0, "observed"] == "2026-10-01"
+    # Dates are dBASE dates (D), not text; the timestamp keeps its day.
+    info = pyogrio.read_info(path)
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert types["observed"] == types["published"] == "datetime64[D]"
+    assert str(read.loc[0, "observed"])[:10] == "2026-10-01"
+    # The full texts and timestamps: a table in the zip, joined by id, named in fields.csv.
+    with zipfile.ZipFile(path) as archive:
+        fields = list(csv.DictReader(io.StringIO(archive.read("fields.csv").decode())))
+        readme = archive.read("README.txt").decode()
+    by_name = {r["original"]: r for r in fields}
+    assert by_name["description"]["full_values"] == "reports_full.csv"
+    assert by_name["published_at"]["full_values"] == "reports_full.csv"
+    assert by_name["title"]["full_values"] == "" and by_name["observed_on"]["type"] == "date"
+    assert "reports_full.csv" not in readme and "<layer>_full.csv" in readme and '"id"' in readme
+    full = gpd.read_file(f"/vsizip/{path}/reports_full.csv", engine="pyogrio")  # typed by its .csvt
+    full = full.set_index("id")
+    assert full.index.dtype == "int64"
+    assert full.loc[3, "description"] == REPORTS[2]["description"]  # every Arabic letter
+    assert str(full.loc[1, "published_at"]).startswith("2026-10-02 09:30:00")
 
 
 def test_shapefile_names_are_short_and_unique():
@@ -170,11 +188,48 @@ def test_shapefile_names_are_short_and_unique():
     assert all(len(n) <= 10 for n in names.values())
 
 
-def test_datetime_columns_become_text(tmp_path):
+def test_datetime_columns_keep_their_day_and_full_value(tmp_path):
     frame = to_frame(REPORTS[:1])
     frame["published_at"] = gpd.pd.to_datetime(frame["published_at"])
-    read = gpd.read_file(write_shapefile_zip({"r": frame}, tmp_path / "r.shp.zip"), engine="pyogrio")
-    assert read.loc[0, "published"] == "2026-10-02T09:30:00"
+    path = write_shapefile_zip({"r": frame}, tmp_path / "r.shp.zip")
+    read = gpd.read_file(path, engine="pyogrio")
+    assert str(read.loc[0, "published"])[:10] == "2026-10-02"
+    with zipfile.ZipFile(path) as archive:
+        assert "2026-10-02T09:30:00" in archive.read("r_full.csv").decode("utf-8-sig")
+
+
+def test_gpkg_dates_are_dates_and_version_is_1_2(frame, tmp_path):
+    import sqlite3
+
+    path = write_gpkg({"reports": frame}, tmp_path / "d.gpkg")
+    info = pyogrio.read_info(path, layer="reports")
+    types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert types["observed_on"] == "datetime64[D]" and types["published_at"].startswith("datetime64")
+    assert types["id"] == "int64" and types["demo"] == "bool"
+    read = gpd.read_file(path, layer="reports", engine="pyogrio")
+    assert str(read.loc[0, "published_at"]).startswith("2026-10-02 09:30:00")
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 10200  # GeoPackage 1.2
+    if shutil.which("ogrinfo"):  # Debian bookworm's GDAL 3.6 warns on 1.4
+        out = subprocess.run(["ogrinfo", "-ro", "-so", str(path), "reports"], capture_output=True,
+                             text=True, check=True)
+        assert "Warning" not in out.stderr and "observed_on: Date" in out.stdout
+
+
+def test_csvt_declares_column_types(frame, tmp_path):
+    path = write_csv(frame, tmp_path / "t.csv", csvt=True)
+    types = path.with_suffix(".csvt").read_text().strip().split(",")
+    columns = next(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert len(types) == len(columns)
+    declared = dict(zip(columns, types, strict=True))
+    assert declared["id"] == "Integer64" and declared["observed_on"] == "Date"
+    assert declared["published_at"] == "DateTime" and declared["wkt"] == "WKT"
+    info = pyogrio.read_info(path)  # GDAL reads the .csvt beside the CSV
+    read_types = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert read_types["id"] == "int64" and read_types["observed_on"] == "datetime64[D]"
+    read = gpd.read_file(path, engine="pyogrio")
+    assert read.geometry.iloc[0].x == pytest.approx(REPORTS[0]["lon"], abs=1e-6)
+    assert list(read.sort_values("id")["title"]) == [neutralise(r["title"]) for r in REPORTS]
 
 
 def test_python_dates_become_iso_text(tmp_path):

@@ -89,3 +89,30 @@ def test_same_seed_same_reports(areas, categories):
         demo_reports(areas, categories, 20, seed=9, today=day)
     assert demo_reports(areas, categories, 20, seed=9, today=day) != \
         demo_reports(areas, categories, 20, seed=10, today=day)
+
+
+def test_demo_reports_carry_plausible_structured_fields(areas, categories):
+    from geo.reference.fields import clean_values
+    from geo.reference.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(ROOT / "data" / "categories.yaml")
+    fields = {(k, c.id): c.fields for k in ("challenge", "initiative") for c in taxonomy.categories(k)}
+    today = dt.date(2026, 1, 1)
+    plain = demo_reports(areas, categories, 200, seed=5, today=today)
+    rows = demo_reports(areas, categories, 200, seed=5, today=today, fields=fields)
+    # The fields have their own random numbers: everything else is as before.
+    assert [{k: v for k, v in r.items() if k != "fields"} for r in rows] == plain
+    housing = [r["fields"] for r in rows if r["category"] == "housing" and r["kind"] == "challenge"]
+    assert len(housing) >= 10 and all("case_number" not in f for f in housing)  # private: never demo
+    for row in rows:
+        declared = fields[(row["kind"], row["category"])]
+        if not declared:
+            assert "fields" not in row
+            continue
+        # What the demo stores is exactly what the one validation would accept and return.
+        assert clean_values(declared, row["fields"], today) == (row["fields"], {}), row["fields"]
+    people = [f["people_displaced"] for f in housing if "people_displaced" in f]
+    assert people and all(3 <= p <= 24 * 8 for p in people)
+    assert all(f["children_displaced"] <= f["people_displaced"] for f in housing
+               if {"children_displaced", "people_displaced"} <= set(f))
+    assert any(f.get("demolished_by") == "self_demolition" for f in housing)

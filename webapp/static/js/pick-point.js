@@ -2,7 +2,8 @@
  * - a small Leaflet map: a click fills the latitude/longitude inputs, typed coordinates
  *   move the marker, choosing a neighborhood (any spelling the map search knows) flies there
  *   and selects "area" precision;
- * - category options filtered by the chosen type, initiative-only fields hidden for challenges.
+ * - category options filtered by the chosen type, initiative-only fields hidden for challenges,
+ *   and only the chosen category's structured fields shown (and sent).
  * window.AHYA_PICK exposes the map for tests.
  */
 (function () {
@@ -38,10 +39,26 @@
       }
     }
     if (initiative) { initiative.hidden = kind === "challenge"; }
+    syncFields();
+  }
+
+  /* Structured fields: only the chosen category's group is shown and sent (a disabled
+     fieldset's inputs are not submitted, nor kept by the offline queue's FormData). */
+  function syncFields() {
+    var kind = checkedKind();
+    var chosen = category ? category.value : "";
+    form.querySelectorAll("fieldset.category-fields").forEach(function (group) {
+      var off = group.dataset.kind !== kind || group.dataset.category !== chosen;
+      group.hidden = off;
+      group.disabled = off;
+    });
   }
   form.querySelectorAll("input[name=kind]").forEach(function (el) {
     el.addEventListener("change", syncKind);
   });
+  if (category) { category.addEventListener("change", syncFields); }
+  // The offline queue resets the form after keeping a report: show the fields of what is chosen now.
+  form.addEventListener("reset", function () { window.setTimeout(syncKind, 0); });
   syncKind();
 
   var el = document.getElementById("pick-map");

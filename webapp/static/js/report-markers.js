@@ -80,6 +80,34 @@
                                   { year: "numeric", month: "long", day: "numeric", timeZone: "UTC" });
     }
 
+    /* The report's public structured fields (label: value unit), in the taxonomy's order. */
+    function fieldValue(def, value) {
+      if (def.type === "choice" || def.type === "multi") {
+        return [].concat(value).map(function (id) { return def.choices[id] || id; }).join(conf.lang === "ar" ? "، " : ", ");
+      }
+      if (def.type === "yesno") { return value ? t.yes : t.no; }
+      if (typeof value === "number") {
+        var digits = String(Math.round(value * 100) / 100).split(".");
+        digits[0] = digits[0].replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+        return digits.join(".") + (def.unit ? " " + def.unit : "");
+      }
+      return String(value);
+    }
+
+    function fieldLines(values) {
+      var defs = conf.fields || {};
+      var ids = Object.keys(defs).filter(function (id) { return values && values[id] !== undefined; })
+        .sort(function (a, b) { return defs[a].order - defs[b].order; });
+      if (!ids.length) { return null; }
+      var list = node("ul", "fields");
+      ids.forEach(function (id) {
+        var item = node("li", "", defs[id].label + ": " + fieldValue(defs[id], values[id]));
+        item.setAttribute("dir", "auto");
+        list.appendChild(item);
+      });
+      return list;
+    }
+
     function popupNode(props) {
       var cat = category(props.kind, props.category);
       var box = node("div", "ahya-report-popup");
@@ -118,6 +146,8 @@
         org.setAttribute("dir", "auto");
         box.appendChild(org);
       }
+      var figures = fieldLines(props.fields);
+      if (figures) { box.appendChild(figures); }
       if (props.excerpt) {
         var text = node("p", "excerpt", props.excerpt);
         text.setAttribute("dir", "auto");
