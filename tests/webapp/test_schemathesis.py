@@ -114,6 +114,12 @@ def _repair_valid_query(case) -> None:
     measure_category = query.get("measure_category")
     if measure_category and not taxonomy.is_valid(query.get("measure", "challenge"), measure_category):
         del query["measure_category"]
+    if "field" in query:  # /trends: only a number field of the chosen kind and categories
+        from webapp.store.trends import numeric_fields
+        categories = query.get("category") or []
+        categories = tuple(categories if isinstance(categories, list) else [categories])
+        if query["field"] not in numeric_fields(query.get("kind"), categories):
+            del query["field"]
 
 
 def _operation_tests(schema, test_func):

@@ -27,7 +27,8 @@ PERIODS = ("year", "month")
 #: beyond it (dates decades apart, by month) only the periods with reports are listed.
 MAX_FILLED = 600
 #: What a field id looks like (echoed in an error message only if it does).
-_FIELD_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+FIELD_PATTERN = "^[a-z][a-z0-9_]{0,39}$"
+_FIELD_ID = re.compile(FIELD_PATTERN[1:-1])
 
 
 @dataclass(frozen=True)
