@@ -42,6 +42,9 @@ PUBLIC = {
     "public.topic_feed", "public.report_feed", "api.report_updates", "progress.update_photo",
     "progress.suggest_update", "progress.affects_us", "follow.follow", "follow.confirm",
     "follow.unsubscribe",
+    # Records that count (issue 20): reports per year or month (JSON and CSV), the topic pages of the
+    # challenge categories and their share cards; all counts suppressed like the map's.
+    "api.trends", "api.trends_csv", "public.topic", "cards.topic",
 }
 ORGANIZER, ADMIN = "organizer_required", "admin_required"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
