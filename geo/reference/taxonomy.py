@@ -1,4 +1,7 @@
-"""The category taxonomy (``data/categories.yaml``): one file for legend, forms, filters, exports."""
+"""The category taxonomy (``data/categories.yaml``): one file for legend, forms, filters, exports.
+
+A category may declare structured fields (``fields:``, read by ``geo.reference.fields``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from .fields import Field, parse_fields
 
 KINDS = ("challenge", "initiative")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -21,6 +26,7 @@ class Category:
     label_ar: str
     colour: str
     icon: str
+    fields: tuple[Field, ...] = ()
 
     def label(self, lang: str) -> str:
         return self.label_ar if lang == "ar" else self.label_en
@@ -42,6 +48,11 @@ class Taxonomy:
 
     def is_valid(self, kind: str, category_id: str) -> bool:
         return self.get(kind, category_id) is not None
+
+    def fields(self, kind: str, category_id: str) -> tuple[Field, ...]:
+        """The structured fields of a category, in file order; () for none or an unknown category."""
+        cat = self.get(kind, category_id)
+        return cat.fields if cat is not None else ()
 
     def as_dict(self, lang: str | None = None) -> dict:
         """Plain data for JSON (legend, API)."""
@@ -74,7 +85,8 @@ def load_taxonomy(path: Path) -> Taxonomy:
                 raise ValueError(f"{where}: colour must be #rrggbb")
             seen.add(entry["id"])
             cats.append(Category(kind=kind, **{k: str(entry[k]) for k in
-                                               ("id", "label_en", "label_ar", "colour", "icon")}))
+                                               ("id", "label_en", "label_ar", "colour", "icon")},
+                                 fields=parse_fields(entry.get("fields"), where)))
         if "other" not in seen:
             raise ValueError(f"{Path(path).name}: {kind} needs an 'other' category")
     return Taxonomy(cats)

@@ -1,7 +1,7 @@
 """No private data in any public response.
 
-Reports carry marker strings in every private field (contact, author e-mail and name,
-privacy seed, reject reason, audit details, exact coordinates of non-exact reports) and
+Reports carry marker strings in every private field (contact, a private structured field, author
+e-mail and name, privacy seed, reject reason, audit details, exact coordinates of non-exact reports) and
 unpublished reports carry markers in every field. Then every public GET route — found by
 walking ``app.url_map``, so routes added later are covered too — is fetched anonymously
 and no marker may appear in any body or header.
@@ -27,6 +27,7 @@ AUTHOR = f"PRIVATE-NAME-{TOKEN}"
 PASSWORD = f"private-password-{TOKEN}"
 REASON = f"PRIVATE-REASON-{TOKEN}"
 AUDIT = f"PRIVATE-AUDIT-{TOKEN}"
+CASE = f"PRIVATE-CASE-{TOKEN}"  # a private structured field (housing's case_number)
 UNPUBLISHED = f"UNPUBLISHED-{TOKEN}"
 PHOTO_BYTES = f"PRIVATE-PHOTO-{TOKEN}".encode()
 # Extra public URLs with parameters; discovered routes are fetched as well.
@@ -86,6 +87,10 @@ def world(app, client, make_user, make_report):
     published, hidden, secret_coords = [], [], []
 
     def add(publish, precision="approximate", **fields):
+        if fields.get("category", "housing") == "housing" and fields.get("kind", "challenge") == "challenge":
+            # Public structured values beside a private one: only the private one must stay hidden.
+            fields.setdefault("fields", {"people_displaced": 9, "stage": "demolished",
+                                         "case_number": f"{CASE} 77/2026"})
         for _attempt in range(5):
             lon, lat = next(points)
             rid = make_report(publish=publish, user_id=author_id, precision=precision, lon=lon, lat=lat,
@@ -133,7 +138,7 @@ def world(app, client, make_user, make_report):
     orgs = _organizations(app, author_id, published, hidden)
 
     _records_that_move(app, author_id, published, hidden)
-    markers = [CONTACT, EMAIL, AUTHOR, PASSWORD, REASON, AUDIT, UNPUBLISHED, PHOTO_BYTES.decode(),
+    markers = [CONTACT, EMAIL, AUTHOR, PASSWORD, REASON, AUDIT, CASE, UNPUBLISHED, PHOTO_BYTES.decode(),
                FOLLOWER, *seeds, *secret_coords]
     return {"published": published, "hidden": hidden, "markers": markers,
             "photos": [pub_photo, hidden_photo, *orgs["logos"]], "orgs": orgs}
@@ -310,12 +315,15 @@ def test_public_dict_has_only_public_keys(app, world):
 
     allowed = {"id", "kind", "category", "title", "description", "area", "precision", "observed_on",
                "organization", "link", "is_demo", "published_at", "lon", "lat", "photo", "addresses",
-               "addressed_categories", "organization_id", "status"}
+               "addressed_categories", "organization_id", "status", "fields"}
     assert world["published"]  # the loop below must check something
     with app.app_context():
         for rid in world["published"]:
             out = public_dict(db.session.get(Report, rid))
             assert set(out) <= allowed
+            report = db.session.get(Report, rid)
+            if report.category == "housing":
+                assert out["fields"] == {"people_displaced": 9, "stage": "demolished"}
             text = repr(out)
             for marker in world["markers"]:
                 assert marker not in text

@@ -8,6 +8,7 @@ import datetime as dt
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -23,6 +24,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -30,6 +33,9 @@ from ..extensions import db
 KINDS = ("challenge", "initiative")
 STATUSES = ("pending", "published", "rejected", "archived")
 ROLES = ("organizer", "admin")
+#: A JSON object column: JSON text on SQLite (read with json_extract), JSONB on PostgreSQL
+#: (binary, indexable with GIN, read with ->>).
+JSON_OBJECT = JSON().with_variant(JSONB(), "postgresql")
 
 
 def utcnow() -> dt.datetime:
@@ -122,6 +128,11 @@ class Report(db.Model):
     # An imported row's id in its source file (Kobo ``_uuid``, ODK ``instanceID``, or a hash of
     # the row): a second import of the same file finds it and stores nothing twice.
     source_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # The category's structured fields (``geo.reference.fields``, declared in
+    # data/categories.yaml): field id -> int, float, ISO date, choice id, list of ids, bool or str.
+    # Always a dict, written only through ``report_fields.clean_fields``; private fields are kept
+    # here too and left out by ``report_fields.public_fields``. A new field needs no migration.
+    fields: Mapped[dict] = mapped_column(JSON_OBJECT, default=dict, server_default=sql_text("'{}'"))
 
     created_by: Mapped[User | None] = relationship()
     organization_record: Mapped[Organization | None] = relationship(back_populates="initiatives")
@@ -148,6 +159,10 @@ class Report(db.Model):
         Index("ux_reports_client_key", "client_key", unique=True),
         Index("ix_reports_source_id", "source_id", unique=True),
         Index("ix_reports_lifecycle", "lifecycle"),
+        # PostgreSQL only: containment queries (``fields @> '{"stage": "demolished"}'``). SQLite's
+        # JSON is text: an index on it would cost every insert and serve no query.
+        Index("ix_reports_fields_gin", "fields", postgresql_using="gin",
+              postgresql_ops={"fields": "jsonb_path_ops"}).ddl_if(dialect="postgresql"),
     )
 
 

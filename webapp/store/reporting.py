@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import insert
 
+from geo.reference.fields import public_values
 from geo.reference.taxonomy import Taxonomy, load_taxonomy
 from geo.spatial.assign import AreaIndex
 from geo.spatial.privacy import PRECISIONS, public_point
@@ -74,6 +75,18 @@ def _apply(report: Report, fields: dict) -> list[str]:
         if name in fields and getattr(report, name) != fields[name]:
             setattr(report, name, fields[name])
             changed.append(name)
+    if "fields" in fields:
+        values = dict(fields["fields"] or {})
+        if (report.fields or {}) != values:
+            report.fields = values  # a new dict: the JSON column sees the change
+            changed.append("fields")
+    elif {"kind", "category"} & set(changed) and report.fields:
+        # Moved to another category without new values: keep only what the new one declares.
+        declared = {f.id for f in get_taxonomy().fields(report.kind, report.category)}
+        kept = {k: v for k, v in report.fields.items() if k in declared}
+        if kept != report.fields:
+            report.fields = kept
+            changed.append("fields")
     if "addresses" in fields:
         ids = sorted(set(fields["addresses"] or []))
         challenges = db.session.scalars(
@@ -172,6 +185,8 @@ def public_dict(report: Report) -> dict:
     for name in ("observed_on", "published_at"):
         if isinstance(out[name], dt.date | dt.datetime):
             out[name] = out[name].isoformat()
+    # Structured fields: the public ones of the report's category only (report_fields.public_fields).
+    out["fields"] = public_values(get_taxonomy().fields(report.kind, report.category), report.fields)
     out["status"] = report.lifecycle or default_state(report.kind)
     out["lon"], out["lat"] = report.public_lon, report.public_lat
     if report.photo:
