@@ -43,6 +43,7 @@ class AppState:
     taxonomy: Taxonomy | None = None  # store.reporting.get_taxonomy
     area_index: AreaIndex | None = None  # store.reporting.get_area_index
     points: Points | None = None  # store.pointcache.get_points
+    trend_values: dict[tuple, Any] = field(default_factory=dict)  # store.trends: field values per version
     organization_lookup: tuple[Any, dict[int, dict]] | None = None  # (data version, lookup)
     area_points: dict[str, tuple[float, float]] | None = None  # store.whocanhelp
     area_catalogue: dict[str, Any] | None = None  # store.area_names

@@ -93,7 +93,7 @@ def test_an_empty_window_lists_its_zero_periods(app, client, make_report):
 
 
 @pytest.mark.parametrize("query, parameter", [
-    ("by=week", "by"), ("by=", "by"), ("by=year&by=month", "by"), ("field=people_displaced", "field"),
+    ("by=week", "by"), ("by=", "by"), ("by=year&by=month", "by"), ("field=people_displaced&kind=initiative", "field"), ("field=case_number", "field"),
     ("field=%3Cscript%3E", "field"), ("category=nope", "category"), ("since=2026-13-01", "since"),
     ("since=2026-02-01&until=2026-01-01", "until"), ("area=nowhere", "area"), ("bbox=1,2", "bbox"),
 ])
@@ -127,3 +127,41 @@ def test_count_periods_sums_and_fills():
     periods, *_ = count_periods(days, "year", since=dt.date(2022, 6, 1))
     assert [(p.key, p.count) for p in periods] == [("2022", 0), ("2023", 0), ("2024", 3)]
     assert count_periods(np.array([], dtype=np.int32), "year") == ([], 0, 0.0)
+
+
+def test_sums_of_a_field_equal_the_rows(app, client, make_report):
+    people = {dt.date(2024, 2, 1): 5, dt.date(2024, 9, 1): 7, dt.date(2025, 1, 3): 11}
+    for day, n in people.items():
+        make_report(observed_on=day, fields={"people_displaced": n, "structures": 1,
+                                             "case_number": "PRIVATE-1"})
+    make_report(observed_on=dt.date(2025, 6, 1))  # no value: counted, adds nothing
+    make_report(category="water", observed_on=dt.date(2024, 6, 1), fields={"households_affected": 40})
+    body = client.get("/api/v1/trends?category=housing&field=people_displaced&by=year").get_json()
+    assert [(p["period"], p["count"], p["sum"]) for p in body["periods"]] == [
+        ("2024", 2, 12), ("2025", 2, 11)]
+    assert body["total"] == {"count": 4, "sum": 23} and body["field"] == "people_displaced"
+    # Without category=, the field's own category is implied (the water report is not counted).
+    same = client.get("/api/v1/trends?field=people_displaced").get_json()
+    assert same["periods"] == body["periods"] and same["filters"]["category"] == ["housing"]
+    table = list(csv.DictReader(io.StringIO(client.get(
+        "/api/v1/trends.csv?category=housing&field=people_displaced").get_data(as_text=True))))
+    assert [(r["period"], r["count"], r["sum_people_displaced"]) for r in table] == [
+        ("2024", "2", "12"), ("2025", "2", "11")]
+    # A private field is never summed, and a field of another category is refused.
+    for bad in ("field=case_number", "category=water&field=people_displaced"):
+        resp = client.get(f"/api/v1/trends?{bad}")
+        assert resp.status_code == 400 and resp.get_json()["parameter"] == "field"
+    # A change of the data is seen at once (the values are cached per data version).
+    make_report(observed_on=dt.date(2025, 2, 2), fields={"people_displaced": 100})
+    again = client.get("/api/v1/trends?field=people_displaced").get_json()
+    assert again["total"]["sum"] == 123
+
+
+def test_sums_are_withheld_with_suppressed_counts(app, client, make_report):
+    make_report(observed_on=dt.date(2024, 2, 1), fields={"people_displaced": 9})
+    for _ in range(3):
+        make_report(observed_on=dt.date(2025, 2, 1), fields={"people_displaced": 2})
+    app.config["MIN_PUBLIC_COUNT"] = 3
+    body = client.get("/api/v1/trends?field=people_displaced").get_json()
+    assert [(p["count"], p["sum"]) for p in body["periods"]] == [("<3", None), (3, 6)]
+    assert body["total"] == {"count": 3, "sum": 6} and body["total_is_lower_bound"]

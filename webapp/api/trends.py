@@ -25,9 +25,7 @@ from .views import bp
 
 
 def _parse():
-    filters = filters_from_args(request.args)
-    by, field = parse_trend_args(request.args, filters)
-    return filters, by, field
+    return parse_trend_args(request.args, filters_from_args(request.args))
 
 
 @bp.get("/v1/trends")

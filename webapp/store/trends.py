@@ -10,15 +10,25 @@ pages publish each count through :func:`webapp.store.stats.public_count`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
 
 import numpy as np
+from sqlalchemy import select
 
+from geo.reference.fields import Field
+from geo.reference.taxonomy import KINDS
+
+from ..extensions import db
+from ..state import app_state
 from .filters import ParameterError, single
+from .models import Report
 from .pointcache import NO_DAY, Points, get_points, select_mask
-from .queries import ReportFilters
+from .queries import PUBLIC_STATUS, ReportFilters
+from .report_fields import field_number
+from .reporting import get_taxonomy
 from .stats import public_count
 
 #: ``by=`` values: the length of one period.
@@ -176,18 +186,38 @@ def trend(filters: ReportFilters | None = None, by: str = "year", field: str | N
 NUMERIC_TYPES = ("integer", "decimal")
 
 
-def numeric_fields(kind: str | None, categories: tuple[str, ...]) -> dict[str, dict]:
+def numeric_fields(kind: str | None, categories: tuple[str, ...]) -> dict[str, Field]:
     """Public numeric fields (id → declaration) that reports of ``categories`` may carry.
 
     Without categories, the fields of every category of ``kind`` (or of both kinds). Private
     fields are never offered: their values must not leave the server, summed or not.
     """
-    return {}
+    taxonomy = get_taxonomy()
+    out: dict[str, Field] = {}
+    for k in (kind,) if kind else KINDS:
+        ids = categories or tuple(c.id for c in taxonomy.categories(k))
+        for cat in ids:
+            if taxonomy.is_valid(k, cat):
+                out.update((f.id, f) for f in taxonomy.fields(k, cat) if f.numeric and f.public)
+    return out
 
 
-def parse_trend_args(args, filters: ReportFilters) -> tuple[str, str | None]:
+def field_categories(field: str) -> tuple[str | None, tuple[str, ...]]:
+    """The kind and the categories that carry ``field`` (field ids are unique citywide)."""
+    taxonomy = get_taxonomy()
+    found = [(k, c.id) for k in KINDS for c in taxonomy.categories(k)
+             if any(f.id == field for f in taxonomy.fields(k, c.id))]
+    kinds = {k for k, _c in found}
+    return (kinds.pop() if len(kinds) == 1 else None), tuple(c for _k, c in found)
+
+
+def parse_trend_args(args, filters: ReportFilters) -> tuple[ReportFilters, str, str | None]:
     """``by`` (year by default, or month) and ``field`` (a public numeric field of the filters'
     categories) from the query string.
+
+    A field belongs to its categories: without ``category=``, the filters are narrowed to the
+    categories that carry it (a count of every report next to a sum of housing reports would
+    compare two different things). Returns the filters, ``by`` and ``field``.
 
     Raises
     ------
@@ -206,12 +236,51 @@ def parse_trend_args(args, filters: ReportFilters) -> tuple[str, str | None]:
             shown = f" '{field}'" if _FIELD_ID.fullmatch(field) else ""
             raise ParameterError("field", f"unknown numeric field{shown}: 'field' must be a public "
                                           "number field of the chosen categories")
-    return by, field
+        if not filters.categories:
+            kind, categories = field_categories(field)
+            filters = dataclasses.replace(filters, kind=filters.kind or kind, categories=categories)
+    return filters, by, field
 
 
 def field_values(points: Points, field: str) -> np.ndarray:
-    """The value of ``field`` per point (NaN: none), aligned with ``points``."""
-    return np.full(len(points), np.nan)
+    """The value of ``field`` per point (NaN: none), aligned with ``points``.
+
+    Read once per data version and field (one indexed query over the categories that carry it)
+    and kept with the points' generation: the next change of any report reads it again.
+    """
+    cache = app_state().trend_values
+    key = (points.generation, field)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    _kind, categories = field_categories(field)
+    number = field_number(field)
+    rows = db.session.execute(select(Report.id, number).where(
+        Report.status == PUBLIC_STATUS, Report.category.in_(categories), number.is_not(None))).all()
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    numbers = np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))
+    out = np.full(len(points), np.nan)
+    pos = np.searchsorted(points.ids, ids)
+    hit = pos < len(points.ids)
+    hit[hit] = points.ids[pos[hit]] == ids[hit]
+    out[pos[hit]] = numbers[hit]
+    if any(k[0] != points.generation for k in cache):
+        cache.clear()  # another data version: those arrays can never be asked for again
+    cache[key] = out
+    return out
+
+
+def area_sums(filters: ReportFilters, field: str | None = None) -> dict[str, tuple[int, float | None]]:
+    """Per area: (reports, sum of ``field`` or None) of the published reports matching ``filters``."""
+    points = get_points()
+    mask = select_mask(points, filters)
+    codes = points.area[mask].astype(np.int64) + 1  # -1 (no area) becomes 0
+    size = len(points.area_names) + 1
+    counts = np.bincount(codes, minlength=size)
+    sums = (np.bincount(codes, weights=np.nan_to_num(field_values(points, field)[mask]), minlength=size)
+            if field else None)
+    return {name: (int(counts[i + 1]), None if sums is None else float(sums[i + 1]))
+            for i, name in enumerate(points.area_names) if counts[i + 1]}
 
 
 def published_trend(filters: ReportFilters, by: str = "year", field: str | None = None) -> Trend:
