@@ -96,3 +96,19 @@ def test_silwan_shows_its_own_trend(app, client, make_report):
     assert "/api/v1/trends.csv?kind=challenge&amp;area=silwan&amp;by=year" in html
     # Each challenge category of the area links to its topic page.
     assert 'href="/topics/housing"' in html
+
+
+def test_a_field_sums_the_trend_and_ranks_the_areas(app, client, make_report):
+    make_report(observed_on=dt.date(2024, 2, 1), fields={"people_displaced": 5})
+    make_report(observed_on=dt.date(2025, 2, 1), fields={"people_displaced": 8})
+    make_report(observed_on=dt.date(2025, 3, 1), lon=35.2137, lat=31.7683, fields={"people_displaced": 30})
+    html = client.get("/topics/housing?lang=en&field=people_displaced").get_data(as_text=True)
+    sums = dict(re.findall(r'<tr data-period="(\d+)">.*?<td data-sum="([^"]*)"', html, re.S))
+    assert sums == {"2024": "5", "2025": "38"}
+    ranked = re.findall(r'<tr data-slug="([^"]+)">.*?<td data-sum="([^"]*)"', html, re.S)
+    assert ranked[0][1] == "30" and ("silwan", "13") in ranked
+    assert 'data-field="people_displaced" aria-current="true"' in html
+    # A field the page does not know (or a private one) is ignored: counts, status 200.
+    for bad in ("case_number", "nope", "households_affected"):
+        resp = client.get(f"/topics/housing?field={bad}")
+        assert resp.status_code == 200 and "data-sum" not in resp.get_data(as_text=True)

@@ -113,7 +113,7 @@ def bar_chart_svg(bars: list[Bar], *, chart_id: str, title: str, rtl: bool = Fal
 
 
 def trend_figure(filters, lang: str, *, title: str, chart_id: str, by: str = "year",
-                 field: str | None = None, colour: str = "#0b5563") -> dict:
+                 field: str | None = None, field_label: str | None = None, colour: str = "#0b5563") -> dict:
     """A trend chart for a page: the SVG, its table rows (suppressed as in the API) and links.
 
     Parameters
@@ -127,6 +127,8 @@ def trend_figure(filters, lang: str, *, title: str, chart_id: str, by: str = "ye
     by : {"year", "month"}
     field : str, optional
         A public numeric field to sum; the bars then show its sums.
+    field_label : str, optional
+        Its name (and unit) for the table's heading.
 
     Returns
     -------
@@ -152,6 +154,7 @@ def trend_figure(filters, lang: str, *, title: str, chart_id: str, by: str = "ye
     args = [*filters.to_args(), ("by", by), *([("field", field)] if field else [])]
     return {"svg": svg, "rows": table["periods"], "title": title, "total": table["total"],
             "lower_bound": table["total_is_lower_bound"], "undated": table["undated"], "field": field,
+            "field_label": field_label,
             "api_url": url_for("api.trends", **_multi(args)),
             "csv_url": url_for("api.trends_csv", **_multi(args))}
 

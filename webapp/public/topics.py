@@ -10,7 +10,7 @@ report fields come from ``reporting.public_dict`` only. An unknown category is a
 
 from __future__ import annotations
 
-from flask import abort, render_template, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..extensions import db
@@ -18,6 +18,7 @@ from ..store import queries, whocanhelp
 from ..store.organizations import display_name
 from ..store.reporting import get_taxonomy
 from ..store.stats import grouped_counts, min_public_count, public_count
+from ..store.trends import area_sums, numeric_fields
 from ..store.versioning import current_data_version
 from ..web.i18n import current_language
 from ..web.places import place_name, report_item
@@ -28,15 +29,26 @@ from .views import bp
 AREA_LIMIT, LIST_LIMIT, INITIATIVE_LIMIT = 25, 10, 10
 
 
-def _ranking(category: str, lang: str) -> tuple[list[dict], int]:
-    """Areas by their number of published challenges of ``category``, most first; and the total."""
-    frame = grouped_counts(queries.ReportFilters(kind="challenge", categories=(category,)))
+def _ranking(category: str, field: str | None, lang: str) -> tuple[list[dict], int]:
+    """Areas by their number of published challenges of ``category`` (or by the sum of ``field``),
+    most first; and the citywide count."""
+    filters = queries.ReportFilters(kind="challenge", categories=(category,))
+    frame = grouped_counts(filters)
     total = int(frame["count"].sum()) if len(frame) else 0
-    per_area = frame[frame["area"].notna()].groupby("area")["count"].sum().sort_values(ascending=False)
-    rows = [{"slug": slug, "name": place_name(slug, lang), "count": public_count(n), "raw": int(n)}
-            for slug, n in per_area.items()]
-    rows.sort(key=lambda r: (-r["raw"], r["name"]))
+    rows = []
+    for slug, (n, total_value) in area_sums(filters, field).items():
+        count = public_count(n)
+        hidden = isinstance(count, str)
+        # A sum is published only next to a count that is: it would tell what "<k" hides.
+        rows.append({"slug": slug, "name": place_name(slug, lang), "count": count,
+                     "sum": None if hidden or total_value is None else _round(total_value),
+                     "order": (-(total_value or 0) if field and not hidden else 0, -n)})
+    rows.sort(key=lambda r: (r["order"], r["name"]))
     return rows, total
+
+
+def _round(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(value, 2)
 
 
 def _initiatives(category: str, lang: str) -> tuple[list[dict], int]:
@@ -56,6 +68,11 @@ def _organizations(category: str, lang: str) -> list[dict]:
     return sorted(orgs, key=lambda o: o["name"].casefold())
 
 
+def _field_label(f, lang: str) -> str:
+    unit = f.unit(lang)
+    return f"{f.label(lang)} ({unit})" if unit else f.label(lang)
+
+
 @bp.get("/topics/<category>")
 def topic(category: str):
     """One challenge category citywide; 404 for an id that is not a challenge category."""
@@ -65,7 +82,14 @@ def topic(category: str):
     lang = current_language()
     label = cat.label(lang)
     filters = queries.ReportFilters(kind="challenge", categories=(category,))
-    ranking, total = _ranking(category, lang)
+    fields = numeric_fields("challenge", (category,))
+    # A page, not the API: a field it does not know is ignored (the counts are shown instead).
+    field = request.args.get("field") if request.args.get("field") in fields else None
+    chosen = fields.get(field) if field else None
+    ranking, total = _ranking(category, field, lang)
+    field_label = _field_label(chosen, lang) if chosen else None
+    title = (_("%(topic)s: %(field)s per year", topic=label, field=field_label) if chosen
+             else _("%(topic)s: challenges reported per year", topic=label))
     rows = db.session.scalars(queries.public_reports(
         queries.ReportFilters(kind="challenge", categories=(category,), limit=LIST_LIMIT))).all()
     initiatives, initiatives_total = _initiatives(category, lang)
@@ -74,8 +98,12 @@ def topic(category: str):
     return render_template(
         "public/topic.html", category=cat, label=label, total=public_count(total),
         ranking=ranking[:AREA_LIMIT], ranking_more=max(len(ranking) - AREA_LIMIT, 0),
-        trend=trend_figure(filters, lang, chart_id="trend-chart", colour=cat.colour,
-                           title=_("%(topic)s: challenges reported per year", topic=label)),
+        trend=trend_figure(filters, lang, chart_id="trend-chart", colour=cat.colour, field=field,
+                           field_label=field_label, title=title),
+        fields=[{"id": f.id, "label": _field_label(f, lang),
+                 "url": url_for("public.topic", category=category, field=f.id)} for f in fields.values()],
+        field=field, field_label=field_label,
+        counts_url=url_for("public.topic", category=category),
         newest=[report_item(r, lang) for r in rows[:LIST_LIMIT]], has_more=total > LIST_LIMIT,
         initiatives=initiatives, initiatives_more=max(initiatives_total - len(initiatives), 0),
         organizations=_organizations(category, lang),
