@@ -93,7 +93,8 @@ def test_an_empty_window_lists_its_zero_periods(app, client, make_report):
 
 
 @pytest.mark.parametrize("query, parameter", [
-    ("by=week", "by"), ("by=", "by"), ("by=year&by=month", "by"), ("field=people_displaced&kind=initiative", "field"), ("field=case_number", "field"),
+    ("by=week", "by"), ("by=", "by"), ("by=year&by=month", "by"),
+    ("field=people_displaced&kind=initiative", "field"), ("field=case_number", "field"),
     ("field=%3Cscript%3E", "field"), ("category=nope", "category"), ("since=2026-13-01", "since"),
     ("since=2026-02-01&until=2026-01-01", "until"), ("area=nowhere", "area"), ("bbox=1,2", "bbox"),
 ])

@@ -4,6 +4,7 @@ and the map's static data (area polygons, place-search index) built once per app
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from ..store.filters import parse_each
 from ..store.layers import get_display_layers, get_layers, get_overlays, overlays_signature, place_slugs
 from ..store.queries import ReportFilters
 from ..store.reporting import get_taxonomy
+from ..store.trends import first_year
 from .i18n import current_language
 
 
@@ -198,4 +200,12 @@ def filters_context(args: MultiDict) -> dict:
             "filter_message": (_("Some filters in this link were not understood and were ignored: "
                                  "%(names)s.", names=_(", ").join(names)) if names else ""),
             "filter_categories": category_options(lang), "filter_areas": area_options(lang),
-            "filter_statuses": [(value, lifecycle.label(value)) for value in lifecycle.STATUS_VALUES]}
+            "filter_statuses": [(value, lifecycle.label(value)) for value in lifecycle.STATUS_VALUES],
+            "filter_years": report_years()}
+
+
+def report_years() -> list[int]:
+    """The years of the time control: from the oldest published report's year to this year, newest first."""
+    this_year = dt.date.today().year
+    first = first_year()
+    return list(range(this_year, min(first or this_year, this_year) - 1, -1))
