@@ -70,3 +70,15 @@ def test_last_12_months_and_all_time_survive_a_reload(page, network, demo):  # n
     assert page.evaluate("AHYA_MAP.reports.count") == demo
     expect(page.locator("#time-all")).to_have_attribute("aria-pressed", "true")
     assert network.console_errors == []
+
+
+def test_the_legend_links_each_challenge_category_to_its_topic_page(page, network, demo):  # noqa: F811
+    open_map(page)
+    links = page.locator("#ahya-legend a.legend-topic")
+    expect(links.first).to_be_attached()
+    hrefs = links.evaluate_all("els => els.map(a => a.getAttribute('href'))")
+    assert "/topics/housing" in hrefs and all(h.startswith("/topics/") for h in hrefs)
+    page.goto(hrefs[hrefs.index("/topics/housing")])
+    expect(page.locator("h1")).to_have_text("السكن والهدم")
+    expect(page.locator("svg.trend-chart")).to_be_visible()
+    assert network.console_errors == []

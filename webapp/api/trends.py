@@ -4,7 +4,7 @@ Counts of published reports per year or month, citywide or for one area (``area=
 the filters of /api/v1/reports, and the sum of a numeric field (``field=``) when asked. The
 numbers come from :func:`webapp.store.trends.published_trend` (the map's in-memory points, the
 same data version as the clusters and the choropleth); the public table, suppression included,
-from :func:`webapp.store.trends.public_rows`: a period of fewer than ``MIN_PUBLIC_COUNT`` reports
+from :func:`webapp.store.trends.public_table`: a period of fewer than ``MIN_PUBLIC_COUNT`` reports
 publishes ``"<k"`` and no sum, and the totals then become lower bounds (an exact total would give
 the hidden count away by subtraction), as the clusters do. Responses are cached per data version
 (:func:`webapp.api.cache.cached_json`).

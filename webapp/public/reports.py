@@ -120,6 +120,8 @@ def reports_layer_config() -> dict:
         "limit": queries.MAX_LIMIT,
         "lang": lang,
         "categories": get_taxonomy().as_dict(lang),
+        # The legend links each challenge category to its topic page (/topics/<id>).
+        "topicUrl": url_for("public.topic", category="x").rsplit("/", 1)[0] + "/",
         "strings": {
             "challenge": _("Challenges"), "initiative": _("Initiatives"),
             "challengeOne": _("Challenge"), "initiativeOne": _("Initiative"),
@@ -136,6 +138,7 @@ def reports_layer_config() -> dict:
             "otherHelp": _("Other area (West Jerusalem, or outside the municipal boundary)"),
             "boundaryHelp": _("Municipal boundary"),
             "demoHelp": _("Dashed outline: demo report"),
+            "topic": _("%(topic)s across the city"),
         },
         "dir": "rtl" if lang == "ar" else "ltr",
         # Public states (store.lifecycle): popups name them, settled ones are drawn faded.
