@@ -323,16 +323,3 @@ def _round(value: float | None) -> float | int | None:
     value = round(float(value), 6)
     return int(value) if value.is_integer() else value
 
-
-#: The time control offers no year before this one, whatever a mistyped date says.
-EARLIEST_YEAR = 1948
-
-
-def first_year() -> int | None:
-    """The year of the oldest dated published report (not before ``EARLIEST_YEAR``), or None."""
-    points = get_points()
-    dated = points.day[points.day != NO_DAY]
-    if not dated.size:
-        return None
-    year = int(np.datetime64(int(dated.min()), "D").astype("datetime64[Y]").astype(int)) + 1970
-    return max(year, EARLIEST_YEAR)

@@ -26,7 +26,6 @@ from ..store.filters import parse_each
 from ..store.layers import get_display_layers, get_layers, get_overlays, overlays_signature, place_slugs
 from ..store.queries import ReportFilters
 from ..store.reporting import get_taxonomy
-from ..store.trends import first_year
 from .i18n import current_language
 
 
@@ -204,8 +203,11 @@ def filters_context(args: MultiDict) -> dict:
             "filter_years": report_years()}
 
 
+#: The time control's first year. Fixed, not the oldest report's: the map page must not grow with
+#: the data (tests/browser/test_reports_layer.py); older dates can still be typed in the two dates.
+FIRST_YEAR = 2000
+
+
 def report_years() -> list[int]:
-    """The years of the time control: from the oldest published report's year to this year, newest first."""
-    this_year = dt.date.today().year
-    first = first_year()
-    return list(range(this_year, min(first or this_year, this_year) - 1, -1))
+    """The years of the time control, newest first: this year back to ``FIRST_YEAR``."""
+    return list(range(dt.date.today().year, FIRST_YEAR - 1, -1))
