@@ -55,7 +55,7 @@ def test_topic_page_shows_the_category_citywide(demo, client, lang):
     # The map filtered to the category and shaded by it; poster, card and feed of the category.
     text = unescape(html)
     assert "/embed?kind=challenge&category=housing&choropleth=challenge&choropleth_category=housing" in text
-    assert "/export/poster.pdf?kind=challenge&category=housing" in text
+    assert "/export/poster.pdf?kind=challenge&category=housing&trend=year" in text
     assert "/cards/topic/housing.png?v=" in text and "/topics/housing/feed.atom" in text
     assert "/api/v1/trends.csv?kind=challenge&category=housing&by=year" in text
     newest = re.findall(r'<section class="area-list" aria-labelledby="newest-h".*?</section>', html, re.S)[0]

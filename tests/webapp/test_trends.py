@@ -166,3 +166,12 @@ def test_sums_are_withheld_with_suppressed_counts(app, client, make_report):
     body = client.get("/api/v1/trends?field=people_displaced").get_json()
     assert [(p["count"], p["sum"]) for p in body["periods"]] == [("<3", None), (3, 6)]
     assert body["total"] == {"count": 3, "sum": 6} and body["total_is_lower_bound"]
+
+
+def test_count_periods_with_dates_centuries_apart():
+    """A mistyped year (0205 for 2025) takes the grouping by sort instead of one bincount per day."""
+    day = lambda s: (dt.date.fromisoformat(s) - dt.date(1970, 1, 1)).days  # noqa: E731
+    days = np.array([day("0205-03-01"), day("2025-03-01"), day("2025-07-01"), NO_DAY], dtype=np.int32)
+    periods, undated, _total = count_periods(days, "year", np.array([1.0, 2.0, 3.0, 4.0]))
+    assert [(p.key, p.count, p.total) for p in periods if p.count] == [("0205", 1, 1.0), ("2025", 2, 5.0)]
+    assert len(periods) == 2 and undated == 1  # 1,821 years apart: only the years with reports
