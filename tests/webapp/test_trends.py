@@ -175,3 +175,19 @@ def test_count_periods_with_dates_centuries_apart():
     periods, undated, _total = count_periods(days, "year", np.array([1.0, 2.0, 3.0, 4.0]))
     assert [(p.key, p.count, p.total) for p in periods if p.count] == [("0205", 1, 1.0), ("2025", 2, 5.0)]
     assert len(periods) == 2 and undated == 1  # 1,821 years apart: only the years with reports
+
+
+@pytest.mark.parametrize("query", [
+    "by=month&since=9999-01-01&until=9999-12-31", "by=year&since=0001-01-01&until=9999-12-31",
+    "by=month&since=0001-01-01&until=9999-12-31", "by=month&since=0001-01-01",
+])
+def test_the_ends_of_the_calendar(client, make_report, query):
+    make_report(observed_on=dt.date(2025, 12, 31))
+    resp = client.get(f"/api/v1/trends?{query}")
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    periods = resp.get_json()["periods"]
+    if "since=9999" in query:
+        assert [p["period"] for p in periods][-1] == "9999-12" and periods[-1]["end"] == "9999-12-31"
+    else:
+        assert [(p["period"], p["count"]) for p in periods if p["count"]] in (
+            [("2025", 1)], [("2025-12", 1)])

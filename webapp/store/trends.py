@@ -94,8 +94,10 @@ def _bounds(code: int, by: str) -> tuple[str, dt.date, dt.date]:
     if by == "month":
         year, month = divmod(code, 12)
         start = dt.date(1970 + year, month + 1, 1)
-        nxt = dt.date(start.year + (start.month == 12), start.month % 12 + 1, 1)
-        return f"{start.year:04d}-{start.month:02d}", start, nxt - dt.timedelta(days=1)
+        # December ends on the 31st: no "first of next month" (year 10000 does not exist).
+        end = (dt.date(start.year, 12, 31) if start.month == 12
+               else dt.date(start.year, start.month + 1, 1) - dt.timedelta(days=1))
+        return f"{start.year:04d}-{start.month:02d}", start, end
     year = 1970 + code
     return f"{year:04d}", dt.date(year, 1, 1), dt.date(year, 12, 31)
 
