@@ -1,4 +1,5 @@
-"""Column charts of counts over time (one bar per year or month) as inline SVG text.
+"""Column charts of counts over time (one bar per year or month), and maps of the areas shaded by
+a number field's sum, as inline SVG text.
 
 Pure: no web framework, no JavaScript, no chart library. The ``<svg>`` is an image whose
 ``<title>`` and ``<desc>`` carry every number, each bar carries its period and value as
@@ -8,8 +9,15 @@ right-to-left page time runs from right to left, as the page reads.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from html import escape
+
+import numpy as np
+import shapely
+
+from ..spatial.aggregate import choropleth_classes
+from .poster import ZERO_COLOUR, _palette
 
 #: Above this many bars, only some periods are labelled under the axis and no value sits on a bar.
 MAX_LABELLED = 16
@@ -102,3 +110,92 @@ def column_chart_svg(columns: list[Column], *, chart_id: str, title: str, rtl: b
         parts.append("</g>")
     parts.append("</svg>")
     return "".join(parts)
+
+
+#: Fill of an area whose count is suppressed: its sum is not published, so it gets no class.
+HIDDEN_FILL = "#d5d8dc"
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One line of a sum map's legend: a fill and its label (``"0"``, ``"3–12"``, a hidden note)."""
+
+    colour: str
+    label: str
+
+
+def sum_map_svg(areas, sums: dict[str, float], hidden: set[str], names: dict[str, str], *,
+                chart_id: str, title: str, hidden_text: str, width: int = 560,
+                tolerance: float = 0.0004) -> tuple[str, list[LegendEntry]]:
+    """Areas shaded by a sum (classes as on the map and the posters) as an accessible inline SVG.
+
+    Parameters
+    ----------
+    areas : geopandas.GeoDataFrame
+        Area polygons (EPSG:4326) with a ``slug`` column.
+    sums : dict of str to float
+        The sum per area slug (missing: 0).
+    hidden : set of str
+        Areas whose count is suppressed: drawn in ``HIDDEN_FILL``, their sum untold.
+    names : dict of str to str
+        Area names for each path's tooltip (``<title>``).
+    chart_id, title : str
+        Id prefix and accessible name.
+    hidden_text : str
+        What a hidden area's tooltip and legend line say (e.g. ``"fewer than 3 reports"``).
+    width : int
+        Width in SVG units (the height follows the areas' shape).
+    tolerance : float
+        Simplification in degrees (~40 m): outlines for a page, not for measuring.
+
+    Returns
+    -------
+    svg : str
+        The ``<svg>`` markup, every text escaped.
+    legend : list of LegendEntry
+        Zero, the classes and (when any) the hidden areas.
+    """
+    slugs = [str(s) for s in areas["slug"]]
+    raw = np.array([0 if s in hidden else int(round(sums.get(s) or 0)) for s in slugs], dtype=np.int64)
+    classed = choropleth_classes(raw, k=5, min_count=1)
+    palette = _palette(len(classed.labels))
+    geoms = shapely.simplify(areas.geometry.values, tolerance, preserve_topology=True)
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    kx = math.cos(math.radians((miny + maxy) / 2))  # degrees of longitude are shorter here
+    scale = width / ((maxx - minx) * kx)
+    height = (maxy - miny) * scale
+
+    def ring(coords) -> str:
+        pts = " ".join(f"{(x - minx) * kx * scale:.1f},{(maxy - y) * scale:.1f}" for x, y in coords)
+        return f"M{pts}Z"
+
+    desc = []
+    svg = _attrs(xmlns="http://www.w3.org/2000/svg", viewBox=f"0 0 {width} {height:.0f}", class_="sum-map",
+                 role="img", id=chart_id, aria_labelledby=f"{chart_id}-title {chart_id}-desc")
+    paths = []
+    for slug, geom, cls, value in zip(slugs, geoms, classed.classes, raw, strict=True):
+        polygons = getattr(geom, "geoms", [geom])
+        d = "".join(ring(p.exterior.coords) + "".join(ring(i.coords) for i in p.interiors)
+                    for p in polygons if not p.is_empty)
+        if slug in hidden:
+            fill, text = HIDDEN_FILL, hidden_text
+        else:
+            fill = palette[cls] if cls >= 0 else ZERO_COLOUR
+            text = _number(sums.get(slug) or 0)
+        name = names.get(slug, slug)
+        if slug in hidden or value > 0:
+            desc.append(f"{name}: {text}")
+        paths.append(f'<path {_attrs(d=d, fill=fill, data_slug=slug, data_value=text, class_="sum-area")}>'
+                     f"<title>{escape(name)}: {escape(text)}</title></path>")
+    parts = [f"<svg {svg}>", f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
+             f'<desc id="{escape(chart_id)}-desc">{escape("; ".join(desc))}</desc>',
+             '<g stroke="#6b6b6b" stroke-width="0.6" fill-rule="evenodd">', *paths, "</g></svg>"]
+    legend = [LegendEntry(ZERO_COLOUR, "0")] + [LegendEntry(c, t) for c, t in
+                                                zip(palette, classed.labels, strict=True)]
+    if hidden:
+        legend.append(LegendEntry(HIDDEN_FILL, hidden_text))
+    return "".join(parts), legend
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{float(value):.6g}"

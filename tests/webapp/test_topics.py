@@ -108,6 +108,17 @@ def test_a_field_sums_the_trend_and_ranks_the_areas(app, client, make_report):
     ranked = re.findall(r'<tr data-slug="([^"]+)">.*?<td data-sum="([^"]*)"', html, re.S)
     assert ranked[0][1] == "30" and ("silwan", "13") in ranked
     assert 'data-field="people_displaced" aria-current="true"' in html
+    # The areas shaded by the sum: a static SVG map, every area with its sum in its tooltip.
+    path = r'<path d="[^"]+" fill="(#[0-9a-f]{6})" data-slug="silwan" data-value="(\d+)"'
+    shaded = dict(re.findall(path, html))
+    assert list(shaded.values()) == ["13"]
+    assert re.search(r'<svg [^>]*class="sum-map" role="img"', html)
+    assert "<title>Silwan: 13</title>" in html
+    app.config["MIN_PUBLIC_COUNT"] = 2
+    hidden = client.get("/topics/housing?lang=en&field=people_displaced").get_data(as_text=True)
+    assert "<title>Silwan: 13</title>" in hidden  # two reports: shown
+    assert re.search(r'fill="#d5d8dc" data-slug="[^"]+" data-value="fewer than 2 reports"', hidden)
+    assert 'data-value="30"' not in hidden  # one report there: its sum is not told
     # A field the page does not know (or a private one) is ignored: counts, status 200.
     for bad in ("case_number", "nope", "households_affected"):
         resp = client.get(f"/topics/housing?field={bad}")

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
+
+from geo.drawing.trends import sum_map_svg
 
 from ..extensions import db
 from ..store import queries, whocanhelp
+from ..store.layers import get_display_layers
 from ..store.organizations import display_name
 from ..store.reporting import get_taxonomy
 from ..store.stats import grouped_counts, min_public_count, public_count
@@ -45,6 +49,19 @@ def _ranking(category: str, field: str | None, lang: str) -> tuple[list[dict], i
                      "order": (-(total_value or 0) if field and not hidden else 0, -n)})
     rows.sort(key=lambda r: (r["order"], r["name"]))
     return rows, total
+
+
+def _sum_map(ranking: list[dict], field_label: str, lang: str) -> dict:
+    """The areas shaded by the field's sum (a static SVG: the framed map shades counts only)."""
+    k = min_public_count()
+    sums = {r["slug"]: r["sum"] for r in ranking if r["sum"] is not None}
+    hidden = {r["slug"] for r in ranking if isinstance(r["count"], str)}
+    areas = get_display_layers().areas
+    names = {slug: place_name(slug, lang) for slug in areas["slug"]}
+    svg, legend = sum_map_svg(areas, sums, hidden, names, chart_id="sum-map",
+                              title=_("Areas shaded by %(field)s", field=field_label),
+                              hidden_text=_("fewer than %(k)d reports", k=k))
+    return {"svg": Markup(svg), "legend": legend}  # noqa: S704 - sum_map_svg escapes every text
 
 
 def _round(value: float) -> int | float:
@@ -104,6 +121,7 @@ def topic(category: str):
                  "url": url_for("public.topic", category=category, field=f.id)} for f in fields.values()],
         field=field, field_label=field_label,
         counts_url=url_for("public.topic", category=category),
+        sum_map=_sum_map(ranking, field_label, lang) if field else None,
         newest=[report_item(r, lang) for r in rows[:LIST_LIMIT]], has_more=total > LIST_LIMIT,
         initiatives=initiatives, initiatives_more=max(initiatives_total - len(initiatives), 0),
         organizations=_organizations(category, lang),

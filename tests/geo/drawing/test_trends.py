@@ -44,3 +44,23 @@ def test_many_periods_are_labelled_sparsely_without_values_on_bars():
     labels = root.findall(".//svg:text[@class='trend-label']", NS)
     assert 1 < len(labels) <= MAX_LABELLED
     assert not root.findall(".//svg:text[@class='trend-value']", NS)
+
+
+def test_sum_map_classes_hidden_areas_and_escaping():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geo.drawing.trends import HIDDEN_FILL, sum_map_svg
+
+    areas = gpd.GeoDataFrame({"slug": ["a", "b", "c", "d"]}, crs="EPSG:4326", geometry=[
+        box(35.20, 31.70, 35.21, 31.71), box(35.21, 31.70, 35.22, 31.71),
+        box(35.20, 31.71, 35.21, 31.72), box(35.21, 31.71, 35.22, 31.72)])
+    svg, legend = sum_map_svg(areas, {"a": 40, "b": 3, "c": 7}, {"c"}, {"a": "<A>", "b": "B"},
+                              chart_id="s", title="People displaced", hidden_text="fewer than 3")
+    root = parse(svg)
+    paths = {p.get("data-slug"): p for p in root.findall(".//svg:path", NS)}
+    assert paths["c"].get("fill") == HIDDEN_FILL and paths["c"].get("data-value") == "fewer than 3"
+    assert paths["a"].find("svg:title", NS).text == "<A>: 40"
+    assert paths["a"].get("fill") != paths["b"].get("fill") != paths["d"].get("fill")
+    assert root.find("svg:desc", NS).text == "<A>: 40; B: 3; c: fewer than 3"
+    assert [e.label for e in legend][0] == "0" and legend[-1].colour == HIDDEN_FILL
