@@ -7,7 +7,8 @@ a vectorised approximation of ``geo.spatial.privacy`` (random 150-300 m offset, 
 Import: a KoboToolbox-style CSV of ``IMPORT_ROWS`` rows through ``flask reports import``'s own
 functions (read, map, the form's rules per row, one bulk store), then the same file again.
 Worker: a gunicorn worker's memory before and after its first map request, and that request's
-time, without and then with the point snapshot (``bench_worker.py``).
+time, without and then with the point snapshot (``bench_worker.py``). Trends: ``/api/v1/trends``
+citywide by month, for one area, and summing a housing field, each request a new query.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ def make_app(instance: Path):
                        "TILE_URL": f"https://{TILE_HOST}/{{z}}/{{x}}/{{y}}.png", "TILE_ATTRIBUTION": "bench"})
 
 
+def _bench_fields(kind: str, cats: dict, i: int) -> dict:
+    """Housing challenges carry the numbers the trends sum (0-11 people displaced, 1-3 structures)."""
+    category = cats[kind][i % len(cats[kind])]
+    return {"people_displaced": i % 12, "structures": 1 + i % 3} if category == "housing" else {}
+
+
 def insert_reports(app, n: int, rng: np.random.Generator) -> float:
     """Add ``n`` published synthetic reports; returns seconds."""
     from geo.spatial.demo import random_points_in_polygons
@@ -87,7 +94,7 @@ def insert_reports(app, n: int, rng: np.random.Generator) -> float:
                      "observed_on": today - dt.timedelta(days=int(days[i])), "status": "published",
                      "organization": "", "link": "", "contact": "", "is_demo": True, "source": "organizer",
                      "reject_reason": "", "created_at": now, "updated_at": now, "published_at": now,
-                     "changed_version": version}
+                     "changed_version": version, "fields": _bench_fields(kinds[i], cats, i)}
                     for i in range(lo, min(n, lo + CHUNK))]
             db.session.execute(table.insert(), rows)
         db.session.commit()
@@ -165,8 +172,21 @@ def api_measures(app, server: Server) -> dict:
     start = time.perf_counter()
     server.get(city(0))  # first request after one change: merges one row into the arrays
     one_change_s = time.perf_counter() - start
+    # Trends: a distinct start date each time (a cache miss: counted). The first request with a
+    # field reads its values (once per data version); the timed ones use them.
+    day = lambda i: (dt.date.today() - dt.timedelta(days=3 * 365 + i)).isoformat()  # noqa: E731
+    field = lambda i: f"/api/v1/trends?category=housing&field=people_displaced&since={day(i)}"  # noqa: E731
+    start = time.perf_counter()
+    server.get(field(0))
+    field_first_s = time.perf_counter() - start
+    by_month = lambda i: f"/api/v1/trends?by=month&since={day(i)}"  # noqa: E731
+    trends = {"trends_city_by_month_cold": server.latency(by_month),
+              "trends_area_cold": server.latency(lambda i: f"/api/v1/trends?area=silwan&since={day(i)}"),
+              "trends_field_cold": server.latency(lambda i: field(i + 1)),
+              "trends_field_first_ms": round(field_first_s * 1000, 1)}
     # "cold": a distinct bbox each time (a cache miss: computed); "warm": the same URL (LRU hit).
-    return {"pointcache_load_s": round(load_s, 3), "after_one_change_ms": round(one_change_s * 1000, 1),
+    return {**trends, "pointcache_load_s": round(load_s, 3),
+            "after_one_change_ms": round(one_change_s * 1000, 1),
             "city_clusters_cold": server.latency(lambda i: city(1e-6 * (i + 1))),
             "city_clusters_warm": server.latency(lambda i: city(0)),
             "street_points_cold": server.latency(lambda i: street(1e-6 * (i + 1))),
@@ -350,6 +370,7 @@ def table(r: dict) -> str:
                     f'| {st["p50_ms"]}/{st["p95_ms"]} ms ({sw["p50_ms"]}/{sw["p95_ms"]}) | {st["bytes"]} '
                     f'| {a["after_one_change_ms"]} ms |')
     rows.extend("\n" + worker_line(label, s["worker"]) for label, s in r["sizes"].items() if "worker" in s)
+    rows.extend("\n" + trends_line(label, s["api"]) for label, s in r["sizes"].items())
     a, g = r["assign"], r["ingest"]
     rows.append(f'\nArea assignment: {a["points_per_s"]:,} points/s ({a["points"]:,} points in '
                 f'{a["seconds"]} s). Ingest: {g["reports_per_s"]} reports/s, median of rounds '
@@ -361,6 +382,15 @@ def table(r: dict) -> str:
                 + (f" ({', '.join(foreign[:5])})" if foreign else "") + ".")
     m = r["machine"]
     return "\n".join([*rows, f'Machine: {m["nproc"]} cores, Python {m["python"]}, {m["platform"]}.'])
+
+
+def trends_line(label: str, api: dict) -> str:
+    """One line of /api/v1/trends timings (cold: every request a different query; target p95 ≤ 50 ms)."""
+    parts = [f'{name}: {api[key]["p50_ms"]}/{api[key]["p95_ms"]} ms' for name, key in (
+        ("citywide by month", "trends_city_by_month_cold"), ("one area by year", "trends_area_cold"),
+        ("housing people_displaced sums", "trends_field_cold"))]
+    return (f"Trends at {label}, p50/p95 cold: " + "; ".join(parts)
+            + f'; first request with the field (reads its values): {api["trends_field_first_ms"]} ms.')
 
 
 def main(argv=None) -> int:

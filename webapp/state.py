@@ -46,6 +46,7 @@ class AppState:
     taxonomy: Taxonomy | None = None  # store.reporting.get_taxonomy
     area_index: AreaIndex | None = None  # store.reporting.get_area_index
     points: Points | None = None  # store.pointcache.get_points
+    trend_values: dict[tuple, Any] = field(default_factory=dict)  # store.trends: field values per version
     organization_lookup: tuple[Any, dict[int, dict]] | None = None  # (data version, lookup)
     site_settings: tuple[Any, dict[str, Any]] | None = None  # store.sitesettings: (data version, values)
     area_points: dict[str, tuple[float, float]] | None = None  # store.whocanhelp

@@ -155,7 +155,7 @@ def render_poster(areas: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *,
                   title: str, subtitle: str = "", lang: str = "ar", paper: str = "A4",
                   orientation: str = "portrait", fmt: str = "png", legend_title: str,
                   sources_text: str, date_text: str, labels_for_larger_areas: bool = True,
-                  min_count: int = 1) -> bytes:
+                  min_count: int = 1, trend: list[dict] | None = None, trend_title: str = "") -> bytes:
     """Render a campaign poster and return the PNG or PDF bytes.
 
     Parameters
@@ -183,13 +183,20 @@ def render_poster(areas: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *,
     min_count : int
         Small-count suppression (``MIN_PUBLIC_COUNT``): counts 1..min_count-1 share one shade and
         the legend label ``"<min_count"``; 1 turns it off.
+    trend : list of dict, optional
+        A column chart under the map, oldest period first: ``label`` (under the axis), ``value``
+        (bar height), ``text`` (printed on the bar, e.g. ``"12"`` or a suppressed ``"<3"``) and
+        ``approximate`` (a suppressed count: a light bar of fixed height).
+    trend_title : str
+        The chart's heading.
     """
     if fmt not in ("png", "pdf") or lang not in _WORDS:
         raise ValueError("fmt must be png or pdf, lang ar or en")
     fig = poster_figure(areas, boundary, points=points, counts=counts, title=title, subtitle=subtitle,
                         lang=lang, paper=paper, orientation=orientation, legend_title=legend_title,
                         sources_text=sources_text, date_text=date_text,
-                        labels_for_larger_areas=labels_for_larger_areas, min_count=min_count)
+                        labels_for_larger_areas=labels_for_larger_areas, min_count=min_count,
+                        trend=trend, trend_title=trend_title)
     out = io.BytesIO()
     # Type 42 embeds the TrueType font itself: smaller files and searchable, copyable text.
     with rc_context({"pdf.fonttype": 42}):
@@ -202,7 +209,8 @@ def poster_figure(areas: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *,
                   points: gpd.GeoDataFrame | None = None, counts: dict[str, int] | None = None,
                   title: str, subtitle: str = "", lang: str = "ar", paper: str = "A4",
                   orientation: str = "portrait", legend_title: str, sources_text: str, date_text: str,
-                  labels_for_larger_areas: bool = True, min_count: int = 1) -> Figure:
+                  labels_for_larger_areas: bool = True, min_count: int = 1,
+                  trend: list[dict] | None = None, trend_title: str = "") -> Figure:
     """The poster as a matplotlib ``Figure`` (see :func:`render_poster` for the parameters).
 
     Every text artist is plain text (``parse_math=False``): nothing a user typed is ever
@@ -235,6 +243,11 @@ def poster_figure(areas: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *,
     fig.text(1 - edge, 0.02, date_text, va="bottom", fontsize=10 * scale, weight="bold",
              family=POSTER_FONT_NAME, ha="left" if rtl else "right", **PLAIN_TEXT)
     bottom = 0.02 + (wrapped.count("\n") + 1) * 7.5 * scale * 1.5 / 72 / height + 0.02
+    if trend:
+        # A strip under the map, above the sources: the map shrinks, nothing overlaps it.
+        strip = 0.12 if height > width else 0.16
+        _trend_chart(fig, [0.08, bottom + 0.025, 0.84, strip], trend, drawable_text(trend_title), rtl, scale)
+        bottom += strip + 0.06
     ax = fig.add_axes([0.03, bottom, 0.94, top - 0.015 - bottom])
     ax.set_axis_off()
 
@@ -284,6 +297,44 @@ def poster_figure(areas: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, *,
         # Also the artists made for us (legend entries, geopandas' axis labels): none is mathtext.
         text.set_parse_math(False)
     return fig
+
+
+#: Bars of the poster's trend chart: solid, and light for a suppressed count.
+TREND_COLOUR, TREND_LIGHT = "#0b5563", "#b9d3d6"
+MIN_SLOTS = 8
+
+
+def _trend_chart(fig, box, trend: list[dict], title: str, rtl: bool, scale: float) -> None:
+    """Columns per period under the map (oldest at the reading side's start), numbers on the bars."""
+    ax = fig.add_axes(box)
+    rows = list(reversed(trend)) if rtl else list(trend)
+    peak = max((float(r["value"]) for r in rows), default=0) or 1.0
+    heights = [peak * 0.06 if r["approximate"] else float(r["value"]) for r in rows]
+    colours = [TREND_LIGHT if r["approximate"] else TREND_COLOUR for r in rows]
+    # At least MIN_SLOTS columns wide, so two years are not two slabs; aligned to the reading side.
+    slots = max(len(rows), MIN_SLOTS)
+    first = slots - len(rows) if rtl else 0
+    xs = [first + i for i in range(len(rows))]
+    ax.bar(xs, heights, color=colours, width=0.7, zorder=2)
+    font = {"family": POSTER_FONT_NAME, **PLAIN_TEXT}
+    many = len(rows) > 16
+    step = -(-len(rows) // 16) if many else 1
+    for i, (row, h) in enumerate(zip(rows, heights, strict=True)):
+        if not many:
+            ax.text(xs[i], h + peak * 0.03, drawable_text(str(row["text"])), ha="center", va="bottom",
+                    fontsize=7 * scale, **font)
+    ticks = [i for i in range(len(rows)) if (len(rows) - 1 - i if rtl else i) % step == 0]
+    ax.set_xticks([xs[i] for i in ticks], [drawable_text(str(rows[i]["label"])) for i in ticks])
+    for label in ax.get_xticklabels():
+        label.set_fontsize(7 * scale)
+        label.set_family(POSTER_FONT_NAME)
+    ax.set_yticks([])
+    ax.set_ylim(0, peak * 1.25)
+    ax.set_xlim(-0.6, slots - 0.4)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="x", length=0)
+    ax.set_title(title, loc="right" if rtl else "left", fontsize=10 * scale, weight="bold", **font)
 
 
 def _fit(ax, bounds, fig) -> None:

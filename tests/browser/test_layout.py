@@ -41,6 +41,7 @@ PUBLIC_PAGES = [
     ("/areas/silwan", True), ("/organizations", False), ("/organizations/{org}", True),
     ("/connect/organization/{org}", False), ("/connect/initiative/{initiative}", False),
     ("/export", False), ("/embed", True), ("/suggest", True), ("/auth/login", False),
+    ("/topics/housing", False), ("/topics/housing?field=people_displaced", False),
 ]
 ORGANIZER_PAGES = [
     ("/reports/new", True), ("/reports/import", False), ("/organizations/new", False),

@@ -48,6 +48,9 @@ PUBLIC = {
     # pages, authorized by the random secret in their URL (hashed, single use, expiring); the
     # reset request answers the same for every address (CSRF, rate limit).
     "auth.setup", "auth.setup_link", "auth.invitation", "auth.reset", "auth.reset_link",
+    # Records that count (issue 20): reports per year or month (JSON and CSV), the topic pages of the
+    # challenge categories and their share cards; all counts suppressed like the map's.
+    "api.trends", "api.trends_csv", "public.topic", "cards.topic",
 }
 ORGANIZER, ADMIN = "organizer_required", "admin_required"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -54,12 +54,12 @@ QUERY_VALUES = [
 COMMON_PARAMS = (
     "kind", "category", "area", "since", "until", "q", "bbox", "limit", "cursor", "z", "zoom", "lat",
     "lon", "lang", "page", "sort", "order", "format", "fmt", "paper", "orientation", "mode", "title",
-    "subtitle", "measure", "measure_category", "geometry", "next", "v",
+    "subtitle", "measure", "measure_category", "geometry", "next", "v", "by", "field",
     "endpoint", "_external", "_scheme", "_anchor", "_method",
 )
 #: A valid value for path arguments the converter alone does not decide.
 VALID_ARGS = {"slug": "silwan", "lang": "ar", "package": "leaflet", "name": "nothing.txt",
-              "filename": "x.jpg"}
+              "filename": "x.jpg", "category": "housing"}
 VALID_FILES = {"static": "css/ahya.css", "vendor.vendor_file": "leaflet.js"}
 
 _READ: set[str] = set()

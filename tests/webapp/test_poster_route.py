@@ -100,7 +100,7 @@ def test_filters_apply(app, reports):
     ({"paper": "A5"}, "paper"), ({"orientation": "diagonal"}, "orientation"), ({"mode": "heat"}, "mode"),
     ({"title": "x" * 121}, "title"), ({"subtitle": "y" * 121}, "subtitle"), ({"title": "bell\x07"}, "title"),
     ({"paper": ["A4", "A3"]}, "paper"), ({"category": "nope"}, "category"), ({"kind": "x"}, "kind"),
-    ({"since": "2026-02-30"}, "since"), ({"limit": "5"}, "limit"),
+    ({"since": "2026-02-30"}, "since"), ({"limit": "5"}, "limit"), ({"trend": "week"}, "trend"),
 ])
 def test_bad_parameters_are_400(app, client, params, parameter):
     for fmt in ("png", "pdf"):
@@ -159,3 +159,22 @@ def test_poster_with_suppression_renders(app, client, reports, fmt, magic):
     assert resp.data.startswith(magic)
     if fmt == "png":
         assert Image.open(io.BytesIO(resp.data)).size == (1240, 1754)
+
+
+def test_a_trend_chart_under_the_map(app, client, make_report):
+    import datetime as dt
+
+    for day in ("2024-03-01", "2026-01-05", "2026-02-05"):
+        make_report(observed_on=dt.date.fromisoformat(day))
+    kwargs = inputs(app, lang="en", category="housing", trend="year")
+    assert kwargs["trend_title"] == "Reports per year"
+    assert [(r["label"], r["text"], r["approximate"]) for r in kwargs["trend"]] == [
+        ("2024", "1", False), ("2025", "0", False), ("2026", "2", False)]
+    assert "trend" not in inputs(app, category="housing")  # none by default
+    app.config["MIN_PUBLIC_COUNT"] = 2
+    hidden = inputs(app, lang="en", category="housing", trend="year")["trend"]
+    assert hidden[0] == {"label": "2024", "value": 0, "text": "<2", "approximate": True}
+    resp = client.get(url(lang="ar", category="housing", trend="month"))
+    assert resp.status_code == 200 and Image.open(io.BytesIO(resp.data)).size == (1240, 1754)
+    plain = client.get(url(lang="ar", category="housing"))
+    assert plain.data != resp.data  # the chart is drawn

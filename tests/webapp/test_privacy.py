@@ -278,6 +278,8 @@ def test_no_private_data_in_any_public_response(app, client, world):
                      *(f"/reports/{i}" for i in world["published"] + world["hidden"])):
         assert required in urls, required
     urls += [f"/api/v1/reports{q}" for q in API_QUERIES] + ["/?lang=en", "/about?lang=en"]
+    urls += ["/topics/housing", "/topics/housing?lang=en", "/api/v1/trends?area=silwan&by=month",
+             "/api/v1/trends.csv?category=housing"]
     urls += [f"/reports/{i}?lang=en" for i in world["published"]]
     # Open311: every report id in both formats (discovery tries only the first id), and the list.
     urls += [f"/open311/v2/requests/{i}.{fmt}" for i in world["published"] + world["hidden"]

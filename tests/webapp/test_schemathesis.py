@@ -99,6 +99,12 @@ def _repair_valid_query(case) -> None:
     since, until = query.get("since"), query.get("until")
     if isinstance(since, str) and isinstance(until, str) and since > until:
         query["since"], query["until"] = until, since
+    if "field" in query:  # /trends: only a number field of the chosen kind and categories
+        from webapp.store.trends import numeric_fields
+        categories = query.get("category") or []
+        categories = tuple(categories if isinstance(categories, list) else [categories])
+        if query["field"] not in numeric_fields(query.get("kind"), categories):
+            del query["field"]
 
 
 def _operation_tests(schema, test_func):

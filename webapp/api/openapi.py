@@ -24,6 +24,7 @@ from ..store.models import ORG_KINDS
 from ..store.public_fields import public_field_defs
 from ..store.queries import DEFAULT_LIMIT, MAX_LIMIT
 from ..store.reporting import get_taxonomy
+from ..store.trends import FIELD_PATTERN, PERIODS, numeric_fields
 from ..web.routing import MAX_ID
 from .params import DEFAULT_ORG_LIMIT, MAX_ORG_LIMIT
 
@@ -44,6 +45,9 @@ SUMMARIES = {
     "listOrganizations": _l("Published organizations: where they work, on which challenges, how to "
                             "reach them; with filters and pages."),
     "getOrganization": _l("One published organization with its areas, challenges and initiatives."),
+    "listTrends": _l("Published reports counted per year or month, citywide or for one area, under "
+                     "the same filters, and the sum of a numeric field."),
+    "listTrendsCSV": _l("The same table as CSV: one row per period."),
 }
 PARAMETER_HELP = {
     "kind": _l("Only challenges or only initiatives."),
@@ -73,6 +77,8 @@ PARAMETER_HELP = {
     "org_area": _l("Only organizations serving this neighborhood or village (its id, slug)."),
     "org_limit": _l("Organizations per page, from 1 to 500 (100 by default)."),
     "org_id": _l("The number of a published organization."),
+    "by": _l("The length of a period: year or month."),
+    "field": _l("A public number field of the chosen categories, summed per period."),
 }
 #: Rules the schemas cannot express (they tie two parameters together, or bound numbers inside
 #: a text): appended to the parameter help, and checked by the server (400). Keep this list
@@ -81,6 +87,7 @@ PARAMETER_RULES = {
     "until": _l("Not before since."),
     "bbox": _l("Longitudes from -180 to 180, latitudes from -90 to 90, each minimum smaller than its "
                "maximum."),
+    "field": _l("Only a number field that the chosen categories carry."),
 }
 SILWAN_BBOX = "35.22,31.75,35.26,31.79"
 #: The longest request line (``GET <path>?<query> HTTP/1.1``) served: gunicorn's default
@@ -158,6 +165,12 @@ def _organization_schemas(challenge_categories: list[str], slugs: list[str]) -> 
 DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
+def _field_schema() -> dict:
+    """``field=``: the public number fields of the taxonomy (a pattern while there are none)."""
+    ids = sorted(numeric_fields(None, ()))
+    return {"type": "string", "enum": ids} if ids else {"type": "string", "pattern": FIELD_PATTERN}
+
+
 def _parameters(categories: list[str], slugs: list[str]) -> dict:
     specs = {
         "kind": ({"type": "string", "enum": list(KINDS)}, "challenge"),
@@ -178,6 +191,8 @@ def _parameters(categories: list[str], slugs: list[str]) -> dict:
         "measure_category": ({"type": "string", "enum": categories}, "legal-aid"),
         "geometry": ({"type": "string", "enum": ["full", "none"], "default": "full"}, "none"),
         "zoom": ({"type": "integer", "minimum": 0, "maximum": 22}, 12),
+        "by": ({"type": "string", "enum": list(PERIODS), "default": "year"}, "month"),
+        "field": (_field_schema(), None),
     }
     out = {}
     for name, (schema, example) in specs.items():
@@ -360,9 +375,32 @@ def _schemas(categories: list[str]) -> dict:
                                            "in the cell."}}, required=["count"],
                     additionalProperties=_ref("schemas", "ClusterCount"))})},
         }),
+        "TrendPeriod": obj({
+            "period": {"type": "string", "pattern": "^[0-9]{4}(-[0-9]{2})?$",
+                       "description": "2024 (by year) or 2024-03 (by month)."},
+            "start": {"type": "string", "format": "date"}, "end": {"type": "string", "format": "date"},
+            "count": count,
+            "sum": {"type": ["number", "null"],
+                    "description": "The field summed over the period's reports (only with field); "
+                                   "null when the count is suppressed."}},
+            required=["period", "start", "end", "count"], additionalProperties=False),
+        "Trend": obj({
+            "by": {"enum": list(PERIODS)}, "field": {"type": ["string", "null"]},
+            "filters": {"type": "object", "description": "The filters applied, as query parameters."},
+            "periods": {"type": "array", "items": _ref("schemas", "TrendPeriod"),
+                        "description": "Oldest first, every period between the first and the last "
+                                       "(zeros included)."},
+            "undated": {**count, "description": "Reports without an observation date (in no period)."},
+            "total": obj({"count": {"type": "integer", "minimum": 0}, "sum": {"type": "number"}},
+                         required=["count"], additionalProperties=False),
+            "total_is_lower_bound": {"type": "boolean",
+                                     "description": "Some count is suppressed: the totals add up only "
+                                                    "what is shown."},
+        }, additionalProperties=False),
         "Error": obj({"error": {"type": "string"}, "status": {"type": "integer"}}, required=["error"]),
         "ParameterError": obj({"error": {"type": "string"},
                                "parameter": {"type": "string", "description": "The parameter at fault."}}),
+        "TrendCSV": {"type": "string", "description": "period,start,end,count[,sum_<field>] rows."},
         "OpenAPIDocument": obj({"openapi": {"type": "string"}, "info": {"type": "object"},
                                 "paths": {"type": "object"}}),
     }
@@ -419,6 +457,11 @@ def build_document(url_root: str) -> dict:
             "/organizations/{org_id}": _operation("getOrganization", ["org_id"], "Organization",
                                                   ["/organizations/1"], media="application/json",
                                                   errors=("404",)),
+            "/trends": _operation("listTrends", [*FILTERS, "by", "field"], "Trend", [
+                "/trends?category=housing&by=year", "/trends?area=silwan&by=month&since=2025-01-01"],
+                media="application/json"),
+            "/trends.csv": _operation("listTrendsCSV", [*FILTERS, "by", "field"], "TrendCSV",
+                                      ["/trends.csv?category=housing"], media="text/csv"),
             "/categories": _operation("listCategories", ["lang"], "Categories", ["/categories?lang=en"],
                                       media="application/json"),
             "/openapi.json": _operation("getOpenAPI", [], "OpenAPIDocument", ["/openapi.json"],

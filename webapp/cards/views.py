@@ -1,7 +1,8 @@
 """Share cards: ``/cards/...png``, the images a chat app shows for a shared link (Open Graph).
 
 ``/cards/area/<slug>.png`` highlights a gazetteer place, ``/cards/organization/<id>.png`` the areas
-a published organization serves (else 404), ``/cards/city.png`` is every other page's card. Drawn
+a published organization serves (else 404), ``/cards/topic/<category>.png`` the areas reporting a
+challenge category (topic pages), ``/cards/city.png`` is every other page's card. Drawn
 by :func:`geo.drawing.cards.render_card` and cached in memory per data version (and, for an organization,
 per its last change), so a card is drawn once per change, not once per view.
 """
@@ -23,6 +24,9 @@ from ..extensions import db
 from ..state import app_state
 from ..store.layers import get_layers
 from ..store.models import Organization
+from ..store.queries import ReportFilters
+from ..store.reporting import get_taxonomy
+from ..store.stats import grouped_counts, min_public_count
 from ..store.versioning import current_data_version
 
 bp = Blueprint("cards", __name__, url_prefix="/cards")
@@ -115,3 +119,18 @@ def city():
         subtitle = _("Challenges and initiatives in Jerusalem's neighborhoods and villages")
     key = ("city", tuple(current_data_version()))
     return _png(cached_card(key, lambda: _draw([], [], "أحياء", "Ahya", subtitle)))
+
+
+@bp.get("/topic/<category>.png")
+def topic(category: str):
+    """A challenge category's card: the areas where it is published (at least ``MIN_PUBLIC_COUNT``)."""
+    cat = get_taxonomy().get("challenge", category)
+    if cat is None:
+        abort(404)
+    frame = grouped_counts(ReportFilters(kind="challenge", categories=(category,)))
+    per_area = frame[frame["area"].notna()].groupby("area")["count"].sum()
+    # An area shown with fewer reports than the suppression threshold would tell what the counts hide.
+    slugs = sorted(str(a) for a, n in per_area.items() if n >= max(min_public_count(), 1))
+    key = ("topic", category, tuple(current_data_version()))
+    fill, points = _split(slugs)
+    return _png(cached_card(key, lambda: _draw(fill, points, cat.label_ar, cat.label_en, "")))

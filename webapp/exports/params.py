@@ -19,6 +19,8 @@ MAX_TEXT = 120
 PAPERS = ("A4", "A3")
 ORIENTATIONS = ("portrait", "landscape")
 MODES = ("choropleth", "points", "both")
+#: ``trend=``: a column chart of the reports per year or month under the poster's map (none: no chart).
+TRENDS = ("none", "year", "month")
 
 
 def export_filters(args: MultiDict) -> ReportFilters:
@@ -64,17 +66,21 @@ class PosterOptions:
     mode: str = "choropleth"
     title: str = ""
     subtitle: str = ""
+    trend: str = "none"
 
     def to_args(self) -> list[tuple[str, str]]:
         return [(k, v) for k, v in (("paper", self.paper), ("orientation", self.orientation),
                                     ("mode", self.mode), ("title", self.title),
-                                    ("subtitle", self.subtitle)) if v]
+                                    ("subtitle", self.subtitle),
+                                    ("trend", "" if self.trend == "none" else self.trend)) if v]
 
 
 def poster_options(args: MultiDict) -> PosterOptions:
     """``paper`` (A4|A3), ``orientation`` (portrait|landscape), ``mode`` (choropleth|points|both),
-    ``title`` and ``subtitle`` (empty: a title is made from the filters)."""
+    ``title`` and ``subtitle`` (empty: a title is made from the filters), ``trend`` (none|year|month:
+    a chart of the reports per period under the map)."""
     return PosterOptions(paper=_choice(args, "paper", PAPERS),
                          orientation=_choice(args, "orientation", ORIENTATIONS),
                          mode=_choice(args, "mode", MODES),
-                         title=_text(args, "title"), subtitle=_text(args, "subtitle"))
+                         title=_text(args, "title"), subtitle=_text(args, "subtitle"),
+                         trend=_choice(args, "trend", TRENDS))

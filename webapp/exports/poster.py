@@ -24,6 +24,7 @@ from ..store.layers import get_layers
 from ..store.queries import ReportFilters
 from ..store.reporting import get_taxonomy
 from ..store.stats import grouped_counts, min_public_count
+from ..store.trends import public_table, published_trend
 from ..store.versioning import current_data_version
 from ..web.i18n import current_language
 from . import data
@@ -73,7 +74,21 @@ def poster_inputs(filters: ReportFilters, options: PosterOptions, lang: str) -> 
             "subtitle": options.subtitle or data.filter_summary(filters, lang), "lang": lang,
             "paper": options.paper, "orientation": options.orientation,
             "legend_title": _("Categories") if options.mode == "points" else _("Reports per area"),
-            "sources_text": "\n".join(sources), "date_text": data.date_text(), "min_count": k}
+            "sources_text": "\n".join(sources), "date_text": data.date_text(), "min_count": k,
+            **_trend_inputs(filters, options.trend)}
+
+
+def _trend_inputs(filters: ReportFilters, by: str) -> dict:
+    """The poster's trend chart (``trend=year|month``): the public table of /api/v1/trends, suppressed
+    the same way (a "<k" period is a light bar of fixed height)."""
+    if by == "none":
+        return {}
+    table = public_table(published_trend(filters, by))
+    rows = [{"label": r["period"] if by == "year" else f'{r["period"][5:7]}/{r["period"][:4]}',
+             "value": 0 if isinstance(r["count"], str) else r["count"], "text": str(r["count"]),
+             "approximate": isinstance(r["count"], str)} for r in table["periods"]]
+    title = _("Reports per year") if by == "year" else _("Reports per month")
+    return {"trend": rows, "trend_title": title} if rows else {}
 
 
 def _render(filters: ReportFilters, options: PosterOptions, fmt: str, lang: str) -> bytes:

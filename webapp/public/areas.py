@@ -24,7 +24,7 @@ from ..store.stats import area_totals, grouped_counts, min_public_count, public_
 from ..store.versioning import current_data_version
 from ..web.i18n import current_language
 from ..web.places import area_outline, category_style, place_name, places, report_item
-from .charts import Bar, bar_chart_svg
+from .charts import Bar, bar_chart_svg, trend_figure
 from .reports import KIND_LABELS
 from .views import bp
 from .whocanhelp import who_can_help
@@ -146,6 +146,9 @@ def area_profile(slug: str):
         map_config=map_config, map_truncated=truncated, map_limit=MAP_LIMIT,
         card_version=current_data_version().version,
         serving=_serving(slug, lang),
+        trend=trend_figure(queries.ReportFilters(area=slug, kind="challenge"), lang, chart_id="trend-chart",
+                           title=_("Challenges reported per year in %(name)s",
+                                   name=place_name(slug, lang))),
     )
 
 

@@ -1,4 +1,6 @@
-"""Horizontal bar charts as inline SVG, drawn on the server (pure: no Flask, no JavaScript).
+"""Charts as inline SVG, drawn on the server: horizontal bars (pure: no Flask, no JavaScript), and
+the trend figures of area and topic pages (:func:`trend_figure`: counts per period from
+:mod:`webapp.store.trends`, drawn by :func:`geo.drawing.trends.column_chart_svg`).
 
 A chart is a few dozen elements, readable without JavaScript, printable, and
 accessible: the ``<svg>`` is an image whose title and description carry every
@@ -10,7 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import url_for
 from markupsafe import Markup, escape
+
+from geo.drawing.trends import Column, column_chart_svg
+
+from ..store.trends import public_table, published_trend
 
 
 @dataclass(frozen=True)
@@ -103,3 +110,64 @@ def bar_chart_svg(bars: list[Bar], *, chart_id: str, title: str, rtl: bool = Fal
         ]
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every piece above is escaped
+
+
+def trend_figure(filters, lang: str, *, title: str, chart_id: str, by: str = "year",
+                 field: str | None = None, field_label: str | None = None, colour: str = "#0b5563") -> dict:
+    """A trend chart for a page: the SVG, its table rows (suppressed as in the API) and links.
+
+    Parameters
+    ----------
+    filters : webapp.store.queries.ReportFilters
+        Which published reports are counted (as on the map and in /api/v1/trends).
+    lang : str
+        Page language (right-to-left for Arabic).
+    title, chart_id : str
+        Accessible name, and an id unique in the page.
+    by : {"year", "month"}
+    field : str, optional
+        A public numeric field to sum; the bars then show its sums.
+    field_label : str, optional
+        Its name (and unit) for the table's heading.
+
+    Returns
+    -------
+    dict
+        ``svg`` (Markup, None when nothing is counted), ``rows`` (period, start, end, count, sum),
+        ``title``, ``total`` and ``lower_bound`` (see ``public_table``), ``undated``, ``api_url``,
+        ``csv_url`` and ``field``.
+    """
+    table = public_table(published_trend(filters, by, field))
+    columns = []
+    for row in table["periods"]:
+        hidden = isinstance(row["count"], str)
+        shown = row["sum"] if field else row["count"]
+        # A suppressed count is drawn at a fixed low height: the bar must not reveal what the text hides.
+        value = 0.5 if hidden else float(shown or 0)
+        text = row["count"] if hidden else _number(shown)
+        key = row["period"]
+        label = key if by == "year" else f"{key[5:7]}/{key[:4]}"
+        columns.append(Column(key=key, label=label, value=value, text=str(text), approximate=hidden))
+    has_data = any(c.value for c in columns)
+    svg = Markup(column_chart_svg(columns, chart_id=chart_id, title=title, rtl=lang == "ar",  # noqa: S704
+                                  colour=colour)) if has_data else None
+    args = [*filters.to_args(), ("by", by), *([("field", field)] if field else [])]
+    return {"svg": svg, "rows": table["periods"], "title": title, "total": table["total"],
+            "lower_bound": table["total_is_lower_bound"], "undated": table["undated"], "field": field,
+            "field_label": field_label,
+            "api_url": url_for("api.trends", **_multi(args)),
+            "csv_url": url_for("api.trends_csv", **_multi(args))}
+
+
+def _number(value) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{float(value):.6g}"
+
+
+def _multi(pairs: list[tuple[str, str]]) -> dict:
+    """Query pairs as url_for arguments (a repeated key becomes a list)."""
+    out: dict = {}
+    for key, value in pairs:
+        out.setdefault(key, []).append(value)
+    return {k: v[0] if len(v) == 1 else v for k, v in out.items()}

@@ -128,6 +128,8 @@ def reports_layer_config() -> dict:
                           "choices": {c.id: c.label(lang) for c in f.choices}}
                    for n, f in enumerate(f for kind in KINDS for cat in get_taxonomy().categories(kind)
                                          for f in cat.fields if f.public)},
+        # The legend links each challenge category to its topic page (/topics/<id>).
+        "topicUrl": url_for("public.topic", category="x").rsplit("/", 1)[0] + "/",
         "strings": {
             "challenge": _("Challenges"), "initiative": _("Initiatives"),
             "challengeOne": _("Challenge"), "initiativeOne": _("Initiative"),
@@ -145,6 +147,7 @@ def reports_layer_config() -> dict:
             "otherHelp": _("Other area (West Jerusalem, or outside the municipal boundary)"),
             "boundaryHelp": _("Municipal boundary"),
             "demoHelp": _("Dashed outline: demo report"),
+            "topic": _("%(topic)s across the city"),
         },
         "dir": "rtl" if lang == "ar" else "ltr",
         # Public states (store.lifecycle): popups name them, settled ones are drawn faded.

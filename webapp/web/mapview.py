@@ -4,6 +4,7 @@ and the map's static data (area polygons, place-search index) built once per app
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -228,4 +229,15 @@ def filters_context(args: MultiDict) -> dict:
             "filter_message": (_("Some filters in this link were not understood and were ignored: "
                                  "%(names)s.", names=_(", ").join(names)) if names else ""),
             "filter_categories": category_options(lang), "filter_areas": area_options(lang),
-            "filter_statuses": [(value, lifecycle.label(value)) for value in lifecycle.STATUS_VALUES]}
+            "filter_statuses": [(value, lifecycle.label(value)) for value in lifecycle.STATUS_VALUES],
+            "filter_years": report_years()}
+
+
+#: The time control's first year. Fixed, not the oldest report's: the map page must not grow with
+#: the data (tests/browser/test_reports_layer.py); older dates can still be typed in the two dates.
+FIRST_YEAR = 2000
+
+
+def report_years() -> list[int]:
+    """The years of the time control, newest first: this year back to ``FIRST_YEAR``."""
+    return list(range(dt.date.today().year, FIRST_YEAR - 1, -1))

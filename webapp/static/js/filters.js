@@ -1,4 +1,5 @@
-/* The map page's filters: kind, categories, area, observed dates, words in the titles, state.
+/* The map page's filters: kind, categories, area, observed dates (and the time control's
+   shortcuts for them: all, the last 12 months, a range of years), words in the titles, state.
    Their state lives in the URL query string (history.replaceState) together with the map's
    centre and zoom (z, lat, lon) and the extra layers' parameters, so a shared link reproduces
    the view. The server validated the initial values (a bad one is dropped and named on the
@@ -162,6 +163,52 @@
       (s.until ? 1 : 0) + (s.q ? 1 : 0) + (s.status ? 1 : 0);
   }
 
+  /* --- the time control: "all", "last 12 months", a range of years. It only fills the two
+     dates (since/until), so the URL, the API requests and a link without JavaScript stay the
+     same; and it shows which shortcut the dates amount to. --- */
+  var timeBox = document.getElementById("filter-time");
+  var timeAll = document.getElementById("time-all");
+  var time12 = document.getElementById("time-12m");
+  var timeFrom = document.getElementById("time-from");
+  var timeTo = document.getElementById("time-to");
+  function iso(d) {
+    return d.getFullYear() + "-" + ("0" + (d.getMonth() + 1)).slice(-2) + "-" + ("0" + d.getDate()).slice(-2);
+  }
+  function yearAgo() {
+    var d = new Date();
+    d.setFullYear(d.getFullYear() - 1);
+    d.setDate(d.getDate() + 1);  // the 12 months up to today, today included
+    return iso(d);
+  }
+  function pick(select, value) {
+    var found = Array.prototype.some.call(select.options, function (o) { return o.value === value; });
+    select.value = found ? value : "";
+  }
+  function syncTime() {
+    if (!timeBox) { return; }
+    var since = form.elements.since.value, until = form.elements.until.value;
+    timeAll.setAttribute("aria-pressed", String(!since && !until));
+    time12.setAttribute("aria-pressed", String(since === yearAgo() && !until));
+    pick(timeFrom, /^\d{4}-01-01$/.test(since) ? since.slice(0, 4) : "");
+    pick(timeTo, /^\d{4}-12-31$/.test(until) ? until.slice(0, 4) : "");
+  }
+  function setDates(since, until) {
+    form.elements.since.value = since;
+    form.elements.until.value = until;
+  }
+  if (timeBox) {
+    timeBox.hidden = false;
+    timeAll.addEventListener("click", function () { setDates("", ""); apply(); });
+    time12.addEventListener("click", function () { setDates(yearAgo(), ""); apply(); });
+    // Runs before the form's own change listener (which applies): the dates are set by then.
+    timeFrom.addEventListener("change", function () {
+      form.elements.since.value = timeFrom.value ? timeFrom.value + "-01-01" : "";
+    });
+    timeTo.addEventListener("change", function () {
+      form.elements.until.value = timeTo.value ? timeTo.value + "-12-31" : "";
+    });
+  }
+
   var last = query();
   function apply() {
     syncKind();
@@ -171,6 +218,7 @@
       return;
     }
     state = next;
+    syncTime();
     var n = active(state);
     badge.textContent = String(n);
     badge.hidden = !n;
@@ -219,6 +267,7 @@
   new Panel().addTo(map);
 
   syncKind();
+  syncTime();
   if (window.innerWidth > 700 && active(state)) { panel.open = true; }
   if (conf.dropped.length) { write(); }  // a shared link must not keep the parameters we ignored
 

@@ -85,7 +85,16 @@
       (conf.categories[kind] || []).forEach(function (c) {
         var li = node("li");
         li.innerHTML = markerHtml(kind, c, false);  // taxonomy values only, escaped
-        li.appendChild(node("span", "", c.label));
+        if (kind === "challenge" && conf.topicUrl) {
+          // A challenge category's topic page: the whole city, its trend, who works on it.
+          var link = node("a", "legend-topic", c.label);
+          link.href = conf.topicUrl + encodeURIComponent(c.id);
+          link.title = t.topic.replace("%(topic)s", c.label);
+          if (window.self !== window.top) { link.target = "_top"; }  // an embedded map: leave the frame
+          li.appendChild(link);
+        } else {
+          li.appendChild(node("span", "", c.label));
+        }
         ul.appendChild(li);
       });
       legendBody.appendChild(ul);
