@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -142,3 +143,26 @@ def test_fixture_is_labelled_made_up():
     text = FILE.read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert all(row["Description"].startswith("MADE-UP TEST ROW.") for row in rows)
+
+
+def test_imported_records_make_the_trends(app, runner, client):
+    """Issue 20's "done when": the imported file's per-year sums are what the trends API, the
+    housing topic page and Silwan's own trend show (counts and sums read from the answers)."""
+    assert run(runner, FILE, "--category", "housing", "--publish").exit_code == 0
+    rows = _file_rows()
+    people, count = Counter(), Counter()
+    for row in rows:
+        people[row["Date"][:4]] += int(row["People displaced"])
+        count[row["Date"][:4]] += 1
+    body = client.get("/api/v1/trends?category=housing&field=people_displaced&by=year").get_json()
+    assert {p["period"]: p["sum"] for p in body["periods"]} == dict(people)
+    assert {p["period"]: p["count"] for p in body["periods"]} == dict(count)
+    assert body["total"] == {"count": len(rows), "sum": sum(people.values())}
+    html = client.get("/topics/housing?lang=en&field=people_displaced").get_data(as_text=True)
+    shown = dict(re.findall(r'<tr data-period="(\d+)">.*?<td data-sum="([^"]*)"', html, re.S))
+    assert shown == {year: str(n) for year, n in people.items()}
+    silwan = Counter(row["Date"][:4] for row in rows if row["Locality"] in ("Silwan", "سلوان"))
+    assert sum(silwan.values()) == 2
+    page = client.get("/areas/silwan?lang=en").get_data(as_text=True)
+    trend = dict(re.findall(r'<tr data-period="(\d+)">.*?<td data-count="(\d+)"', page, re.S))
+    assert {y: int(n) for y, n in trend.items() if int(n)} == dict(silwan), trend

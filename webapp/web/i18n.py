@@ -6,7 +6,7 @@ import datetime as dt
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -18,6 +18,8 @@ babel = Babel()
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # a command or a script (bench, import) with only the app context
+        return current_app.config["DEFAULT_LANGUAGE"]
     asked = request.args.get("lang")
     if asked in languages:
         session["lang"] = asked
