@@ -290,9 +290,12 @@ def ingest_throughput(app, n: int = 300, rounds: int = 3) -> dict:
         rates.append(n / (time.perf_counter() - start))
     with app.app_context():
         after = db.session.scalar(db.select(db.func.count()).select_from(Report))
+        last = db.session.scalars(db.select(Report).order_by(Report.id.desc()).limit(1)).first()
+        fields_stored = last is not None and last.fields.get("people_displaced") == 14
     return {"submissions": n * rounds, "rounds": [round(r, 1) for r in rates],
             "reports_per_s": round(statistics.median(rates), 1),
-            "stored": after - before, "count_matches": after - before == n * rounds}
+            "stored": after - before, "count_matches": after - before == n * rounds,
+            "fields_stored": fields_stored}
 
 
 def run(labels: list[str], import_rows: int = IMPORT_ROWS) -> dict:
@@ -362,7 +365,8 @@ def table(r: dict) -> str:
     rows.append(f'\nArea assignment: {a["points_per_s"]:,} points/s ({a["points"]:,} points in '
                 f'{a["seconds"]} s). Ingest: {g["reports_per_s"]} reports/s, median of rounds '
                 f'{g["rounds"]} ({g["submissions"]} form submissions, {g["stored"]} stored, '
-                f'count matches: {g["count_matches"]}).')
+                f'count matches: {g["count_matches"]}, structured fields stored: '
+                f'{g.get("fields_stored")}).')
     rows.append(import_line(r["import"]))
     foreign = sorted({u for s in r["sizes"].values() for u in s.get("foreign_requests", [])})
     rows.append(f"Requests to hosts other than the app and the tile server: {len(foreign)}"
