@@ -29,7 +29,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 TYPES = ("integer", "decimal", "date", "choice", "multi", "yesno", "text")
 NUMERIC = ("integer", "decimal")
@@ -93,6 +93,7 @@ class Field:
     choices: tuple[Choice, ...] = ()
     max: float | None = None
     at_most: str | None = None  # another numeric field of the category this one cannot exceed
+    choice_index: dict = field(init=False, repr=False, compare=False, hash=False)
 
     def label(self, lang: str) -> str:
         """The label in ``lang``."""
@@ -113,6 +114,12 @@ class Field:
         if not self.numeric:
             return None
         return self.max if self.max is not None else DEFAULT_MAX[self.type]
+
+    def __post_init__(self):
+        # Every spelling of every choice (id, labels; folded) → its id, built once: the form's
+        # hot path looks values up here on every post.
+        index = {fold(name): c.id for c in self.choices for name in (c.id, c.label_ar, c.label_en)}
+        object.__setattr__(self, "choice_index", index)
 
     def choice(self, choice_id: str) -> Choice | None:
         """The choice with id ``choice_id``, or None."""
@@ -277,12 +284,8 @@ def _date(value, today: dt.date) -> tuple[str | None, Problem | None]:
     return day.isoformat(), None
 
 
-def _choice_index(f: Field) -> dict[str, str]:
-    return {fold(name): c.id for c in f.choices for name in (c.id, c.label_ar, c.label_en)}
-
-
 def _choices(f: Field, value) -> tuple[object, Problem | None]:
-    index = _choice_index(f)
+    index = f.choice_index
     if f.type == "choice":
         if not isinstance(value, str) or fold(value) not in index:
             return None, ("choice", {})

@@ -136,7 +136,7 @@ def test_popup_shows_the_report_as_text(page, network, demo_data):
     # at the highest zoom so it shows as a single marker; then click it like a user would.
     rid, feature = next((i, f) for i, f in sorted(features.items())
                         if f["properties"]["precision"] != "area" and f["properties"]["is_demo"]
-                        and i != demo_data["xss_id"])
+                        and i != demo_data["xss_id"] and f["properties"]["fields"])
     lon, lat = feature["geometry"]["coordinates"]
     page.evaluate(f"AHYA_MAP.map.setView([{lat}, {lon}], 19, {{animate: false}})")
     page.wait_for_function(CLICKABLE, arg=rid)
@@ -160,6 +160,16 @@ def test_popup_shows_the_report_as_text(page, network, demo_data):
         org_line = popup.locator("p.meta").filter(has_text=conf["strings"]["organization"] + ":")
         expect(org_line).to_have_count(0)
     expect(popup.locator("a.more")).to_have_attribute("href", f"/reports/{rid}")
+    # Its structured fields (public ones, the API's), one line each: label, value and unit.
+    values = props["fields"]
+    lines = popup.locator("ul.fields li")
+    expect(lines).to_have_count(len(values))
+    for fid, value in values.items():
+        field = conf["fields"][fid]
+        line = lines.filter(has_text=field["label"] + ":")
+        expect(line).to_have_count(1)
+        if isinstance(value, int) and not isinstance(value, bool):
+            expect(line).to_contain_text(f"{value:,} {field['unit']}".strip())
     assert network.console_errors == []
 
 

@@ -43,6 +43,7 @@ def test_quick_benchmark_writes_every_measurement(tmp_path):
     assert data["assign"]["points"] == 1_000_000 and data["assign"]["points_per_s"] > 0
     ingest = data["ingest"]
     assert ingest["submissions"] == ingest["stored"] == 900 and ingest["count_matches"] is True
+    assert ingest["fields_stored"] is True  # every post carries housing fields (issue 20)
     assert len(ingest["rounds"]) == 3 and ingest["reports_per_s"] > 0
     # Sizes, not speeds: the page is the same whatever the number of reports, and only the app
     # and the tile server were asked for anything.

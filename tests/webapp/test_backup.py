@@ -102,6 +102,9 @@ def populate(app, runner, tmp_path) -> None:
                         "contact": f"+972-5{n:08d} (خاص)", "is_demo": n % 5 == 0,
                         "photo": photo.name if n == 7 else None,
                     }
+                    if kind == "challenge" and n % 2:  # structured fields: JSON, Arabic, private
+                        fields["fields"] = {"people_displaced": n, "stage": "demolished",
+                                            "order_date": "2024-03-01", "case_number": f"ملف {n}"}
                     if kind == "initiative":
                         fields["addresses"] = challenges[:n % 3 + 1]
                         fields["addressed_categories"] = ["housing", "education"][:n % 2 + 1]

@@ -6,14 +6,18 @@ import datetime as dt
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
+from babel import support
 from flask import current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
+from wtforms.i18n import messages_path
 
 from ..store import sitesettings
 
 babel = Babel()
+#: WTForms' message catalogues by language: files of the installed WTForms, the same for every app.
+_WTFORMS: dict[str, support.Translations] = {}
 
 
 def select_locale() -> str:
@@ -28,6 +32,14 @@ def select_locale() -> str:
     if remembered in languages:
         return remembered
     return current_app.config["DEFAULT_LANGUAGE"]
+
+
+def wtforms_translations() -> support.Translations:
+    """WTForms' built-in messages in the request's language, each catalogue read once per process."""
+    lang = current_language()
+    if lang not in _WTFORMS:
+        _WTFORMS[lang] = support.Translations.load(messages_path(), [lang], domain="wtforms")
+    return _WTFORMS[lang]
 
 
 def current_language() -> str:

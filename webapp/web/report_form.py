@@ -38,7 +38,7 @@ from ..store.report_fields import clean_fields
 from ..store.report_rules import INVALID_TEXT, JERUSALEM, TEXT_LIMITS, jerusalem_today  # noqa: F401 (re-exported)
 from ..store.reporting import get_taxonomy
 from .fields import MAX_IDS, CategoryField, CoordinateField, IdListField, MultiCheckboxField, choices
-from .i18n import current_language
+from .i18n import current_language, wtforms_translations
 
 KIND_LABELS = {"challenge": _l("Challenge"), "initiative": _l("Initiative")}
 KIND_GROUP_LABELS = {"challenge": _l("Challenges"), "initiative": _l("Initiatives")}
@@ -105,6 +105,12 @@ def _shown(f, value) -> str | list[str]:
 
 
 class ReportForm(FlaskForm):
+    class Meta:
+        def get_translations(self, form):
+            # WTForms' own messages, loaded once per language (Flask-WTF reads the catalogue
+            # file again for every request).
+            return wtforms_translations()
+
     """Every field of a report. Used as is by the moderation edit page.
 
     After ``validate()``: ``point`` is (lon, lat), ``point_from_area`` tells whether it is
@@ -145,9 +151,12 @@ class ReportForm(FlaskForm):
         self.category.selected_kind = self.kind.data
         self.addressed_categories.choices = list(addressed)
         self._linked_org = getattr(kwargs.get("obj"), "organization_id", None)
-        self.organization_id.choices = self._organization_choices()
+        # Read when the page is drawn or an initiative is checked, not on every post: most
+        # reports are challenges, and the list is a query (the organizer form's hot path).
+        self.organization_id.choices = self._organization_choices
         self.point: tuple[float, float] | None = None
         self.point_from_area = False
+        self.point_area: str | None = None
         self.point_errors: list[str] = []
         self.clean_photo: photos.CleanPhoto | None = None
         self.structured: dict = {}
@@ -249,7 +258,7 @@ class ReportForm(FlaskForm):
     def validate_organization_id(self, field):
         if not field.data or not self.is_initiative:
             return
-        allowed = {str(getattr(c, "value", c[0] if isinstance(c, tuple) else c)) for c in field.choices}
+        allowed = {str(getattr(c, "value", c[0] if isinstance(c, tuple) else c)) for c in field.choices or ()}
         if field.data not in allowed or field.data == "":
             raise ValidationError(_("Choose an organization from the list."))
 
@@ -309,13 +318,14 @@ class ReportForm(FlaskForm):
     def _resolve_point(self) -> None:
         """Coordinates win over an area; the point must fall inside Jerusalem (rules.resolve_point)."""
         self.point, self.point_from_area, self.point_errors = None, False, []
+        self.point_area = None
         if self.lat.errors or self.lon.errors or self.area_name.errors:
             return
         place = rules.resolve_point(self.lat.data, self.lon.data, self.area_name.data)
         if place.error:
             self.point_errors.append(place.error)
             return
-        self.point, self.point_from_area = place.point, place.from_area
+        self.point, self.point_from_area, self.point_area = place.point, place.from_area, place.area
 
 
 #: A browser-made idempotency key: a UUID (``crypto.randomUUID()``), any case.
@@ -364,6 +374,7 @@ def form_to_fields(form: ReportForm) -> dict:
     fields["addressed_categories"] = sorted(set(form.addressed_categories.data or [])) if initiative else []
     fields["organization_id"] = form.organization_record_id if initiative else None
     fields["fields"] = dict(form.structured)
+    fields["area"] = form.point_area  # found by resolve_point: create_report need not search again
     if form.clean_photo is not None:
         fields["photo"] = form.clean_photo.name
     return fields
