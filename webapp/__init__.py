@@ -79,13 +79,14 @@ def _features() -> tuple:
         imports,
         moderation,
         offline,
+        ogc,
         open311,
         organizations,
         progress,
         public,
     )
     return (public, auth, contribute, moderation, api, exports, open311, offline, organizations, connect,
-            cards, imports, progress, follow)
+            cards, imports, progress, follow, ogc)
 
 
 def _freeze_long_lived() -> None:
