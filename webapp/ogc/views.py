@@ -75,7 +75,8 @@ def landing():
                        "layers as GeoJSON (CRS84). Only public fields and public points.",
         "links": [
             _link(url_for(".landing", _external=True), "self", title="This document"),
-            _link(url_for(".api", _external=True), "service-desc", OPENAPI, "The API definition (OpenAPI 3.0)"),
+            _link(url_for(".api", _external=True), "service-desc", OPENAPI,
+                  "The API definition (OpenAPI 3.0)"),
             _link(url_for("api.page", _external=True), "service-doc", "text/html", "About the APIs"),
             _link(url_for(".conformance", _external=True), "conformance", title="Conformance classes"),
             _link(url_for(".collections", _external=True), "data", title="Collections"),
@@ -95,7 +96,8 @@ def collection_json(c: ogc.Collection) -> dict:
            "crs": [ogc.CRS84], "storageCrs": ogc.CRS84,
            "links": [
                _link(url_for(".collection", collection_id=c.id, _external=True), "self", title=c.title),
-               _link(url_for(".items", collection_id=c.id, _external=True), "items", GEOJSON, "Items as GeoJSON"),
+               _link(url_for(".items", collection_id=c.id, _external=True), "items", GEOJSON,
+                     "Items as GeoJSON"),
            ]}
     extent = {}
     if c.bbox:

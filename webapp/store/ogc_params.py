@@ -112,7 +112,8 @@ def parse_bbox(raw: str) -> tuple[float, float, float, float]:
     min_lon, min_lat, max_lon, max_lat = values
     if not all(math.isfinite(v) for v in values):
         raise OgcError("'bbox' values must be finite")
-    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180 and -90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180
+            and -90 <= min_lat <= 90 and -90 <= max_lat <= 90):
         raise OgcError("'bbox' must lie within -180..180 and -90..90 degrees")
     if min_lon > max_lon or min_lat > max_lat:
         raise OgcError("'bbox' minimums must not be larger than maximums")
