@@ -22,6 +22,7 @@ def walk(client, url: str) -> tuple[list[int], int]:
     """Follow ``next`` from ``url``; return every id seen (in order) and the number of pages."""
     ids: list[int] = []
     pages = 0
+    matched = set()
     while url:
         resp = client.get(url)
         assert resp.status_code == 200, resp.get_data(as_text=True)
@@ -30,12 +31,16 @@ def walk(client, url: str) -> tuple[list[int], int]:
         ids.extend(f["id"] for f in data["features"])
         url = data.get("next")
         assert data["truncated"] is bool(url) and data["count"] == len(data["features"])
+        assert data["numberReturned"] == len(data["features"])
+        matched.add(data["numberMatched"])
         if url:
             assert resp.headers["Link"] == f'<{url}>; rel="next"'
             assert url.startswith("http://localhost/api/v1/reports?")
         else:
             assert "Link" not in resp.headers
         assert pages < 1000, "next links must end"
+    # Every page states the whole number of matches: what GDAL and QGIS read to page on.
+    assert matched == {len(ids)}
     return ids, pages
 
 

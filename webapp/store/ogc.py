@@ -246,21 +246,8 @@ def report_filters(query: ItemsQuery) -> queries.ReportFilters:
                                  since=query.since, until=query.until)
 
 
-def matching_ids(filters: queries.ReportFilters, *, dated: bool = False) -> np.ndarray:
-    """Ids of the published reports matching ``filters``, ascending (numpy over the point cache).
-
-    ``dated`` keeps only reports with an observation day (an open ``datetime`` interval still
-    says "when": a report without a date matches no interval).
-    """
-    points = pointcache.get_points()
-    mask = pointcache.select_mask(points, filters)
-    if dated:
-        mask &= points.day != pointcache.NO_DAY
-    return points.ids[mask]
-
-
 def _report_items(query: ItemsQuery) -> Page:
-    ids = matching_ids(report_filters(query), dated=query.has_datetime)
+    ids = pointcache.matching_ids(report_filters(query), dated=query.has_datetime)
     if query.cursor is not None:
         if not query.cursor.isdigit():
             raise OgcError("'cursor' is not valid: use the 'next' link of a previous page")
@@ -268,22 +255,10 @@ def _report_items(query: ItemsQuery) -> Page:
     else:
         start = 0
     page_ids = ids[start:start + query.limit]
-    rows = load_reports(page_ids)
+    rows = queries.published_rows(page_ids)
     more = start + query.limit < len(ids)
     return Page([report_feature(r) for r in rows], int(len(ids)),
                 str(int(page_ids[-1])) if more and len(page_ids) else None)
-
-
-def load_reports(ids) -> list[Report]:
-    """The published reports ``ids`` (with what ``public_dict`` reads), in the order of ``ids``."""
-    if not len(ids):
-        return []
-    wanted = [int(i) for i in ids]
-    rows = db.session.scalars(queries.with_public_relations(
-        queries.published().where(Report.id.in_(wanted)))).all()
-    by_id = {r.id: r for r in rows}
-    # A report unpublished since the points were read is simply left out of this page.
-    return [by_id[i] for i in wanted if i in by_id]
 
 
 def _list_items(listing: FeatureList, query: ItemsQuery, *, integer_ids: bool) -> Page:
