@@ -37,7 +37,7 @@ from .filters import ParameterError, parse_area, parse_categories, parse_kind
 from .layers import get_display_layers, get_layers, place_slugs
 from .models import Report
 from .ogc_params import ItemsQuery, OgcError
-from .organizations import published_dicts
+from .organizations import MAX_ID, published_dicts
 from .reporting import get_taxonomy, locate, public_dict
 from .versioning import current_data_version
 
@@ -204,7 +204,7 @@ def item(collection: Collection, feature_id: str) -> dict:
     """One feature by id, or an :class:`OgcError` 404."""
     if collection.id == "reports":
         if feature_id.isascii() and feature_id.isdigit() and len(feature_id) <= 10 \
-                and 1 <= int(feature_id) <= 2**31 - 1:
+                and 1 <= int(feature_id) <= MAX_ID:
             row = db.session.scalars(queries.published_report(int(feature_id))).first()
             if row is not None:
                 return report_feature(row)
@@ -248,17 +248,21 @@ def report_filters(query: ItemsQuery) -> queries.ReportFilters:
 
 def _report_items(query: ItemsQuery) -> Page:
     ids = pointcache.matching_ids(report_filters(query), dated=query.has_datetime)
+    start = 0
     if query.cursor is not None:
-        if not query.cursor.isdigit():
-            raise OgcError("'cursor' is not valid: use the 'next' link of a previous page")
-        start = int(np.searchsorted(ids, int(query.cursor), side="right"))
-    else:
-        start = 0
+        start = int(np.searchsorted(ids, _integer_cursor(query.cursor), side="right"))
     page_ids = ids[start:start + query.limit]
     rows = queries.published_rows(page_ids)
     more = start + query.limit < len(ids)
     return Page([report_feature(r) for r in rows], int(len(ids)),
                 str(int(page_ids[-1])) if more and len(page_ids) else None)
+
+
+def _integer_cursor(cursor: str) -> int:
+    """The id in a cursor of a collection with integer ids (1 to 2**31 - 1, as ids are)."""
+    if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 10 and 1 <= int(cursor) <= MAX_ID):
+        raise OgcError("'cursor' is not valid: use the 'next' link of a previous page")
+    return int(cursor)
 
 
 def _list_items(listing: FeatureList, query: ItemsQuery, *, integer_ids: bool) -> Page:
@@ -273,9 +277,8 @@ def _list_items(listing: FeatureList, query: ItemsQuery, *, integer_ids: bool) -
         mask &= np.fromiter((value in v[name] for v in listing.values), dtype=bool, count=n)
     start = 0
     if query.cursor is not None:
-        if integer_ids != query.cursor.isdigit():
-            raise OgcError("'cursor' is not valid: use the 'next' link of a previous page")
-        start = bisect.bisect_right(listing.ids, int(query.cursor) if integer_ids else query.cursor)
+        key = _integer_cursor(query.cursor) if integer_ids else query.cursor
+        start = bisect.bisect_right(listing.ids, key)
     selected = np.flatnonzero(mask)
     after = selected[selected >= start]
     page = after[:query.limit]
