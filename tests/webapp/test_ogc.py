@@ -76,9 +76,11 @@ def test_landing_conformance_collections_and_definition(client, make_report):
     doc = resp.get_json()
     validate(doc)  # a valid OpenAPI 3.0 document
     items = doc["paths"]["/collections/reports/items"]["get"]
-    limit = next(p for p in items["parameters"] if p["name"] == "limit")
-    assert limit["schema"]["maximum"] == 1000
-    names = {p["name"] for p in items["parameters"]}
+    params = [doc["components"]["parameters"][p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p
+              for p in items["parameters"]]
+    limit = next(p for p in params if p["name"] == "limit")
+    assert limit["schema"]["maximum"] == 1000 and limit["schema"]["default"] == 100
+    names = {p["name"] for p in params}
     assert names >= {"bbox", "datetime", "limit", "kind", "category", "area"}
 
 

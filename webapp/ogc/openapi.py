@@ -14,7 +14,7 @@ from geo.reference.taxonomy import KINDS
 
 from ..store import ogc
 from ..store.layers import place_slugs
-from ..store.ogc_params import BBOX, CURSOR, DEFAULT_LIMIT, FORMATS, MAX_DATETIME, MAX_LIMIT, VALUE
+from ..store.ogc_params import BBOX, CRS84, CURSOR, DEFAULT_LIMIT, FORMATS, MAX_DATETIME, MAX_LIMIT, VALUE
 from ..store.reporting import get_taxonomy
 from .views import OPENAPI, _plain, bp, json_response
 
@@ -30,10 +30,37 @@ def _param(name: str, schema: dict, description: str) -> dict:
             "description": description, "schema": schema}
 
 
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/parameters/{name}"}
+
+
 def _common() -> list[dict]:
-    return [_param("f", {"type": "string", "enum": list(FORMATS)}, "The representation: JSON only."),
-            _param("lang", {"type": "string", "enum": list(current_app.config["LANGUAGES"])},
-                   "The interface language (data are the same in every language).")]
+    return [_ref("f"), _ref("lang")]
+
+
+def _components() -> dict:
+    """The shared parameters, referenced from each operation as pygeoapi does: GDAL's OAPIF driver
+    looks for a ``$ref`` naming ``limit`` to read the page size it may ask for."""
+    return {
+        "f": _param("f", {"type": "string", "enum": list(FORMATS)}, "The representation: JSON only."),
+        "lang": _param("lang", {"type": "string", "enum": list(current_app.config["LANGUAGES"])},
+                       "The interface language (data are the same in every language)."),
+        "bbox": _param("bbox", {"type": "string", "pattern": f"^(?:{BBOX.pattern})$"},
+                       "minLon,minLat,maxLon,maxLat in CRS84 degrees: only features whose geometry (for "
+                       "reports: the public point) falls in this box."),
+        "limit": _param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                                  "default": DEFAULT_LIMIT},
+                        f"Features per page, from 1 to {MAX_LIMIT} ({DEFAULT_LIMIT} by default)."),
+        "cursor": _param("cursor", {"type": "string", "pattern": f"^(?:{CURSOR.pattern})$"},
+                         "Where the next page starts: follow the 'next' link of the previous page."),
+        "crs": _param("crs", {"type": "string", "enum": [CRS84]},
+                      "The CRS of the answer: only CRS84 (longitude, latitude) is served."),
+        "bbox-crs": _param("bbox-crs", {"type": "string", "enum": [CRS84]},
+                           "The CRS of bbox: only CRS84."),
+        "datetime": _param("datetime", {"type": "string", "minLength": 1, "maxLength": MAX_DATETIME},
+                           "A date or date-time (RFC 3339), or an interval start/end with '..' for an "
+                           "open end: the day the report was observed."),
+    }
 
 
 def _filter_schema(collection: ogc.Collection, name: str) -> dict:
@@ -48,19 +75,9 @@ def _filter_schema(collection: ogc.Collection, name: str) -> dict:
 
 
 def _items_params(collection: ogc.Collection) -> list[dict]:
-    params = [
-        _param("bbox", {"type": "string", "pattern": f"^(?:{BBOX.pattern})$"},
-               "minLon,minLat,maxLon,maxLat in CRS84 degrees: only features whose geometry (for reports: "
-               "the public point) falls in this box."),
-        _param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-               f"Features per page, from 1 to {MAX_LIMIT} ({DEFAULT_LIMIT} by default)."),
-        _param("cursor", {"type": "string", "pattern": f"^(?:{CURSOR.pattern})$"},
-               "Where the next page starts: follow the 'next' link of the previous page."),
-    ]
+    params = [_ref("bbox"), _ref("limit"), _ref("cursor"), _ref("crs"), _ref("bbox-crs")]
     if collection.temporal:
-        params.append(_param("datetime", {"type": "string", "minLength": 1, "maxLength": MAX_DATETIME},
-                             "A date or date-time (RFC 3339), or an interval start/end with '..' for an "
-                             "open end: the day the report was observed."))
+        params.append(_ref("datetime"))
     for name in collection.filters:
         params.append(_param(name, _filter_schema(collection, name), f"Only features whose {name} is this."))
     return params + _common()
@@ -122,7 +139,7 @@ def build_document(root: str) -> dict:
                                     "as GeoJSON in CRS84. Read-only, no account, any origin (CORS).",
                      "license": {"name": "See the site's about page"}},
             "servers": [{"url": root.rstrip("/") + bp.url_prefix}],
-            "paths": paths}
+            "paths": paths, "components": {"parameters": _components()}}
 
 
 @bp.get("/api")

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, request, url_for
 
 from ..store import ogc
-from ..store.ogc_params import OgcError, check_format, check_known, parse_items
+from ..store.ogc_params import CRS84, OgcError, check_format, check_known, parse_items
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
@@ -93,7 +93,7 @@ def conformance():
 def collection_json(c: ogc.Collection) -> dict:
     """A collection's description with its extent and links."""
     out = {"id": c.id, "title": c.title, "description": c.description, "itemType": "feature",
-           "crs": [ogc.CRS84], "storageCrs": ogc.CRS84,
+           "crs": [CRS84],
            "links": [
                _link(url_for(".collection", collection_id=c.id, _external=True), "self", title=c.title),
                _link(url_for(".items", collection_id=c.id, _external=True), "items", GEOJSON,
@@ -101,7 +101,7 @@ def collection_json(c: ogc.Collection) -> dict:
            ]}
     extent = {}
     if c.bbox:
-        extent["spatial"] = {"bbox": [[round(v, 7) for v in c.bbox]], "crs": ogc.CRS84}
+        extent["spatial"] = {"bbox": [[round(v, 7) for v in c.bbox]], "crs": CRS84}
     if c.interval:
         extent["temporal"] = {"interval": [list(c.interval)], "trs": TRS}
     if extent:
@@ -139,7 +139,9 @@ def items(collection_id: str):
              _link(url_for(".collection", collection_id=collection_id, _external=True), "collection",
                    title=found.title)]
     if page.next_cursor is not None:
-        links.append(_link(here + _query([*query.args(), ("cursor", page.next_cursor)]), "next", GEOJSON,
+        # The request's own parameters as sent (the same filters, byte for byte), a new cursor.
+        pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
+        links.append(_link(here + _query([*pairs, ("cursor", page.next_cursor)]), "next", GEOJSON,
                            "Next page"))
     body = {"type": "FeatureCollection", "features": page.features, "numberMatched": page.matched,
             "numberReturned": len(page.features),

@@ -41,7 +41,6 @@ from .organizations import MAX_ID, published_dicts
 from .reporting import get_taxonomy, locate, public_dict
 from .versioning import current_data_version
 
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 OVERLAY_PREFIX = "overlay-"
 #: Properties of a report feature (``public_dict`` fields; the point is the geometry).
 REPORT_PROPERTIES = ("kind", "category", "title", "description", "area", "precision", "observed_on",

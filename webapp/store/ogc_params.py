@@ -19,8 +19,12 @@ from .filters import NUMBER, ParameterError, single
 
 #: Features per page by default, and at most (a page of 1,000 reports is ~0.5 MB of GeoJSON).
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
-#: Parameters every items request may carry (``lang`` chooses the interface language app-wide).
-COMMON = ("bbox", "datetime", "limit", "cursor", "f", "lang")
+#: Parameters every items request may carry (``lang`` chooses the interface language app-wide;
+#: ``crs`` and ``bbox-crs`` are Part 2's, which GDAL sends: only CRS84 is served).
+COMMON = ("bbox", "datetime", "limit", "cursor", "f", "lang", "crs", "bbox-crs")
+#: The one coordinate reference system: WGS 84 longitude/latitude.
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CRS84_NAMES = (CRS84, CRS84.replace("http://", "https://"), "OGC:CRS84")
 #: Values of ``f``: this API answers JSON (GeoJSON for features) only.
 FORMATS = ("json",)
 #: Four or six numbers (OGC: the 3D form has min/max heights, ignored here).
@@ -61,20 +65,6 @@ class ItemsQuery:
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
     properties: dict[str, str] = field(default_factory=dict)
-
-    def args(self) -> list[tuple[str, str]]:
-        """Everything but the cursor, as query-string pairs (to build the next link)."""
-        out = [(name, value) for name, value in self.properties.items()]
-        if self.bbox:
-            out.append(("bbox", ",".join(f"{v:.7f}".rstrip("0").rstrip(".") for v in self.bbox)))
-        if self.has_datetime:
-            out.append(("datetime", f"{_day(self.since)}/{_day(self.until)}"))
-        out.append(("limit", str(self.limit)))
-        return out
-
-
-def _day(value: dt.date | None) -> str:
-    return value.isoformat() if value else ".."
 
 
 def _single(args: MultiDict, name: str) -> str | None:
@@ -186,6 +176,9 @@ def parse_items(args: MultiDict, properties, *, temporal: bool) -> ItemsQuery:
     check_known(args, allowed)
     check_format(args)
     values = {name: _single(args, name) for name in allowed if name != "lang"}
+    for name in ("crs", "bbox-crs"):
+        if values[name] is not None and values[name] not in CRS84_NAMES:
+            raise OgcError(f"'{name}' must be {CRS84}: the only CRS served", code="InvalidParameterValue")
     since = until = None
     if values.get("datetime") is not None:
         since, until = parse_datetime(values["datetime"])
