@@ -42,6 +42,10 @@ PUBLIC = {
     "public.topic_feed", "public.report_feed", "api.report_updates", "progress.update_photo",
     "progress.suggest_update", "progress.affects_us", "follow.follow", "follow.confirm",
     "follow.unsubscribe",
+    # OGC API - Features (issue 19): read only, the same public data as /api/v1 (public points and
+    # fields of published reports, reference layers, published organizations, overlays).
+    "ogc.landing", "ogc.conformance", "ogc.api", "ogc.collections", "ogc.collection", "ogc.items",
+    "ogc.item",
 }
 ORGANIZER, ADMIN = "organizer_required", "admin_required"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
