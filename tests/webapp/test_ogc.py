@@ -226,3 +226,29 @@ def test_each_overlay_is_a_collection(app, client):
     assert [f["id"] for f in boxed["features"]] == [2]
     assert client.get("/ogc/collections/overlay-wall/items/3").get_json()["properties"]["name"] == "road"
     assert client.get("/ogc/collections/overlay-wall/items/4").status_code == 404
+
+
+def test_plain_rows_give_the_same_public_dicts_as_the_orm(app, make_report):
+    """``queries.published_rows`` (what the API and OGC pages read: no ORM objects) gives exactly
+    what ``public_dict`` gives for the ORM report, initiatives' addresses and categories included."""
+    from webapp.cli.demo import load_demo
+    from webapp.store import queries
+    from webapp.store.reporting import public_dict
+
+    with app.app_context():
+        load_demo(120, 7)
+    hidden = make_report(publish=False, title="Hidden challenge")
+    shown = make_report(title="Shown challenge")
+    make_report(kind="initiative", category="legal-aid", title="Both", addresses=[hidden, shown],
+                addressed_categories=["housing", "water"], organization="Free text org")
+    ids = published(app)
+    with app.app_context():
+        rows = queries.published_rows([*reversed(ids), hidden])
+        assert [r.id for r in rows] == list(reversed(ids))  # in the order asked, hidden left out
+        orm = {r.id: public_dict(r) for r in db.session.scalars(
+            queries.with_public_relations(queries.published()))}
+        plain = {r.id: public_dict(r) for r in rows}
+    assert plain == orm
+    assert any(d["addresses"] for d in plain.values())
+    assert any(d["addressed_categories"] for d in plain.values())
+    assert any(d["addresses"] == [shown] for d in plain.values())

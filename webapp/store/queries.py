@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
@@ -112,16 +113,35 @@ def public_reports(filters: ReportFilters) -> Select:
     return with_public_relations(stmt)
 
 
-def published_rows(ids) -> list[Report]:
-    """The published reports ``ids`` (with what ``public_dict`` reads), in the order of ``ids``.
+def published_rows(ids) -> list[SimpleNamespace]:
+    """The published reports ``ids``, in the order of ``ids``, as plain rows for ``public_dict``.
 
+    Each row has every column of ``reports`` as an attribute, plus ``addresses`` (the challenges
+    an initiative names: ``id``, ``status``) and ``addressed_categories`` (``category``): what
+    ``reporting.public_dict`` reads, without building ORM objects. Three queries whatever the page
+    size; at 500 reports the ORM cost ~0.25 ms per report, most of an API page's time.
     A report unpublished since ``ids`` were chosen is simply left out.
     """
     wanted = [int(i) for i in ids]
     if not wanted:
         return []
-    rows = db.session.scalars(with_public_relations(published().where(Report.id.in_(wanted)))).all()
-    by_id = {r.id: r for r in rows}
+    table = Report.__table__
+    # By id alone, the status checked here: with ``status = 'published'`` in the query SQLite chose
+    # the status index and scanned every published report (60 ms at 100k) instead of 500 lookups.
+    rows = db.session.execute(select(table).where(table.c.id.in_(wanted))).mappings().all()
+    by_id = {r["id"]: SimpleNamespace(**r, addresses=[], addressed_categories=[])
+             for r in rows if r["status"] == PUBLIC_STATUS}
+    initiatives = [i for i, r in by_id.items() if r.kind == "initiative"]
+    if initiatives:
+        named = (select(report_addresses.c.initiative_id, Report.id, Report.status)
+                 .join(Report, Report.id == report_addresses.c.challenge_id)
+                 .where(report_addresses.c.initiative_id.in_(initiatives)).order_by(Report.id))
+        for initiative_id, challenge_id, status in db.session.execute(named):
+            by_id[initiative_id].addresses.append(SimpleNamespace(id=challenge_id, status=status))
+        whole = (select(AddressedCategory.report_id, AddressedCategory.category)
+                 .where(AddressedCategory.report_id.in_(initiatives)))
+        for report_id, category in db.session.execute(whole):
+            by_id[report_id].addressed_categories.append(SimpleNamespace(category=category))
     return [by_id[i] for i in wanted if i in by_id]
 
 
