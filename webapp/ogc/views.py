@@ -129,7 +129,7 @@ def collection(collection_id: str):
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id: str):
     """A page of a collection's features as a GeoJSON FeatureCollection, with a next link."""
-    found = ogc.get_collection(collection_id)
+    found = ogc.get_collection(collection_id, extent=False)
     query = parse_items(request.args, found.filters, temporal=found.temporal)
     page = ogc.items(found, query)
     here = url_for(".items", collection_id=collection_id, _external=True)
@@ -156,7 +156,7 @@ def items(collection_id: str):
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 def item(collection_id: str, feature_id: str):
     """One feature by id."""
-    found = ogc.get_collection(collection_id)
+    found = ogc.get_collection(collection_id, extent=False)
     _plain()
     feature = dict(ogc.item(found, feature_id))
     if collection_id == "reports":
