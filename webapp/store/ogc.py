@@ -262,8 +262,9 @@ def _report_items(query: ItemsQuery) -> Page:
 
 
 def _integer_cursor(cursor: str) -> int:
-    """The id in a cursor of a collection with integer ids (1 to 2**31 - 1, as ids are)."""
-    if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 10 and 1 <= int(cursor) <= MAX_ID):
+    """The id in a cursor of a collection with integer ids (up to 10 digits, as the definition
+    says; one above every id simply starts after the last feature)."""
+    if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 10 and int(cursor) >= 1):
         raise OgcError("'cursor' is not valid: use the 'next' link of a previous page")
     return int(cursor)
 

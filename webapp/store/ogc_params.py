@@ -13,6 +13,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from .filters import NUMBER, ParameterError, single
@@ -78,10 +79,14 @@ def _single(args: MultiDict, name: str) -> str | None:
 
 
 def check_format(args: MultiDict) -> None:
-    """``f=json`` or nothing: the only representation this API has."""
+    """``f=json`` or nothing: the only representation this API has; ``lang`` one of the languages."""
     value = _single(args, "f")
     if value is not None and value not in FORMATS:
         raise OgcError(f"'f' must be one of {', '.join(FORMATS)}")
+    languages = current_app.config["LANGUAGES"]
+    lang = _single(args, "lang")
+    if lang is not None and lang not in languages:
+        raise OgcError(f"'lang' must be one of {', '.join(languages)}")
 
 
 def check_known(args: MultiDict, allowed) -> None:
