@@ -9,6 +9,7 @@ archives are checked and read in place by :mod:`geo.formats.archives`.
 
 from __future__ import annotations
 
+import codecs
 import functools
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -71,7 +72,8 @@ class _Source:
 
 
 def import_user_layer(path, *, layer: str | None = None, boundary: gpd.GeoDataFrame | None = None,
-                      max_features: int = MAX_FEATURES) -> ImportResult:
+                      max_features: int = MAX_FEATURES, encoding: str | None = None,
+                      force: bool = False) -> ImportResult:
     """Read a user's geodata file and make it a clean EPSG:4326 layer.
 
     Parameters
@@ -82,10 +84,15 @@ def import_user_layer(path, *, layer: str | None = None, boundary: gpd.GeoDataFr
     layer : str, optional
         Layer to import when the file holds several.
     boundary : GeoDataFrame, optional
-        Jerusalem's municipal outline in EPSG:4326; a layer with no feature
-        within ``NEAR_JERUSALEM_M`` of it is rejected.
+        Jerusalem's municipal outline in EPSG:4326; a layer with no feature, or with fewer than
+        half of its features, within ``NEAR_JERUSALEM_M`` of it is rejected (unless ``force``).
     max_features : int
         Larger layers are rejected.
+    encoding : str, optional
+        The text encoding of a Shapefile's or CSV's attributes (e.g. ``cp1256``, Windows Arabic),
+        for a Shapefile without a .cpg file; it overrides the .cpg when there is one.
+    force : bool
+        Keep a layer that lies mostly (or wholly) outside Jerusalem, with a warning.
 
     Returns
     -------
@@ -100,11 +107,13 @@ def import_user_layer(path, *, layer: str | None = None, boundary: gpd.GeoDataFr
         With a one-line reason.
     """
     source = _resolve(_existing(path), layer)
+    if encoding is not None:
+        _use_encoding(source, encoding)
     chosen = _choose(_fiona_layers(source), source.layer)
     warnings = source.warnings
     gdf = _repair(_to_wgs84(_read(source, chosen, max_features), source.kind), warnings)
     if boundary is not None:
-        _check_near(gdf, boundary, warnings)
+        _check_near(gdf, boundary, warnings, force=force)
     gdf = _jsonable(gdf, warnings)
     return ImportResult(gdf=gdf, name_field=pick_name_field(gdf), source_layer=chosen,
                         warnings=warnings)
@@ -149,6 +158,19 @@ def _resolve(path: Path, layer: str | None) -> _Source:
     elif kind == "CSV":
         options = dict(CSV_OPTIONS)
     return _Source(fiona_path, kind, options, layer, warnings)
+
+
+def _use_encoding(source: _Source, encoding: str) -> None:
+    """Read the attributes as ``encoding`` (a Shapefile or CSV): the user knows better than a guess."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise ImportRejected(f"unknown text encoding {encoding!r} (e.g. utf-8, cp1256, iso-8859-8)") from None
+    if source.kind not in ("Shapefile", "CSV"):
+        raise ImportRejected(f"an encoding applies to Shapefiles and CSV files, not {source.kind}")
+    source.options["encoding"] = name
+    # The guess's warning ("not UTF-8 and no .cpg") no longer applies.
+    source.warnings[:] = [w for w in source.warnings if "no .cpg file" not in w]
 
 
 def _sidecar(path: Path, member: str | None, ext: str) -> bytes | None:
@@ -285,10 +307,16 @@ def _keep_kind(old, new):
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-def _check_near(gdf: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, warnings: list[str]) -> None:
+def _check_near(gdf: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, warnings: list[str], *,
+                force: bool = False) -> None:
     zone = shapely.union_all(boundary.to_crs(METRIC_CRS).geometry.values).buffer(NEAR_JERUSALEM_M)
     near = gdf.geometry.to_crs(METRIC_CRS).intersects(zone)
     km = NEAR_JERUSALEM_M // 1000
+    outside = int((~near).sum())
+    if force and outside:
+        warnings.append(f"{outside} of {len(near)} features lie more than {km} km outside Jerusalem "
+                        "(kept: forced)")
+        return
     if not near.any():
         # Mislabelled CSV columns put Jerusalem in the Indian Ocean; say so.
         swapped = gpd.GeoSeries(shapely.transform(gdf.geometry.values, lambda xy: xy[:, ::-1]),
@@ -296,8 +324,11 @@ def _check_near(gdf: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, warnings: lis
         hint = "; are longitude and latitude swapped?" if swapped else ""
         raise ImportRejected(f"lies outside Jerusalem (no feature within {km} km of the "
                              f"municipal boundary{hint})")
-    if not near.all():
-        warnings.append(f"{int((~near).sum())} of {len(near)} features lie more than {km} km "
+    if outside * 2 > len(near):  # mostly elsewhere: most likely the wrong file or wrong coordinates
+        raise ImportRejected(f"lies mostly outside Jerusalem ({outside} of {len(near)} features more "
+                             f"than {km} km from the municipal boundary); force the import to keep it")
+    if outside:
+        warnings.append(f"{outside} of {len(near)} features lie more than {km} km "
                         "outside Jerusalem")
 
 

@@ -61,8 +61,11 @@ def _free_name() -> str:
 @click.option("--title", help="Name shown in the map's layer list (default: the file name).")
 @click.option("--name", help="Short ASCII name of the stored files (default: from the file name).")
 @click.option("--replace", is_flag=True, help="Overwrite an overlay of the same name.")
+@click.option("--encoding", help="Text encoding of a Shapefile's or CSV's attributes when no .cpg says it "
+                                 "(e.g. cp1256 for Windows Arabic, iso-8859-8 for Hebrew).")
+@click.option("--force", is_flag=True, help="Import a layer that lies mostly outside Jerusalem anyway.")
 def import_command(file: Path, layer: str | None, title: str | None, name: str | None,
-                   replace: bool) -> None:
+                   replace: bool, encoding: str | None, force: bool) -> None:
     """Import FILE (GeoJSON, zipped Shapefile, Shapefile, GeoPackage, KML/KMZ, CSV) as an overlay."""
     stem = file_stem(file)
     if name is None:
@@ -74,7 +77,7 @@ def import_command(file: Path, layer: str | None, title: str | None, name: str |
                                    "choose another --name or pass --replace")
     boundary = _shipped_layers().boundary
     try:
-        result = import_user_layer(file, layer=layer, boundary=boundary)
+        result = import_user_layer(file, layer=layer, boundary=boundary, encoding=encoding, force=force)
     except ImportRejected as exc:
         raise click.ClickException(f"{click.format_filename(file)}: {exc}") from exc
     gdf = result.gdf

@@ -293,3 +293,45 @@ def test_macos_resource_forks_are_ignored(tmp_path, boundary):
         zf.writestr("__MACOSX/._places.shp", b"\0\5\26\7")
     assert_places(import_user_layer(archive, boundary=boundary))
 
+
+
+def test_encoding_reads_a_shapefile_without_cpg(tmp_path, boundary):
+    shp = write_shapefile(places()[["name_ar", "geometry"]], tmp_path / "places.shp", encoding="cp1256")
+    shp.with_suffix(".cpg").unlink()
+    result = import_user_layer(shp, boundary=boundary, encoding="cp1256")
+    assert list(result.gdf["name_ar"]) == NAME_AR and result.warnings == []
+    # A .zip of the same files too (the sidecars read from the archive).
+    archive = zip_files(tmp_path / "places.zip", sorted(tmp_path.glob("places.*")))
+    zipped = import_user_layer(archive, boundary=boundary, encoding="windows-1256")
+    assert list(zipped.gdf["name_ar"]) == NAME_AR
+
+
+def test_encoding_reads_a_csv(tmp_path, boundary):
+    path = tmp_path / "points.csv"
+    rows = "\n".join(f"{name},{lon},{lat}" for name, (lon, lat) in zip(NAME_AR, LONLAT, strict=True))
+    path.write_bytes(("name,lon,lat\n" + rows + "\n").encode("cp1256"))
+    assert list(import_user_layer(path, boundary=boundary, encoding="cp1256").gdf["name"]) == NAME_AR
+
+
+def test_unknown_or_misplaced_encoding_is_rejected(tmp_path, boundary):
+    shp = write_shapefile(places(), tmp_path / "places.shp")
+    assert rejected(shp, encoding="klingon").startswith("unknown text encoding 'klingon'")
+    path = tmp_path / "places.geojson"
+    places().to_file(path, engine="pyogrio")
+    assert rejected(path, encoding="cp1256") == "an encoding applies to Shapefiles and CSV files, not GeoJSON"
+
+
+def test_mostly_outside_layer_is_refused_unless_forced(tmp_path, boundary):
+    path = tmp_path / "mostly.geojson"
+    gpd.GeoDataFrame({"name": ["Old City", "Tel Aviv", "Haifa"]},
+                     geometry=[Point(LONLAT[0]), Point(34.78, 32.08), Point(34.99, 32.79)],
+                     crs=4326).to_file(path, engine="pyogrio")
+    assert rejected(path, boundary=boundary).startswith(
+        "lies mostly outside Jerusalem (2 of 3 features more than 5 km from the municipal boundary)")
+    result = import_user_layer(path, boundary=boundary, force=True)
+    assert len(result.gdf) == 3
+    assert result.warnings == ["2 of 3 features lie more than 5 km outside Jerusalem (kept: forced)"]
+    paris = tmp_path / "paris.geojson"
+    gpd.GeoDataFrame({"name": ["Tour Eiffel"]}, geometry=[Point(2.2945, 48.8584)],
+                     crs=4326).to_file(paris, engine="pyogrio")
+    assert len(import_user_layer(paris, boundary=boundary, force=True).gdf) == 1
