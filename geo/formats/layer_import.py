@@ -19,6 +19,8 @@ import fiona
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
+import pyogrio.errors
 import shapely
 from pyproj.exceptions import CRSError, ProjError
 
@@ -224,7 +226,30 @@ def _enable_kml() -> None:
             fiona.supported_drivers.setdefault(driver, "r")
 
 
+#: Columns GDAL's LIBKML driver adds to every KML layer, with the value they have when the file
+#: says nothing: dropped when no feature says more (the ExtendedData columns are what matters).
+LIBKML_DEFAULTS = {"id": None, "timestamp": None, "begin": None, "end": None, "altitudeMode": None,
+                   "tessellate": -1, "extrude": 0, "visibility": -1, "drawOrder": None, "icon": None,
+                   "snippet": None}
+
+
+@functools.cache
+def _libkml() -> bool:
+    """Whether pyogrio's GDAL has LIBKML: it reads a placemark's ExtendedData (``<Data>`` and
+    ``<SchemaData>``) as columns, where the KML driver of fiona's GDAL keeps only Name and
+    Description."""
+    return "LIBKML" in pyogrio.list_drivers()
+
+
 def _fiona_layers(source: _Source) -> list[str]:
+    if source.kind == "KML" and _libkml():
+        try:
+            names = [str(row[0]) for row in pyogrio.list_layers(source.path)]
+        except (pyogrio.errors.DataSourceError, OSError) as exc:
+            raise ImportRejected(f"is not a readable {source.kind} file") from exc
+        if not names:
+            raise ImportRejected("has no layers")
+        return names
     if source.kind == "KML":
         _enable_kml()
     try:
@@ -236,7 +261,28 @@ def _fiona_layers(source: _Source) -> list[str]:
     return names
 
 
+def _read_libkml(source: _Source, layer: str, max_features: int) -> gpd.GeoDataFrame:
+    """A KML layer with its ExtendedData attributes (pyogrio's LIBKML driver)."""
+    try:
+        info = pyogrio.read_info(source.path, layer=layer)
+        if info["features"] > max_features:
+            raise ImportRejected(f"has {info['features']:,} features (limit {max_features:,})")
+        if info["features"] == 0 or info["geometry_type"] in (None, "None"):
+            raise ImportRejected("has no features with geometry")
+        gdf = gpd.read_file(source.path, engine="pyogrio", layer=layer)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+        raise ImportRejected(f"is not a readable {source.kind} file") from exc
+    for col, default in LIBKML_DEFAULTS.items():
+        if col in gdf.columns:
+            values = gdf[col]
+            if values.isna().all() or (default is not None and (values == default).all()):
+                gdf = gdf.drop(columns=col)
+    return gdf.reset_index(drop=True)
+
+
 def _read(source: _Source, layer: str, max_features: int) -> gpd.GeoDataFrame:
+    if source.kind == "KML" and _libkml():
+        return _read_libkml(source, layer, max_features)
     try:
         with fiona.open(source.path, layer=layer, **source.options) as src:
             count, geometry = len(src), src.schema.get("geometry")

@@ -141,7 +141,9 @@ def test_kml_and_kmz(tmp_path, boundary):
     places().rename(columns={"name_ar": "Name"}).to_file(kml, driver="KML", engine="pyogrio")
     result = import_user_layer(kml, boundary=boundary)
     assert list(result.gdf["Name"]) == NAME_AR
-    assert result.name_field == "Name"
+    # The other attributes come along (ExtendedData, read by LIBKML): name_he wins as the label.
+    assert list(result.gdf["name_he"]) == NAME_HE and [int(v) for v in result.gdf["visits"]] == [3, 1, 2]
+    assert result.name_field == "name_he"
     kmz = zip_files(tmp_path / "places.kmz", [kml])
     assert list(import_user_layer(kmz, boundary=boundary).gdf["Name"]) == NAME_AR
 
@@ -335,3 +337,35 @@ def test_mostly_outside_layer_is_refused_unless_forced(tmp_path, boundary):
     gpd.GeoDataFrame({"name": ["Tour Eiffel"]}, geometry=[Point(2.2945, 48.8584)],
                      crs=4326).to_file(paris, engine="pyogrio")
     assert len(import_user_layer(paris, boundary=boundary, force=True).gdf) == 1
+
+
+KML_EXTENDED = """<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2">
+<Document><name>Checkpoints</name>
+<Schema name="cp" id="cp"><SimpleField name="type" type="string"/>
+<SimpleField name="year" type="int"/></Schema>
+<Folder><name>Checkpoints</name>
+<Placemark><name>قلنديا</name><description>حاجز</description>
+<ExtendedData><SchemaData schemaUrl="#cp"><SimpleData name="type">checkpoint</SimpleData>
+<SimpleData name="year">2001</SimpleData></SchemaData></ExtendedData>
+<Point><coordinates>35.2137,31.8637</coordinates></Point></Placemark>
+<Placemark><name>Shuafat</name>
+<ExtendedData><Data name="status"><value>مفتوح</value></Data></ExtendedData>
+<Point><coordinates>35.2434,31.8135</coordinates></Point></Placemark>
+</Folder></Document></kml>
+"""
+
+
+def test_kml_keeps_its_extended_data(tmp_path, boundary):
+    """Issue 19: KML attributes (``<SchemaData>`` and ``<Data>``) were dropped on import."""
+    kml = tmp_path / "checkpoints.kml"
+    kml.write_text(KML_EXTENDED, encoding="utf-8")
+    for path in (kml, zip_files(tmp_path / "checkpoints.kmz", [kml])):
+        result = import_user_layer(path, boundary=boundary)
+        rows = result.gdf.drop(columns="geometry").to_dict("records")
+        assert [r["Name"] for r in rows] == ["قلنديا", "Shuafat"]
+        assert rows[0]["type"] == "checkpoint" and rows[0]["year"] == 2001
+        assert rows[1]["status"] == "مفتوح"
+        # LIBKML's bookkeeping columns that say nothing are not kept.
+        assert not {"tessellate", "extrude", "visibility", "drawOrder", "icon"} & set(result.gdf.columns)
+        assert result.name_field == "Name"
