@@ -32,10 +32,10 @@ MAX_FEATURES = 50_000
 NEAR_JERUSALEM_M = 5_000
 
 FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "Shapefile", ".gpkg": "GeoPackage",
-           ".kml": "KML", ".csv": "CSV"}
-#: Their specifications fix coordinates to WGS84 longitude/latitude; CSV has no CRS at all
-#: and is assumed to be longitude/latitude too.
-WGS84_FORMATS = {"GeoJSON", "KML", "CSV"}
+           ".kml": "KML", ".csv": "CSV", ".gml": "GML", ".topojson": "TopoJSON", ".xlsx": "XLSX"}
+#: Their specifications fix coordinates to WGS84 longitude/latitude; CSV and XLSX have no CRS at
+#: all and are assumed to be longitude/latitude too (TopoJSON has none either: GeoJSON's).
+WGS84_FORMATS = {"GeoJSON", "KML", "CSV", "TopoJSON", "XLSX"}
 CSV_OPTIONS = {
     "X_POSSIBLE_NAMES": "lon,lng,long,longitude,x",
     "Y_POSSIBLE_NAMES": "lat,latitude,y",
@@ -47,7 +47,7 @@ CSV_OPTIONS = {
 }
 #: Label columns by preference, matched ignoring case (Arabic first, like the map).
 NAME_FIELDS = ("name_ar", "name_en", "name_he", "name", "title", "label")
-SUPPORTED = "GeoJSON, zipped Shapefile, Shapefile, GeoPackage, KML/KMZ or CSV"
+SUPPORTED = "GeoJSON, TopoJSON, zipped Shapefile, Shapefile, GeoPackage, KML/KMZ, GML, CSV or XLSX"
 
 
 class ImportRejected(ValueError):
@@ -242,7 +242,7 @@ def _libkml() -> bool:
 
 
 def _fiona_layers(source: _Source) -> list[str]:
-    if source.kind == "KML" and _libkml():
+    if (source.kind == "KML" and _libkml()) or source.kind == "XLSX":
         try:
             names = [str(row[0]) for row in pyogrio.list_layers(source.path)]
         except (pyogrio.errors.DataSourceError, OSError) as exc:
@@ -280,9 +280,37 @@ def _read_libkml(source: _Source, layer: str, max_features: int) -> gpd.GeoDataF
     return gdf.reset_index(drop=True)
 
 
+def _read_sheet(source: _Source, layer: str, max_features: int) -> gpd.GeoDataFrame:
+    """An XLSX sheet of points: longitude and latitude columns named as a CSV's may be."""
+    try:
+        info = pyogrio.read_info(source.path, layer=layer)
+        if info["features"] > max_features:
+            raise ImportRejected(f"has {info['features']:,} features (limit {max_features:,})")
+        table = pyogrio.read_dataframe(source.path, layer=layer, read_geometry=False)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+        raise ImportRejected(f"is not a readable {source.kind} file") from exc
+
+    def column(names: str) -> str | None:
+        by_name = {str(c).strip().lower(): c for c in table.columns}
+        return next((by_name[n] for n in names.split(",") if n in by_name), None)
+
+    lon, lat = column(CSV_OPTIONS["X_POSSIBLE_NAMES"]), column(CSV_OPTIONS["Y_POSSIBLE_NAMES"])
+    if lon is None or lat is None:
+        raise ImportRejected("has no geometry: expected lon/lng/longitude/x and lat/latitude/y columns")
+    x, y = pd.to_numeric(table[lon], errors="coerce"), pd.to_numeric(table[lat], errors="coerce")
+    keep = x.notna() & y.notna()
+    if not keep.any():
+        raise ImportRejected("has no features with geometry")
+    points = gpd.points_from_xy(x[keep], y[keep])
+    rows = table[keep].drop(columns=[lon, lat]).reset_index(drop=True)
+    return gpd.GeoDataFrame(rows, geometry=points, crs=None)
+
+
 def _read(source: _Source, layer: str, max_features: int) -> gpd.GeoDataFrame:
     if source.kind == "KML" and _libkml():
         return _read_libkml(source, layer, max_features)
+    if source.kind == "XLSX":
+        return _read_sheet(source, layer, max_features)
     try:
         with fiona.open(source.path, layer=layer, **source.options) as src:
             count, geometry = len(src), src.schema.get("geometry")

@@ -369,3 +369,42 @@ def test_kml_keeps_its_extended_data(tmp_path, boundary):
         # LIBKML's bookkeeping columns that say nothing are not kept.
         assert not {"tessellate", "extrude", "visibility", "drawOrder", "icon"} & set(result.gdf.columns)
         assert result.name_field == "Name"
+
+
+def test_gml_in_israeli_tm_is_reprojected(tmp_path, boundary):
+    path = tmp_path / "places.gml"
+    places("EPSG:2039").to_file(path, driver="GML", engine="pyogrio")
+    path.with_suffix(".xsd").unlink()  # as often shared: the .gml alone (GDAL guesses the schema)
+    assert_places(import_user_layer(path, boundary=boundary))
+
+
+TOPOJSON = {"type": "Topology", "arcs": [], "objects": {"places": {
+    "type": "GeometryCollection",
+    "geometries": [{"type": "Point", "coordinates": list(xy), "properties": {"name_ar": name}}
+                   for xy, name in zip(LONLAT, NAME_AR, strict=True)]}}}
+
+
+@pytest.mark.parametrize("suffix", [".topojson", ".json"])
+def test_topojson(tmp_path, boundary, suffix):
+    path = tmp_path / f"places{suffix}"
+    path.write_text(json.dumps(TOPOJSON, ensure_ascii=False), encoding="utf-8")
+    result = import_user_layer(path, boundary=boundary)
+    assert list(result.gdf["name_ar"]) == NAME_AR and result.gdf.crs.to_epsg() == 4326
+    assert [(round(p.x, 4), round(p.y, 4)) for p in result.gdf.geometry] == LONLAT
+
+
+def test_xlsx_points(tmp_path, boundary):
+    path = tmp_path / "places.xlsx"
+    table = pd.DataFrame({"Name": NAME_AR, "Longitude": [x for x, _ in LONLAT],
+                          "Latitude": [y for _, y in LONLAT], "visits": [3, 1, 2]})
+    with pd.ExcelWriter(path) as writer:
+        table.iloc[:0].to_excel(writer, sheet_name="notes", index=False)
+        table.to_excel(writer, sheet_name="places", index=False)
+    assert "places" in rejected(path, boundary=boundary)  # two sheets: --layer names one
+    result = import_user_layer(path, layer="places", boundary=boundary)
+    assert list(result.gdf["Name"]) == NAME_AR and list(result.gdf["visits"]) == [3, 1, 2]
+    assert [(round(p.x, 4), round(p.y, 4)) for p in result.gdf.geometry] == LONLAT
+    assert "Longitude" not in result.gdf.columns and result.gdf.crs.to_epsg() == 4326
+    bare = tmp_path / "bare.xlsx"
+    table[["Name"]].to_excel(bare, index=False)
+    assert rejected(bare, boundary=boundary).startswith("has no geometry")
