@@ -1,6 +1,7 @@
 """Ahya at scale: page, API, browser, area assignment and ingest side by side for N reports.
 
-``python scripts/bench.py [--sizes 1k,10k,100k,1M] [--quick] [--json PATH] [--import-only]``. Runs on a
+``python scripts/bench.py [--sizes 1k,10k,100k,1M] [--quick] [--json PATH] [--import-only]
+[--api-only]`` (only the API latencies, OGC items included: the 1M size in minutes). Runs on a
 TEMPORARY SQLite instance; reports are bulk-inserted with SQLAlchemy Core executemany (50k-row chunks), the
 database growing from one size to the next. Areas: ``AreaIndex.assign`` (vectorised). Public points:
 a vectorised approximation of ``geo.spatial.privacy`` (random 150-300 m offset, no stay-in-area check).
@@ -156,9 +157,13 @@ def publish_one(app) -> None:
                       user=None, source="organizer", publish=True)
 
 
-def api_measures(app, server: Server) -> dict:
+def api_measures(app, server: Server, n: int) -> dict:
     city = lambda j: f"/api/v1/clusters?zoom=12&bbox={bbox_arg(CITY, j)}"  # noqa: E731
     street = lambda j: f"/api/v1/reports?bbox={bbox_arg(STREET, j)}"  # noqa: E731 (default limit)
+    # OGC API - Features items (default page of 100): the street's box, and pages of the whole
+    # collection at different cursors (numberMatched counts every report; the page is keyset).
+    ogc_street = lambda j: f"/ogc/collections/reports/items?bbox={bbox_arg(STREET, j)}"  # noqa: E731
+    ogc_page = lambda i: f"/ogc/collections/reports/items?cursor={1 + (n - 200) * i // REQUESTS}"  # noqa: E731
     # The harness' own objects (the naive pages, Playwright's records of earlier page loads:
     # ~100k) would be scanned by every full collection of the app's requests: every ~10th
     # street request took +25 ms. A deployed worker has no such objects; freeze them (the app
@@ -190,7 +195,9 @@ def api_measures(app, server: Server) -> dict:
             "city_clusters_cold": server.latency(lambda i: city(1e-6 * (i + 1))),
             "city_clusters_warm": server.latency(lambda i: city(0)),
             "street_points_cold": server.latency(lambda i: street(1e-6 * (i + 1))),
-            "street_points_warm": server.latency(lambda i: street(0))}
+            "street_points_warm": server.latency(lambda i: street(0)),
+            "ogc_street_items": server.latency(lambda i: ogc_street(1e-6 * (i + 1))),
+            "ogc_collection_pages": server.latency(lambda i: ogc_page(i))}
 
 
 def build_naive(app, static: Path, n: int) -> dict:
@@ -318,6 +325,41 @@ def ingest_throughput(app, n: int = 300, rounds: int = 3) -> dict:
             "fields_stored": fields_stored}
 
 
+def run_api_only(labels: list[str]) -> dict:
+    """Only the API latencies (clusters, street points, OGC items) per size: no browser, worker,
+    naive page, ingest or import. What ``--api-only`` runs: the 1M size in minutes, not an hour."""
+    results = {"machine": {"nproc": os.cpu_count(), "python": platform.python_version(),
+                           "platform": platform.platform()}, "sizes": {}}
+    rng, total = np.random.default_rng(0), 0
+    with tempfile.TemporaryDirectory(prefix="ahya-bench-") as tmp:
+        app, static = make_app(Path(tmp) / "instance"), Path(tmp)
+        server = Server(app, static)
+        for label in sorted(labels, key=SIZES.get):
+            n = SIZES[label]
+            res = {"n": n, "insert_s": round(insert_reports(app, n - total, rng), 2)}
+            total = n
+            res["api"] = api_measures(app, server, n)
+            results["sizes"][label] = res
+            print(f"# {label}: done", file=sys.stderr, flush=True)
+        server.httpd.shutdown()
+    return results
+
+
+def api_table(r: dict) -> str:
+    """The API latencies of a run as a Markdown table (p50/p95 in ms, cold; street points warm)."""
+    rows = ["| N | city clusters p50/p95 | street points p50/p95 cold (warm) | OGC items, street bbox "
+            "p50/p95 | OGC items, collection pages p50/p95 |", "|---|---|---|---|---|"]
+    for label, s in r["sizes"].items():
+        a = s["api"]
+        c, st, sw = a["city_clusters_cold"], a["street_points_cold"], a["street_points_warm"]
+        o, op = a["ogc_street_items"], a["ogc_collection_pages"]
+        rows.append(f'| {label} | {c["p50_ms"]}/{c["p95_ms"]} ms | {st["p50_ms"]}/{st["p95_ms"]} ms '
+                    f'({sw["p50_ms"]}/{sw["p95_ms"]}) | {o["p50_ms"]}/{o["p95_ms"]} ms '
+                    f'| {op["p50_ms"]}/{op["p95_ms"]} ms |')
+    m = r["machine"]
+    return "\n".join([*rows, f'Machine: {m["nproc"]} cores, Python {m["python"]}, {m["platform"]}.'])
+
+
 def run(labels: list[str], import_rows: int = IMPORT_ROWS) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -336,7 +378,7 @@ def run(labels: list[str], import_rows: int = IMPORT_ROWS) -> dict:
             res["page"] = page_measure(app)
             # Before Chromium starts: a live browser (even idle) competes for the two cores and
             # doubled the API's p95.
-            res["api"] = api_measures(app, server)
+            res["api"] = api_measures(app, server, n)
             # A fresh gunicorn worker on the same database: its memory and first map request.
             res["worker"] = worker_measures(app.config["SQLALCHEMY_DATABASE_URI"])
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
@@ -367,8 +409,8 @@ def run(labels: list[str], import_rows: int = IMPORT_ROWS) -> dict:
 def table(r: dict) -> str:
     rows = ["| N | page HTML | page server | map ready | naive folium ready (build, size) | ratio "
             "| city clusters p50/p95 cold (warm) | bytes | street points p50/p95 cold (warm) | bytes "
-            "| clusters after one change |",
-            "|---|---|---|---|---|---|---|---|---|---|---|"]
+            "| clusters after one change | OGC items street / collection pages p50/p95 |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for label, s in r["sizes"].items():
         a, nv = s["api"], s["naive"]
         naive = nv.get("not_run") or f'{nv["ready_s"]} s ({nv["build_s"]} s, {nv["bytes"] / 1e6:.1f} MB)'
@@ -379,7 +421,9 @@ def table(r: dict) -> str:
                     f'| {s["map_ready_s"]} s | {naive} | {ratio} '
                     f'| {c["p50_ms"]}/{c["p95_ms"]} ms ({cw["p50_ms"]}/{cw["p95_ms"]}) | {c["bytes"]} '
                     f'| {st["p50_ms"]}/{st["p95_ms"]} ms ({sw["p50_ms"]}/{sw["p95_ms"]}) | {st["bytes"]} '
-                    f'| {a["after_one_change_ms"]} ms |')
+                    f'| {a["after_one_change_ms"]} ms '
+                    f'| {a["ogc_street_items"]["p50_ms"]}/{a["ogc_street_items"]["p95_ms"]} ms, '
+                    f'{a["ogc_collection_pages"]["p50_ms"]}/{a["ogc_collection_pages"]["p95_ms"]} ms |')
     rows.extend("\n" + worker_line(label, s["worker"]) for label, s in r["sizes"].items() if "worker" in s)
     rows.extend("\n" + trends_line(label, s["api"]) for label, s in r["sizes"].items())
     a, g = r["assign"], r["ingest"]
@@ -410,6 +454,8 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated of " + ",".join(SIZES))
     parser.add_argument("--quick", action="store_true", help="small sizes only (" + ",".join(QUICK) + ")")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument("--api-only", action="store_true",
+                        help="only the API latencies (clusters, street points, OGC items) per size")
     parser.add_argument("--import-only", action="store_true",
                         help=f"only the import measure ({IMPORT_ROWS:,} rows; "
                              f"{IMPORT_ROWS_QUICK:,} with --quick)")
@@ -424,8 +470,12 @@ def main(argv=None) -> int:
     labels = list(QUICK) if args.quick else [s.strip() for s in args.sizes.split(",") if s.strip()]
     if unknown := [s for s in labels if s not in SIZES]:
         parser.error(f"unknown sizes: {unknown}")
-    results = run(labels, import_rows)
-    print(table(results))
+    if args.api_only:
+        results = run_api_only(labels)
+        print(api_table(results))
+    else:
+        results = run(labels, import_rows)
+        print(table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

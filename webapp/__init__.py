@@ -85,6 +85,7 @@ def _features() -> tuple:
         layers_admin,
         moderation,
         offline,
+        ogc,
         open311,
         organizations,
         progress,
@@ -92,7 +93,7 @@ def _features() -> tuple:
         site,
     )
     return (public, auth, contribute, moderation, api, exports, open311, offline, organizations, connect,
-            cards, imports, progress, follow, layers_admin, admin, site)
+            cards, imports, progress, follow, layers_admin, admin, site, ogc)
 
 
 def _freeze_long_lived() -> None:

@@ -52,6 +52,7 @@ class AppState:
     area_points: dict[str, tuple[float, float]] | None = None  # store.whocanhelp
     area_catalogue: dict[str, Any] | None = None  # store.area_names
     accounts_exist: bool = False  # auth.views.setup_open_cached: once True, stays True
+    ogc: dict[str, Any] | None = None  # store.ogc: the small collections' feature lists
     # web/
     map_assets: dict[str, Any] = field(default_factory=dict)  # web.mapview: key → Asset
     map_parts: dict[tuple, Any] = field(default_factory=dict)  # web.mapview: folium base maps

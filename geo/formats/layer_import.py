@@ -9,6 +9,7 @@ archives are checked and read in place by :mod:`geo.formats.archives`.
 
 from __future__ import annotations
 
+import codecs
 import functools
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -18,6 +19,8 @@ import fiona
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
+import pyogrio.errors
 import shapely
 from pyproj.exceptions import CRSError, ProjError
 
@@ -29,10 +32,10 @@ MAX_FEATURES = 50_000
 NEAR_JERUSALEM_M = 5_000
 
 FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".shp": "Shapefile", ".gpkg": "GeoPackage",
-           ".kml": "KML", ".csv": "CSV"}
-#: Their specifications fix coordinates to WGS84 longitude/latitude; CSV has no CRS at all
-#: and is assumed to be longitude/latitude too.
-WGS84_FORMATS = {"GeoJSON", "KML", "CSV"}
+           ".kml": "KML", ".csv": "CSV", ".gml": "GML", ".topojson": "TopoJSON", ".xlsx": "XLSX"}
+#: Their specifications fix coordinates to WGS84 longitude/latitude; CSV and XLSX have no CRS at
+#: all and are assumed to be longitude/latitude too (TopoJSON has none either: GeoJSON's).
+WGS84_FORMATS = {"GeoJSON", "KML", "CSV", "TopoJSON", "XLSX"}
 CSV_OPTIONS = {
     "X_POSSIBLE_NAMES": "lon,lng,long,longitude,x",
     "Y_POSSIBLE_NAMES": "lat,latitude,y",
@@ -44,7 +47,7 @@ CSV_OPTIONS = {
 }
 #: Label columns by preference, matched ignoring case (Arabic first, like the map).
 NAME_FIELDS = ("name_ar", "name_en", "name_he", "name", "title", "label")
-SUPPORTED = "GeoJSON, zipped Shapefile, Shapefile, GeoPackage, KML/KMZ or CSV"
+SUPPORTED = "GeoJSON, TopoJSON, zipped Shapefile, Shapefile, GeoPackage, KML/KMZ, GML, CSV or XLSX"
 
 
 class ImportRejected(ValueError):
@@ -71,7 +74,8 @@ class _Source:
 
 
 def import_user_layer(path, *, layer: str | None = None, boundary: gpd.GeoDataFrame | None = None,
-                      max_features: int = MAX_FEATURES) -> ImportResult:
+                      max_features: int = MAX_FEATURES, encoding: str | None = None,
+                      force: bool = False) -> ImportResult:
     """Read a user's geodata file and make it a clean EPSG:4326 layer.
 
     Parameters
@@ -82,10 +86,15 @@ def import_user_layer(path, *, layer: str | None = None, boundary: gpd.GeoDataFr
     layer : str, optional
         Layer to import when the file holds several.
     boundary : GeoDataFrame, optional
-        Jerusalem's municipal outline in EPSG:4326; a layer with no feature
-        within ``NEAR_JERUSALEM_M`` of it is rejected.
+        Jerusalem's municipal outline in EPSG:4326; a layer with no feature, or with fewer than
+        half of its features, within ``NEAR_JERUSALEM_M`` of it is rejected (unless ``force``).
     max_features : int
         Larger layers are rejected.
+    encoding : str, optional
+        The text encoding of a Shapefile's or CSV's attributes (e.g. ``cp1256``, Windows Arabic),
+        for a Shapefile without a .cpg file; it overrides the .cpg when there is one.
+    force : bool
+        Keep a layer that lies mostly (or wholly) outside Jerusalem, with a warning.
 
     Returns
     -------
@@ -100,11 +109,13 @@ def import_user_layer(path, *, layer: str | None = None, boundary: gpd.GeoDataFr
         With a one-line reason.
     """
     source = _resolve(_existing(path), layer)
+    if encoding is not None:
+        _use_encoding(source, encoding)
     chosen = _choose(_fiona_layers(source), source.layer)
     warnings = source.warnings
     gdf = _repair(_to_wgs84(_read(source, chosen, max_features), source.kind), warnings)
     if boundary is not None:
-        _check_near(gdf, boundary, warnings)
+        _check_near(gdf, boundary, warnings, force=force)
     gdf = _jsonable(gdf, warnings)
     return ImportResult(gdf=gdf, name_field=pick_name_field(gdf), source_layer=chosen,
                         warnings=warnings)
@@ -149,6 +160,19 @@ def _resolve(path: Path, layer: str | None) -> _Source:
     elif kind == "CSV":
         options = dict(CSV_OPTIONS)
     return _Source(fiona_path, kind, options, layer, warnings)
+
+
+def _use_encoding(source: _Source, encoding: str) -> None:
+    """Read the attributes as ``encoding`` (a Shapefile or CSV): the user knows better than a guess."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise ImportRejected(f"unknown text encoding {encoding!r} (e.g. utf-8, cp1256, iso-8859-8)") from None
+    if source.kind not in ("Shapefile", "CSV"):
+        raise ImportRejected(f"an encoding applies to Shapefiles and CSV files, not {source.kind}")
+    source.options["encoding"] = name
+    # The guess's warning ("not UTF-8 and no .cpg") no longer applies.
+    source.warnings[:] = [w for w in source.warnings if "no .cpg file" not in w]
 
 
 def _sidecar(path: Path, member: str | None, ext: str) -> bytes | None:
@@ -202,7 +226,30 @@ def _enable_kml() -> None:
             fiona.supported_drivers.setdefault(driver, "r")
 
 
+#: Columns GDAL's LIBKML driver adds to every KML layer, with the value they have when the file
+#: says nothing: dropped when no feature says more (the ExtendedData columns are what matters).
+LIBKML_DEFAULTS = {"id": None, "timestamp": None, "begin": None, "end": None, "altitudeMode": None,
+                   "tessellate": -1, "extrude": 0, "visibility": -1, "drawOrder": None, "icon": None,
+                   "snippet": None}
+
+
+@functools.cache
+def _libkml() -> bool:
+    """Whether pyogrio's GDAL has LIBKML: it reads a placemark's ExtendedData (``<Data>`` and
+    ``<SchemaData>``) as columns, where the KML driver of fiona's GDAL keeps only Name and
+    Description."""
+    return "LIBKML" in pyogrio.list_drivers()
+
+
 def _fiona_layers(source: _Source) -> list[str]:
+    if (source.kind == "KML" and _libkml()) or source.kind == "XLSX":
+        try:
+            names = [str(row[0]) for row in pyogrio.list_layers(source.path)]
+        except (pyogrio.errors.DataSourceError, OSError) as exc:
+            raise ImportRejected(f"is not a readable {source.kind} file") from exc
+        if not names:
+            raise ImportRejected("has no layers")
+        return names
     if source.kind == "KML":
         _enable_kml()
     try:
@@ -214,7 +261,56 @@ def _fiona_layers(source: _Source) -> list[str]:
     return names
 
 
+def _read_libkml(source: _Source, layer: str, max_features: int) -> gpd.GeoDataFrame:
+    """A KML layer with its ExtendedData attributes (pyogrio's LIBKML driver)."""
+    try:
+        info = pyogrio.read_info(source.path, layer=layer)
+        if info["features"] > max_features:
+            raise ImportRejected(f"has {info['features']:,} features (limit {max_features:,})")
+        if info["features"] == 0 or info["geometry_type"] in (None, "None"):
+            raise ImportRejected("has no features with geometry")
+        gdf = gpd.read_file(source.path, engine="pyogrio", layer=layer)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+        raise ImportRejected(f"is not a readable {source.kind} file") from exc
+    for col, default in LIBKML_DEFAULTS.items():
+        if col in gdf.columns:
+            values = gdf[col]
+            if values.isna().all() or (default is not None and (values == default).all()):
+                gdf = gdf.drop(columns=col)
+    return gdf.reset_index(drop=True)
+
+
+def _read_sheet(source: _Source, layer: str, max_features: int) -> gpd.GeoDataFrame:
+    """An XLSX sheet of points: longitude and latitude columns named as a CSV's may be."""
+    try:
+        info = pyogrio.read_info(source.path, layer=layer)
+        if info["features"] > max_features:
+            raise ImportRejected(f"has {info['features']:,} features (limit {max_features:,})")
+        table = pyogrio.read_dataframe(source.path, layer=layer, read_geometry=False)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+        raise ImportRejected(f"is not a readable {source.kind} file") from exc
+
+    def column(names: str) -> str | None:
+        by_name = {str(c).strip().lower(): c for c in table.columns}
+        return next((by_name[n] for n in names.split(",") if n in by_name), None)
+
+    lon, lat = column(CSV_OPTIONS["X_POSSIBLE_NAMES"]), column(CSV_OPTIONS["Y_POSSIBLE_NAMES"])
+    if lon is None or lat is None:
+        raise ImportRejected("has no geometry: expected lon/lng/longitude/x and lat/latitude/y columns")
+    x, y = pd.to_numeric(table[lon], errors="coerce"), pd.to_numeric(table[lat], errors="coerce")
+    keep = x.notna() & y.notna()
+    if not keep.any():
+        raise ImportRejected("has no features with geometry")
+    points = gpd.points_from_xy(x[keep], y[keep])
+    rows = table[keep].drop(columns=[lon, lat]).reset_index(drop=True)
+    return gpd.GeoDataFrame(rows, geometry=points, crs=None)
+
+
 def _read(source: _Source, layer: str, max_features: int) -> gpd.GeoDataFrame:
+    if source.kind == "KML" and _libkml():
+        return _read_libkml(source, layer, max_features)
+    if source.kind == "XLSX":
+        return _read_sheet(source, layer, max_features)
     try:
         with fiona.open(source.path, layer=layer, **source.options) as src:
             count, geometry = len(src), src.schema.get("geometry")
@@ -285,10 +381,16 @@ def _keep_kind(old, new):
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-def _check_near(gdf: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, warnings: list[str]) -> None:
+def _check_near(gdf: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, warnings: list[str], *,
+                force: bool = False) -> None:
     zone = shapely.union_all(boundary.to_crs(METRIC_CRS).geometry.values).buffer(NEAR_JERUSALEM_M)
     near = gdf.geometry.to_crs(METRIC_CRS).intersects(zone)
     km = NEAR_JERUSALEM_M // 1000
+    outside = int((~near).sum())
+    if force and outside:
+        warnings.append(f"{outside} of {len(near)} features lie more than {km} km outside Jerusalem "
+                        "(kept: forced)")
+        return
     if not near.any():
         # Mislabelled CSV columns put Jerusalem in the Indian Ocean; say so.
         swapped = gpd.GeoSeries(shapely.transform(gdf.geometry.values, lambda xy: xy[:, ::-1]),
@@ -296,8 +398,11 @@ def _check_near(gdf: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, warnings: lis
         hint = "; are longitude and latitude swapped?" if swapped else ""
         raise ImportRejected(f"lies outside Jerusalem (no feature within {km} km of the "
                              f"municipal boundary{hint})")
-    if not near.all():
-        warnings.append(f"{int((~near).sum())} of {len(near)} features lie more than {km} km "
+    if outside * 2 > len(near):  # mostly elsewhere: most likely the wrong file or wrong coordinates
+        raise ImportRejected(f"lies mostly outside Jerusalem ({outside} of {len(near)} features more "
+                             f"than {km} km from the municipal boundary); force the import to keep it")
+    if outside:
+        warnings.append(f"{outside} of {len(near)} features lie more than {km} km "
                         "outside Jerusalem")
 
 

@@ -32,7 +32,8 @@ def test_quick_benchmark_writes_every_measurement(tmp_path):
         assert size["naive"]["ready_s"] > 0 and size["naive"]["bytes"] > 0 and size["naive_ratio"] > 0
         api = size["api"]
         for name in ("city_clusters_cold", "city_clusters_warm", "street_points_cold", "street_points_warm",
-                     "trends_city_by_month_cold", "trends_area_cold", "trends_field_cold"):
+                     "trends_city_by_month_cold", "trends_area_cold", "trends_field_cold",
+                     "ogc_street_items", "ogc_collection_pages"):
             assert api[name]["bytes"] > 0 and 0 < api[name]["p50_ms"] <= api[name]["p95_ms"], name
         assert api["after_one_change_ms"] > 0 and api["trends_field_first_ms"] > 0
         for case in ("full_load", "restarted"):  # a gunicorn worker's memory and first map request

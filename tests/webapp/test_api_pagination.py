@@ -21,6 +21,7 @@ def walk(client, url: str) -> tuple[list[int], int]:
     """Follow ``next`` from ``url``; return every id seen (in order) and the number of pages."""
     ids: list[int] = []
     pages = 0
+    matched = set()
     while url:
         resp = client.get(url)
         assert resp.status_code == 200, resp.get_data(as_text=True)
@@ -29,12 +30,17 @@ def walk(client, url: str) -> tuple[list[int], int]:
         ids.extend(f["id"] for f in data["features"])
         url = data.get("next")
         assert data["truncated"] is bool(url) and data["count"] == len(data["features"])
+        assert data["numberReturned"] == len(data["features"])
+        matched.add(data["numberMatched"])
         if url:
             assert resp.headers["Link"] == f'<{url}>; rel="next"'
             assert url.startswith("http://localhost/api/v1/reports?")
         else:
             assert "Link" not in resp.headers
         assert pages < 1000, "next links must end"
+    # Every page states the whole number of matches (pages before ``url`` included): what GDAL
+    # and QGIS read to page on.
+    assert len(matched) == 1 and matched.pop() >= len(ids)
     return ids, pages
 
 
@@ -56,6 +62,7 @@ def test_pages_cover_every_report_exactly_once(app, client, make_report):
     # The default page and the largest one.
     first = client.get("/api/v1/reports").get_json()
     assert first["limit"] == 500 and first["count"] == 500 and first["truncated"] is True
+    assert first["numberMatched"] == 1234 and first["numberReturned"] == 500
     assert "limit=" not in first["next"]
     assert walk(client, "/api/v1/reports")[0] == expected
     whole = client.get("/api/v1/reports?limit=5000").get_json()

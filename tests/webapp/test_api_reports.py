@@ -167,7 +167,7 @@ def test_categories_endpoint(client):
 def test_empty_database(client):
     data = get(client).get_json()
     assert data == {"type": "FeatureCollection", "count": 0, "limit": 500, "truncated": False,
-                    "features": []}
+                    "numberMatched": 0, "numberReturned": 0, "features": []}
 
 
 def test_api_404_is_json(client):

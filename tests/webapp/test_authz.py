@@ -51,6 +51,10 @@ PUBLIC = {
     # Records that count (issue 20): reports per year or month (JSON and CSV), the topic pages of the
     # challenge categories and their share cards; all counts suppressed like the map's.
     "api.trends", "api.trends_csv", "public.topic", "cards.topic",
+    # OGC API - Features (issue 19): read only, the same public data as /api/v1 (public points and
+    # fields of published reports, reference layers, published organizations, overlays).
+    "ogc.landing", "ogc.conformance", "ogc.api", "ogc.collections", "ogc.collection", "ogc.items",
+    "ogc.item",
 }
 ORGANIZER, ADMIN = "organizer_required", "admin_required"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")

@@ -171,6 +171,10 @@ def test_bad_input_is_refused_and_changes_nothing(app, client, runner, login, ba
         resp = client.get(case["query"])
         assert resp.status_code == case["expect"], f"{name}: {resp.status_code}"
         assert resp.is_json and "error" in resp.get_json()
+    elif target == "ogc":  # OGC API - Features: its exception body, never HTML
+        resp = client.get(case["query"])
+        assert resp.status_code == case["expect"], f"{name}: {resp.status_code}"
+        assert resp.is_json and resp.get_json()["code"] and resp.get_json()["description"], name
     elif target == "api_ok":
         resp = client.get(case["query"])
         assert resp.status_code == case["expect"] and resp.get_json()["type"] == "FeatureCollection", name

@@ -59,7 +59,7 @@ COMMON_PARAMS = (
 )
 #: A valid value for path arguments the converter alone does not decide.
 VALID_ARGS = {"slug": "silwan", "lang": "ar", "package": "leaflet", "name": "nothing.txt",
-              "filename": "x.jpg", "category": "housing"}
+              "filename": "x.jpg", "category": "housing", "collection_id": "reports"}
 VALID_FILES = {"static": "css/ahya.css", "vendor.vendor_file": "leaflet.js"}
 
 _READ: set[str] = set()

@@ -124,6 +124,29 @@ def test_rejected_import_stores_nothing(runner, overlay_dir, tmp_path):
     assert overlay_dir.names() == []
 
 
+def test_force_and_encoding_options(runner, overlay_dir, tmp_path):
+    """``--force`` keeps a layer mostly outside Jerusalem; ``--encoding`` reads a Shapefile without .cpg."""
+    src = tmp_path / "coast.geojson"
+    gpd.GeoDataFrame({"name": ["Old City", "Tel Aviv", "Haifa"]},
+                     geometry=[Point(35.2345, 31.7767), Point(34.78, 32.08), Point(34.99, 32.79)],
+                     crs="EPSG:4326").to_file(src, engine="pyogrio")
+    refused = runner.invoke(args=["layers", "import", str(src)])
+    assert refused.exit_code != 0 and "lies mostly outside Jerusalem" in refused.output
+    assert overlay_dir.names() == []
+    forced = runner.invoke(args=["layers", "import", str(src), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert "(kept: forced)" in forced.output and overlay_dir.names() == ["coast.geojson", "coast.json"]
+    shp = tmp_path / "shops.shp"
+    gpd.GeoDataFrame({"name": ["سلوان"]}, geometry=[Point(35.2360, 31.7680)], crs="EPSG:4326").to_file(
+        shp, engine="fiona", encoding="cp1256")
+    shp.with_suffix(".cpg").unlink()
+    result = runner.invoke(args=["layers", "import", str(shp), "--encoding", "cp1256"])
+    assert result.exit_code == 0, result.output
+    assert "سلوان" in overlay_dir.read("shops.geojson").decode("utf-8")
+    bad = runner.invoke(args=["layers", "import", str(shp), "--encoding", "klingon", "--name", "x"])
+    assert bad.exit_code != 0 and "unknown text encoding" in bad.output
+
+
 def test_garbage_file_is_rejected(runner, overlay_dir, tmp_path):
     src = tmp_path / "garbage.geojson"
     src.write_bytes(b"\x00\xff not json at all")

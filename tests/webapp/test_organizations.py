@@ -164,6 +164,10 @@ def test_filters_in_the_directory_and_the_api(app, client, login):
     assert first["truncated"] and len(first["organizations"]) == 2
     rest = client.get(first["next"].removeprefix("http://localhost")).get_json()
     assert [o["id"] for o in rest["organizations"]] == [ids[0]] and not rest["truncated"]
+    # Both pages state the whole number of matches and their own.
+    assert (first["numberMatched"], first["numberReturned"]) == (3, 2)
+    assert (rest["numberMatched"], rest["numberReturned"]) == (3, 1)
+    assert client.get("/api/v1/organizations?area=silwan").get_json()["numberMatched"] == 2
     for bad in ("?area=nowhere", "?category=aliens", "?kind=club", "?limit=0", "?cursor=forged",
                 "?q=" + "x" * 200, "?cursor=0.0", "?area=&category=&kind=", "?kind=", "?limit=",
                 "?cursor="):

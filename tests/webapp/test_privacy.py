@@ -292,6 +292,17 @@ def test_no_private_data_in_any_public_response(app, client, world):
              "/export/organizations.csv", "/export/organizations.kml",
              *(f"/organizations/{i}?lang=en" for i in world["orgs"]["published"])]
 
+    # OGC API - Features: every collection's items (reports with filters, each page size), each
+    # report and organization as an item, hidden ones included (they must be 404).
+    urls += ["/ogc/", "/ogc/collections", "/ogc/api", *(f"/ogc/collections/{c}{tail}" for c in (
+        "reports", "areas", "places", "organizations") for tail in ("", "/items", "/items?limit=1000"))]
+    urls += [f"/ogc/collections/reports/items{q}" for q in (
+        "?kind=challenge", "?kind=initiative", "?bbox=35.0,31.6,35.4,31.9", "?limit=1", "?area=silwan",
+        "?datetime=2000-01-01/..", "?lang=en")]
+    urls += [f"/ogc/collections/reports/items/{i}" for i in world["published"] + world["hidden"]]
+    urls += [f"/ogc/collections/organizations/items/{i}"
+             for i in world["orgs"]["published"] + world["orgs"]["hidden"]]
+
     statuses = {}
     for url in urls:
         resp = client.get(url)  # anonymous: routes behind login answer with a redirect or 401/403
@@ -314,11 +325,22 @@ def test_no_private_data_in_any_public_response(app, client, world):
     assert statuses[f"/organizations/logos/{world['orgs']['logos'][0]}"] == 200
     assert statuses[f"/organizations/logos/{world['orgs']['logos'][1]}"] == 404
     assert statuses["/organizations"] == 200 and statuses["/api/v1/organizations"] == 200
+    for rid in world["published"]:
+        assert statuses[f"/ogc/collections/reports/items/{rid}"] == 200
+    for rid in world["hidden"]:
+        assert statuses[f"/ogc/collections/reports/items/{rid}"] == 404
+    for oid in world["orgs"]["published"]:
+        assert statuses[f"/ogc/collections/organizations/items/{oid}"] == 200
+    for oid in world["orgs"]["hidden"]:
+        assert statuses[f"/ogc/collections/organizations/items/{oid}"] == 404
 
 
 def test_api_lists_exactly_the_published_reports(client, world):
     data = client.get("/api/v1/reports").get_json()
     assert sorted(f["id"] for f in data["features"]) == sorted(world["published"])
+    ogc = client.get("/ogc/collections/reports/items").get_json()
+    assert sorted(f["id"] for f in ogc["features"]) == sorted(world["published"])
+    assert ogc["numberMatched"] == data["numberMatched"] == len(world["published"])
 
 
 def test_public_dict_has_only_public_keys(app, world):

@@ -37,7 +37,7 @@ from ..web.i18n import current_language
 
 #: Change when a response's shape changes without any data change (a field renamed, a new
 #: member): it is part of every ETag, so clients holding an old one get the new shape.
-FORMAT = "2"
+FORMAT = "3"
 #: Caches may store a response but must ask again before each reuse (a 304 is cheap).
 CACHE_CONTROL = "public, max-age=0, must-revalidate"
 #: A response that sets a cookie (``?lang=`` remembers the language) must not be shared.

@@ -74,10 +74,13 @@ def organizations():
         after = parse_cursor(request.args)
     except ParameterError as exc:
         return json_response(exc.as_json(), status=400)
-    rows = [o for o in published_dicts() if matches(o, **filters) and (after is None or o["id"] < after)]
+    found = [o for o in published_dicts() if matches(o, **filters)]
+    rows = [o for o in found if after is None or o["id"] < after]
     page, truncated = rows[:limit], len(rows) > limit
     by_org = _initiatives_by_org()
-    body = {"count": len(page), "limit": limit, "truncated": truncated,
+    # numberMatched counts every page (the rows before the cursor too), as in /api/v1/reports.
+    body = {"count": len(page), "numberMatched": len(found), "numberReturned": len(page),
+            "limit": limit, "truncated": truncated,
             "organizations": [org_json(o, by_org.get(o["id"], [])) for o in page]}
     if truncated:
         pairs = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]

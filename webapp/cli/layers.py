@@ -66,15 +66,19 @@ def _style(values: dict) -> dict:
 @click.option("--title", help="Name shown in the map's layer list (default: the file name).")
 @click.option("--name", help="Short ASCII name of the stored files (default: from the file name).")
 @click.option("--replace", is_flag=True, help="Overwrite an overlay of the same name (its style is kept).")
+@click.option("--encoding", help="Text encoding of a Shapefile's or CSV's attributes when no .cpg says it "
+                                 "(e.g. cp1256 for Windows Arabic, iso-8859-8 for Hebrew).")
+@click.option("--force", is_flag=True, help="Import a layer that lies mostly outside Jerusalem anyway.")
 @style_options
 def import_command(file: Path, layer: str | None, title: str | None, name: str | None,
-                   replace: bool, title_ar: str | None, title_en: str | None, **style) -> None:
+                   replace: bool, title_ar: str | None, title_en: str | None, encoding: str | None,
+                   force: bool, **style) -> None:
     """Import FILE (GeoJSON, zipped Shapefile, Shapefile, GeoPackage, KML/KMZ, CSV) as an overlay."""
     with force_locale("en"):
         try:
             done = import_file(file, filename=click.format_filename(file), name=name, layer=layer,
                                title=title, title_ar=title_ar, title_en=title_en, replace=replace,
-                               style=_style(style))
+                               style=_style(style), reader_options={"encoding": encoding, "force": force})
         except OverlayError as exc:
             raise click.ClickException(str(exc)) from exc
     for warning in done.warnings:

@@ -379,3 +379,18 @@ def select_mask(points: Points, filters: ReportFilters,
     if filters.q:
         mask &= np.isin(points.ids, title_match_ids(filters))
     return mask
+
+
+def matching_ids(filters: ReportFilters, *, dated: bool = False) -> np.ndarray:
+    """Ids of the published reports matching ``filters``, ascending, from the points in memory.
+
+    What ``queries.apply_filters`` selects, at the committed data version, in milliseconds at a
+    million reports (a mask over arrays, no rows read): the listings of the API and of the OGC
+    API take their pages from it and read only the page's rows. ``dated`` keeps only reports
+    with an observation day (a ``datetime`` interval, even an open one, asks "when").
+    """
+    points = get_points()
+    mask = select_mask(points, filters)
+    if dated:
+        mask &= points.day != NO_DAY
+    return points.ids[mask]

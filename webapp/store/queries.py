@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 
+from ..extensions import db
 from .models import AddressedCategory, Report, report_addresses
 
 PUBLIC_STATUS = "published"
@@ -109,6 +111,38 @@ def public_reports(filters: ReportFilters) -> Select:
     """
     stmt = apply_filters(published(), filters).order_by(Report.id.desc()).limit(filters.limit + 1)
     return with_public_relations(stmt)
+
+
+def published_rows(ids) -> list[SimpleNamespace]:
+    """The published reports ``ids``, in the order of ``ids``, as plain rows for ``public_dict``.
+
+    Each row has every column of ``reports`` as an attribute, plus ``addresses`` (the challenges
+    an initiative names: ``id``, ``status``) and ``addressed_categories`` (``category``): what
+    ``reporting.public_dict`` reads, without building ORM objects. Three queries whatever the page
+    size; at 500 reports the ORM cost ~0.25 ms per report, most of an API page's time.
+    A report unpublished since ``ids`` were chosen is simply left out.
+    """
+    wanted = [int(i) for i in ids]
+    if not wanted:
+        return []
+    table = Report.__table__
+    # By id alone, the status checked here: with ``status = 'published'`` in the query SQLite chose
+    # the status index and scanned every published report (60 ms at 100k) instead of 500 lookups.
+    rows = db.session.execute(select(table).where(table.c.id.in_(wanted))).mappings().all()
+    by_id = {r["id"]: SimpleNamespace(**r, addresses=[], addressed_categories=[])
+             for r in rows if r["status"] == PUBLIC_STATUS}
+    initiatives = [i for i, r in by_id.items() if r.kind == "initiative"]
+    if initiatives:
+        named = (select(report_addresses.c.initiative_id, Report.id, Report.status)
+                 .join(Report, Report.id == report_addresses.c.challenge_id)
+                 .where(report_addresses.c.initiative_id.in_(initiatives)).order_by(Report.id))
+        for initiative_id, challenge_id, status in db.session.execute(named):
+            by_id[initiative_id].addresses.append(SimpleNamespace(id=challenge_id, status=status))
+        whole = (select(AddressedCategory.report_id, AddressedCategory.category)
+                 .where(AddressedCategory.report_id.in_(initiatives)))
+        for report_id, category in db.session.execute(whole):
+            by_id[report_id].addressed_categories.append(SimpleNamespace(category=category))
+    return [by_id[i] for i in wanted if i in by_id]
 
 
 def published_report(report_id: int) -> Select:

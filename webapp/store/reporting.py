@@ -239,6 +239,6 @@ def public_dict(report: Report) -> dict:
         out["photo"] = report.photo
     if report.kind == "initiative":
         out["organization_id"] = _published_organization(report.organization_id)
-        out["addresses"] = [c.id for c in report.addresses if c.status == "published"]
+        out["addresses"] = sorted(c.id for c in report.addresses if c.status == "published")
         out["addressed_categories"] = sorted(a.category for a in report.addressed_categories)
     return out

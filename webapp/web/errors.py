@@ -24,6 +24,9 @@ def handle_http_error(exc: HTTPException):
     # The exception's own headers (405's Allow, 416's Content-Range, 429's Retry-After), not
     # its Content-Type: the body is ours. RFC 9110 requires Allow on every 405.
     headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+    if request.path.startswith("/ogc/"):
+        # OGC API - Features: its exception body (pygeoapi's shape), for unknown paths too.
+        return {"code": exc.name.replace(" ", ""), "description": message}, exc.code, headers
     if _wants_json():
         return {"error": message, "status": exc.code}, exc.code, headers
     return render_template("error.html", code=exc.code, message=message), exc.code, headers

@@ -141,7 +141,9 @@ def test_kml_and_kmz(tmp_path, boundary):
     places().rename(columns={"name_ar": "Name"}).to_file(kml, driver="KML", engine="pyogrio")
     result = import_user_layer(kml, boundary=boundary)
     assert list(result.gdf["Name"]) == NAME_AR
-    assert result.name_field == "Name"
+    # The other attributes come along (ExtendedData, read by LIBKML): name_he wins as the label.
+    assert list(result.gdf["name_he"]) == NAME_HE and [int(v) for v in result.gdf["visits"]] == [3, 1, 2]
+    assert result.name_field == "name_he"
     kmz = zip_files(tmp_path / "places.kmz", [kml])
     assert list(import_user_layer(kmz, boundary=boundary).gdf["Name"]) == NAME_AR
 
@@ -293,3 +295,116 @@ def test_macos_resource_forks_are_ignored(tmp_path, boundary):
         zf.writestr("__MACOSX/._places.shp", b"\0\5\26\7")
     assert_places(import_user_layer(archive, boundary=boundary))
 
+
+
+def test_encoding_reads_a_shapefile_without_cpg(tmp_path, boundary):
+    shp = write_shapefile(places()[["name_ar", "geometry"]], tmp_path / "places.shp", encoding="cp1256")
+    shp.with_suffix(".cpg").unlink()
+    result = import_user_layer(shp, boundary=boundary, encoding="cp1256")
+    assert list(result.gdf["name_ar"]) == NAME_AR and result.warnings == []
+    # A .zip of the same files too (the sidecars read from the archive).
+    archive = zip_files(tmp_path / "places.zip", sorted(tmp_path.glob("places.*")))
+    zipped = import_user_layer(archive, boundary=boundary, encoding="windows-1256")
+    assert list(zipped.gdf["name_ar"]) == NAME_AR
+
+
+def test_encoding_reads_a_csv(tmp_path, boundary):
+    path = tmp_path / "points.csv"
+    rows = "\n".join(f"{name},{lon},{lat}" for name, (lon, lat) in zip(NAME_AR, LONLAT, strict=True))
+    path.write_bytes(("name,lon,lat\n" + rows + "\n").encode("cp1256"))
+    assert list(import_user_layer(path, boundary=boundary, encoding="cp1256").gdf["name"]) == NAME_AR
+
+
+def test_unknown_or_misplaced_encoding_is_rejected(tmp_path, boundary):
+    shp = write_shapefile(places(), tmp_path / "places.shp")
+    assert rejected(shp, encoding="klingon").startswith("unknown text encoding 'klingon'")
+    path = tmp_path / "places.geojson"
+    places().to_file(path, engine="pyogrio")
+    assert rejected(path, encoding="cp1256") == "an encoding applies to Shapefiles and CSV files, not GeoJSON"
+
+
+def test_mostly_outside_layer_is_refused_unless_forced(tmp_path, boundary):
+    path = tmp_path / "mostly.geojson"
+    gpd.GeoDataFrame({"name": ["Old City", "Tel Aviv", "Haifa"]},
+                     geometry=[Point(LONLAT[0]), Point(34.78, 32.08), Point(34.99, 32.79)],
+                     crs=4326).to_file(path, engine="pyogrio")
+    assert rejected(path, boundary=boundary).startswith(
+        "lies mostly outside Jerusalem (2 of 3 features more than 5 km from the municipal boundary)")
+    result = import_user_layer(path, boundary=boundary, force=True)
+    assert len(result.gdf) == 3
+    assert result.warnings == ["2 of 3 features lie more than 5 km outside Jerusalem (kept: forced)"]
+    paris = tmp_path / "paris.geojson"
+    gpd.GeoDataFrame({"name": ["Tour Eiffel"]}, geometry=[Point(2.2945, 48.8584)],
+                     crs=4326).to_file(paris, engine="pyogrio")
+    assert len(import_user_layer(paris, boundary=boundary, force=True).gdf) == 1
+
+
+KML_EXTENDED = """<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2">
+<Document><name>Checkpoints</name>
+<Schema name="cp" id="cp"><SimpleField name="type" type="string"/>
+<SimpleField name="year" type="int"/></Schema>
+<Folder><name>Checkpoints</name>
+<Placemark><name>قلنديا</name><description>حاجز</description>
+<ExtendedData><SchemaData schemaUrl="#cp"><SimpleData name="type">checkpoint</SimpleData>
+<SimpleData name="year">2001</SimpleData></SchemaData></ExtendedData>
+<Point><coordinates>35.2137,31.8637</coordinates></Point></Placemark>
+<Placemark><name>Shuafat</name>
+<ExtendedData><Data name="status"><value>مفتوح</value></Data></ExtendedData>
+<Point><coordinates>35.2434,31.8135</coordinates></Point></Placemark>
+</Folder></Document></kml>
+"""
+
+
+def test_kml_keeps_its_extended_data(tmp_path, boundary):
+    """Issue 19: KML attributes (``<SchemaData>`` and ``<Data>``) were dropped on import."""
+    kml = tmp_path / "checkpoints.kml"
+    kml.write_text(KML_EXTENDED, encoding="utf-8")
+    for path in (kml, zip_files(tmp_path / "checkpoints.kmz", [kml])):
+        result = import_user_layer(path, boundary=boundary)
+        rows = result.gdf.drop(columns="geometry").to_dict("records")
+        assert [r["Name"] for r in rows] == ["قلنديا", "Shuafat"]
+        assert rows[0]["type"] == "checkpoint" and rows[0]["year"] == 2001
+        assert rows[1]["status"] == "مفتوح"
+        # LIBKML's bookkeeping columns that say nothing are not kept.
+        assert not {"tessellate", "extrude", "visibility", "drawOrder", "icon"} & set(result.gdf.columns)
+        assert result.name_field == "Name"
+
+
+def test_gml_in_israeli_tm_is_reprojected(tmp_path, boundary):
+    path = tmp_path / "places.gml"
+    places("EPSG:2039").to_file(path, driver="GML", engine="pyogrio")
+    path.with_suffix(".xsd").unlink()  # as often shared: the .gml alone (GDAL guesses the schema)
+    assert_places(import_user_layer(path, boundary=boundary))
+
+
+TOPOJSON = {"type": "Topology", "arcs": [], "objects": {"places": {
+    "type": "GeometryCollection",
+    "geometries": [{"type": "Point", "coordinates": list(xy), "properties": {"name_ar": name}}
+                   for xy, name in zip(LONLAT, NAME_AR, strict=True)]}}}
+
+
+@pytest.mark.parametrize("suffix", [".topojson", ".json"])
+def test_topojson(tmp_path, boundary, suffix):
+    path = tmp_path / f"places{suffix}"
+    path.write_text(json.dumps(TOPOJSON, ensure_ascii=False), encoding="utf-8")
+    result = import_user_layer(path, boundary=boundary)
+    assert list(result.gdf["name_ar"]) == NAME_AR and result.gdf.crs.to_epsg() == 4326
+    assert [(round(p.x, 4), round(p.y, 4)) for p in result.gdf.geometry] == LONLAT
+
+
+def test_xlsx_points(tmp_path, boundary):
+    path = tmp_path / "places.xlsx"
+    table = pd.DataFrame({"Name": NAME_AR, "Longitude": [x for x, _ in LONLAT],
+                          "Latitude": [y for _, y in LONLAT], "visits": [3, 1, 2]})
+    with pd.ExcelWriter(path) as writer:
+        table.iloc[:0].to_excel(writer, sheet_name="notes", index=False)
+        table.to_excel(writer, sheet_name="places", index=False)
+    assert "places" in rejected(path, boundary=boundary)  # two sheets: --layer names one
+    result = import_user_layer(path, layer="places", boundary=boundary)
+    assert list(result.gdf["Name"]) == NAME_AR and list(result.gdf["visits"]) == [3, 1, 2]
+    assert [(round(p.x, 4), round(p.y, 4)) for p in result.gdf.geometry] == LONLAT
+    assert "Longitude" not in result.gdf.columns and result.gdf.crs.to_epsg() == 4326
+    bare = tmp_path / "bare.xlsx"
+    table[["Name"]].to_excel(bare, index=False)
+    assert rejected(bare, boundary=boundary).startswith("has no geometry")
