@@ -49,7 +49,7 @@ def test_eight_overlays_leave_the_map_page_under_100_kb(runner, client, tmp_path
     imported(runner, write_parcels(tmp_path / "parcels.geojson"), "--title", "Parcels")
     for i in range(7):
         imported(runner, write_points(tmp_path / f"p{i}.geojson", n=400), "--title", f"Points {i}",
-                 "--name", f"p{i}")
+                 "--name", f"p{i}", "--force")  # 400 points in a diagonal line run out of the city
     for lang in ("ar", "en"):
         page = client.get(f"/?lang={lang}")
         assert len(page.data) <= PAGE_LIMIT, len(page.data)

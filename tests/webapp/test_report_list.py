@@ -241,9 +241,14 @@ def test_pending_reports_are_never_listed(client, make_report):
     assert page.ids == [shown] and "Pending one" not in html and hidden not in page.ids
 
 
+def test_a_category_of_the_other_kind_lists_nothing(client, three):
+    """The same rule as the API's: a challenge category with kind=initiative matches no report."""
+    page, html = get(client, "kind=initiative&category=housing")
+    assert not page.ids
+
+
 @pytest.mark.parametrize("query, field", [
     ("category=unknown-cat", "category"),
-    ("kind=initiative&category=housing", "category"),
     ("since=2026-05-01&until=2026-01-01", "until"),
     ("since=2026-13-01", "since"),
     ("kind=monster", "kind"),

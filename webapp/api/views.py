@@ -35,7 +35,8 @@ def refuse_long_request_lines():
     Behind gunicorn such a request never reaches the app (gunicorn answers 414 itself); the
     document declares 414 on every operation, and this makes the answer the same elsewhere.
     """
-    target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
+    wsgi = request.environ  # the WSGI request, not the process environment
+    target = wsgi.get("RAW_URI") or wsgi.get("REQUEST_URI") or request.full_path
     if len(request.method) + len(target) + len(" HTTP/1.1") + 1 > MAX_REQUEST_LINE:
         return json_response({"error": f"the request line is over {MAX_REQUEST_LINE} bytes", "status": 414},
                              status=414)
