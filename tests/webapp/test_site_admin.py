@@ -307,7 +307,11 @@ BAD_SETTINGS = {
                  "https://tiles.example.net/{z}/{x}/{y}.png\"onerror", "https://{q}.x.net/{z}/{x}/{y}",
                  "https://x.net/{z}/{x}/{y}/{evil}.png", "https://x.net/{z}/{x}/{y} .png"],
     "TILE_ATTRIBUTION": ['<script>alert(1)</script>', '<a href="javascript:alert(1)">x</a>',
-                         '<img src=x onerror=alert(1)>', '<a href="https://x" onclick="y">x</a>', "<a href='https://x'>open"],
+                         '<img src=x onerror=alert(1)>', '<a href="https://x" onclick="y">x</a>', "<a href='https://x'>open",
+                         # A tag left open at the end passed as text; the browser reads it as a tag.
+                         '<a href="https://x">t</a><img src=x onerror=alert(1)',
+                         "tiles <meta http-equiv=refresh content=0;url=https://evil.example",
+                         'tiles <a href="https://x"', "tiles <!x"],
     "CONTACT_EMAIL": ["not-an-email", "a@b", "x@example.org\nBcc: y@example.org"],
     "MIN_PUBLIC_COUNT": ["0", "1001", "-1", "2.5", "١٢", "abc"],
     "SITE_NAME_EN": ["x" * 81, "line\nbreak", "nul\x00byte"],
