@@ -229,3 +229,19 @@ def test_the_request_does_the_same_database_work_for_every_address(mail_app, smt
     assert work[ORGANIZER[0]] == work["nobody@example.org"] == work["gone@example.org"]
     assert not any(s.split()[0].upper() in ("INSERT", "UPDATE", "DELETE") for s in work[ORGANIZER[0]])
     assert [m["To"] for m in messages(sink, 1)] == [ORGANIZER[0]]  # the link still leaves
+
+
+def test_link_pages_send_no_referrer(mail_app):
+    # The secret is in the page's address: its stylesheets, scripts and any link followed from it
+    # must not carry it in a Referer header (to a proxy's log, to our own or another site).
+    from webapp.store import account_links
+
+    with mail_app.app_context():
+        raw, _link = account_links.request_reset(ORGANIZER[0])
+    client = mail_app.test_client()
+    for path in (f"/auth/reset/{raw}", "/auth/reset/" + "A" * 43, "/auth/invitation/" + "A" * 43,
+                 "/auth/setup/" + "A" * 43):
+        resp = client.get(path)
+        assert resp.status_code in (200, 404), path
+        assert resp.headers["Referrer-Policy"] == "no-referrer", path
+    assert client.get("/auth/login").headers["Referrer-Policy"] == "strict-origin-when-cross-origin"

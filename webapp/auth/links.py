@@ -22,10 +22,12 @@ from .views import bp, start_session
 
 @bp.before_request
 def _private_pages():
-    # The links' pages carry a secret in their URL: never cached (other sites never see the URL:
-    # the Referrer-Policy, web.security, sends them the origin only).
+    # The links' pages carry a secret in their URL: never cached, and never sent as a Referer,
+    # not even to our own origin (its stylesheets, a proxy's access log, a link followed).
     if request.endpoint in ("auth.setup_link", "auth.invitation", "auth.reset_link", "auth.reset"):
         g.behind_login = True  # no-store (web.security)
+    if request.endpoint in ("auth.setup_link", "auth.invitation", "auth.reset_link"):
+        g.no_referrer = True  # Referrer-Policy: no-referrer (web.security)
 
 
 def _gone():
