@@ -332,6 +332,31 @@ def test_bad_settings_are_refused_and_nothing_is_stored(app, name, value):
         assert db.session.scalars(sa.select(SiteSetting)).all() == []
 
 
+def test_stored_settings_are_checked_again_when_read(app):
+    # A restore writes the backup's site_settings rows as they are: a hand-made (or an older,
+    # laxer) backup must not bring in what the settings page refuses, nor break every page.
+    import json
+
+    from webapp.store.models import SiteSetting
+    from webapp.store.versioning import bump_data_version
+
+    stored = {"TILE_ATTRIBUTION": '<meta http-equiv="refresh" content="0;url=https://evil.example/">',
+              "TILE_URL": "https://tiles.evil.example;script-src 'unsafe-inline'/{z}/{x}/{y}.png",
+              "MIN_PUBLIC_COUNT": "abc", "SITE_NAME_EN": "Restored Quarter"}
+    with app.app_context():
+        db.session.add_all(SiteSetting(key=k, value=json.dumps(v)) for k, v in stored.items())
+        db.session.add(SiteSetting(key="CONTACT_EMAIL", value="{not json"))
+        bump_data_version()
+        db.session.commit()
+    visitor = app.test_client()
+    for path in ("/about?lang=en", "/?lang=en", "/api/v1/areas"):
+        resp = visitor.get(path)
+        assert resp.status_code == 200, path
+        assert "evil.example" not in resp.get_data(as_text=True), path
+        assert "evil.example" not in resp.headers["Content-Security-Policy"], path
+    assert "Restored Quarter" in visitor.get("/about?lang=en").get_data(as_text=True)  # the good one stays
+
+
 # --- the test e-mail ---------------------------------------------------------------------------
 
 

@@ -89,10 +89,27 @@ def defaults() -> dict[str, object]:
 
 
 def overrides() -> dict[str, object]:
-    """The settings stored in the database (read now, not cached)."""
+    """The settings stored in the database (read now, not cached).
+
+    Each value is checked again as the settings page checks it, and one that fails is left out
+    (the environment's applies): a restore writes a backup's rows as they are, and a hand-made
+    backup must bring in neither HTML nor a CSP source the page refuses, nor a 500 on every page.
+    """
     rows = db.session.execute(select(SiteSetting.key, SiteSetting.value)
                               .where(SiteSetting.key.in_(NAMES))).all()
-    return {key: json.loads(value) for key, value in rows}
+    fields = {f.name: f for f in FIELDS}
+    out = {}
+    for key, value in rows:
+        try:
+            loaded = json.loads(value)
+            if isinstance(loaded, bool) or not isinstance(loaded, str | int):
+                continue
+            cleaned = _clean(fields[key], str(loaded))
+        except ValueError:  # json.JSONDecodeError is one
+            continue
+        if cleaned is not None:
+            out[key] = cleaned
+    return out
 
 
 def current() -> dict[str, object]:
