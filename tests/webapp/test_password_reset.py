@@ -196,3 +196,52 @@ def test_a_link_used_meanwhile_by_another_request_is_refused(mail_app, smtp):
             account_links.complete_reset(raw, NEW_PASSWORD)
         with pytest.raises(account_links.LinkError):  # ...and A's claim finds it used
             account_links._claim(stale)
+
+
+def test_the_request_does_the_same_database_work_for_every_address(mail_app, smtp):
+    # Timing: a reset link written and committed before the answer (and only for an account)
+    # would make the answer slower for addresses that have one. The answer's own SQL is the same.
+    import threading
+
+    import sqlalchemy as sa
+
+    _controller, sink = smtp
+    seen: list[str] = []
+
+    def on_execute(_conn, _cursor, statement, _params, _context, _many):
+        if threading.get_ident() == request_thread:
+            seen.append(" ".join(statement.split()))
+
+    request_thread = threading.get_ident()
+    work = {}
+    with mail_app.app_context():
+        engine = db.engine
+    for address in (ORGANIZER[0], "nobody@example.org", "gone@example.org"):
+        client = mail_app.test_client()
+        token = csrf_token(client, "/auth/login")
+        seen.clear()
+        sa.event.listen(engine, "before_cursor_execute", on_execute)
+        try:
+            assert client.post("/auth/reset", data={"email": address, "csrf_token": token}).status_code == 200
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", on_execute)
+        work[address] = list(seen)
+    assert work[ORGANIZER[0]] == work["nobody@example.org"] == work["gone@example.org"]
+    assert not any(s.split()[0].upper() in ("INSERT", "UPDATE", "DELETE") for s in work[ORGANIZER[0]])
+    assert [m["To"] for m in messages(sink, 1)] == [ORGANIZER[0]]  # the link still leaves
+
+
+def test_link_pages_send_no_referrer(mail_app):
+    # The secret is in the page's address: its stylesheets, scripts and any link followed from it
+    # must not carry it in a Referer header (to a proxy's log, to our own or another site).
+    from webapp.store import account_links
+
+    with mail_app.app_context():
+        raw, _link = account_links.request_reset(ORGANIZER[0])
+    client = mail_app.test_client()
+    for path in (f"/auth/reset/{raw}", "/auth/reset/" + "A" * 43, "/auth/invitation/" + "A" * 43,
+                 "/auth/setup/" + "A" * 43):
+        resp = client.get(path)
+        assert resp.status_code in (200, 404), path
+        assert resp.headers["Referrer-Policy"] == "no-referrer", path
+    assert client.get("/auth/login").headers["Referrer-Policy"] == "strict-origin-when-cross-origin"

@@ -307,7 +307,11 @@ BAD_SETTINGS = {
                  "https://tiles.example.net/{z}/{x}/{y}.png\"onerror", "https://{q}.x.net/{z}/{x}/{y}",
                  "https://x.net/{z}/{x}/{y}/{evil}.png", "https://x.net/{z}/{x}/{y} .png"],
     "TILE_ATTRIBUTION": ['<script>alert(1)</script>', '<a href="javascript:alert(1)">x</a>',
-                         '<img src=x onerror=alert(1)>', '<a href="https://x" onclick="y">x</a>', "<a href='https://x'>open"],
+                         '<img src=x onerror=alert(1)>', '<a href="https://x" onclick="y">x</a>', "<a href='https://x'>open",
+                         # A tag left open at the end passed as text; the browser reads it as a tag.
+                         '<a href="https://x">t</a><img src=x onerror=alert(1)',
+                         "tiles <meta http-equiv=refresh content=0;url=https://evil.example",
+                         'tiles <a href="https://x"', "tiles <!x"],
     "CONTACT_EMAIL": ["not-an-email", "a@b", "x@example.org\nBcc: y@example.org"],
     "MIN_PUBLIC_COUNT": ["0", "1001", "-1", "2.5", "١٢", "abc"],
     "SITE_NAME_EN": ["x" * 81, "line\nbreak", "nul\x00byte"],
@@ -326,6 +330,31 @@ def test_bad_settings_are_refused_and_nothing_is_stored(app, name, value):
         from webapp.store.models import SiteSetting
 
         assert db.session.scalars(sa.select(SiteSetting)).all() == []
+
+
+def test_stored_settings_are_checked_again_when_read(app):
+    # A restore writes the backup's site_settings rows as they are: a hand-made (or an older,
+    # laxer) backup must not bring in what the settings page refuses, nor break every page.
+    import json
+
+    from webapp.store.models import SiteSetting
+    from webapp.store.versioning import bump_data_version
+
+    stored = {"TILE_ATTRIBUTION": '<meta http-equiv="refresh" content="0;url=https://evil.example/">',
+              "TILE_URL": "https://tiles.evil.example;script-src 'unsafe-inline'/{z}/{x}/{y}.png",
+              "MIN_PUBLIC_COUNT": "abc", "SITE_NAME_EN": "Restored Quarter"}
+    with app.app_context():
+        db.session.add_all(SiteSetting(key=k, value=json.dumps(v)) for k, v in stored.items())
+        db.session.add(SiteSetting(key="CONTACT_EMAIL", value="{not json"))
+        bump_data_version()
+        db.session.commit()
+    visitor = app.test_client()
+    for path in ("/about?lang=en", "/?lang=en", "/api/v1/areas"):
+        resp = visitor.get(path)
+        assert resp.status_code == 200, path
+        assert "evil.example" not in resp.get_data(as_text=True), path
+        assert "evil.example" not in resp.headers["Content-Security-Policy"], path
+    assert "Restored Quarter" in visitor.get("/about?lang=en").get_data(as_text=True)  # the good one stays
 
 
 # --- the test e-mail ---------------------------------------------------------------------------

@@ -123,3 +123,21 @@ def test_a_field_sums_the_trend_and_ranks_the_areas(app, client, make_report):
     for bad in ("case_number", "nope", "households_affected"):
         resp = client.get(f"/topics/housing?field={bad}")
         assert resp.status_code == 200 and "data-sum" not in resp.get_data(as_text=True)
+
+
+def test_the_ranking_order_tells_nothing_of_hidden_counts(app, client, make_report):
+    # Areas whose count shows as "<k" are listed by name: ordered by their count (or sum), the
+    # list would tell which of two "<3" areas has 2 reports and which has 1.
+    app.config["MIN_PUBLIC_COUNT"] = 3
+    make_report(observed_on=dt.date(2025, 1, 1))  # Silwan
+    make_report(observed_on=dt.date(2025, 1, 1), lon=35.2137, lat=31.7683)
+    slugs = r'<tr data-slug="([^"]+)">'
+    before = re.findall(slugs, client.get("/topics/housing?lang=en").get_data(as_text=True))
+    assert len(before) == 2
+    # A second report (with a sum) in the area listed last: still "<3", still listed last.
+    make_report(observed_on=dt.date(2025, 2, 1), fields={"people_displaced": 4},
+                **({"lon": 35.2137, "lat": 31.7683} if before[-1] != "silwan" else {}))
+    for query in ("", "&field=people_displaced"):
+        html = client.get(f"/topics/housing?lang=en{query}").get_data(as_text=True)
+        assert re.findall(slugs, html) == before, query
+        assert "&lt;3" in html

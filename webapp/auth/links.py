@@ -2,8 +2,8 @@
 
 The secrets travel in the URL path and are checked against their hashes
 (``store.account_links``); an unknown, used, revoked or expired link gets one 404 page. The
-reset request answers with the same page and status for any address, and the mail leaves
-after the answer.
+reset request answers with the same page and status for any address, and the link is made
+and mailed after the answer.
 """
 
 from __future__ import annotations
@@ -22,10 +22,12 @@ from .views import bp, start_session
 
 @bp.before_request
 def _private_pages():
-    # The links' pages carry a secret in their URL: never cached (other sites never see the URL:
-    # the Referrer-Policy, web.security, sends them the origin only).
+    # The links' pages carry a secret in their URL: never cached, and never sent as a Referer,
+    # not even to our own origin (its stylesheets, a proxy's access log, a link followed).
     if request.endpoint in ("auth.setup_link", "auth.invitation", "auth.reset_link", "auth.reset"):
         g.behind_login = True  # no-store (web.security)
+    if request.endpoint in ("auth.setup_link", "auth.invitation", "auth.reset_link"):
+        g.no_referrer = True  # Referrer-Policy: no-referrer (web.security)
 
 
 def _gone():
@@ -96,10 +98,8 @@ def reset():
         return render_template("auth/reset.html", form=None, sent=False), 200
     form = ResetRequestForm()
     if form.validate_on_submit():
-        issued = account_links.request_reset(form.email.data, current_language())
-        if issued is not None:
-            raw, link = issued
-            account_links.send_later(link, raw)
+        # Looked up, written and mailed after the answer: its time tells nothing either.
+        account_links.reset_later(form.email.data, current_language())
         return render_template("auth/reset.html", form=None, sent=True), 200
     status = 400 if request.method == "POST" else 200
     return render_template("auth/reset.html", form=form, sent=False), status

@@ -44,9 +44,10 @@ def _ranking(category: str, field: str | None, lang: str) -> tuple[list[dict], i
         count = public_count(n)
         hidden = isinstance(count, str)
         # A sum is published only next to a count that is: it would tell what "<k" hides.
+        # Hidden areas sort by name alone: an order by their count would tell what "<k" hides.
         rows.append({"slug": slug, "name": place_name(slug, lang), "count": count,
                      "sum": None if hidden or total_value is None else _round(total_value),
-                     "order": (-(total_value or 0) if field and not hidden else 0, -n)})
+                     "order": (-(total_value or 0) if field and not hidden else 0, 0 if hidden else -n)})
     rows.sort(key=lambda r: (r["order"], r["name"]))
     return rows, total
 

@@ -358,3 +358,25 @@ def send_later(link: AccountLink, raw: str) -> threading.Thread:
     thread = threading.Thread(target=run, name="ahya-reset-mail", daemon=True)
     thread.start()
     return thread
+
+
+def reset_later(email: str, lang: str = "ar") -> threading.Thread:
+    """:func:`request_reset` and its mail from another thread, after the answer.
+
+    Writing the link happens only for an account: done before answering, the answer would take
+    longer for an address that has one. Every address costs the answer the same: a thread.
+    """
+    app = current_app._get_current_object()
+
+    def run():
+        with app.app_context():
+            try:
+                issued = request_reset(email, lang)
+                if issued is not None:
+                    send(issued[1], issued[0])
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run, name="ahya-reset-mail", daemon=True)
+    thread.start()
+    return thread

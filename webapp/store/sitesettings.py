@@ -46,6 +46,8 @@ _TILE_HOST = re.compile(r"^(?:\{s\}\.)?[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _TILE_PATH = re.compile(r"^[A-Za-z0-9/_.~%@{}=&?+-]*$")
 _PLACEHOLDERS = re.compile(r"\{([^}]*)\}")
 _ALLOWED_PLACEHOLDERS = {"s", "z", "x", "y", "r"}
+#: Where HTML starts a tag, comment or declaration: "<" then a letter, "/", "!" or "?".
+_TAG_OPEN = re.compile(r"<[A-Za-z/!?]")
 
 
 class SettingsError(ValueError):
@@ -87,10 +89,27 @@ def defaults() -> dict[str, object]:
 
 
 def overrides() -> dict[str, object]:
-    """The settings stored in the database (read now, not cached)."""
+    """The settings stored in the database (read now, not cached).
+
+    Each value is checked again as the settings page checks it, and one that fails is left out
+    (the environment's applies): a restore writes a backup's rows as they are, and a hand-made
+    backup must bring in neither HTML nor a CSP source the page refuses, nor a 500 on every page.
+    """
     rows = db.session.execute(select(SiteSetting.key, SiteSetting.value)
                               .where(SiteSetting.key.in_(NAMES))).all()
-    return {key: json.loads(value) for key, value in rows}
+    fields = {f.name: f for f in FIELDS}
+    out = {}
+    for key, value in rows:
+        try:
+            loaded = json.loads(value)
+            if isinstance(loaded, bool) or not isinstance(loaded, str | int):
+                continue
+            cleaned = _clean(fields[key], str(loaded))
+        except ValueError:  # json.JSONDecodeError is one
+            continue
+        if cleaned is not None:
+            out[key] = cleaned
+    return out
 
 
 def current() -> dict[str, object]:
@@ -150,8 +169,10 @@ class _Attribution(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.problem = ""
         self.depth = 0
+        self.tags = 0
 
     def handle_starttag(self, tag, attrs):
+        self.tags += 1
         if tag != "a":
             self.problem = f"<{tag}> is not allowed (only links)"
             return
@@ -165,6 +186,7 @@ class _Attribution(HTMLParser):
         self.problem = f"<{tag}/> is not allowed (only links)"
 
     def handle_endtag(self, tag):
+        self.tags += 1
         if tag != "a" or self.depth == 0:
             self.problem = f"</{tag}> does not close a link"
         self.depth -= 1
@@ -219,6 +241,10 @@ def _clean(field: Field, raw: str):
         parser.close()
         if parser.problem or parser.depth:
             raise ValueError(parser.problem or "a link is not closed")
+        # A tag left unfinished at the end ("<img src=x onerror=…" without ">") reaches the parser
+        # as text, but a browser reads it as a tag: every "<" that opens a tag must have been one.
+        if len(_TAG_OPEN.findall(text)) != parser.tags:
+            raise ValueError("a tag is not closed (only links)")
     if field.kind == "count":
         if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 1000:
             raise ValueError("a whole number from 1 to 1000")

@@ -87,7 +87,7 @@ def set_headers(response):
     directives.append(_frame_ancestors(headers.get("Content-Security-Policy")))
     headers["Content-Security-Policy"] = "; ".join(directives)
     headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    headers["Referrer-Policy"] = "no-referrer" if g.get("no_referrer") else "strict-origin-when-cross-origin"
     headers["Permissions-Policy"] = PERMISSIONS_POLICY
     max_age = current_app.config.get("HSTS_MAX_AGE", 0)
     if current_app.config.get("SESSION_COOKIE_SECURE") and max_age:
