@@ -132,3 +132,15 @@ def test_a_shapefile_sent_as_its_parts(admin, client, tmp_path):
 def test_organizers_get_403(login, client):
     login("organizer")
     assert client.get("/admin/layers").status_code == 403
+
+
+def test_the_preview_uses_the_site_tile_server(app, admin, client, tmp_path):
+    """The tile server an admin set on /admin/settings (the CSP allows only it) draws the preview."""
+    from webapp.store import sitesettings
+
+    post_upload(client, write_points(tmp_path / "wells.geojson"))
+    with app.app_context():
+        sitesettings.save({"TILE_URL": "https://tiles.example.net/{z}/{x}/{y}.png"}, None)
+    text = client.get("/admin/layers/wells").get_data(as_text=True)
+    preview = json.loads(re.search(r'id="layer-preview-data">(.*?)</script>', text, re.S).group(1))
+    assert preview["tileUrl"] == "https://tiles.example.net/{z}/{x}/{y}.png"

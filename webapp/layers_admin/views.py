@@ -10,7 +10,7 @@ import re
 import tempfile
 from pathlib import Path, PurePath
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from geo.formats.archives import is_archive
@@ -18,6 +18,7 @@ from geo.formats.layer_import import FORMATS
 from geo.reference.overlays import valid_name
 
 from ..store import overlays as overlay_store
+from ..store import sitesettings
 from ..store.overlay_import import OverlayError, import_file, restyle
 from ..web.i18n import current_language
 from ..web.mapview import overlay_config
@@ -139,8 +140,8 @@ def _style_form(meta: dict, formdata=None) -> StyleForm:
 
 def _edit_page(meta: dict, form: StyleForm, status: int, error: str | None = None):
     preview = next((o for o in overlay_config(current_language()) if o["name"] == meta["name"]), None)
-    data = {"overlay": preview, "tileUrl": current_app.config["TILE_URL"],
-            "tileAttribution": current_app.config["TILE_ATTRIBUTION"]}
+    data = {"overlay": preview, "tileUrl": sitesettings.get("TILE_URL"),
+            "tileAttribution": sitesettings.get("TILE_ATTRIBUTION")}
     return render_template("layers_admin/edit.html", meta=meta, form=form, error=error, preview=data,
                            replace_form=ReplaceForm(formdata=None),
                            remove_form=RemoveForm(formdata=None)), status
