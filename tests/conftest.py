@@ -301,3 +301,6 @@ def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") == "load":
         return BrowserTestsTogether(config, log)
     return None
+
+
+from tests.mail import smtp  # noqa: E402,F401 - the SMTP server fixture, for every test that mails

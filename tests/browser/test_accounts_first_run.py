@@ -18,7 +18,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import APP_HOST, TILE_HOST, VIEWPORT, serve
-from tests.webapp.test_connect import Sink, free_port
 from webapp import create_app
 
 pytestmark = pytest.mark.browser
@@ -36,17 +35,6 @@ class Log(logging.Handler):
 
     def emit(self, record):
         self.lines.append(record.getMessage())
-
-
-@pytest.fixture
-def smtp():
-    from aiosmtpd.controller import Controller
-
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, sink
-    controller.stop()
 
 
 @pytest.fixture

@@ -7,15 +7,13 @@ Invitation links are one-time, valid 7 days, stored hashed; mailed through a rea
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import hashlib
 import re
 
 import pytest
 
 from tests.conftest import ADMIN, ORGANIZER, csrf_token, make_app
-from tests.webapp.test_connect import Sink, free_port
+from tests.mail import messages
 from webapp.extensions import db
 from webapp.store.models import AccountEvent, AccountLink, User
 
@@ -183,26 +181,11 @@ def test_deactivation_ends_the_users_sessions(app, client, login, make_user):
 # --- with a mail server -------------------------------------------------------------------------
 
 @pytest.fixture
-def smtp():
-    from aiosmtpd.controller import Controller
-
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, sink
-    controller.stop()
-
-
-@pytest.fixture
 def mail_app(tmp_path, db_url, smtp):
     controller, _sink = smtp
     with make_app(tmp_path / "instance", db_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port,
                   MAIL_DEFAULT_SENDER="ahya@example.org", PUBLIC_URL="https://ahya.example") as app:
         yield app
-
-
-def messages(sink):
-    return [email.message_from_bytes(e.content, policy=email.policy.default) for e in sink.envelopes]
 
 
 def test_invitation_by_mail(mail_app, smtp):

@@ -12,7 +12,7 @@ import re
 import pytest
 
 from tests.conftest import SILWAN, csrf_token, make_app
-from tests.webapp.test_connect import Sink, free_port
+from tests.mail import Sink, free_port
 from tests.webapp.test_records_that_move import html_of, messages, path_of, text_of
 from webapp.extensions import db
 from webapp.store.models import AlertDelivery, Subscription

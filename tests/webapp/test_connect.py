@@ -9,45 +9,17 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 
 import pytest
 
 from tests.conftest import app_config, csrf_token, make_app
+from tests.mail import free_port
 from webapp import create_app
 from webapp.extensions import db
 from webapp.store.models import ConnectRequest
 
 VALID = {"sender_name": "Umm Khaled", "reply_channel": "umm.khaled@example.net",
          "message": "We face the same demolition orders in Sur Bahir. Can we meet?"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Sink:
-    """aiosmtpd handler keeping every envelope it accepts."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp():
-    from aiosmtpd.controller import Controller
-
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()  # returns once the server answers
-    yield controller, sink
-    controller.stop()
 
 
 @pytest.fixture

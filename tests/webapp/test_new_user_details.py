@@ -9,14 +9,14 @@ import subprocess
 import sys
 
 from tests.conftest import ROOT, app_config
+from tests.mail import free_port
 from tests.webapp import test_connect
-from tests.webapp.test_connect import free_port, post, stored
+from tests.webapp.test_connect import post, stored
 from webapp import create_app
 from webapp.extensions import db
 from webapp.web.logs import NoAddressFilter, scrub
 
-# The SMTP sink and the app that mails through it, shared with test_connect.
-smtp = test_connect.smtp
+# The app that mails through the SMTP sink (tests/mail.py), shared with test_connect.
 mail_app = test_connect.mail_app
 
 

@@ -16,23 +16,11 @@ import time
 import pytest
 
 from tests.conftest import ORGANIZER, csrf_token, make_app
-from tests.webapp.test_connect import Sink, free_port
 from webapp.extensions import db
 from webapp.store.models import AccountEvent, AccountLink
 
 RESET_LINK = re.compile(r"https://ahya\.example(/auth/reset/[A-Za-z0-9_-]{43})")
 NEW_PASSWORD = "a brand new battery"
-
-
-@pytest.fixture
-def smtp():
-    from aiosmtpd.controller import Controller
-
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, sink
-    controller.stop()
 
 
 @pytest.fixture

@@ -10,30 +10,17 @@ area says "this affects us too" and, once approved, both areas show it.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
 from urllib.parse import urlsplit
 
 import pytest
 
 from tests.conftest import ORGANIZER, csrf_token, make_app
-from tests.webapp.test_connect import Sink, free_port
+from tests.mail import messages
 from webapp.extensions import db
 from webapp.store.models import AlertDelivery, Subscription
 
 FOLLOWER = "hind@example.net"
-
-
-@pytest.fixture
-def smtp():
-    from aiosmtpd.controller import Controller
-
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, sink
-    controller.stop()
 
 
 @pytest.fixture
@@ -42,10 +29,6 @@ def mail_app(tmp_path, db_url, smtp):
     with make_app(tmp_path / "instance", db_url, MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port,
                   MAIL_DEFAULT_SENDER="ahya@example.org", PUBLIC_URL="https://ahya.example") as app:
         yield app
-
-
-def messages(sink) -> list[email.message.EmailMessage]:
-    return [email.message_from_bytes(e.content, policy=email.policy.default) for e in sink.envelopes]
 
 
 def text_of(msg) -> str:
