@@ -28,6 +28,7 @@ from ..store.reporting import get_taxonomy
 from ..store.stats import area_totals, grouped_counts, min_public_count, public_count
 from .cache import cached_json
 from .geojson import dumps, feature_collection
+from .params import args_dict
 from .views import bp
 
 #: Properties copied from the gazetteer layers into every area feature.
@@ -137,22 +138,11 @@ def areas():
         features.append({"type": "Feature", "id": slug,
                          "geometry": f["geometry"] if with_geometry else None, "properties": props})
     body = feature_collection(
-        features, count=len(features), filters=_args_dict(filters.to_args()),
+        features, count=len(features), filters=args_dict(filters.to_args()),
         classes={"scheme": "quantiles", "measure": measure, "category": measure_category,
                  "breaks": classes.breaks, "ranges": classes.ranges, "labels": classes.labels,
                  "zero_class": -1})
     return _json(body, mimetype="application/geo+json")
-
-
-def _args_dict(pairs: list[tuple[str, str]]) -> dict:
-    """Query pairs as JSON: repeated keys (category) become lists."""
-    out: dict = {}
-    for key, value in pairs:
-        if key == "category":
-            out.setdefault(key, []).append(value)
-        else:
-            out[key] = value
-    return out
 
 
 @bp.get("/v1/areas/<slug>")

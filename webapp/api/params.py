@@ -41,3 +41,14 @@ def parse_cursor(args: MultiDict) -> int | None:
         raise ParameterError("cursor", f"'cursor' must be a report id from 1 to {MAX_ID}: use the 'next' "
                                        "link of a previous page")
     return last_id
+
+
+def args_dict(pairs: list[tuple[str, str]]) -> dict:
+    """Query pairs as JSON: repeated keys (category) become lists."""
+    out: dict = {}
+    for key, value in pairs:
+        if key == "category":
+            out.setdefault(key, []).append(value)
+        else:
+            out[key] = value
+    return out

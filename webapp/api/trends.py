@@ -21,11 +21,14 @@ from ..store.filters import ParameterError, filters_from_args
 from ..store.trends import parse_trend_args, public_table, published_trend
 from .cache import cached_json
 from .geojson import json_response
+from .params import args_dict
 from .views import bp
 
 
-def _parse():
-    return parse_trend_args(request.args, filters_from_args(request.args))
+def _table():
+    """The filters, period, field and public table of this request (ParameterError when bad)."""
+    filters, by, field = parse_trend_args(request.args, filters_from_args(request.args))
+    return filters, by, field, public_table(published_trend(filters, by, field))
 
 
 @bp.get("/v1/trends")
@@ -33,11 +36,10 @@ def _parse():
 def trends():
     """Published reports per year or month (and a field's sum), under the report filters."""
     try:
-        filters, by, field = _parse()
+        filters, by, field, table = _table()
     except ParameterError as exc:
         return json_response(exc.as_json(), status=400)
-    table = public_table(published_trend(filters, by, field))
-    return json_response({"by": by, "field": field, "filters": _args_dict(filters.to_args()), **table})
+    return json_response({"by": by, "field": field, "filters": args_dict(filters.to_args()), **table})
 
 
 @bp.get("/v1/trends.csv")
@@ -45,10 +47,9 @@ def trends():
 def trends_csv():
     """The table of /api/v1/trends as CSV: one row per period (period, start, end, count[, sum])."""
     try:
-        filters, by, field = _parse()
+        filters, by, field, table = _table()
     except ParameterError as exc:
         return json_response(exc.as_json(), status=400)
-    table = public_table(published_trend(filters, by, field))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     header = ["period", "start", "end", "count"] + ([f"sum_{field}"] if field else [])
@@ -63,14 +64,3 @@ def trends_csv():
 
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def _args_dict(pairs: list[tuple[str, str]]) -> dict:
-    """Query pairs as JSON: repeated keys (category) become lists."""
-    out: dict = {}
-    for key, value in pairs:
-        if key == "category":
-            out.setdefault(key, []).append(value)
-        else:
-            out[key] = value
-    return out
