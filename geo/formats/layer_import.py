@@ -54,6 +54,10 @@ class ImportRejected(ValueError):
     """The file cannot be imported; the message is one line saying why."""
 
 
+class MostlyOutside(ImportRejected):
+    """The layer lies mostly outside Jerusalem: importing it again with ``force`` keeps it."""
+
+
 @dataclass
 class ImportResult:
     """An imported layer ready to store."""
@@ -399,7 +403,7 @@ def _check_near(gdf: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, warnings: lis
         raise ImportRejected(f"lies outside Jerusalem (no feature within {km} km of the "
                              f"municipal boundary{hint})")
     if outside * 2 > len(near):  # mostly elsewhere: most likely the wrong file or wrong coordinates
-        raise ImportRejected(f"lies mostly outside Jerusalem ({outside} of {len(near)} features more "
+        raise MostlyOutside(f"lies mostly outside Jerusalem ({outside} of {len(near)} features more "
                              f"than {km} km from the municipal boundary); force the import to keep it")
     if outside:
         warnings.append(f"{outside} of {len(near)} features lie more than {km} km "

@@ -235,18 +235,27 @@ def test_bad_layer_files_are_refused_by_the_admin_page_too(app, client, runner, 
     login("admin")
     path = bad_files / case["file"]
     before = snapshot(app)
+    # The CLI's options are the page's fields (--encoding X -> encoding=X, --force -> force=y).
+    args, options = list(case.get("args", [])), {}
+    while args:
+        flag = args.pop(0).removeprefix("--")
+        options[flag] = "y" if flag == "force" else args.pop(0)
     resp = client.post("/admin/layers?lang=en", content_type="multipart/form-data", data={
         "csrf_token": csrf_token(client, "/admin/layers"), "color": "#7b2cbf", "weight": "2", "radius": "5",
-        "order": "0", "files": [(io.BytesIO(path.read_bytes()), path.name)]})
+        "order": "0", "files": [(io.BytesIO(path.read_bytes()), path.name)], **options})
     if case["expect"] == "repaired":
         assert resp.status_code == 302, f"{name}: {resp.status_code}"
         _assert_valid_overlay(app)
         return
     assert resp.status_code == 400, f"{name}: {resp.status_code}"
     page = html.unescape(resp.get_data(as_text=True))
-    cli = runner.invoke(args=["layers", "import", str(path)])
-    reason = cli.output.strip().split(f"{path}: ", 1)[-1]
-    assert f'<p id="layer-error">{path.name}: {reason}</p>' in page, (name, cli.output)
+    cli = runner.invoke(args=["layers", "import", str(path), *case.get("args", [])])
+    if options:  # an option refused names the field (the page's label, the CLI's option name)
+        assert "<b>" not in resp.get_data(as_text=True).split('id="layer-error"')[1].split("</p>")[0]
+        assert cli.output.strip().rsplit(": ", 1)[-1] in page, (name, cli.output)
+    else:
+        reason = cli.output.strip().split(f"{path}: ", 1)[-1]
+        assert f'<p id="layer-error">{path.name}: {reason}</p>' in page, (name, cli.output)
     assert snapshot(app) == before, name
 
 

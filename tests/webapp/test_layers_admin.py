@@ -11,7 +11,7 @@ import re
 import pytest
 
 from tests.conftest import csrf_token
-from tests.webapp.test_layers_cli import overlay_data, page_overlays
+from tests.webapp.test_layers_cli import StoredOverlays, overlay_data, page_overlays
 from tests.webapp.test_overlay_serving import write_points
 
 
@@ -31,6 +31,11 @@ def error_of(resp) -> str:
 @pytest.fixture
 def admin(login):
     login("admin")
+
+
+@pytest.fixture
+def overlay_dir(app) -> StoredOverlays:
+    return StoredOverlays(app)
 
 
 def test_an_admin_adds_a_layer_with_its_colour_and_popup(admin, client, tmp_path):
@@ -144,3 +149,96 @@ def test_the_preview_uses_the_site_tile_server(app, admin, client, tmp_path):
     text = client.get("/admin/layers/wells").get_data(as_text=True)
     preview = json.loads(re.search(r'id="layer-preview-data">(.*?)</script>', text, re.S).group(1))
     assert preview["tileUrl"] == "https://tiles.example.net/{z}/{x}/{y}.png"
+
+
+def _coast(path):
+    """One point in the Old City, two on the coast: a layer mostly outside Jerusalem."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    gpd.GeoDataFrame({"name": ["Old City", "Tel Aviv", "Haifa"]},
+                     geometry=[Point(35.2345, 31.7767), Point(34.78, 32.08), Point(34.99, 32.79)],
+                     crs=4326).to_file(path, engine="pyogrio")
+    return path
+
+
+def test_a_cp1256_shapefile_without_cpg_keeps_its_arabic(admin, client, overlay_dir, tmp_path):
+    """The page's encoding is the CLI's --encoding: a Windows-Arabic .dbf with no .cpg reads right."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    shp = tmp_path / "shops.shp"
+    gpd.GeoDataFrame({"name": ["سلوان"]}, geometry=[Point(35.2360, 31.7680)], crs=4326).to_file(
+        shp, engine="fiona", encoding="cp1256")
+    parts = [(io.BytesIO((tmp_path / f"shops{ext}").read_bytes()), f"shops{ext}")
+             for ext in (".shp", ".shx", ".dbf", ".prj")]
+    form = {"csrf_token": csrf_token(client, "/admin/layers"), "color": "#7b2cbf", "weight": "2",
+            "radius": "5", "order": "0"}
+    resp = client.post("/admin/layers?lang=en", content_type="multipart/form-data",
+                       data={**form, "files": parts, "encoding": "klingon"})
+    assert resp.status_code == 400 and "Encoding: unknown text encoding" in html.unescape(error_of(resp))
+    assert overlay_dir.names() == []
+    parts = [(io.BytesIO((tmp_path / f"shops{ext}").read_bytes()), f"shops{ext}")
+             for ext in (".shp", ".shx", ".dbf", ".prj")]
+    resp = client.post("/admin/layers", content_type="multipart/form-data",
+                       data={**form, "files": parts, "encoding": "cp1256"})
+    assert resp.status_code == 302, error_of(resp)
+    [o] = page_overlays(client)
+    assert overlay_data(client, o)["features"][0]["properties"]["name"] == "سلوان"
+    assert "سلوان" in overlay_dir.read("shops.geojson").decode("utf-8")
+
+
+def test_a_layer_outside_jerusalem_needs_the_box(admin, client, overlay_dir, tmp_path):
+    src = _coast(tmp_path / "coast.geojson")
+    resp = post_upload(client, src)
+    assert resp.status_code == 400
+    refused = html.unescape(error_of(resp))
+    assert "lies mostly outside Jerusalem" in refused
+    # The page names its box (Arabic first), not the CLI's --force.
+    assert "أبقِها رغم أن معظمها خارج القدس" in refused
+    assert overlay_dir.names() == []
+    resp = client.post("/admin/layers?lang=en", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(client, "/admin/layers"), "color": "#7b2cbf", "weight": "2",
+        "radius": "5", "order": "0", "files": [(io.BytesIO(src.read_bytes()), "coast.geojson")]})
+    assert "tick “Keep it even though it lies mostly outside Jerusalem”" in html.unescape(error_of(resp))
+    resp = post_upload(client, src, force="y")
+    assert resp.status_code == 302, error_of(resp)
+    assert len(overlay_data(client, page_overlays(client)[0])["features"]) == 3
+    # The replace form takes the same box.
+    token = csrf_token(client, "/admin/layers/coast")
+    resp = client.post("/admin/layers/coast/replace", content_type="multipart/form-data", data={
+        "csrf_token": token, "files": [(io.BytesIO(src.read_bytes()), "coast.geojson")]})
+    assert resp.status_code == 400 and "lies mostly outside Jerusalem" in html.unescape(error_of(resp))
+    resp = client.post("/admin/layers/coast/replace", content_type="multipart/form-data", data={
+        "csrf_token": token, "force": "y", "files": [(io.BytesIO(src.read_bytes()), "coast.geojson")]})
+    assert resp.status_code == 302, error_of(resp)
+
+
+def test_the_label_attribute_is_chosen(admin, client, overlay_dir, tmp_path):
+    """The tooltip attribute: chosen at upload and on the style form; the map is sent it."""
+    resp = post_upload(client, write_points(tmp_path / "schools.geojson"), label="nope")
+    assert resp.status_code == 400 and "nope" in html.unescape(error_of(resp))
+    assert overlay_dir.names() == []
+    assert post_upload(client, write_points(tmp_path / "schools.geojson"), label="note").status_code == 302
+    [o] = page_overlays(client)
+    assert o["label"] == "note"
+    assert overlay_data(client, o)["features"][0]["properties"]["note"] == "note 0"
+    token = csrf_token(client, "/admin/layers/schools")
+    style = {"csrf_token": token, "title": "schools", "color": "#112233", "weight": "2", "radius": "5",
+             "fill_opacity": "0.1", "order": "0", "visible": "y", "by": "", "colors": ""}
+    before = overlay_dir.read("schools.json")
+    resp = client.post("/admin/layers/schools", data={**style, "label": "secret-ish"})
+    assert resp.status_code == 400 and "secret-ish" in html.unescape(error_of(resp))
+    assert overlay_dir.read("schools.json") == before
+    resp = client.post("/admin/layers/schools", data={**style, "label": "kind"})
+    assert resp.status_code == 302, error_of(resp)
+    [o] = page_overlays(client)
+    assert o["label"] == "kind"
+    props = overlay_data(client, o)["features"][0]["properties"]
+    assert props["kind"] == "clinic" and "note" not in props and "secret" not in props
+    page = client.get("/admin/layers/schools").get_data(as_text=True)
+    preview = json.loads(re.search(r'id="layer-preview-data">(.*?)</script>', page, re.S).group(1))
+    assert preview["overlay"]["label"] == "kind"
+    assert re.search(r'<option selected value="kind">|<option value="kind" selected>', page)
+    resp = client.post("/admin/layers/schools", data={**style, "label": ""})
+    assert resp.status_code == 302 and page_overlays(client)[0]["label"] is None

@@ -215,3 +215,43 @@ def test_rendered_map_follows_imports_and_removals(runner, client, tmp_path):
     assert "Community gardens" not in page_text(client.get("/?lang=en"))
     # Same map variable names as before the import: the first rendering came back from the cache.
     assert re.search(r"var (map_[0-9a-f]+)", first).group(1) in client.get("/?lang=en").get_data(as_text=True)
+
+
+def test_label_option(runner, client, overlay_dir, tmp_path):
+    """``--label`` picks the tooltip attribute at import and with ``style``; checked, stored, served."""
+    src = write_gardens(tmp_path / "gardens.geojson")
+    bad = runner.invoke(args=["layers", "import", str(src), "--label", "nope"])
+    assert bad.exit_code != 0 and "label: the layer has no attribute 'nope'" in bad.output
+    assert overlay_dir.names() == []
+    done = runner.invoke(args=["layers", "import", str(src), "--label", "name_en"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(overlay_dir.read("gardens.json"))["name_field"] == "name_en"
+    [o] = page_overlays(client)
+    assert o["label"] == "name_en"
+    assert overlay_data(client, o)["features"][0]["properties"]["name_en"] == "Silwan garden"
+    before = overlay_dir.read("gardens.json")
+    bad = runner.invoke(args=["layers", "style", "gardens", "--label", "nope"])
+    assert bad.exit_code != 0 and "no attribute 'nope'" in bad.output
+    assert overlay_dir.read("gardens.json") == before
+    styled = runner.invoke(args=["layers", "style", "gardens", "--label", "name_ar"])
+    assert styled.exit_code == 0 and "label=name_ar" in styled.output
+    [o] = page_overlays(client)
+    assert o["label"] == "name_ar"
+    props = overlay_data(client, o)["features"][0]["properties"]
+    assert props == {"name_ar": "حديقة سلوان"}  # only the label leaves the server
+    # A replace keeps the chosen label while the new file has it (the reader would pick name_ar).
+    assert runner.invoke(args=["layers", "style", "gardens", "--label", "name_en"]).exit_code == 0
+    assert runner.invoke(args=["layers", "import", str(src), "--replace"]).exit_code == 0
+    assert page_overlays(client)[0]["label"] == "name_en"
+    assert runner.invoke(args=["layers", "style", "gardens", "--label", ""]).exit_code == 0
+    assert page_overlays(client)[0]["label"] is None
+
+
+def test_outside_jerusalem_names_the_force_option(runner, overlay_dir, tmp_path):
+    src = tmp_path / "coast.geojson"
+    gpd.GeoDataFrame({"name": ["Old City", "Tel Aviv", "Haifa"]},
+                     geometry=[Point(35.2345, 31.7767), Point(34.78, 32.08), Point(34.99, 32.79)],
+                     crs="EPSG:4326").to_file(src, engine="pyogrio")
+    refused = runner.invoke(args=["layers", "import", str(src)])
+    assert refused.exit_code != 0 and "(use --force)" in refused.output
+    assert overlay_dir.names() == []

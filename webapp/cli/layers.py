@@ -17,7 +17,7 @@ from geo.reference.layers import LayerError, Layers
 
 from ..store import overlays as overlay_store
 from ..store.layers import get_layers
-from ..store.overlay_import import OverlayError, import_file, restyle
+from ..store.overlay_import import OutsideJerusalem, OverlayError, import_file, restyle
 
 layers_cli = AppGroup("layers", help="Manage map layers.")
 
@@ -49,6 +49,8 @@ def style_options(command):
         click.option("--by", help="Attribute whose values pick the colours of --colors ('' for none)."),
         click.option("--colors", help="Colours by value: 'value=#rrggbb;other=#rrggbb'."),
         click.option("--popup", help="Attributes listed in the popup, separated by commas ('' for none)."),
+        click.option("--label", help="Attribute shown as the features' tooltip ('' for none; "
+                                     "default at import: a name column)."),
         click.option("--order", help="Position in the layer list and drawing order (lower first)."),
         click.option("--visible/--hidden", "visible", default=None, help="On by default on the map, or off."),
     ]
@@ -72,13 +74,16 @@ def _style(values: dict) -> dict:
 @style_options
 def import_command(file: Path, layer: str | None, title: str | None, name: str | None,
                    replace: bool, title_ar: str | None, title_en: str | None, encoding: str | None,
-                   force: bool, **style) -> None:
+                   force: bool, label: str | None, **style) -> None:
     """Import FILE (GeoJSON, zipped Shapefile, Shapefile, GeoPackage, KML/KMZ, CSV) as an overlay."""
     with force_locale("en"):
         try:
             done = import_file(file, filename=click.format_filename(file), name=name, layer=layer,
                                title=title, title_ar=title_ar, title_en=title_en, replace=replace,
-                               style=_style(style), reader_options={"encoding": encoding, "force": force})
+                               style=_style(style), reader_options={"encoding": encoding, "force": force},
+                               label=label)
+        except OutsideJerusalem as exc:
+            raise click.ClickException(f"{exc} (use --force)") from exc
         except OverlayError as exc:
             raise click.ClickException(str(exc)) from exc
     for warning in done.warnings:
@@ -91,14 +96,17 @@ def import_command(file: Path, layer: str | None, title: str | None, name: str |
 @click.argument("name")
 @click.option("--title", help="Plain title (used when no title in the page's language is set).")
 @style_options
-def style_command(name: str, title: str | None, title_ar: str | None, title_en: str | None, **style) -> None:
-    """Change the titles and style of the imported overlay NAME."""
+def style_command(name: str, title: str | None, title_ar: str | None, title_en: str | None,
+                  label: str | None, **style) -> None:
+    """Change the titles, style and tooltip label of the imported overlay NAME."""
     with force_locale("en"):
         try:
-            meta = restyle(name, style=_style(style), title=title, title_ar=title_ar, title_en=title_en)
+            meta = restyle(name, style=_style(style), title=title, title_ar=title_ar, title_en=title_en,
+                           label=label)
         except OverlayError as exc:
             raise click.ClickException(str(exc)) from exc
-    shown = ", ".join(f"{k}={v}" for k, v in meta["style"].items() if v not in (None, [], {}))
+    shown = ", ".join(f"{k}={v}" for k, v in {**meta["style"], "label": meta.get("name_field")}.items()
+                      if v not in (None, [], {}))
     click.echo(f"Styled {name!r}: {shown}")
 
 

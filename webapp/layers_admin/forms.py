@@ -21,7 +21,21 @@ def style_labels() -> dict[str, str]:
             "colors": str(_l("Colours by value")), "popup": str(_l("Popup attributes")),
             "order": str(_l("Order")), "visible": str(_l("On the map by default")),
             "title": str(_l("Title")), "title_ar": str(_l("Title in Arabic")),
-            "title_en": str(_l("Title in English"))}
+            "title_en": str(_l("Title in English")), "encoding": str(_l("Encoding")),
+            "label": str(_l("Label (tooltip)"))}
+
+
+#: Common encodings of Shapefiles and CSV files made here; the store accepts any codec Python
+#: knows (the select is not checked against this list: ``check_encoding`` does it).
+ENCODINGS = [("auto", _l("Automatic (from the .cpg, else UTF-8)")), ("utf-8", "UTF-8"),
+             ("cp1256", _l("Windows-1256 (Arabic)")), ("iso-8859-8", _l("ISO-8859-8 (Hebrew)")),
+             ("cp1255", _l("Windows-1255 (Hebrew)"))]
+
+
+class _Reader:
+    encoding = SelectField(_l("Encoding"), choices=ENCODINGS, default="auto", validate_choice=False,
+                           validators=_SHORT)
+    force = BooleanField(_l("Keep it even though it lies mostly outside Jerusalem"))
 
 
 class _Style:
@@ -36,11 +50,12 @@ class _Style:
     visible = BooleanField(_l("On the map by default"), default=True)
 
 
-class UploadForm(_Style, FlaskForm):
+class UploadForm(_Style, _Reader, FlaskForm):
     files = MultipleFileField(_l("File"))
     layer = StringField(_l("Layer inside the file"), validators=_SHORT)
     name = StringField(_l("Short name"), validators=_SHORT)
     popup = StringField(_l("Popup attributes"), validators=_SHORT)
+    label = StringField(_l("Label (tooltip)"), validators=_SHORT)
     replace = BooleanField(_l("Replace the layer of the same name"))
 
 
@@ -57,9 +72,10 @@ class StyleForm(_Style, FlaskForm):
     by = SelectField(_l("Colours by the values of"), choices=[], validate_choice=False)
     colors = TextAreaField(_l("Colours by value"), validators=[Length(max=4000)], render_kw={"rows": 4})
     popup = MultiCheckbox(_l("Popup attributes"), choices=[], validate_choice=False)
+    label = SelectField(_l("Label (tooltip)"), choices=[], validate_choice=False)
 
 
-class ReplaceForm(FlaskForm):
+class ReplaceForm(_Reader, FlaskForm):
     files = MultipleFileField(_l("File"))
     layer = StringField(_l("Layer inside the file"), validators=_SHORT)
 

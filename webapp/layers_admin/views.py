@@ -19,7 +19,7 @@ from geo.reference.overlays import valid_name
 
 from ..store import overlays as overlay_store
 from ..store import sitesettings
-from ..store.overlay_import import OverlayError, import_file, restyle
+from ..store.overlay_import import OutsideJerusalem, OverlayError, import_file, restyle
 from ..web.i18n import current_language
 from ..web.mapview import overlay_config
 from ..web.roles import admin_required
@@ -71,6 +71,19 @@ def _save_uploads(sent, folder: Path) -> tuple[Path, str]:
     return datasets[0]
 
 
+def _refusal(exc: OverlayError) -> str:
+    """The store's message; for a layer mostly outside Jerusalem, how to keep it anyway."""
+    if isinstance(exc, OutsideJerusalem):
+        return _("%(error)s. To import it anyway, tick “%(box)s” and send the file again.",
+                 error=str(exc), box=_("Keep it even though it lies mostly outside Jerusalem"))
+    return str(exc)
+
+
+def _reader_options(form) -> dict:
+    # As the CLI's --encoding and --force; the store checks the encoding.
+    return {"encoding": form.encoding.data or None, "force": bool(form.force.data)}
+
+
 def _entries() -> list[dict]:
     return [e.meta for e in overlay_store.catalogue()]
 
@@ -104,9 +117,10 @@ def upload():
                                layer=(form.layer.data or "").strip() or None,
                                title_ar=form.title_ar.data or None, title_en=form.title_en.data or None,
                                replace=bool(form.replace.data), style=style,
-                               labels=style_labels())
+                               labels=style_labels(), reader_options=_reader_options(form),
+                               label=(form.label.data or "").strip() or None)
     except OverlayError as exc:
-        return _index(form, 400, str(exc))
+        return _index(form, 400, _refusal(exc))
     _flash_done(done.meta, done.warnings)
     return redirect(url_for("layers_admin.edit", name=done.name))
 
@@ -131,19 +145,22 @@ def _style_form(meta: dict, formdata=None) -> StyleForm:
                      title_en=meta.get("title_en", ""), color=style["color"], weight=str(style["weight"]),
                      radius=str(style["radius"]), fill_opacity=str(style["fill_opacity"]),
                      order=str(style["order"]), visible=style["visible"], by=style["by"] or "",
-                     colors="\n".join(f"{k}={v}" for k, v in style["colors"].items()), popup=style["popup"])
+                     colors="\n".join(f"{k}={v}" for k, v in style["colors"].items()), popup=style["popup"],
+                     label=meta.get("name_field") or "")
     attributes = overlay_store.attributes(meta["name"], meta) or []
     form.by.choices = [("", _("One colour")), *((a, a) for a in attributes)]
     form.popup.choices = [(a, a) for a in attributes]
+    form.label.choices = [("", _("No label")), *((a, a) for a in attributes)]
     return form
 
 
-def _edit_page(meta: dict, form: StyleForm, status: int, error: str | None = None):
+def _edit_page(meta: dict, form: StyleForm, status: int, error: str | None = None,
+               replace_form: ReplaceForm | None = None):
     preview = next((o for o in overlay_config(current_language()) if o["name"] == meta["name"]), None)
     data = {"overlay": preview, "tileUrl": sitesettings.get("TILE_URL"),
             "tileAttribution": sitesettings.get("TILE_ATTRIBUTION")}
     return render_template("layers_admin/edit.html", meta=meta, form=form, error=error, preview=data,
-                           replace_form=ReplaceForm(formdata=None),
+                           replace_form=replace_form or ReplaceForm(formdata=None),
                            remove_form=RemoveForm(formdata=None)), status
 
 
@@ -170,7 +187,7 @@ def save(name: str):
              "popup": list(form.popup.data or [])}
     try:
         restyle(name, style=style, title=form.title.data, title_ar=form.title_ar.data,
-                title_en=form.title_en.data, labels=style_labels())
+                title_en=form.title_en.data, labels=style_labels(), label=form.label.data or "")
     except OverlayError as exc:
         return _edit_page(meta, form, 400, str(exc))
     flash(_("The layer is saved."))
@@ -189,9 +206,10 @@ def replace(name: str):
         with tempfile.TemporaryDirectory(prefix="ahya-layer-") as folder:
             path, filename = _save_uploads(request.files.getlist(form.files.name), Path(folder))
             done = import_file(path, filename=filename, name=name, replace=True,
-                               layer=(form.layer.data or "").strip() or None)
+                               layer=(form.layer.data or "").strip() or None,
+                               reader_options=_reader_options(form), labels=style_labels())
     except OverlayError as exc:
-        return _edit_page(meta, _style_form(meta), 400, str(exc))
+        return _edit_page(meta, _style_form(meta), 400, _refusal(exc), replace_form=form)
     _flash_done(done.meta, done.warnings)
     return redirect(url_for("layers_admin.edit", name=name))
 

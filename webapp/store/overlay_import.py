@@ -9,6 +9,7 @@ the file is :func:`geo.formats.layer_import.import_user_layer`; storing it is
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
-from geo.formats.layer_import import FORMATS, ImportRejected, import_user_layer
+from geo.formats.layer_import import FORMATS, ImportRejected, MostlyOutside, import_user_layer
 from geo.reference.layers import LayerError
 from geo.reference.overlays import valid_name
 
@@ -35,6 +36,11 @@ _TRUE, _FALSE = ("1", "true", "yes", "on", "y"), ("0", "false", "no", "off", "n"
 
 class OverlayError(ValueError):
     """An import or a style refused; ``str()`` is one line for the person who asked."""
+
+
+class OutsideJerusalem(OverlayError):
+    """The layer lies mostly outside Jerusalem: forcing the import keeps it (the CLI's ``--force``,
+    the page's box), so each caller adds its own hint."""
 
 
 @dataclass
@@ -170,6 +176,41 @@ def _colors(text: str, label: str) -> dict[str, str]:
     return colors
 
 
+def check_encoding(raw: str | None, label: str = "encoding") -> str | None:
+    """A text encoding as typed (``auto`` or empty: guess) → Python's codec name, or None.
+
+    Raises
+    ------
+    OverlayError
+        Python knows no such codec (or it is not a text encoding).
+    """
+    text = (raw or "").strip()
+    if not text or text.lower() == "auto":
+        return None
+    try:
+        info = codecs.lookup(text)
+    except (LookupError, ValueError):
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise OverlayError(_("%(field)s: unknown text encoding %(name)s (e.g. utf-8, cp1256, iso-8859-8).",
+                             field=label, name=repr(text[:40])))
+    return info.name
+
+
+def check_label(raw: str | None, attributes: list[str] | None, label: str = "label") -> str | None:
+    """The tooltip attribute as typed: None when not given, "" for no label, else an attribute.
+
+    Raises
+    ------
+    OverlayError
+        The layer has no such attribute.
+    """
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    return _attribute(text, attributes, label) if text else ""
+
+
 def _attributes_of(gdf) -> list[str]:
     return [str(c) for c in gdf.columns if c != gdf.geometry.name]
 
@@ -177,7 +218,8 @@ def _attributes_of(gdf) -> list[str]:
 def import_file(path, *, filename: str | None = None, name: str | None = None, layer: str | None = None,
                 title: str | None = None, title_ar: str | None = None, title_en: str | None = None,
                 replace: bool = False, style: Mapping[str, str | bool | list | None] | None = None,
-                labels: Mapping[str, str] | None = None, reader_options: Mapping | None = None) -> Imported:
+                labels: Mapping[str, str] | None = None, reader_options: Mapping | None = None,
+                label: str | None = None) -> Imported:
     """Read ``path`` and store it as overlay ``name``, with its titles and style; commit.
 
     Parameters
@@ -194,7 +236,11 @@ def import_file(path, *, filename: str | None = None, name: str | None = None, l
         messages name the fields (:func:`parse_style`).
     reader_options : mapping, optional
         More keyword arguments for ``import_user_layer`` (reader options such as an encoding),
-        so the CLI and the page pass the same ones.
+        so the CLI and the page pass the same ones: ``encoding`` as typed (``auto`` or empty:
+        guess; checked by :func:`check_encoding`), ``force`` to keep a layer mostly outside Jerusalem.
+    label : str, optional
+        The attribute shown as the features' tooltip (``name_field``; "" for none); default: the
+        reader's pick (a replaced layer keeps its label while the new file has that attribute).
 
     Raises
     ------
@@ -213,18 +259,27 @@ def import_file(path, *, filename: str | None = None, name: str | None = None, l
     labels = labels or {}
     titles = {k: _title(v, labels.get(k, k)) for k, v in
               (("title", title), ("title_ar", title_ar), ("title_en", title_en))}
+    options = dict(reader_options or {})
+    if "encoding" in options:
+        options["encoding"] = check_encoding(options["encoding"], labels.get("encoding", "encoding"))
     try:
         boundary = get_layers().boundary
     except LayerError as exc:
         raise OverlayError(_("The shipped layers do not load: %(error)s", error=str(exc))) from exc
     try:
-        result = import_user_layer(path, layer=layer, boundary=boundary, **(reader_options or {}))
+        result = import_user_layer(path, layer=layer, boundary=boundary, **options)
+    except MostlyOutside as exc:
+        raise OutsideJerusalem(f"{filename}: {exc}") from exc
     except ImportRejected as exc:
         raise OverlayError(f"{filename}: {exc}") from exc
     gdf = result.gdf
     attributes = _attributes_of(gdf)
     changes = parse_style(style or {}, attributes, labels)
+    chosen = check_label(label, attributes, labels.get("label", "label"))
     previous = overlay_store.read_meta(name) if replace else None
+    if chosen is None:
+        kept_label = (previous or {}).get("name_field")
+        chosen = kept_label if kept_label in attributes else result.name_field
     base = (previous or {}).get("style") or {}
     before = previous or {}
     meta = {
@@ -236,7 +291,7 @@ def import_file(path, *, filename: str | None = None, name: str | None = None, l
         "features": len(gdf),
         "geometry_types": sorted(set(gdf.geom_type)),
         "attributes": attributes,
-        "name_field": result.name_field,
+        "name_field": chosen or None,
         "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     # A replaced layer keeps the attributes it showed only if the new file still has them.
@@ -253,8 +308,9 @@ def import_file(path, *, filename: str | None = None, name: str | None = None, l
 
 def restyle(name: str, *, style: Mapping[str, str | bool | list | None] | None = None,
             title: str | None = None, title_ar: str | None = None, title_en: str | None = None,
-            labels: Mapping[str, str] | None = None) -> dict:
-    """Change the titles and style of overlay ``name`` (values as text); commit; the new metadata.
+            labels: Mapping[str, str] | None = None, label: str | None = None) -> dict:
+    """Change the titles, style and label of overlay ``name`` (values as text); commit; the new
+    metadata. ``label``: the tooltip attribute (stored as ``name_field``; "" for none; None: kept).
 
     Raises
     ------
@@ -265,11 +321,15 @@ def restyle(name: str, *, style: Mapping[str, str | bool | list | None] | None =
     if meta is None:
         raise OverlayError(_("No imported overlay named %(name)s.", name=repr(name)))
     labels = labels or {}
-    changes = parse_style(style or {}, overlay_store.attributes(name, meta), labels)
+    attributes = overlay_store.attributes(name, meta)
+    changes = parse_style(style or {}, attributes, labels)
+    chosen = check_label(label, attributes, labels.get("label", "label"))
     titles = {k: _title(v, labels.get(k, k)) for k, v in
               (("title", title), ("title_ar", title_ar), ("title_en", title_en)) if v is not None}
     if titles.get("title") == "":
         del titles["title"]  # the plain title is never empty: it names the layer in `flask layers list`
+    if chosen is not None:
+        titles["name_field"] = chosen or None
     try:
         return overlay_store.update(name, meta=titles, style=changes)
     except overlay_store.StyleError as exc:
