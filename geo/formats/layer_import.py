@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import itertools
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path, PurePosixPath
@@ -317,7 +318,13 @@ def _read(source: _Source, layer: str, max_features: int) -> gpd.GeoDataFrame:
         return _read_sheet(source, layer, max_features)
     try:
         with fiona.open(source.path, layer=layer, **source.options) as src:
-            count, geometry = len(src), src.schema.get("geometry")
+            geometry = src.schema.get("geometry")
+            try:
+                count = len(src)
+            except TypeError:
+                # GDAL's GML driver cannot count without reading (fiona then refuses len()):
+                # count by reading, but never past the limit.
+                count = sum(1 for _ in itertools.islice(iter(src), max_features + 1))
         if count > max_features:
             raise ImportRejected(f"has {count:,} features (limit {max_features:,})")
         if count == 0:

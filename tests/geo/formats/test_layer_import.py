@@ -378,6 +378,15 @@ def test_gml_in_israeli_tm_is_reprojected(tmp_path, boundary):
     assert_places(import_user_layer(path, boundary=boundary))
 
 
+def test_gml_with_its_xsd_schema_imports(tmp_path, boundary):
+    # With the .xsd that GDAL writes beside it, the GML driver cannot count features without
+    # reading them; fiona's len() then raised TypeError (found on a real OCHA layer).
+    path = tmp_path / "places.gml"
+    places().to_file(path, driver="GML", engine="pyogrio")
+    assert path.with_suffix(".xsd").exists()
+    assert_places(import_user_layer(path, boundary=boundary))
+
+
 TOPOJSON = {"type": "Topology", "arcs": [], "objects": {"places": {
     "type": "GeometryCollection",
     "geometries": [{"type": "Point", "coordinates": list(xy), "properties": {"name_ar": name}}
