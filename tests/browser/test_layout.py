@@ -8,6 +8,8 @@ Every public, organizer and admin page at 360×740, 390×844 and 1280×800, Arab
   sources, locate, full screen) lies inside the map and the viewport, overlaps no other control
   and is the element found at its own centre (so a tap there reaches it); on the main map with
   the filter panel closed and open;
+* a trend chart or sum map lies within its box and the screen, and its text is drawn at 9.5 px
+  or more;
 * on the pages listed as stacked (admin pages, the import preview, a topic page), every link,
   button and field lies inside the viewport's width: none waits in a table scrolled sideways.
 
@@ -127,6 +129,17 @@ MEASURE = """([controls, vw, vh, stacked]) => {
     if (out.length) {
       problems.push(`controls out of sight (scroll sideways to reach): ${out.slice(0, 5).join(', ')}`);
     }
+  }
+  // A chart scales to the width, and its text stays readable (at least 9.5 px as drawn).
+  for (const svg of document.querySelectorAll('main svg.trend-chart, main svg.sum-map')) {
+    const r = svg.getBoundingClientRect(), box = svg.parentElement.getBoundingClientRect();
+    if (r.left < -1 || r.right > vw + 1 || r.width > box.width + 1) {
+      problems.push(`chart #${svg.id} is ${Math.round(r.width)}px wide in ${Math.round(box.width)}px`);
+    }
+    const scale = r.width / svg.viewBox.baseVal.width;
+    const small = [...svg.querySelectorAll('text')].filter(t => t.getBoundingClientRect().width)
+      .map(t => parseFloat(getComputedStyle(t).fontSize) * scale).filter(px => px < 9.5);
+    if (small.length) problems.push(`chart #${svg.id}: text drawn at ${small[0].toFixed(1)}px`);
   }
   const maps = document.querySelectorAll('.leaflet-container');
   const checked = [];
