@@ -10,6 +10,7 @@ Every public, organizer and admin page at 360×740, 390×844 and 1280×800, Arab
   the filter panel closed and open;
 * a trend chart or sum map lies within its box and the screen, and its text is drawn at 9.5 px
   or more;
+* a topic page's framed map passes the map checks inside the frame;
 * on the pages listed as stacked (admin pages, the import preview, a topic page), every link,
   button and field lies inside the viewport's width: none waits in a table scrolled sideways.
 
@@ -292,6 +293,23 @@ def test_every_page_fits_and_every_map_control_can_be_reached(browser, live_serv
             failures.extend(f"{where}: {p}" for p in result["problems"])
         return result
 
+    def check_framed_map(path: str, lang: str) -> None:
+        # A topic page's map is the /embed page in a frame narrower and lower than the screen:
+        # its controls are checked in the frame's own viewport.
+        page.locator("iframe.topic-map-frame").scroll_into_view_if_needed()
+        page.wait_for_function("() => [...document.querySelectorAll('iframe.topic-map-frame')].every(f =>"
+                               " f.contentWindow.AHYA_MAP && f.contentWindow.AHYA_MAP.reports &&"
+                               " f.contentWindow.AHYA_MAP.reports.loaded)")
+        frame = next(f for f in page.frames if "/embed" in f.url)
+        _ready(frame, True)
+        inner_w, inner_h = frame.evaluate("[innerWidth, innerHeight]")
+        result = frame.evaluate(MEASURE, [CONTROLS, inner_w, inner_h, False])
+        if result["problems"]:
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / f"{path.strip('/').replace('/', '_')}-{lang}-frame.png"))
+            where = f"{path} [{lang}, framed map {inner_w}×{inner_h}]"
+            failures.extend(f"{where}: {p}" for p in result["problems"])
+
     try:
         for pages, account in ((PUBLIC_PAGES, None), (ORGANIZER_PAGES, (EMAIL, PASSWORD)),
                                (ADMIN_PAGES, (ADMIN_EMAIL, ADMIN_PASSWORD))):
@@ -320,6 +338,8 @@ def test_every_page_fits_and_every_map_control_can_be_reached(browser, live_serv
                     response = page.goto(f"{path}{'&' if '?' in path else '?'}lang={lang}")
                     assert response.ok, f"{path}: HTTP {response.status}"
                     _ready(page, is_map)
+                    if page.locator("iframe.topic-map-frame").count():
+                        check_framed_map(path, lang)
                     if path != "/":
                         check(path, lang)
                         continue
