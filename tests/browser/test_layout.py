@@ -1,12 +1,18 @@
 """Layout on phones and desktops, in both languages, with demo data and the fonts a phone has.
 
-Every public and organizer page at 360×740, 390×844 and 1280×800, Arabic and English:
+Every public, organizer and admin page at 360×740, 390×844 and 1280×800, Arabic and English
+(with the import preview after an upload, and the report form showing housing's own fields):
 
 * no horizontal overflow: the document is no wider than the viewport;
 * on a map, every control (zoom, layers, search, filters, legend, share, scale, attribution,
   sources, locate, full screen) lies inside the map and the viewport, overlaps no other control
   and is the element found at its own centre (so a tap there reaches it); on the main map with
-  the filter panel closed and open.
+  the filter panel closed and open;
+* a trend chart or sum map lies within its box and the screen, and its text is drawn at 9.5 px
+  or more;
+* a topic page's framed map passes the map checks inside the frame;
+* on the pages listed as stacked (admin pages, the import preview, a topic page), every link,
+  button and field lies inside the viewport's width: none waits in a table scrolled sideways.
 
 One browser context per size, one server and one demo data set for the whole module, one
 ``page.evaluate`` per page state. A failing page is photographed: the screenshots are written
@@ -34,6 +40,8 @@ pytestmark = pytest.mark.browser
 SIZES = [(360, 740), (390, 844), (1280, 800)]
 LANGS = ("ar", "en")
 EMAIL, PASSWORD = "layout-organizer@example.org", "layout organizer battery"
+ADMIN_EMAIL, ADMIN_PASSWORD = "layout-admin@example.org", "layout admin battery"
+LAYER = "layout-wells"
 ARTIFACTS = Path(os.environ.get("AHYA_ARTIFACTS", "tmp/artifacts")) / "layout"
 # (path, map page) with {report}, {initiative}, {pending}, {org} filled from the data.
 PUBLIC_PAGES = [
@@ -43,6 +51,19 @@ PUBLIC_PAGES = [
     ("/export", False), ("/embed", True), ("/suggest", True), ("/auth/login", False),
     ("/topics/housing", False), ("/topics/housing?field=people_displaced", False),
 ]
+# /admin/ at 360 px: tests/browser/test_accounts_first_run.py; /admin/users is there too, but only
+# here with several accounts and the check that its buttons are not in a table scrolled sideways.
+ADMIN_PAGES = [
+    ("/admin/users", False), ("/admin/backup", False), ("/admin/demo", False), ("/admin/settings", False),
+    ("/admin/layers", False),
+    (f"/admin/layers/{LAYER}", True),
+]
+# Pages whose every control must be reachable without scrolling a table sideways.
+STACKED = ("/admin/", "/topics/", "/reports/import")
+# An import with more columns than a phone is wide, one of them a structured field.
+IMPORT_CSV = ("title,description,category,date,lat,lon,people_displaced,a column with a rather long name\n"
+              "هدم منزل في سلوان,هدم منزل عائلة من ستة أشخاص,housing,2024-03-01,31.77,35.23,6,ملاحظة\n"
+              "Water cut,No water for a week,water,2024-04-01,31.775,35.235,,note\n")
 ORGANIZER_PAGES = [
     ("/reports/new", True), ("/reports/import", False), ("/organizations/new", False),
     ("/organizations/{org}/edit", False), ("/moderation/", False), ("/moderation/{pending}", True),
@@ -59,7 +80,7 @@ CONTROLS = {
 }
 
 # One evaluation per page state: overflow, and for each map its controls' boxes.
-MEASURE = """([controls, vw, vh]) => {
+MEASURE = """([controls, vw, vh, stacked]) => {
   // vw, vh: the screen's size. A phone browser widens its layout viewport to a page too wide
   // for it (and zooms out), so window.innerWidth would hide the very overflow looked for.
   const problems = [];
@@ -94,6 +115,32 @@ MEASURE = """([controls, vw, vh]) => {
     const at = el => Math.round(el.getBoundingClientRect().right);
     problems.push(`document is ${de.scrollWidth}px wide in a ${vw}px viewport: ` +
                   wide.slice(0, 5).map(el => `${name(el)} (${at(el)}px)`).join(', '));
+  }
+  if (stacked) {
+    // Every control in the page's content within the screen's width (a map's own controls are
+    // checked below; a visually hidden label or an off-screen honeypot is not for the eye).
+    const out = [...document.querySelectorAll('main :is(a, button, input, select, textarea, summary)')]
+      .filter((el) => {
+        if (el.closest('.leaflet-container, .visually-hidden, .hp') || el.type === 'hidden') return false;
+        const r = el.getBoundingClientRect();
+        return r.width > 0 && (r.left < -1 || r.right > vw + 1);
+      })
+      .map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' ' +
+                 (el.name || el.textContent.trim()).slice(0, 30));
+    if (out.length) {
+      problems.push(`controls out of sight (scroll sideways to reach): ${out.slice(0, 5).join(', ')}`);
+    }
+  }
+  // A chart scales to the width, and its text stays readable (at least 9.5 px as drawn).
+  for (const svg of document.querySelectorAll('main svg.trend-chart, main svg.sum-map')) {
+    const r = svg.getBoundingClientRect(), box = svg.parentElement.getBoundingClientRect();
+    if (r.left < -1 || r.right > vw + 1 || r.width > box.width + 1) {
+      problems.push(`chart #${svg.id} is ${Math.round(r.width)}px wide in ${Math.round(box.width)}px`);
+    }
+    const scale = r.width / svg.viewBox.baseVal.width;
+    const small = [...svg.querySelectorAll('text')].filter(t => t.getBoundingClientRect().width)
+      .map(t => parseFloat(getComputedStyle(t).fontSize) * scale).filter(px => px < 9.5);
+    if (small.length) problems.push(`chart #${svg.id}: text drawn at ${small[0].toFixed(1)}px`);
   }
   const maps = document.querySelectorAll('.leaflet-container');
   const checked = [];
@@ -149,14 +196,23 @@ def demo(live_app):
     """Demo data for the module (loaded once), an organizer, a pending report, a request to connect."""
     from webapp.cli.demo import load_demo
     from webapp.extensions import db
+    from webapp.store import overlays
     from webapp.store.accounts import create_user
-    from webapp.store.models import ConnectRequest, Organization, Report
+    from webapp.store.models import ConnectRequest, Organization, Report, SiteEvent
     from webapp.store.reporting import create_report
+    from webapp.store.sitesettings import log_event
 
     reset_data(live_app)
     with live_app.app_context():
         ids = load_demo(120, 22)
         create_user(EMAIL, PASSWORD, role="organizer")
+        admin = create_user(ADMIN_EMAIL, ADMIN_PASSWORD, role="admin")
+        # The admin log with a long line, as a settings change writes it.
+        log_event("settings", "site_name_ar, site_name_en, about_ar, about_en, "
+                  "tile_url=https://tiles.example.test/{z}/{x}/{y}.png", admin.id)
+        overlays.save(LAYER, _wells(), {"title": "Wells", "title_ar": "الآبار", "features": 3,
+                                        "geometry_types": ["Point"], "attributes": ["name", "note"],
+                                        "name_field": "name"})
         pending = create_report({"kind": "challenge", "category": "water", "title": "انقطاع المياه منذ أسبوع",
                                  "description": "لا ماء في الحي", "lon": 35.2389, "lat": 31.7698,
                                  "precision": "approximate"}, user=None, source="public", publish=False).id
@@ -168,7 +224,21 @@ def demo(live_app):
         db.session.commit()
         db.session.remove()
     yield {"report": ids[0], "initiative": initiative, "pending": pending, "org": org}
+    with live_app.app_context():
+        overlays.remove(LAYER)
+        db.session.execute(db.delete(SiteEvent))  # it names the admin, whom reset_data removes
+        db.session.commit()
+        db.session.remove()
     reset_data(live_app)
+
+
+def _wells():
+    import geopandas as gpd
+    import shapely
+
+    points = [shapely.Point(35.231 + 0.004 * i, 31.772 + 0.002 * i) for i in range(3)]
+    return gpd.GeoDataFrame({"name": ["بئر العين", "Well two", "بئر ثالثة"], "note": ["قديمة", "new", ""]},
+                            geometry=points, crs=4326)
 
 
 @pytest.fixture
@@ -213,7 +283,8 @@ def test_every_page_fits_and_every_map_control_can_be_reached(browser, live_serv
     started = time.monotonic()
 
     def check(path: str, lang: str, state: str = "") -> None:
-        result = page.evaluate(MEASURE, [CONTROLS, width, height])
+        stacked = path.startswith(STACKED)
+        result = page.evaluate(MEASURE, [CONTROLS, width, height, stacked])
         if result["problems"]:
             shots.mkdir(parents=True, exist_ok=True)
             name = f"{path.strip('/').replace('/', '_') or 'map'}-{lang}{('-' + state) if state else ''}.png"
@@ -222,16 +293,53 @@ def test_every_page_fits_and_every_map_control_can_be_reached(browser, live_serv
             failures.extend(f"{where}: {p}" for p in result["problems"])
         return result
 
+    def check_framed_map(path: str, lang: str) -> None:
+        # A topic page's map is the /embed page in a frame narrower and lower than the screen:
+        # its controls are checked in the frame's own viewport.
+        page.locator("iframe.topic-map-frame").scroll_into_view_if_needed()
+        page.wait_for_function("() => [...document.querySelectorAll('iframe.topic-map-frame')].every(f =>"
+                               " f.contentWindow.AHYA_MAP && f.contentWindow.AHYA_MAP.reports &&"
+                               " f.contentWindow.AHYA_MAP.reports.loaded)")
+        frame = next(f for f in page.frames if "/embed" in f.url)
+        _ready(frame, True)
+        inner_w, inner_h = frame.evaluate("[innerWidth, innerHeight]")
+        result = frame.evaluate(MEASURE, [CONTROLS, inner_w, inner_h, False])
+        if result["problems"]:
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / f"{path.strip('/').replace('/', '_')}-{lang}-frame.png"))
+            where = f"{path} [{lang}, framed map {inner_w}×{inner_h}]"
+            failures.extend(f"{where}: {p}" for p in result["problems"])
+
     try:
-        for pages, organizer in ((PUBLIC_PAGES, False), (ORGANIZER_PAGES, True)):
-            if organizer:
-                log_in(page, EMAIL, PASSWORD)
+        for pages, account in ((PUBLIC_PAGES, None), (ORGANIZER_PAGES, (EMAIL, PASSWORD)),
+                               (ADMIN_PAGES, (ADMIN_EMAIL, ADMIN_PASSWORD))):
+            if account:
+                context.clear_cookies()
+                log_in(page, *account)
+            if pages is ADMIN_PAGES:  # the organizer's forms in their filled-in states
+                for lang in LANGS:
+                    page.goto(f"/reports/new?lang={lang}")
+                    _ready(page, True)
+                    page.check("#kind-0")  # a challenge: housing's own fields appear
+                    page.select_option("#category", "housing")
+                    expect(page.locator("#fields-challenge-housing")).to_be_visible()
+                    check("/reports/new", lang, "housing fields")
+                    page.goto(f"/reports/import?lang={lang}")
+                    page.set_input_files("input[type=file]", files=[{
+                        "name": "survey.csv", "mimeType": "text/csv", "buffer": IMPORT_CSV.encode()}])
+                    with page.expect_navigation():
+                        page.click("form.form button[type=submit]")
+                    expect(page.locator("#import-mapping")).to_be_visible()
+                    _ready(page, False)
+                    check("/reports/import", lang, "preview")
             for template, is_map in pages:
                 path = template.format(**demo)
                 for lang in LANGS:
                     response = page.goto(f"{path}{'&' if '?' in path else '?'}lang={lang}")
                     assert response.ok, f"{path}: HTTP {response.status}"
                     _ready(page, is_map)
+                    if page.locator("iframe.topic-map-frame").count():
+                        check_framed_map(path, lang)
                     if path != "/":
                         check(path, lang)
                         continue

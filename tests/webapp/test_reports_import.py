@@ -244,7 +244,8 @@ def preview_form(html: str) -> dict:
 
 def selected(html: str) -> dict:
     """{column header: the field selected for it} in the preview."""
-    cells = re.findall(r'<label><bdi>([^<]*)</bdi>\s*<select name="map"[^>]*>(.*?)</select>', html, re.S)
+    cells = re.findall(r'<label for="map-\d+"><bdi>([^<]*)</bdi></label>.*?'
+                       r'<select name="map"[^>]*>(.*?)</select>', html, re.S)
     return {h: m[1] for h, s in cells if (m := re.search(r'<option value="([^"]*)" selected>', s))}
 
 
