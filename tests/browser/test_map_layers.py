@@ -108,9 +108,11 @@ def test_admin_adds_a_layer_and_the_map_shows_its_colour_legend_and_popup(page, 
     assert popup.locator("dd").nth(1).inner_text() == HOSTILE
     assert popup.locator("img, b").count() == 0
     assert "not sent" not in popup.inner_text() and page.evaluate("() => window.__xss") is None
-    # A click on a marker opens its popup too.
+    # A click on a marker opens its popup too. Dispatched on the marker itself: the three wells are
+    # a few pixels apart at city zoom, and a pointer click at a busy moment could land on a neighbour.
     page.locator(".leaflet-popup-close-button").click()
-    paths.nth(2).click()
+    expect(popup).to_have_count(0)
+    paths.nth(2).dispatch_event("click")
     expect(popup).to_contain_text("note 2")
     # The Arabic map shows the Arabic title in the layer list.
     page.goto("/?lang=ar")
