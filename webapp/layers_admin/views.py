@@ -12,6 +12,7 @@ from pathlib import Path, PurePath
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from geo.formats.archives import is_archive
 from geo.formats.layer_import import FORMATS
@@ -126,8 +127,8 @@ def upload():
 
 
 def _flash_done(meta: dict, warnings: list[str]) -> None:
-    flash(_("Imported %(count)d features from %(file)s.", count=meta.get("features", 0),
-            file=meta.get("source_file", "")))
+    flash(ngettext("Imported %(num)d feature from %(file)s.", "Imported %(num)d features from %(file)s.",
+                   meta.get("features", 0), file=meta.get("source_file", "")))
     for warning in warnings:
         flash(_("Warning: %(text)s", text=warning))
 
