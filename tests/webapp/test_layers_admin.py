@@ -45,7 +45,7 @@ def test_an_admin_adds_a_layer_with_its_colour_and_popup(admin, client, tmp_path
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/admin/layers/schools")
     page = client.get("/admin/layers/schools")
     text = page.get_data(as_text=True)
-    assert page.status_code == 200 and "استُوردت 3 عناصر من schools.geojson" in text  # Arabic first, plural of 3
+    assert page.status_code == 200 and "استُوردت 3 عناصر من schools.geojson" in text  # Arabic, plural of 3
     preview = json.loads(re.search(r'id="layer-preview-data">(.*?)</script>', text, re.S).group(1))
     assert preview["overlay"]["color"] == "#1b9e77" and preview["overlay"]["popup"] == ["note", "kind"]
     [o] = page_overlays(client, "/?lang=en")

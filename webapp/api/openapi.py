@@ -226,9 +226,7 @@ def _parameters(categories: list[str], slugs: list[str]) -> dict:
 
 def _report_fields() -> dict:
     """The public structured fields of every category (ids are unique across categories)."""
-    taxonomy = get_taxonomy()
-    properties = {f.id: json_schema(f) for kind in KINDS for cat in taxonomy.categories(kind)
-                  for f in cat.fields if f.public}
+    properties = {fid: json_schema(f) for fid, f in public_field_defs().items()}
     return {"type": "object", "additionalProperties": False, "properties": properties,
             "description": "The report's structured fields (data/categories.yaml): public ones only, "
                            "those its category declares; a field not filled in is absent."}

@@ -19,8 +19,9 @@ from ..extensions import db
 from ..store import lifecycle, photos, queries, sitesettings
 from ..store.demotext import localized, localized_title
 from ..store.layers import place_names
-from ..store.models import KINDS, Report
+from ..store.models import Report
 from ..store.organizations import display_name, public_lookup
+from ..store.public_fields import public_field_defs
 from ..store.report_fields import display_fields
 from ..store.reporting import get_taxonomy, public_dict
 from ..web.i18n import current_language
@@ -126,8 +127,7 @@ def reports_layer_config() -> dict:
         # the taxonomy's order (JSON objects reach the page with sorted keys).
         "fields": {f.id: {"type": f.type, "label": f.label(lang), "unit": f.unit(lang), "order": n,
                           "choices": {c.id: c.label(lang) for c in f.choices}}
-                   for n, f in enumerate(f for kind in KINDS for cat in get_taxonomy().categories(kind)
-                                         for f in cat.fields if f.public)},
+                   for n, f in enumerate(public_field_defs().values())},
         # The legend links each challenge category to its topic page (/topics/<id>).
         "topicUrl": url_for("public.topic", category="x").rsplit("/", 1)[0] + "/",
         "strings": {
